@@ -1,0 +1,266 @@
+#!/bin/bash
+# build-image.sh OUTDIR [EXTRA_TOOL ...]
+#
+# Builds the nvmev test guest from Debian packages:
+#   OUTDIR/vmlinuz            Debian bookworm's cloud kernel (NVMe and zoned
+#                             block devices built in)
+#   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, a lean static fio,
+#                             the EXTRA_TOOL binaries (in /usr/bin), /init and
+#                             the nvmev-host / nvmev-wait helpers
+#
+# Incremental: a stamp (OUTDIR/.stamp) holds a hash of every input (these
+# scripts, the kernel .deb, each binary and shared library copied in); when it
+# matches, nothing is done. Downloads go to $NVMEV_CACHE/dl (default
+# ~/.cache/nvmev/dl) and are reused; the static fio is built once per version
+# and configure flags into $NVMEV_CACHE/fio-<version>-<hash>/.
+#
+# Kernel command line the runner (scripts/run.py) boots it with:
+#   console=ttyS0 quiet panic=-1 [nvmev.wait=nvme0|/dev/vda]
+# console=ttyS0 carries the job's output and the hook protocol, quiet keeps
+# boot messages off it, panic=-1 (with QEMU's -no-reboot) turns a guest panic
+# into a QEMU exit instead of a hang; nvmev.wait= names the devices /init waits
+# for before the job (see nvmev-wait).
+# QEMU needs: bios-256k.bin (Debian's seabios, /usr/share/seabios),
+# linuxboot_dma.bin and kvmvapic.bin (qemu-system-data, /usr/share/qemu).
+set -euo pipefail
+
+FIO_VERSION=3.33-3                 # Debian bookworm's fio source package
+KERNEL_META=linux-image-cloud-amd64 # depends on the versioned kernel package
+# fio's optional engines and libraries that the guest never uses; each one
+# would otherwise be linked in if its -dev package happens to be installed.
+FIO_CONFIGURE=(--build-static --disable-native --disable-numa --disable-rdma
+	--disable-rados --disable-rbd --disable-http --disable-gfapi --disable-libnfs
+	--disable-pmem --disable-xnvme --disable-libzbc --disable-tcmalloc --disable-dfs
+	--disable-lex)
+# virtio-blk is a module in the cloud kernel (needed for the virtio-blk
+# baseline); dependency order, loaded by /init.
+VIRTIO_MODULES=(drivers/virtio/virtio_ring drivers/virtio/virtio
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
+	drivers/virtio/virtio_pci drivers/block/virtio_blk)
+
+log() { echo "build-image: $*" >&2; }
+die() {
+	echo "build-image: error: $*" >&2
+	exit 1
+}
+
+if [ $# -lt 1 ]; then
+	echo "usage: $0 OUTDIR [EXTRA_TOOL ...]" >&2
+	exit 2
+fi
+OUTDIR=$1
+shift
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${NVMEV_CACHE:-$HOME/.cache/nvmev}
+DL=$CACHE/dl
+mkdir -p "$OUTDIR" "$DL"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+
+EXTRAS=()
+for t in "$@"; do
+	[ -f "$t" ] && [ -x "$t" ] || die "extra tool '$t' is not an executable file"
+	EXTRAS+=("$(readlink -f "$t")")
+done
+
+# Runs a command quietly; shows its output only if it fails.
+quiet() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		echo "$out" | tail -n 30 >&2
+		return 1
+	fi
+}
+
+# ---- kernel .deb: the cached one if any, else download --------------------
+kernel_deb() {
+	local meta dep pkg ver deb
+	meta=$(ls -1 "$DL"/${KERNEL_META}_*_amd64.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	if [ -z "$meta" ]; then
+		log "downloading $KERNEL_META"
+		(cd "$DL" && quiet apt-get download "$KERNEL_META") ||
+			die "apt-get download $KERNEL_META failed (apt sources? run ./nvmev setup)"
+		meta=$(ls -1 "$DL"/${KERNEL_META}_*_amd64.deb | sort -V | tail -n 1)
+	fi
+	# Depends: "linux-image-6.1.0-NN-cloud-amd64 (= 6.1.xxx-y)"
+	dep=$(dpkg-deb -f "$meta" Depends)
+	pkg=${dep%% *}
+	ver=$(sed -n 's/.*(= *\([^)]*\)).*/\1/p' <<<"$dep")
+	[ -n "$pkg" ] && [ -n "$ver" ] || die "cannot parse Depends of $meta: '$dep'"
+	deb=$DL/${pkg}_${ver//:/%3a}_amd64.deb
+	if [ ! -f "$deb" ]; then
+		log "downloading $pkg $ver"
+		(cd "$DL" && quiet apt-get download "$pkg=$ver") || die "apt-get download $pkg=$ver failed"
+	fi
+	[ -f "$deb" ] || die "expected $deb after download"
+	echo "$deb"
+}
+
+# ---- lean static fio, built once per version and flag set ------------------
+fio_bin() {
+	local key dir tmp
+	key=$(printf '%s\n' "$FIO_VERSION" "${FIO_CONFIGURE[@]}" | sha256sum | cut -c1-12)
+	dir=$CACHE/fio-$FIO_VERSION-$key
+	if [ ! -x "$dir/fio" ]; then
+		build_fio "$dir" >&2
+	fi
+	echo "$dir/fio"
+}
+
+build_fio() {
+	local dir=$1 dsc=$DL/fio_$FIO_VERSION.dsc tmp
+	command -v gcc >/dev/null && command -v make >/dev/null ||
+		die "building fio needs gcc and make (build-essential)"
+	[ -f /usr/lib/x86_64-linux-gnu/libaio.a ] || die "building fio needs libaio-dev (static libaio.a)"
+	if [ ! -f "$dsc" ]; then
+		log "downloading fio $FIO_VERSION source"
+		(cd "$DL" && quiet apt-get source --download-only "fio=$FIO_VERSION") ||
+			die "apt-get source fio=$FIO_VERSION failed (needs a deb-src entry for bookworm: ./nvmev setup)"
+	fi
+	log "building static fio $FIO_VERSION (once; about a minute)"
+	tmp=$(mktemp -d "$CACHE/fio-build.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: the local is gone at exit
+	trap "rm -rf '$tmp'" EXIT
+	# dpkg-source applies Debian's patches and checks the checksums.
+	quiet dpkg-source -x "$dsc" "$tmp/src" || die "dpkg-source -x $dsc failed"
+	(cd "$tmp/src" && quiet ./configure "${FIO_CONFIGURE[@]}") || die "fio configure failed"
+	grep -q '^#define CONFIG_LIBAIO' "$tmp/src/config-host.h" ||
+		die "fio configure did not find libaio (install libaio-dev)"
+	(cd "$tmp/src" && quiet make -j"$(nproc)" fio) || die "fio build failed"
+	local f=$tmp/src/fio
+	if ldd "$f" >/dev/null 2>&1; then die "fio was not linked statically"; fi
+	local engines
+	engines=$("$f" --enghelp)
+	for e in libaio io_uring; do
+		grep -qx "[[:space:]]*$e" <<<"$engines" || die "static fio lacks the $e engine"
+	done
+	mkdir -p "$tmp/out"
+	strip -o "$tmp/out/fio" "$f"
+	rm -rf "$dir"
+	mv "$tmp/out" "$dir" # atomic: a concurrent build sees all or nothing
+	rm -rf "$tmp"
+	trap - EXIT
+}
+
+# ---- collect what goes into the image --------------------------------------
+# MANIFEST lines: "<path in image> <host file>"; shared libraries of dynamic
+# binaries go to the same path they have on the host (ldd's answer).
+MANIFEST=()
+add() { MANIFEST+=("$1 $2"); }
+add_libs() { # add_libs BINARY: its ldd libraries and loader
+	local out
+	if ! out=$(ldd "$1" 2>&1); then
+		return 0 # static binary or script: nothing to add
+	fi
+	if grep -q 'not found' <<<"$out"; then
+		die "$1 needs libraries that are not installed: $(grep 'not found' <<<"$out" | tr -s ' \t' ' ')"
+	fi
+	local lib
+	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$out"); do
+		add "$lib" "$lib"
+	done
+}
+need() { # need PATH PACKAGE: a host file the image needs
+	[ -e "$1" ] || die "$1 not found (install Debian's $2: ./nvmev setup)"
+}
+
+need /bin/busybox busybox-static
+ldd /bin/busybox >/dev/null 2>&1 && die "/bin/busybox is not static (install busybox-static)"
+need /usr/sbin/nvme nvme-cli
+need /usr/sbin/blkzone util-linux
+need /sbin/ldconfig libc-bin
+
+KDEB=$(kernel_deb)
+FIO=$(fio_bin)
+
+add /bin/busybox /bin/busybox
+add /usr/bin/fio "$FIO"
+add /usr/sbin/nvme /usr/sbin/nvme
+add_libs /usr/sbin/nvme
+add /usr/sbin/blkzone /usr/sbin/blkzone
+add_libs /usr/sbin/blkzone
+for t in "${EXTRAS[@]}"; do
+	add "/usr/bin/$(basename "$t")" "$t"
+	add_libs "$t"
+done
+# Our own scripts last (they win over a same-named extra tool).
+add /init "$HERE/init"
+add /usr/bin/nvmev-host "$HERE/nvmev-host"
+add /usr/bin/nvmev-wait "$HERE/nvmev-wait"
+# One entry per image path; the last one added wins.
+mapfile -t MANIFEST < <(printf '%s\n' "${MANIFEST[@]}" | tac | awk '!seen[$1]++' | tac)
+
+# ---- up to date? ------------------------------------------------------------
+# Hash: the manifest, each host file's contents, the kernel .deb and every
+# file of guest-scripts/ (this script included).
+stamp=$({
+	printf '%s\n' "${MANIFEST[@]}"
+	for m in "${MANIFEST[@]}"; do sha256sum "${m#* }"; done
+	sha256sum "$KDEB"
+	(cd "$HERE" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+} | sha256sum | cut -d' ' -f1)
+if [ -f "$OUTDIR/.stamp" ] && [ "$(cat "$OUTDIR/.stamp")" = "$stamp" ] &&
+	[ -f "$OUTDIR/vmlinuz" ] && [ -f "$OUTDIR/initramfs.cpio.gz" ]; then
+	log "guest image up to date ($OUTDIR)"
+	exit 0
+fi
+
+# ---- build -----------------------------------------------------------------
+WORK=$(mktemp -d "$OUTDIR/.work.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+log "extracting kernel $(basename "$KDEB")"
+dpkg-deb -x "$KDEB" "$WORK/kernel"
+KCONFIG=$(ls "$WORK"/kernel/boot/config-* 2>/dev/null | head -n 1)
+VMLINUZ=$(ls "$WORK"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
+[ -n "$KCONFIG" ] && [ -n "$VMLINUZ" ] || die "$KDEB has no boot/config-* or boot/vmlinuz-*"
+KVER=${VMLINUZ##*/vmlinuz-}
+for opt in CONFIG_BLK_DEV_NVME CONFIG_BLK_DEV_ZONED CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP \
+	CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_IO_URING CONFIG_AIO; do
+	grep -qx "$opt=y" "$KCONFIG" || die "kernel $KVER: $opt is not built in (=y); the guest needs it"
+done
+
+log "assembling initramfs"
+R=$WORK/root
+# Merged /usr as on Debian 12: library paths from ldd land in the same place.
+mkdir -p "$R"/usr/{bin,sbin,lib,lib64} "$R"/{dev,proc,sys,tmp,run,root,mnt,etc,nvmev,var/tmp}
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$R/$d"; done
+chmod 1777 "$R/tmp" "$R/var/tmp"
+for m in "${MANIFEST[@]}"; do
+	dst=$R${m%% *}
+	mkdir -p "$(dirname "$dst")"
+	cp -L "${m#* }" "$dst" # -L: libraries by their soname, not the symlink
+done
+chmod 755 "$R/init" "$R/usr/bin/nvmev-host" "$R/usr/bin/nvmev-wait"
+ln -s busybox "$R/usr/bin/sh" # /init's interpreter, before the applet links exist
+
+mkdir -p "$R/lib/modules/nvmev"
+for m in "${VIRTIO_MODULES[@]}"; do
+	src=$WORK/kernel/lib/modules/$KVER/kernel/$m.ko
+	[ -f "$src" ] || die "kernel $KVER lacks module $m.ko"
+	cp "$src" "$R/lib/modules/nvmev/"
+done
+
+# The loader's cache, so libraries from any directory (e.g. an extra tool's
+# /usr/local/lib) are found without LD_LIBRARY_PATH.
+(cd "$R" && find usr -name '*.so*' -printf '/%h\n' | sort -u) >"$R/etc/ld.so.conf"
+ldconfig -r "$R"
+
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
+printf 'root:x:0:\n' >"$R/etc/group"
+printf 'PS1="nvmev:\\w# "\n' >"$R/etc/profile"
+{
+	echo "kernel=$KVER ($(basename "$KDEB"))"
+	echo "fio=$FIO_VERSION ($("$FIO" --version))"
+	echo "nvme-cli=$(dpkg-query -W -f='${Version}' nvme-cli 2>/dev/null || echo '?')"
+	echo "busybox=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo '?')"
+	echo "extra=${EXTRAS[*]:-}"
+} >"$R/etc/nvmev-image"
+
+# Reproducible archive: sorted names, root-owned, fixed gzip header.
+(cd "$R" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9 -n >"$WORK/initramfs.cpio.gz"
+cp "$VMLINUZ" "$WORK/vmlinuz"
+mv -f "$WORK/vmlinuz" "$OUTDIR/vmlinuz"
+mv -f "$WORK/initramfs.cpio.gz" "$OUTDIR/initramfs.cpio.gz"
+echo "$stamp" >"$OUTDIR/.stamp"
+log "built $OUTDIR: kernel $KVER, initramfs $(du -h "$OUTDIR/initramfs.cpio.gz" | cut -f1)"

@@ -1,0 +1,129 @@
+// Get Log Page (NVMe 2.0c 5.16): Error Information, SMART / Health
+// Information, Firmware Slot Information, Commands Supported and Effects.
+#include <cstring>
+#include <vector>
+
+#include "controller.h"
+
+namespace nvmev {
+namespace {
+
+void put_u128(uint8_t out[16], uint64_t v)
+{
+    std::memset(out, 0, 16);
+    std::memcpy(out, &v, sizeof(v));
+}
+
+// SMART "data units": thousands of 512-byte units, rounded up (5.16.1.3).
+uint64_t data_units(uint64_t bytes)
+{
+    const uint64_t units512 = (bytes + 511) / 512;
+    return (units512 + 999) / 1000;
+}
+
+}  // namespace
+
+void Controller::fill_smart(struct nvme_smart_log &log) const
+{
+    std::memset(&log, 0, sizeof(log));
+    uint8_t warn = 0;
+    if (composite_temp_k_ > temp_over_threshold_k_ ||
+        (temp_under_threshold_k_ && composite_temp_k_ < temp_under_threshold_k_)) {
+        warn |= NVME_SMART_CRIT_TEMPERATURE;
+    }
+    log.critical_warning = warn;
+    log.temperature[0] = static_cast<uint8_t>(composite_temp_k_);
+    log.temperature[1] = static_cast<uint8_t>(composite_temp_k_ >> 8);
+    log.avail_spare = 100;
+    log.spare_thresh = 10;
+    log.percent_used = 0;
+    put_u128(log.data_units_read, data_units(counters_.read_bytes));
+    put_u128(log.data_units_written, data_units(counters_.write_bytes));
+    put_u128(log.host_reads, counters_.host_read_cmds);
+    put_u128(log.host_writes, counters_.host_write_cmds);
+    put_u128(log.ctrl_busy_time, counters_.busy_ns / 60000000000ull);
+    put_u128(log.power_cycles, 1);
+    const int64_t on_ns = host_.now_ns() - created_ns_;
+    put_u128(log.power_on_hours, static_cast<uint64_t>(on_ns / 3600000000000ll));
+    put_u128(log.unsafe_shutdowns, 0);
+    put_u128(log.media_errors, 0);
+    put_u128(log.num_err_log_entries, error_count_);
+    log.temp_sensor[0] = composite_temp_k_;
+}
+
+Outcome Controller::admin_get_log_page(const Sqe &sqe)
+{
+    const uint8_t lid = sqe.cdw10 & 0xff;
+    const bool rae = (sqe.cdw10 >> 15) & 1;
+    const uint64_t numd = ((sqe.cdw10 >> 16) | (uint64_t{sqe.cdw11 & 0xffff} << 16)) + 1;
+    const uint64_t len = numd * 4;
+    const uint64_t offset = sqe.cdw12 | (uint64_t{sqe.cdw13} << 32);
+    const uint8_t csi = static_cast<uint8_t>(sqe.cdw14 >> 24);
+
+    if (offset & 3) {
+        return Outcome::error(kInvalidField);
+    }
+    if (cfg_.mdts && len > cfg_.max_transfer_bytes()) {
+        return Outcome::error(kInvalidField);
+    }
+    std::vector<uint8_t> page;
+    switch (lid) {
+    case NVME_LOG_LID_ERROR: {
+        page.resize(64 * sizeof(struct nvme_error_log_page));
+        size_t i = 0;
+        for (const auto &e : error_log_) {
+            std::memcpy(page.data() + i++ * sizeof(e), &e, sizeof(e));
+        }
+        break;
+    }
+    case NVME_LOG_LID_SMART: {
+        // Controller-wide only: NSID must be 0, FFFFFFFFh, or the namespace.
+        if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && sqe.nsid != 1) {
+            return Outcome::error(kInvalidNamespace);
+        }
+        page.resize(sizeof(struct nvme_smart_log));
+        fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
+        break;
+    }
+    case NVME_LOG_LID_FW_SLOT: {
+        page.resize(sizeof(struct nvme_firmware_slot));
+        auto *fw = reinterpret_cast<struct nvme_firmware_slot *>(page.data());
+        fw->afi = 1;
+        std::memcpy(fw->frs[0], "1.0     ", 8);
+        break;
+    }
+    case NVME_LOG_LID_CMD_EFFECTS: {
+        if (csi != NVME_CSI_NVM) {
+            return Outcome::error(kInvalidField);
+        }
+        page.resize(sizeof(struct nvme_cmd_effects_log));
+        auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
+        for (unsigned op = 0; op < 256; op++) {
+            if (admin_table()[op]) {
+                log->acs[op] = NVME_CMD_EFFECTS_CSUPP;
+            }
+            if (io_table()[op]) {
+                log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
+            }
+        }
+        log->iocs[nvme_cmd_write] |= NVME_CMD_EFFECTS_LBCC;
+        break;
+    }
+    default:
+        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+    }
+    if (offset > page.size()) {
+        return Outcome::error(kInvalidField);
+    }
+    // Bytes past the end of the log read as zero.
+    std::vector<uint8_t> out(len, 0);
+    const uint64_t n = std::min<uint64_t>(len, page.size() - offset);
+    std::memcpy(out.data(), page.data() + offset, n);
+    const Status st = to_host(sqe, out.data(), len);
+    if (st == kSuccess && !rae) {
+        clear_event_mask(lid);
+    }
+    return Outcome::error(st);
+}
+
+}  // namespace nvmev

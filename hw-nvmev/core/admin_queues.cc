@@ -1,0 +1,114 @@
+// Create/Delete I/O Submission and Completion Queue (NVMe 2.0c 5.4-5.7).
+#include "controller.h"
+
+namespace nvmev {
+
+Outcome Controller::admin_create_cq(const Sqe &sqe)
+{
+    const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
+    const uint32_t qsize = (sqe.cdw10 >> 16) + 1;
+    const bool contiguous = sqe.cdw11 & 1;
+    const bool ien = sqe.cdw11 & 2;
+    const auto iv = static_cast<uint16_t>(sqe.cdw11 >> 16);
+
+    if (qid == 0 || qid > alloc_cqs_ || qid >= cqs_.size() || cqs_[qid].valid) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+    }
+    if (qsize < 2 || qsize > kMaxQueueEntries) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QUEUE_SIZE));
+    }
+    if (!contiguous) {
+        return Outcome::error(kInvalidField);  // CAP.CQR = 1
+    }
+    if (sqe.prp1 == 0 || (sqe.prp1 & (kPageSize - 1))) {
+        return Outcome::error(kInvalidPrpOffset);
+    }
+    if (ien && iv >= cfg_.msix_vectors) {
+        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_VECTOR));
+    }
+    if (cc_iocqes(cc_) != 4) {
+        return Outcome::error(kInvalidField);  // CC.IOCQES must select 16 bytes
+    }
+    CompletionQueue &cq = cqs_[qid];
+    cq = CompletionQueue{};
+    cq.valid = true;
+    cq.id = qid;
+    cq.base = sqe.prp1;
+    cq.size = qsize;
+    cq.irq_enabled = ien;
+    cq.vector = iv;
+    host_.trace("nvmev_create_cq", "cqid=%u size=%u vector=%u ien=%d", qid, qsize, iv, ien);
+    return {};
+}
+
+Outcome Controller::admin_create_sq(const Sqe &sqe)
+{
+    const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
+    const uint32_t qsize = (sqe.cdw10 >> 16) + 1;
+    const bool contiguous = sqe.cdw11 & 1;
+    const auto cqid = static_cast<uint16_t>(sqe.cdw11 >> 16);
+
+    if (qid == 0 || qid > alloc_sqs_ || qid >= sqs_.size() || sqs_[qid].valid) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+    }
+    if (cqid == 0 || cqid >= cqs_.size() || !cqs_[cqid].valid) {
+        return Outcome::error(cmd_specific_error(NVME_SC_CQ_INVALID));
+    }
+    if (qsize < 2 || qsize > kMaxQueueEntries) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QUEUE_SIZE));
+    }
+    if (!contiguous) {
+        return Outcome::error(kInvalidField);
+    }
+    if (sqe.prp1 == 0 || (sqe.prp1 & (kPageSize - 1))) {
+        return Outcome::error(kInvalidPrpOffset);
+    }
+    if (cc_iosqes(cc_) != 6) {
+        return Outcome::error(kInvalidField);  // CC.IOSQES must select 64 bytes
+    }
+    SubmissionQueue &sq = sqs_[qid];
+    sq = SubmissionQueue{};
+    sq.valid = true;
+    sq.id = qid;
+    sq.cqid = cqid;
+    sq.base = sqe.prp1;
+    sq.size = qsize;
+    cqs_[cqid].sq_refs++;
+    host_.trace("nvmev_create_sq", "sqid=%u size=%u cqid=%u", qid, qsize, cqid);
+    return {};
+}
+
+Outcome Controller::admin_delete_sq(const Sqe &sqe)
+{
+    const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
+    if (qid == 0 || qid >= sqs_.size() || !sqs_[qid].valid) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+    }
+    flush_sq(qid);
+    CompletionQueue &cq = cqs_[sqs_[qid].cqid];
+    if (cq.sq_refs) {
+        cq.sq_refs--;
+    }
+    sqs_[qid] = SubmissionQueue{};
+    host_.trace("nvmev_delete_sq", "sqid=%u", qid);
+    return {};
+}
+
+Outcome Controller::admin_delete_cq(const Sqe &sqe)
+{
+    const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
+    if (qid == 0 || qid >= cqs_.size() || !cqs_[qid].valid) {
+        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+    }
+    if (cqs_[qid].sq_refs) {
+        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_QUEUE));
+    }
+    cqs_[qid] = CompletionQueue{};
+    host_.trace("nvmev_delete_cq", "cqid=%u", qid);
+    if (!msix_) {
+        update_intx();
+    }
+    return {};
+}
+
+}  // namespace nvmev

@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <iterator>
+
+namespace nvmev {
+namespace {
+
+// Figures cited in docs/presets.md.
+constexpr Preset kPresets[] = {
+    {"intel-p4800x", SsdKind::Nvm, "INTEL SSDPED1K375GA (nvmev)", 12000, 14000, 2577,
+     2147, 512, 7, "NVMeVirt ssd_config.h (Optane) and Intel product brief"},
+    {"intel-p5800x", SsdKind::Nvm, "INTEL SSDPF21Q400GB (nvmev)", 6000, 6000, 7200, 6200,
+     512, 7, "Intel Optane SSD P5800X product brief"},
+};
+
+struct KindInfo {
+    const char *name;
+    SsdKind kind;
+    const char *default_preset;
+};
+constexpr KindInfo kKinds[] = {
+    {"nvm", SsdKind::Nvm, "intel-p4800x"},
+};
+
+std::string join_names(const auto &table)
+{
+    std::string out;
+    for (const auto &e : table) {
+        if (!out.empty()) {
+            out += ", ";
+        }
+        out += e.name;
+    }
+    return out;
+}
+
+std::string fmt(const char *format, auto... args)
+{
+    char buf[512];
+    std::snprintf(buf, sizeof(buf), format, args...);
+    return buf;
+}
+
+bool check_printable(const char *prop, const std::string &value, size_t max_len,
+                     std::string &error)
+{
+    if (value.empty() || value.size() > max_len) {
+        error = fmt("property '%s' must be 1 to %zu characters (got %zu)", prop, max_len,
+                    value.size());
+        return false;
+    }
+    for (char c : value) {
+        if (c < 0x20 || c > 0x7e) {
+            error = fmt("property '%s' must be printable ASCII", prop);
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string kind_names() { return join_names(kKinds); }
+std::string preset_names() { return join_names(kPresets); }
+
+const Preset *find_preset(const std::string &name)
+{
+    for (const auto &p : kPresets) {
+        if (name == p.name) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)
+{
+    ResolvedConfig rc;
+    const std::string kind = cfg.ssd ? cfg.ssd : "nvm";
+    const KindInfo *ki = nullptr;
+    for (const auto &k : kKinds) {
+        if (kind == k.name) {
+            ki = &k;
+        }
+    }
+    if (!ki) {
+        error = fmt("property 'ssd': unknown kind '%s' (allowed: %s)", kind.c_str(),
+                    kind_names().c_str());
+        return std::nullopt;
+    }
+    rc.kind = ki->kind;
+    rc.kind_name = ki->name;
+
+    const std::string preset_name = cfg.preset ? cfg.preset : ki->default_preset;
+    const Preset *p = find_preset(preset_name);
+    if (!p) {
+        error = fmt("property 'preset': unknown preset '%s' (allowed: %s)",
+                    preset_name.c_str(), preset_names().c_str());
+        return std::nullopt;
+    }
+    if (p->kind != rc.kind) {
+        std::string same;
+        for (const auto &q : kPresets) {
+            if (q.kind == rc.kind) {
+                same += same.empty() ? q.name : std::string(", ") + q.name;
+            }
+        }
+        error = fmt("property 'preset': '%s' is not a preset for ssd=%s (allowed: %s)",
+                    p->name, rc.kind_name.c_str(), same.c_str());
+        return std::nullopt;
+    }
+    rc.preset = p->name;
+
+    rc.lba_size = cfg.lba_size < 0 ? p->lba_size : static_cast<uint32_t>(cfg.lba_size);
+    if (cfg.lba_size >= 0 && cfg.lba_size != 512 && cfg.lba_size != 4096) {
+        error = fmt("property 'lba-size': %" PRId64 " is not supported (allowed: 512, 4096)",
+                    cfg.lba_size);
+        return std::nullopt;
+    }
+
+    rc.capacity_bytes = cfg.capacity_bytes;
+    if (rc.capacity_bytes == 0) {
+        error = "property 'size': the capacity must be positive (or give 'memdev')";
+        return std::nullopt;
+    }
+    if (rc.capacity_bytes % rc.lba_size) {
+        error = fmt("property 'size': %" PRIu64 " bytes is not a multiple of lba-size %u "
+                    "(%" PRIu64 " or %" PRIu64 " would be)",
+                    rc.capacity_bytes, rc.lba_size,
+                    rc.capacity_bytes / rc.lba_size * rc.lba_size,
+                    (rc.capacity_bytes / rc.lba_size + 1) * rc.lba_size);
+        return std::nullopt;
+    }
+
+    if (cfg.mdts >= 0 && cfg.mdts > 16) {
+        error = fmt("property 'mdts': %" PRId64 " is out of range (allowed: 0 = no limit, "
+                    "1..16 = 2^mdts x 4 KiB)",
+                    cfg.mdts);
+        return std::nullopt;
+    }
+    rc.mdts = cfg.mdts < 0 ? p->mdts : static_cast<uint32_t>(cfg.mdts);
+
+    if (cfg.max_ioqpairs >= 0 && (cfg.max_ioqpairs < 1 || cfg.max_ioqpairs > 65535)) {
+        error = fmt("property 'max-ioqpairs': %" PRId64 " is out of range (allowed: 1..65535)",
+                    cfg.max_ioqpairs);
+        return std::nullopt;
+    }
+    rc.max_ioqpairs = cfg.max_ioqpairs < 0 ? 64 : static_cast<uint32_t>(cfg.max_ioqpairs);
+    rc.msix_vectors = cfg.msix_vectors ? cfg.msix_vectors : 1;
+
+    struct {
+        const char *prop;
+        int64_t value;
+        int64_t preset_value;
+        bool positive;
+        int64_t *out;
+    } timing[] = {
+        {"read-latency-ns", cfg.read_latency_ns, p->read_latency_ns, false, &rc.read_latency_ns},
+        {"write-latency-ns", cfg.write_latency_ns, p->write_latency_ns, false,
+         &rc.write_latency_ns},
+        {"read-bandwidth-mbps", cfg.read_bandwidth_mbps, p->read_bandwidth_mbps, true,
+         &rc.read_bandwidth_mbps},
+        {"write-bandwidth-mbps", cfg.write_bandwidth_mbps, p->write_bandwidth_mbps, true,
+         &rc.write_bandwidth_mbps},
+    };
+    for (auto &t : timing) {
+        if (t.value == 0 && t.positive) {
+            error = fmt("property '%s' must be positive (MB/s)", t.prop);
+            return std::nullopt;
+        }
+        if (t.value < -1) {
+            error = fmt("property '%s': %" PRId64 " is negative", t.prop, t.value);
+            return std::nullopt;
+        }
+        *t.out = t.value < 0 ? t.preset_value : t.value;
+    }
+
+    rc.serial = cfg.serial ? cfg.serial : "NVMEV0000001";
+    if (!check_printable("serial", rc.serial, 20, error)) {
+        return std::nullopt;
+    }
+    rc.model = cfg.model ? cfg.model : p->model;
+    if (!check_printable("model", rc.model, 40, error)) {
+        return std::nullopt;
+    }
+    return rc;
+}
+
+}  // namespace nvmev

@@ -1,0 +1,188 @@
+// The NVMe controller: registers, queues, command dispatch and completion
+// scheduling. Command families live in their own files (admin_*.cc,
+// nvm_io.cc); this class ties them together. Not thread-safe: the C ABI
+// (core_api.cc) serializes every entry point.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "../../ftl/ftl.h"
+#include "config.h"
+#include "host.h"
+#include "prp.h"
+#include "queues.h"
+#include "spec.h"
+#include "stats.h"
+
+namespace nvmev {
+
+// What a command handler decided.
+struct Outcome {
+    Status status = kSuccess;
+    uint32_t dw0 = 0;
+    int64_t complete_at_ns = 0;  // 0: complete now
+    bool held = false;           // kept by the controller (AER)
+
+    static Outcome error(Status s) { return {s, 0, 0, false}; }
+};
+
+class Controller {
+public:
+    Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
+
+    uint64_t bar_size() const;
+    uint64_t mmio_read(uint64_t offset, unsigned size);
+    void mmio_write(uint64_t offset, uint64_t value, unsigned size);
+    void process();
+    void timer();
+    void reset();
+    void set_msix(bool enabled) { msix_ = enabled; }
+
+    const ResolvedConfig &config() const { return cfg_; }
+    ftl::Ftl &ftl() { return *ftl_; }
+    const DeviceCounters &counters() const { return counters_; }
+    const LatenessHistogram &lateness() const { return lateness_; }
+    void reset_stats();
+    bool ready() const { return csts_ & kCstsRdy; }
+    uint32_t active_io_sqs() const;
+    int64_t now() const { return host_.now_ns(); }
+
+private:
+    struct Pending {
+        int64_t due_ns;
+        uint64_t seq;     // FIFO among equal deadlines
+        int64_t target_ns;
+        bool timed;       // counts towards the lateness histogram
+        uint16_t sqid;
+        uint16_t cqid;
+        Cqe cqe;
+    };
+    struct PendingLater {
+        bool operator()(const Pending &a, const Pending &b) const
+        {
+            return a.due_ns != b.due_ns ? a.due_ns > b.due_ns : a.seq > b.seq;
+        }
+    };
+    struct AsyncEvent {
+        uint8_t type;   // NVMe 2.0c Figure 150
+        uint8_t info;
+        uint8_t log_page;
+    };
+    using Handler = Outcome (Controller::*)(const Sqe &);
+
+    // controller.cc: registers and the controller state machine
+    void write_cc(uint32_t value);
+    void enable();
+    void disable();
+    void fail(const char *why);
+    void doorbell_write(uint64_t offset, uint32_t value);
+    void update_intx();
+
+    // controller.cc: fetch, execute, complete
+    void fetch_from(SubmissionQueue &sq, unsigned budget, bool &more);
+    Outcome execute(const Sqe &sqe, uint16_t sqid);
+    void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
+    void post_due(int64_t now);
+    void post(const Pending &p, int64_t now);
+    void raise_pending_irqs();
+    void rearm();
+    void flush_sq(uint16_t sqid);
+    void record_error(uint16_t sqid, const Sqe &sqe, Status status);
+
+    // Data movement between guest memory and a host buffer through PRPs.
+    Status to_host(const Sqe &sqe, const void *data, uint64_t len);
+    Status from_host(const Sqe &sqe, void *data, uint64_t len);
+
+    // admin_queues.cc
+    Outcome admin_create_cq(const Sqe &sqe);
+    Outcome admin_create_sq(const Sqe &sqe);
+    Outcome admin_delete_cq(const Sqe &sqe);
+    Outcome admin_delete_sq(const Sqe &sqe);
+    // admin_identify.cc
+    Outcome admin_identify(const Sqe &sqe);
+    void fill_id_ctrl(struct nvme_id_ctrl &id) const;
+    void fill_id_ns(struct nvme_id_ns &id) const;
+    // admin_features.cc
+    Outcome admin_get_features(const Sqe &sqe);
+    Outcome admin_set_features(const Sqe &sqe);
+    // admin_log_pages.cc
+    Outcome admin_get_log_page(const Sqe &sqe);
+    void fill_smart(struct nvme_smart_log &log) const;
+    // admin_async_events.cc
+    Outcome admin_async_event(const Sqe &sqe);
+    Outcome admin_abort(const Sqe &sqe);
+    Outcome admin_keep_alive(const Sqe &sqe);
+    void queue_event(uint8_t type, uint8_t info, uint8_t log_page);
+    void deliver_events();
+    void clear_event_mask(uint8_t log_page);
+    void check_temperature();
+    // nvm_io.cc
+    Outcome io_read(const Sqe &sqe) { return io_read_write(sqe, false); }
+    Outcome io_write(const Sqe &sqe) { return io_read_write(sqe, true); }
+    Outcome io_read_write(const Sqe &sqe, bool write);
+    Outcome io_flush(const Sqe &sqe);
+    Status check_io_namespace(const Sqe &sqe) const;
+
+    static const std::array<Handler, 256> &admin_table();
+    static const std::array<Handler, 256> &io_table();
+
+    ResolvedConfig cfg_;
+    Host host_;
+    uint8_t *backing_;
+    std::unique_ptr<ftl::Ftl> ftl_;
+    PrpWalker prp_;
+
+    // Registers (NVMe 2.0c 3.1.3).
+    uint64_t cap_ = 0;
+    uint32_t cc_ = 0;
+    uint32_t csts_ = 0;
+    uint32_t aqa_ = 0;
+    uint64_t asq_ = 0;
+    uint64_t acq_ = 0;
+    uint32_t intms_ = 0;
+    bool msix_ = false;
+
+    std::vector<SubmissionQueue> sqs_;  // index = queue id
+    std::vector<CompletionQueue> cqs_;
+    uint16_t rr_next_ = 1;              // round robin over I/O SQs
+    std::vector<Pending> pending_;      // min-heap on (due, seq)
+    uint64_t seq_ = 0;
+    int64_t armed_ns_ = INT64_MAX;
+
+    // Features (NVMe 2.0c 5.27.1).
+    uint32_t feat_arbitration_ = 0;
+    uint32_t feat_power_state_ = 0;
+    uint16_t temp_over_threshold_k_ = 343;   // 70 degC
+    uint16_t temp_under_threshold_k_ = 0;
+    uint32_t feat_error_recovery_ = 0;
+    bool volatile_write_cache_ = true;
+    uint16_t alloc_sqs_ = 0;   // I/O queues granted by Number of Queues
+    uint16_t alloc_cqs_ = 0;
+    uint32_t feat_irq_coalescing_ = 0;
+    std::vector<uint32_t> feat_irq_config_;  // per vector
+    uint32_t feat_write_atomicity_ = 0;
+    uint32_t feat_async_event_cfg_ = 0;
+    uint64_t timestamp_base_ms_ = 0;          // host-set timestamp
+    int64_t timestamp_set_at_ns_ = -1;
+
+    // Asynchronous events.
+    std::vector<uint16_t> aer_cids_;          // outstanding AER commands
+    std::deque<AsyncEvent> events_;
+    uint32_t masked_event_types_ = 0;         // awaiting a log page read
+    uint16_t composite_temp_k_ = 313;         // 40 degC
+
+    // Error Information log (newest first when read).
+    std::deque<struct nvme_error_log_page> error_log_;
+    uint64_t error_count_ = 0;
+
+    DeviceCounters counters_;
+    LatenessHistogram lateness_;
+    int64_t created_ns_ = 0;
+    int64_t fetch_ns_ = 0;  // when the command being executed was fetched
+};
+
+}  // namespace nvmev

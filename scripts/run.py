@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""Boot the nvmev guest under QEMU (TCG) with one NVMe device and run a job.
+
+    python3 scripts/run.py [OPTIONS] (--cmd 'shell command' | --script FILE) [-- QEMU ARGS]
+    python3 scripts/run.py [OPTIONS]          # interactive shell on the console
+
+The job's output is streamed to stdout and the runner exits with the job's
+exit status (124: timeout; 125: QEMU ended before the job did). The guest
+(guest-scripts/build-image.sh) prints `NVMEV-EXIT-STATUS=<rc>` when the job
+ends, and `@@NVMEV-HOST:NAME@@` to have the runner run the host hook NAME
+(`--hook NAME='command'`, run with bash -c and NVMEV_QMP in its environment);
+the runner answers on the serial line with the hook's exit status.
+
+Python standard library only.
+"""
+
+import argparse
+import ctypes
+import gzip
+import os
+import re
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_QEMU = os.path.join(REPO, "build", "qemu-system-x86_64")
+DEFAULT_GUEST = os.path.join(REPO, "build", "guest")
+# bios-256k.bin comes from Debian's seabios; linuxboot_dma.bin and
+# kvmvapic.bin from qemu-system-data (our QEMU tarball ships no blobs).
+FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
+KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1"
+
+EXIT_RE = re.compile(rb"NVMEV-EXIT-STATUS=(\d+)$")
+HOOK_RE = re.compile(rb"@@NVMEV-HOST:([A-Za-z0-9_.-]+)@@$")
+HOOK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+SHUTDOWN_GRACE = 10  # seconds QEMU gets to power off after the marker
+
+
+def die(msg, code=2):
+    print(f"nvmev run: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def parse_size(text, what):
+    """'1G', '512M', '4096', '64K' -> bytes."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        die(f"bad {what} '{text}' (want a number with an optional K/M/G suffix)")
+    shift = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}[m.group(2).upper()]
+    value = int(m.group(1)) << shift
+    if value <= 0:
+        die(f"{what} must be positive")
+    return value
+
+
+def parse_args(argv):
+    # Everything after the first bare `--` goes to QEMU untouched.
+    extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    p = argparse.ArgumentParser(
+        prog="nvmev run",
+        description="Boot the nvmev guest under QEMU (TCG) and run a job in it.",
+        epilog="Arguments after `--` are passed to QEMU. Exit status: the job's; "
+        "124 on timeout; 125 (or QEMU's status) if QEMU ended before the job.")
+    p.add_argument("--ssd", default=None, metavar="KIND", help="SSD kind (default nvm)")
+    p.add_argument("--preset", metavar="NAME", help="device preset")
+    p.add_argument("--size", default="1G", help="device capacity, K/M/G suffixes (default 1G)")
+    p.add_argument("--device-opts", metavar="K=V,...", help="appended to the -device option")
+    p.add_argument("--memdev-file", metavar="PATH",
+                   help="back the device's media with a shared file (memory-backend-file)")
+    p.add_argument("--iothread", action="store_true", help="run the device in an iothread")
+    p.add_argument("--qmp", metavar="PATH", help="QMP socket path (default: in the temp dir)")
+    job = p.add_mutually_exclusive_group()
+    job.add_argument("--cmd", metavar="'SHELL COMMAND'", help="job: a shell command")
+    job.add_argument("--script", metavar="FILE", help="job: a shell script file")
+    p.add_argument("--smp", type=int, default=2, metavar="N", help="guest CPUs (default 2)")
+    p.add_argument("--mem", default="1G", metavar="SIZE", help="guest RAM (default 1G)")
+    p.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
+                   help="kill the guest after this long (default 300)")
+    p.add_argument("--hook", action="append", default=[], metavar="NAME='CMD'",
+                   help="host command the guest runs with `nvmev-host NAME` (repeatable)")
+    p.add_argument("--baseline", choices=["nvme", "virtio-blk"],
+                   help="attach QEMU's own device on a null-co drive instead of nvmev")
+    p.add_argument("--append", default="", metavar="ARGS", help="extra kernel command line")
+    p.add_argument("--qemu", default=DEFAULT_QEMU, metavar="PATH",
+                   help="QEMU binary (default build/qemu-system-x86_64)")
+    p.add_argument("--guest-dir", default=DEFAULT_GUEST, metavar="DIR",
+                   help="guest image directory (default build/guest)")
+    args = p.parse_args(argv)
+    args.qemu_extra = extra
+    return args
+
+
+def device_args(args):
+    """QEMU options for the device under test; returns (options, kernel wait item)."""
+    size = parse_size(args.size, "--size")
+    if args.baseline:
+        for opt, val in (("--ssd", args.ssd), ("--preset", args.preset),
+                         ("--memdev-file", args.memdev_file)):
+            if val is not None:
+                die(f"{opt} does not apply to --baseline {args.baseline}")
+        opts = ["-drive", f"if=none,id=nullblk0,driver=null-co,size={size},read-zeroes=on"]
+        if args.baseline == "nvme":
+            if args.iothread:
+                die("--iothread does not apply to --baseline nvme")
+            dev, wait = "nvme,drive=nullblk0,serial=baseline0", "nvme0"
+        else:
+            dev, wait = "virtio-blk-pci,drive=nullblk0", "/dev/vda"
+            if args.iothread:
+                opts += ["-object", "iothread,id=nvmev-io0"]
+                dev += ",iothread=nvmev-io0"
+        if args.device_opts:
+            dev += "," + args.device_opts
+        return opts + ["-device", dev], wait
+
+    opts = []
+    dev = f"nvmev,id=nvme0,ssd={args.ssd or 'nvm'}"
+    if args.preset:
+        dev += f",preset={args.preset}"
+    if args.memdev_file:
+        opts += ["-object", "memory-backend-file,id=nvmev-mem0,"
+                 f"mem-path={args.memdev_file},size={size},share=on"]
+        dev += ",memdev=nvmev-mem0"
+    else:
+        dev += f",size={size}"
+    if args.iothread:
+        opts += ["-object", "iothread,id=nvmev-io0"]
+        dev += ",iothread=nvmev-io0"
+    if args.device_opts:
+        dev += "," + args.device_opts
+    return opts + ["-device", dev], "nvme0"
+
+
+def newc_cpio(entries):
+    """A newc cpio archive of (name, mode, data) entries (data None for dirs)."""
+    out = bytearray()
+
+    def put(ino, name, mode, data):
+        name_b = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 2 if data is None else 1, 0, len(data or b""),
+                  0, 0, 0, 0, len(name_b), 0]
+        out.extend(b"070701" + b"".join(b"%08X" % f for f in fields) + name_b)
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data or b"")
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, (name, mode, data) in enumerate(entries, start=1):
+        put(ino, name, mode, data)
+    put(0, "TRAILER!!!", 0, b"")
+    return bytes(out)
+
+
+def job_initrd(base, body, tmp):
+    """The base initramfs with /nvmev/job.sh appended as a second (gzipped)
+    archive; the kernel unpacks concatenated archives in order. Gzipping it
+    avoids the kernel's 4-byte alignment rule for uncompressed members."""
+    if not body.endswith("\n"):
+        body += "\n"
+    archive = newc_cpio([("nvmev", 0o040755, None),
+                         ("nvmev/job.sh", 0o100755, body.encode())])
+    path = os.path.join(tmp, "initrd.img")
+    with open(path, "wb") as out:
+        with open(base, "rb") as f:
+            shutil.copyfileobj(f, out)
+        out.write(gzip.compress(archive, mtime=0))
+    return path
+
+
+def die_with_parent():
+    """Child side: get SIGKILL if the runner dies, so no QEMU is left behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class Output:
+    """Guest console to our stdout, line by line, minus the protocol lines."""
+
+    def __init__(self):
+        self.partial = b""
+        self.out = sys.stdout.buffer
+
+    def write(self, line):
+        try:
+            self.out.write(line + b"\n")
+            self.out.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # nobody reads our stdout any more; keep running the job
+
+    @staticmethod
+    def clean(line):
+        # Drop the tty's \r of \r\n; for progress lines redrawn with \r keep
+        # what a terminal would finally show (the last non-empty segment).
+        line = line.rstrip(b"\r")
+        if b"\r" in line:
+            parts = [s for s in line.split(b"\r") if s.strip()]
+            line = parts[-1] if parts else b""
+        return line
+
+    def feed(self, data):
+        """Returns the protocol events in data: ("exit", rc) / ("hook", name)."""
+        self.partial += data
+        *lines, self.partial = self.partial.split(b"\n")
+        events = []
+        for raw in lines:
+            line = self.clean(raw)
+            # A marker may follow output that lacked its newline: print that.
+            m = EXIT_RE.search(line) or HOOK_RE.search(line)
+            if m:
+                if line[:m.start()].strip():
+                    self.write(line[:m.start()])
+                if m.re is EXIT_RE:
+                    events.append(("exit", int(m.group(1))))
+                else:
+                    events.append(("hook", m.group(1).decode()))
+            else:
+                self.write(line)
+        return events
+
+    def flush_partial(self):
+        if self.partial:
+            self.write(self.clean(self.partial))
+            self.partial = b""
+
+
+def run_job(cmd, args, hooks, qmp_path):
+    """Runs QEMU with the job; returns the runner's exit status."""
+    env = dict(os.environ, NVMEV_QMP=qmp_path)
+    start = time.monotonic()
+    deadline = start + args.timeout
+    qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            start_new_session=True,  # ^C reaches us, not QEMU
+                            preexec_fn=die_with_parent)
+    out = Output()
+    fd = qemu.stdout.fileno()
+    os.set_blocking(fd, False)
+    pending = []        # hook names waiting their turn
+    hook = None         # (name, Popen) of the running hook
+    status = None       # the job's exit status, once the marker came
+    eof = False
+
+    def answer(rc):
+        try:
+            qemu.stdin.write(b"%d\n" % rc)
+            qemu.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    try:
+        while True:
+            now = time.monotonic()
+            if status is not None:
+                break
+            if now >= deadline:
+                out.flush_partial()
+                print(f"nvmev run: guest did not finish within {args.timeout:g} s (killed)",
+                      file=sys.stderr, flush=True)
+                return 124
+            # Start the next hook; its output goes straight to our stdout.
+            if hook is None and pending:
+                name = pending.pop(0)
+                if name not in hooks:
+                    print(f"nvmev run: the guest asked for unknown hook '{name}' "
+                          f"(known: {', '.join(sorted(hooks)) or 'none'})",
+                          file=sys.stderr, flush=True)
+                    answer(127)
+                    continue
+                sys.stdout.flush()
+                # Own session: on timeout we kill the hook's whole group.
+                hook = (name, subprocess.Popen(["bash", "-c", hooks[name]], env=env,
+                                               stdin=subprocess.DEVNULL,
+                                               start_new_session=True))
+            if hook is not None and hook[1].poll() is not None:
+                rc = hook[1].returncode
+                answer(rc if rc >= 0 else 128 - rc)  # killed by a signal: 128+N
+                hook = None
+                continue
+            if eof:
+                if hook is None and not pending:
+                    break
+                time.sleep(0.05)
+                continue
+            # Keep draining the console while a hook runs: a blocked serial
+            # could stall QEMU's main loop and with it the hook's QMP calls.
+            wait = min(deadline - now, 0.05 if hook else 1.0)
+            ready, _, _ = select.select([fd], [], [], max(wait, 0))
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                eof = True
+                continue
+            for kind, value in out.feed(data):
+                if kind == "exit":
+                    status = value
+                    break
+                pending.append(value)
+
+        if status is None:  # QEMU closed its output before the job ended
+            out.flush_partial()
+            try:
+                rc = qemu.wait(timeout=SHUTDOWN_GRACE)
+            except subprocess.TimeoutExpired:
+                qemu.kill()
+                rc = qemu.wait()
+            if rc < 0:
+                rc = 128 - rc
+            print(f"nvmev run: QEMU ended (status {rc}) before the guest job finished; "
+                  "its messages, if any, are above", file=sys.stderr, flush=True)
+            return rc if rc != 0 else 125
+
+        # The job is done: let the guest power off, then drain what is left.
+        end = time.monotonic() + SHUTDOWN_GRACE
+        while qemu.poll() is None and time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    if not os.read(fd, 65536):
+                        break
+                except BlockingIOError:
+                    pass
+        try:
+            qemu.wait(timeout=max(end - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            print("nvmev run: guest did not power off; killed QEMU", file=sys.stderr, flush=True)
+        return status
+    finally:
+        if hook is not None and hook[1].poll() is None:
+            try:
+                os.killpg(hook[1].pid, signal.SIGKILL)
+            except OSError:
+                pass
+            hook[1].wait()
+        if qemu.poll() is None:
+            qemu.kill()
+        qemu.wait()
+        for f in (qemu.stdin, qemu.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+def main(argv):
+    args = parse_args(argv)
+    hooks = {}
+    for h in args.hook:
+        name, sep, command = h.partition("=")
+        if not sep or not HOOK_NAME_RE.match(name):
+            die(f"bad --hook '{h}' (want NAME='host command', NAME of letters, digits, _ . -)")
+        hooks[name] = command
+    if args.smp < 1:
+        die("--smp must be at least 1")
+    mem_mib = max(parse_size(args.mem, "--mem") >> 20, 1)
+
+    kernel = os.path.join(args.guest_dir, "vmlinuz")
+    initramfs = os.path.join(args.guest_dir, "initramfs.cpio.gz")
+    for f in (kernel, initramfs):
+        if not os.path.isfile(f):
+            die(f"{f} not found: build the guest first (./nvmev build)")
+    if not (os.path.isfile(args.qemu) and os.access(args.qemu, os.X_OK)):
+        die(f"QEMU binary {args.qemu} not found (./nvmev build, or --qemu PATH)")
+
+    body = None
+    if args.cmd is not None:
+        body = args.cmd
+    elif args.script is not None:
+        try:
+            with open(args.script) as f:
+                body = f.read()
+        except OSError as e:
+            die(f"cannot read --script: {e}")
+
+    tmp = tempfile.mkdtemp(prefix="nvmev-run.")
+    try:
+        qmp_path = os.path.abspath(args.qmp) if args.qmp else os.path.join(tmp, "qmp.sock")
+        dev_opts, wait_item = device_args(args)
+        append = f"{KERNEL_CMDLINE} nvmev.wait={wait_item} {args.append}".strip()
+        cmd = [args.qemu, "-machine", "q35", "-accel", "tcg", "-nodefaults", "-no-user-config",
+               "-display", "none", "-no-reboot", "-m", f"{mem_mib}M", "-smp", str(args.smp)]
+        for d in FIRMWARE_DIRS:
+            cmd += ["-L", d]
+        cmd += ["-kernel", kernel, "-append", append,
+                "-qmp", f"unix:{qmp_path},server=on,wait=off"]
+        cmd += dev_opts
+
+        if body is None:
+            # Interactive: QEMU owns the terminal (Ctrl-A X quits, Ctrl-A C
+            # is the monitor). Not exec'd, so that the temp dir is removed.
+            cmd += ["-initrd", initramfs, "-serial", "mon:stdio"] + args.qemu_extra
+            print(f"nvmev run: interactive guest; QMP socket {qmp_path}; Ctrl-A X quits",
+                  file=sys.stderr, flush=True)
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                rc = subprocess.call(cmd, preexec_fn=die_with_parent)
+            finally:
+                signal.signal(signal.SIGINT, old)
+            return rc if rc >= 0 else 128 - rc
+
+        cmd += ["-initrd", job_initrd(initramfs, body, tmp),
+                "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0"]
+        cmd += args.qemu_extra
+        if os.environ.get("NVMEV_RUN_DEBUG"):
+            print("nvmev run: " + " ".join(cmd), file=sys.stderr, flush=True)
+        return run_job(cmd, args, hooks, qmp_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if args.qmp:  # QEMU leaves its socket behind
+            try:
+                if stat.S_ISSOCK(os.lstat(args.qmp).st_mode):
+                    os.unlink(args.qmp)
+            except OSError:
+                pass
+
+
+def on_signal(signum, _frame):
+    # Turn SIGTERM/SIGHUP into SystemExit so the finally blocks kill QEMU
+    # and remove the temp dir.
+    sys.exit(128 + signum)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("nvmev run: interrupted", file=sys.stderr, flush=True)
+        sys.exit(130)

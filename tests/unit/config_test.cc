@@ -1,0 +1,91 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+using nvmev::resolve_config;
+
+namespace {
+
+NvmevConfig base()
+{
+    NvmevConfig c{};
+    c.ssd = "nvm";
+    c.capacity_bytes = 1 << 30;
+    c.lba_size = c.mdts = c.max_ioqpairs = -1;
+    c.read_latency_ns = c.write_latency_ns = -1;
+    c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
+    return c;
+}
+
+std::string error_of(const NvmevConfig &c)
+{
+    std::string e;
+    EXPECT_FALSE(resolve_config(c, e).has_value());
+    return e;
+}
+
+}  // namespace
+
+TEST(Config, DefaultPresetForNvmIsP4800x)
+{
+    std::string e;
+    auto rc = resolve_config(base(), e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_EQ(rc->preset, "intel-p4800x");
+    EXPECT_EQ(rc->read_latency_ns, 12000);
+    EXPECT_EQ(rc->write_latency_ns, 14000);
+    EXPECT_EQ(rc->lba_size, 512u);
+    EXPECT_EQ(rc->nlbas(), (1u << 30) / 512);
+}
+
+TEST(Config, ExplicitPropertiesOverrideThePreset)
+{
+    NvmevConfig c = base();
+    c.preset = "intel-p5800x";
+    c.read_latency_ns = 0;
+    c.lba_size = 4096;
+    std::string e;
+    auto rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_EQ(rc->read_latency_ns, 0);
+    EXPECT_EQ(rc->write_latency_ns, 6000);
+    EXPECT_EQ(rc->lba_size, 4096u);
+}
+
+TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
+{
+    NvmevConfig c = base();
+    c.ssd = "floppy";
+    EXPECT_EQ(error_of(c), "property 'ssd': unknown kind 'floppy' (allowed: nvm)");
+
+    c = base();
+    c.preset = "nope";
+    EXPECT_EQ(error_of(c),
+              "property 'preset': unknown preset 'nope' (allowed: intel-p4800x, intel-p5800x)");
+
+    c = base();
+    c.lba_size = 1024;
+    EXPECT_EQ(error_of(c), "property 'lba-size': 1024 is not supported (allowed: 512, 4096)");
+
+    c = base();
+    c.capacity_bytes = 1000000;
+    c.lba_size = 4096;
+    EXPECT_EQ(error_of(c), "property 'size': 1000000 bytes is not a multiple of lba-size "
+                           "4096 (999424 or 1003520 would be)");
+
+    c = base();
+    c.read_bandwidth_mbps = 0;
+    EXPECT_EQ(error_of(c), "property 'read-bandwidth-mbps' must be positive (MB/s)");
+
+    c = base();
+    c.max_ioqpairs = 0;
+    EXPECT_EQ(error_of(c), "property 'max-ioqpairs': 0 is out of range (allowed: 1..65535)");
+
+    c = base();
+    c.mdts = 17;
+    EXPECT_NE(error_of(c).find("property 'mdts'"), std::string::npos);
+
+    c = base();
+    c.serial = "";
+    EXPECT_NE(error_of(c).find("property 'serial'"), std::string::npos);
+}
