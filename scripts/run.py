@@ -31,9 +31,11 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_QEMU = os.path.join(REPO, "build", "qemu-system-x86_64")
 DEFAULT_GUEST = os.path.join(REPO, "build", "guest")
-# bios-256k.bin comes from Debian's seabios; linuxboot_dma.bin and
-# kvmvapic.bin from qemu-system-data (our QEMU tarball ships no blobs).
+# Firmware for a q35 -kernel boot (our QEMU tarball ships no blobs):
+# bios-256k.bin from Debian's seabios, linuxboot_dma.bin (and the optional
+# kvmvapic.bin, whose absence only warns) from qemu-system-data.
 FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
+FIRMWARE_NEEDED = {"bios-256k.bin": "seabios", "linuxboot_dma.bin": "qemu-system-data"}
 KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1"
 
 EXIT_RE = re.compile(rb"NVMEV-EXIT-STATUS=(\d+)$")
@@ -372,6 +374,14 @@ def main(argv):
             die(f"{f} not found: build the guest first (./nvmev build)")
     if not (os.path.isfile(args.qemu) and os.access(args.qemu, os.X_OK)):
         die(f"QEMU binary {args.qemu} not found (./nvmev build, or --qemu PATH)")
+
+    # Without linuxboot_dma.bin QEMU starts but the guest never boots: say so
+    # now rather than after the timeout.
+    search = FIRMWARE_DIRS + [os.path.join(os.path.dirname(os.path.abspath(args.qemu)), "pc-bios")]
+    for blob, pkg in FIRMWARE_NEEDED.items():
+        if not any(os.path.exists(os.path.join(d, blob)) for d in search):
+            die(f"firmware {blob} not found in {', '.join(FIRMWARE_DIRS)} "
+                f"(install Debian's {pkg}: ./nvmev setup)")
 
     body = None
     if args.cmd is not None:

@@ -136,7 +136,7 @@ int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd, char **
     return 0;
 }
 
-void nvmev_core_get_info(NvmevCore *core, NvmevInfo *info)
+void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
 {
     std::lock_guard<std::mutex> g(core->lock);
     const nvmev::Controller &c = core->ctrl;

@@ -71,7 +71,7 @@ typedef struct NvmevTimingUpdate {
 } NvmevTimingUpdate;
 
 /* A snapshot for query-nvmev. */
-typedef struct NvmevInfo {
+typedef struct NvmevCoreInfo {
     char kind[16];
     char preset[32];
     char serial[21];
@@ -93,7 +93,7 @@ typedef struct NvmevInfo {
     uint64_t lateness_p50_ns, lateness_p99_ns, lateness_p999_ns;
     uint64_t lateness_max_ns;
     uint64_t lateness_samples;
-} NvmevInfo;
+} NvmevCoreInfo;
 
 /* Returns NULL and sets *errmsg (free with nvmev_core_free_error) on a bad
  * configuration. backing is the data area: capacity_bytes bytes, zeroed or
@@ -124,7 +124,7 @@ void nvmev_core_set_msix(NvmevCore *core, int enabled);
 
 int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd,
                           char **errmsg);
-void nvmev_core_get_info(NvmevCore *core, NvmevInfo *info);
+void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
 void nvmev_core_reset_stats(NvmevCore *core);
 
 /* Names of the known kinds and presets, for error messages and help. */

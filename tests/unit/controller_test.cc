@@ -363,7 +363,7 @@ TEST_F(ControllerTest, CompletionIsPostedExactlyAtTheModelTime)
     for (int i = 0; i < 4; i++) {
         EXPECT_EQ(drv_->log[n - 4 + i].posted_at_ns, t1 + 12000 + 1000 * i) << i;
     }
-    NvmevInfo info;
+    NvmevCoreInfo info;
     nvmev_core_get_info(core_, &info);
     EXPECT_EQ(info.read_cmds, 5u);
     EXPECT_EQ(info.read_bytes, 5u * 4096);

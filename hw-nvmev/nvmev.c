@@ -1,0 +1,590 @@
+/*
+ * nvmev: an emulated NVMe SSD with timing models - the QEMU device.
+ *
+ * This adapter knows QEMU and nothing of NVMe beyond BAR0's shape: it
+ * exposes the PCI function, BAR0 and MSI-X, owns the data area and runs the
+ * controller core (C++, core/nvmev_core.h) in the device's AioContext.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qemu/units.h"
+#include "block/aio.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pci.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "system/hostmem.h"
+#include "system/iothread.h"
+#include "nvmev.h"
+#include "trace.h"
+
+#define NVMEV_PCI_VENDOR_ID  PCI_VENDOR_ID_REDHAT
+#define NVMEV_PCI_DEVICE_ID  0x10ee
+#define NVMEV_MSIX_BAR       4
+#define NVMEV_MAX_VECTORS    2048
+#define NVMEV_MIN_CAPACITY   (1 * MiB)
+
+static const char *nvmev_id(NvmevState *s)
+{
+    DeviceState *dev = DEVICE(s);
+    return dev->id ? dev->id : "nvmev";
+}
+
+/* ---- Host callbacks for the core ---- */
+
+static int nvmev_host_dma_read(void *opaque, uint64_t addr, void *buf,
+                               uint64_t len)
+{
+    NvmevState *s = opaque;
+    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
+                                uint64_t len)
+{
+    NvmevState *s = opaque;
+    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+/*
+ * Interrupts must be raised under the BQL. Callers on a vCPU thread or in
+ * the main loop hold it; the IOThread does not, and must not take it while
+ * the core's lock is held (a vCPU holding the BQL may be waiting for that
+ * lock), so it defers to a main-loop bottom half.
+ */
+static void nvmev_irq_now(NvmevState *s, uint16_t vector)
+{
+    PCIDevice *pci = PCI_DEVICE(s);
+
+    if (msix_enabled(pci)) {
+        msix_notify(pci, vector);
+    } else {
+        s->intx_level = true;
+        pci_irq_assert(pci);
+    }
+}
+
+static void nvmev_host_irq_assert(void *opaque, uint16_t vector)
+{
+    NvmevState *s = opaque;
+
+    if (bql_locked()) {
+        nvmev_irq_now(s, vector);
+        return;
+    }
+    if (vector >= s->irq_pending_words * 64) {
+        return;
+    }
+    qatomic_set(&s->intx_want, 1);
+    qatomic_or(&s->irq_pending[vector / 64], 1ULL << (vector % 64));
+    qemu_bh_schedule(s->irq_bh);
+}
+
+static void nvmev_host_irq_deassert(void *opaque, uint16_t vector)
+{
+    NvmevState *s = opaque;
+
+    if (bql_locked()) {
+        s->intx_level = false;
+        pci_irq_deassert(PCI_DEVICE(s));
+        return;
+    }
+    /* Level changes from the IOThread are settled by the bottom half. */
+    qatomic_set(&s->intx_want, 0);
+    qemu_bh_schedule(s->irq_bh);
+}
+
+static void nvmev_irq_bh(void *opaque)
+{
+    NvmevState *s = opaque;
+    PCIDevice *pci = PCI_DEVICE(s);
+
+    for (uint32_t w = 0; w < s->irq_pending_words; w++) {
+        uint64_t bits = qatomic_xchg(&s->irq_pending[w], 0);
+        while (bits) {
+            unsigned b = ctz64(bits);
+            bits &= bits - 1;
+            if (msix_enabled(pci)) {
+                msix_notify(pci, w * 64 + b);
+            }
+        }
+    }
+    if (!msix_enabled(pci)) {
+        /* Pin-based: the level the core asked for last. */
+        s->intx_level = qatomic_read(&s->intx_want);
+        pci_set_irq(pci, s->intx_level);
+    }
+}
+
+static int64_t nvmev_host_now_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
+{
+    NvmevState *s = opaque;
+
+    if (deadline_ns == INT64_MAX) {
+        timer_del(s->timer);
+    } else {
+        timer_mod_ns(s->timer, deadline_ns);
+    }
+}
+
+static void nvmev_host_kick(void *opaque)
+{
+    NvmevState *s = opaque;
+    qemu_bh_schedule(s->process_bh);
+}
+
+static void nvmev_host_trace(void *opaque, const char *event, const char *msg)
+{
+    NvmevState *s = opaque;
+
+    trace_nvmev_core(nvmev_id(s), event, msg);
+    if (strstr(event, "_err_") || strstr(event, "_ub_")) {
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: %s: %s\n", nvmev_id(s),
+                      event, msg);
+    }
+}
+
+static const NvmevHostOps nvmev_host_ops = {
+    .dma_read = nvmev_host_dma_read,
+    .dma_write = nvmev_host_dma_write,
+    .irq_assert = nvmev_host_irq_assert,
+    .irq_deassert = nvmev_host_irq_deassert,
+    .now_ns = nvmev_host_now_ns,
+    .arm_timer = nvmev_host_arm_timer,
+    .kick = nvmev_host_kick,
+    .trace = nvmev_host_trace,
+};
+
+/* ---- AioContext handlers ---- */
+
+static void nvmev_process_bh(void *opaque)
+{
+    NvmevState *s = opaque;
+    nvmev_core_process(s->core);
+}
+
+static void nvmev_timer_cb(void *opaque)
+{
+    NvmevState *s = opaque;
+    nvmev_core_timer(s->core);
+}
+
+/*
+ * The default 50 us timer slack would delay every deadline the device sleeps
+ * for; completions must land on time.
+ */
+static void nvmev_set_timer_slack(void *opaque)
+{
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
+
+/* ---- BAR0 ---- */
+
+static uint64_t nvmev_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    NvmevState *s = opaque;
+    uint64_t val = nvmev_core_mmio_read(s->core, addr, size);
+
+    trace_nvmev_mmio_read(addr, size, val);
+    return val;
+}
+
+static void nvmev_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                             unsigned size)
+{
+    NvmevState *s = opaque;
+
+    trace_nvmev_mmio_write(addr, size, val);
+    nvmev_core_mmio_write(s->core, addr, val, size);
+}
+
+static const MemoryRegionOps nvmev_mmio_ops = {
+    .read = nvmev_mmio_read,
+    .write = nvmev_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    /* Every size reaches the core, which ignores what the spec forbids. */
+    .valid = { .min_access_size = 1, .max_access_size = 8 },
+    .impl = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+/* ---- Realize / unrealize ---- */
+
+static bool nvmev_setup_data(NvmevState *s, Error **errp)
+{
+    if (s->memdev && s->size) {
+        error_setg(errp, "nvmev: give either 'size' or 'memdev', not both "
+                   "(with 'memdev' the capacity is the backend's size)");
+        return false;
+    }
+    if (s->memdev) {
+        MemoryRegion *mr;
+
+        if (host_memory_backend_is_mapped(s->memdev)) {
+            error_setg(errp, "nvmev: property 'memdev': backend '%s' is "
+                       "already in use",
+                       object_get_canonical_path_component(OBJECT(s->memdev)));
+            return false;
+        }
+        mr = host_memory_backend_get_memory(s->memdev);
+        s->data_size = memory_region_size(mr);
+        if (s->data_size < NVMEV_MIN_CAPACITY) {
+            error_setg(errp, "nvmev: property 'memdev': backend of %" PRIu64
+                       " bytes is smaller than the minimum capacity of %" PRIu64
+                       " bytes", s->data_size, (uint64_t)NVMEV_MIN_CAPACITY);
+            return false;
+        }
+        s->data = memory_region_get_ram_ptr(mr);
+        host_memory_backend_set_mapped(s->memdev, true);
+        return true;
+    }
+    if (!s->size) {
+        s->size = 1 * GiB;
+    }
+    if (s->size < NVMEV_MIN_CAPACITY) {
+        error_setg(errp, "nvmev: property 'size': %" PRIu64 " bytes is below "
+                   "the minimum capacity of %" PRIu64 " bytes", s->size,
+                   (uint64_t)NVMEV_MIN_CAPACITY);
+        return false;
+    }
+    s->data_size = s->size;
+    /* Lazily zeroed: never-written blocks read as zeros. */
+    s->data = mmap(NULL, s->data_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (s->data == MAP_FAILED) {
+        s->data = NULL;
+        error_setg_errno(errp, errno, "nvmev: cannot map %" PRIu64
+                         " bytes for the data area", s->data_size);
+        return false;
+    }
+    s->data_is_anon = true;
+    return true;
+}
+
+static void nvmev_release_data(NvmevState *s)
+{
+    if (s->data_is_anon && s->data) {
+        munmap(s->data, s->data_size);
+    } else if (s->memdev && s->data) {
+        host_memory_backend_set_mapped(s->memdev, false);
+    }
+    s->data = NULL;
+    s->data_is_anon = false;
+}
+
+static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->ssd = s->ssd;
+    cfg->preset = s->preset;
+    cfg->serial = s->serial;
+    cfg->model = s->model;
+    cfg->capacity_bytes = s->data_size;
+    cfg->lba_size = s->lba_size;
+    cfg->mdts = s->mdts;
+    cfg->max_ioqpairs = s->max_ioqpairs;
+    cfg->read_latency_ns = s->read_latency_ns;
+    cfg->write_latency_ns = s->write_latency_ns;
+    cfg->read_bandwidth_mbps = s->read_bandwidth_mbps;
+    cfg->write_bandwidth_mbps = s->write_bandwidth_mbps;
+    cfg->msix_vectors = s->msix_vectors;
+}
+
+static bool nvmev_create_core(NvmevState *s, Error **errp)
+{
+    NvmevConfig cfg;
+    char *err = NULL;
+    int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
+
+    s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
+    nvmev_fill_config(s, &cfg);
+    s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
+    if (!s->core) {
+        error_setg(errp, "nvmev: %s", err ? err : "invalid configuration");
+        nvmev_core_free_error(err);
+        return false;
+    }
+    return true;
+}
+
+static bool nvmev_init_pci(NvmevState *s, Error **errp)
+{
+    PCIDevice *pci = PCI_DEVICE(s);
+    uint8_t *conf = pci->config;
+
+    pci_config_set_prog_interface(conf, 0x2);   /* NVM Express */
+    pci_config_set_class(conf, PCI_CLASS_STORAGE_EXPRESS);
+    pci_config_set_interrupt_pin(conf, 1);
+    if (pci_is_express(pci)) {
+        pcie_endpoint_cap_init(pci, 0x80);
+        pcie_cap_flr_init(pci);
+    }
+
+    memory_region_init_io(&s->bar0, OBJECT(s), &nvmev_mmio_ops, s,
+                          "nvmev-bar0", nvmev_core_bar_size(s->core));
+    pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
+
+    if (msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
+                                errp)) {
+        return false;
+    }
+    for (unsigned v = 0; v < s->msix_vectors; v++) {
+        msix_vector_use(pci, v);
+    }
+    return true;
+}
+
+static void nvmev_realize(PCIDevice *pci, Error **errp)
+{
+    NvmevState *s = NVMEV(pci);
+
+    if (!nvmev_setup_data(s, errp)) {
+        return;
+    }
+    s->ctx = s->iothread ? iothread_get_aio_context(s->iothread)
+                         : qemu_get_aio_context();
+    s->irq_pending_words = (NVMEV_MAX_VECTORS + 63) / 64;
+    s->irq_pending = g_new0(uint64_t, s->irq_pending_words);
+    s->irq_bh = qemu_bh_new(nvmev_irq_bh, s);
+    s->process_bh = aio_bh_new(s->ctx, nvmev_process_bh, s);
+    s->timer = aio_timer_new(s->ctx, QEMU_CLOCK_VIRTUAL, SCALE_NS,
+                             nvmev_timer_cb, s);
+
+    if (!nvmev_create_core(s, errp) || !nvmev_init_pci(s, errp)) {
+        PCI_DEVICE_GET_CLASS(pci)->exit(pci);
+        return;
+    }
+    if (s->iothread) {
+        object_ref(OBJECT(s->iothread));
+    }
+    aio_bh_schedule_oneshot(s->ctx, nvmev_set_timer_slack, NULL);
+    trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
+                        s->iothread ? "iothread" : "main-loop");
+}
+
+static void nvmev_exit(PCIDevice *pci)
+{
+    NvmevState *s = NVMEV(pci);
+
+    if (s->timer) {
+        timer_free(s->timer);
+        s->timer = NULL;
+    }
+    if (s->process_bh) {
+        qemu_bh_delete(s->process_bh);
+        s->process_bh = NULL;
+    }
+    if (s->irq_bh) {
+        qemu_bh_delete(s->irq_bh);
+        s->irq_bh = NULL;
+    }
+    if (s->core) {
+        msix_uninit_exclusive_bar(pci);
+        nvmev_core_free(s->core);
+        s->core = NULL;
+        if (s->iothread) {
+            object_unref(OBJECT(s->iothread));
+        }
+    }
+    g_free(s->irq_pending);
+    s->irq_pending = NULL;
+    nvmev_release_data(s);
+}
+
+static void nvmev_reset(DeviceState *dev)
+{
+    NvmevState *s = NVMEV(dev);
+
+    trace_nvmev_reset(nvmev_id(s));
+    if (s->core) {
+        nvmev_core_reset(s->core);
+        nvmev_core_set_msix(s->core, msix_enabled(PCI_DEVICE(s)));
+    }
+}
+
+static void nvmev_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,
+                               int len)
+{
+    NvmevState *s = NVMEV(pci);
+    bool was = msix_enabled(pci);
+
+    pci_default_write_config(pci, addr, val, len);
+    pcie_cap_flr_write_config(pci, addr, val, len);
+    if (s->core && msix_enabled(pci) != was) {
+        trace_nvmev_msix(nvmev_id(s), msix_enabled(pci));
+        nvmev_core_set_msix(s->core, msix_enabled(pci));
+    }
+}
+
+/* ---- QMP helpers ---- */
+
+typedef struct NvmevFindState {
+    void (*fn)(NvmevState *s, void *opaque);
+    void *opaque;
+} NvmevFindState;
+
+static int nvmev_foreach_cb(Object *obj, void *opaque)
+{
+    NvmevFindState *f = opaque;
+    NvmevState *s = (NvmevState *)object_dynamic_cast(obj, TYPE_NVMEV);
+
+    if (s && s->core) {
+        f->fn(s, f->opaque);
+    }
+    return 0;
+}
+
+void nvmev_foreach(void (*fn)(NvmevState *s, void *opaque), void *opaque)
+{
+    NvmevFindState f = { fn, opaque };
+    object_child_foreach_recursive(object_get_root(), nvmev_foreach_cb, &f);
+}
+
+typedef struct NvmevLookup {
+    const char *id;
+    NvmevState *found;
+} NvmevLookup;
+
+static void nvmev_lookup_cb(NvmevState *s, void *opaque)
+{
+    NvmevLookup *l = opaque;
+    DeviceState *dev = DEVICE(s);
+
+    if (dev->id && !strcmp(dev->id, l->id)) {
+        l->found = s;
+    }
+}
+
+NvmevState *nvmev_find(const char *id, Error **errp)
+{
+    NvmevLookup l = { id, NULL };
+    Object *obj;
+
+    nvmev_foreach(nvmev_lookup_cb, &l);
+    if (l.found) {
+        return l.found;
+    }
+    /* Also accept a QOM path. */
+    obj = object_resolve_path_type(id, TYPE_NVMEV, NULL);
+    if (obj && NVMEV(obj)->core) {
+        return NVMEV(obj);
+    }
+    error_setg(errp, "no nvmev device with id '%s'", id);
+    return NULL;
+}
+
+/* ---- Type registration ---- */
+
+static const Property nvmev_props[] = {
+    DEFINE_PROP_STRING("ssd", NvmevState, ssd),
+    DEFINE_PROP_STRING("preset", NvmevState, preset),
+    DEFINE_PROP_SIZE("size", NvmevState, size, 0),
+    DEFINE_PROP_LINK("memdev", NvmevState, memdev, TYPE_MEMORY_BACKEND,
+                     HostMemoryBackend *),
+    DEFINE_PROP_LINK("iothread", NvmevState, iothread, TYPE_IOTHREAD,
+                     IOThread *),
+    DEFINE_PROP_STRING("serial", NvmevState, serial),
+    DEFINE_PROP_STRING("model", NvmevState, model),
+    DEFINE_PROP_INT64("lba-size", NvmevState, lba_size, -1),
+    DEFINE_PROP_INT64("mdts", NvmevState, mdts, -1),
+    DEFINE_PROP_INT64("max-ioqpairs", NvmevState, max_ioqpairs, -1),
+    DEFINE_PROP_INT64("read-latency-ns", NvmevState, read_latency_ns, -1),
+    DEFINE_PROP_INT64("write-latency-ns", NvmevState, write_latency_ns, -1),
+    DEFINE_PROP_INT64("read-bandwidth-mbps", NvmevState, read_bandwidth_mbps,
+                      -1),
+    DEFINE_PROP_INT64("write-bandwidth-mbps", NvmevState,
+                      write_bandwidth_mbps, -1),
+};
+
+static const struct {
+    const char *name;
+    const char *desc;
+} nvmev_prop_desc[] = {
+    { "ssd", "device kind: nvm (Optane-like simple model); default nvm" },
+    { "preset", "real-device parameter set: intel-p4800x (default for nvm), "
+      "intel-p5800x; explicit properties override it" },
+    { "size", "capacity in bytes when no memdev is given (default 1G); a "
+      "multiple of lba-size" },
+    { "memdev", "memory backend holding the data (memfd, file, hugepages); "
+      "the capacity is its size" },
+    { "iothread", "IOThread that serves the queues (default: main loop)" },
+    { "serial", "serial number (up to 20 ASCII characters)" },
+    { "model", "model number (up to 40 ASCII characters; default from the "
+      "preset)" },
+    { "lba-size", "logical block size in bytes: 512 or 4096 (default from "
+      "the preset)" },
+    { "mdts", "maximum data transfer size: 2^mdts x 4 KiB, 0 = no limit "
+      "(default from the preset)" },
+    { "max-ioqpairs", "I/O queue pairs offered, 1..65535 (default 64)" },
+    { "read-latency-ns", "simple model: latency of an isolated 4 KiB read in "
+      "ns, >= 0 (default from the preset)" },
+    { "write-latency-ns", "simple model: latency of an isolated 4 KiB write "
+      "in ns, >= 0 (default from the preset)" },
+    { "read-bandwidth-mbps", "simple model: read bandwidth in MB/s "
+      "(10^6 B/s), > 0 (default from the preset)" },
+    { "write-bandwidth-mbps", "simple model: write bandwidth in MB/s "
+      "(10^6 B/s), > 0 (default from the preset)" },
+};
+
+static const VMStateDescription nvmev_vmstate = {
+    .name = "nvmev",
+    .unmigratable = 1,
+};
+
+static void nvmev_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *pc = PCI_DEVICE_CLASS(oc);
+
+    pc->realize = nvmev_realize;
+    pc->exit = nvmev_exit;
+    pc->config_write = nvmev_write_config;
+    pc->vendor_id = NVMEV_PCI_VENDOR_ID;
+    pc->device_id = NVMEV_PCI_DEVICE_ID;
+    pc->class_id = PCI_CLASS_STORAGE_EXPRESS;
+    pc->revision = 1;
+
+    set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    dc->desc = "nvmev: emulated NVMe SSD with timing models";
+    dc->vmsd = &nvmev_vmstate;
+    device_class_set_legacy_reset(dc, nvmev_reset);
+    device_class_set_props(dc, nvmev_props);
+    for (size_t i = 0; i < ARRAY_SIZE(nvmev_prop_desc); i++) {
+        object_class_property_set_description(oc, nvmev_prop_desc[i].name,
+                                              nvmev_prop_desc[i].desc);
+    }
+}
+
+static const TypeInfo nvmev_info = {
+    .name = TYPE_NVMEV,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(NvmevState),
+    .class_init = nvmev_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void nvmev_register_types(void)
+{
+    type_register_static(&nvmev_info);
+}
+
+type_init(nvmev_register_types)

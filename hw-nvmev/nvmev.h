@@ -1,0 +1,59 @@
+/*
+ * nvmev: emulated NVMe SSD with timing models - QEMU device state.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_NVMEV_H
+#define HW_NVMEV_H
+
+#include "hw/pci/pci_device.h"
+#include "qom/object.h"
+#include "core/nvmev_core.h"
+
+#define TYPE_NVMEV "nvmev"
+OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
+
+typedef struct IOThread IOThread;
+typedef struct HostMemoryBackend HostMemoryBackend;
+
+struct NvmevState {
+    PCIDevice parent_obj;
+
+    /* Properties */
+    char *ssd;
+    char *preset;
+    char *serial;
+    char *model;
+    uint64_t size;
+    HostMemoryBackend *memdev;
+    IOThread *iothread;
+    int64_t lba_size;
+    int64_t mdts;
+    int64_t max_ioqpairs;
+    int64_t read_latency_ns;
+    int64_t write_latency_ns;
+    int64_t read_bandwidth_mbps;
+    int64_t write_bandwidth_mbps;
+
+    /* Runtime */
+    NvmevCore *core;
+    MemoryRegion bar0;
+    AioContext *ctx;
+    QEMUBH *process_bh;    /* runs in ctx */
+    QEMUTimer *timer;      /* in ctx */
+    QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
+    uint64_t *irq_pending; /* bitmap of vectors to notify from irq_bh */
+    uint32_t irq_pending_words;
+    bool intx_level;
+    int intx_want;         /* INTx level requested off the BQL */
+    uint16_t msix_vectors;
+    uint8_t *data;         /* the data area: memdev RAM or anonymous */
+    uint64_t data_size;
+    bool data_is_anon;
+};
+
+/* For nvmev-qmp.c */
+NvmevState *nvmev_find(const char *id, Error **errp);
+void nvmev_foreach(void (*fn)(NvmevState *s, void *opaque), void *opaque);
+
+#endif
