@@ -51,7 +51,7 @@ fi
 OUTDIR=$1
 shift
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${NVMEV_CACHE:-$HOME/.cache/nvmev}
+CACHE=${NVMEV_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/nvmev}
 DL=$CACHE/dl
 mkdir -p "$OUTDIR" "$DL"
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -108,15 +108,17 @@ fio_bin() {
 
 build_fio() {
 	local dir=$1 dsc=$DL/fio_$FIO_VERSION.dsc tmp
-	command -v gcc >/dev/null && command -v make >/dev/null ||
-		die "building fio needs gcc and make (build-essential)"
+	local tool
+	for tool in gcc make strip dpkg-source; do
+		command -v "$tool" >/dev/null || die "building fio needs $tool (build-essential, dpkg-dev)"
+	done
 	[ -f /usr/lib/x86_64-linux-gnu/libaio.a ] || die "building fio needs libaio-dev (static libaio.a)"
 	if [ ! -f "$dsc" ]; then
 		log "downloading fio $FIO_VERSION source"
 		(cd "$DL" && quiet apt-get source --download-only "fio=$FIO_VERSION") ||
 			die "apt-get source fio=$FIO_VERSION failed (needs a deb-src entry for bookworm: ./nvmev setup)"
 	fi
-	log "building static fio $FIO_VERSION (once; about a minute)"
+	log "building static fio $FIO_VERSION (once; about 20 s)"
 	tmp=$(mktemp -d "$CACHE/fio-build.XXXXXX")
 	# shellcheck disable=SC2064 # expand now: the local is gone at exit
 	trap "rm -rf '$tmp'" EXIT

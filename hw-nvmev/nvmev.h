@@ -34,6 +34,7 @@ struct NvmevState {
     int64_t write_latency_ns;
     int64_t read_bandwidth_mbps;
     int64_t write_bandwidth_mbps;
+    int64_t wake_ahead_ns;
 
     /* Runtime */
     NvmevCore *core;
@@ -41,6 +42,7 @@ struct NvmevState {
     AioContext *ctx;
     QEMUBH *process_bh;    /* runs in ctx */
     QEMUTimer *timer;      /* in ctx */
+    int64_t deadline_ns;   /* the core's next deadline (INT64_MAX: none) */
     QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
     uint64_t *irq_pending; /* bitmap of vectors to notify from irq_bh */
     uint32_t irq_pending_words;

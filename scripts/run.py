@@ -36,7 +36,12 @@ DEFAULT_GUEST = os.path.join(REPO, "build", "guest")
 # kvmvapic.bin, whose absence only warns) from qemu-system-data.
 FIRMWARE_DIRS = ["/usr/share/seabios", "/usr/share/qemu"]
 FIRMWARE_NEEDED = {"bios-256k.bin": "seabios", "linuxboot_dma.bin": "qemu-system-data"}
-KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1"
+# tsc=reliable: TCG vCPUs fail the kernel's TSC sync check, which would leave the
+# guest on acpi_pm, a clock whose every read is a port I/O exit (tens of us).
+# nohz=off: stopping and restarting the tick around each idle period costs
+# TCG tens of microseconds, which would show up in every measured latency
+# longer than the idle governor's horizon.
+KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1 tsc=reliable nohz=off"
 
 EXIT_RE = re.compile(rb"NVMEV-EXIT-STATUS=(\d+)$")
 HOOK_RE = re.compile(rb"@@NVMEV-HOST:([A-Za-z0-9_.-]+)@@$")
