@@ -26,6 +26,8 @@
 #include "migration/vmstate.h"
 #include "system/hostmem.h"
 #include "system/iothread.h"
+#include "system/qtest.h"
+#include "system/cpu-timers.h"
 #include "nvmev.h"
 #include "trace.h"
 
@@ -146,7 +148,8 @@ static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
     if (deadline_ns == INT64_MAX) {
         timer_del(s->timer);
     } else {
-        timer_mod_ns(s->timer, deadline_ns - s->wake_ahead_ns);
+        timer_mod_ns(s->timer,
+                     deadline_ns - (s->spin_ok ? s->wake_ahead_ns : 0));
     }
 }
 
@@ -193,13 +196,22 @@ static void nvmev_timer_cb(void *opaque)
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
     if (deadline != INT64_MAX && deadline > now) {
-        if (deadline - now > s->wake_ahead_ns) {
+        int64_t spin_start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+
+        if (deadline - now > s->wake_ahead_ns || !s->spin_ok) {
             /* Re-armed further out since this expiry was set. */
-            timer_mod_ns(s->timer, deadline - s->wake_ahead_ns);
+            timer_mod_ns(s->timer, deadline - (s->spin_ok ? s->wake_ahead_ns : 0));
             return;
         }
-        while (qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) < deadline) {
+        /* Bounded by real time: never longer than wake-ahead-ns. */
+        while ((now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)) < deadline &&
+               qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - spin_start <
+               s->wake_ahead_ns) {
             cpu_relax();
+        }
+        if (now < deadline) {
+            timer_mod_ns(s->timer, deadline);
+            return;
         }
     }
     nvmev_core_timer(s->core);
@@ -383,6 +395,11 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
         return;
     }
     s->deadline_ns = INT64_MAX;
+    /*
+     * Waiting on the clock only helps when the virtual clock follows real
+     * time: under qtest or icount it moves only when the guest or test does.
+     */
+    s->spin_ok = s->wake_ahead_ns > 0 && !qtest_enabled() && !icount_enabled();
     s->ctx = s->iothread ? iothread_get_aio_context(s->iothread)
                          : qemu_get_aio_context();
     s->irq_pending_words = (NVMEV_MAX_VECTORS + 63) / 64;

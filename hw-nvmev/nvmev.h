@@ -43,6 +43,7 @@ struct NvmevState {
     QEMUBH *process_bh;    /* runs in ctx */
     QEMUTimer *timer;      /* in ctx */
     int64_t deadline_ns;   /* the core's next deadline (INT64_MAX: none) */
+    bool spin_ok;          /* wake ahead and wait on the clock */
     QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
     uint64_t *irq_pending; /* bitmap of vectors to notify from irq_bh */
     uint32_t irq_pending_words;

@@ -69,7 +69,6 @@ class GuestTest(unittest.TestCase):
                    runtime=2, time_based=1, lat_percentiles=1)
         set_lat = (f"{QMP} $NVMEV_QMP nvmev-set-timing "
                    "'{{\"id\": \"nvme0\", \"read-latency-ns\": {}}}'")
-        # The hooks also print the device's own lateness.
         job = " && ".join(
             f"{fio_job(f'fast{i}', **fio)} && nvmev-host slow && "
             f"{fio_job(f'slow{i}', **fio)} && nvmev-host fast" for i in range(3))

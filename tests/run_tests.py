@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Runs every nvmev test tier and ends with the line 'N passed, N failed'.
+
+    python3 tests/run_tests.py [--tier unit|device|guest ...]
+
+Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
+QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio).
+Exit status 0 only if every test passed.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TIERS = ("unit", "device", "guest")
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def record(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"  PASS {name}", flush=True)
+        else:
+            self.failed.append(name)
+            print(f"  FAIL {name}\n{detail}", flush=True)
+
+
+def run_unit(tally):
+    binary = os.path.join(ROOT, "build", "host", "tests", "unit", "nvmev-unit-tests")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "gtest.json")
+        proc = subprocess.run([binary, f"--gtest_output=json:{out}"],
+                              capture_output=True, text=True)
+        if not os.path.exists(out):
+            tally.record("unit (binary)", False, proc.stdout + proc.stderr)
+            return
+        report = json.load(open(out))
+    for suite in report["testsuites"]:
+        for case in suite["testsuite"]:
+            failures = case.get("failures", [])
+            detail = "\n".join(f["failure"] for f in failures)
+            tally.record(f"unit/{suite['name']}.{case['name']}", not failures, detail)
+
+
+class _Result(unittest.TextTestResult):
+    """Reports each test to the tally as it finishes."""
+
+    tally = None
+    tier = ""
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.tally.record(f"{self.tier}/{test.id().split('.', 1)[-1]}", True)
+
+    def _bad(self, test, err):
+        self.tally.record(f"{self.tier}/{test.id().split('.', 1)[-1]}", False,
+                          self._exc_info_to_string(err, test))
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._bad(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._bad(test, err)
+
+
+def run_unittest_dir(tally, tier, directory):
+    sys.path.insert(0, directory)
+    suite = unittest.defaultTestLoader.discover(directory, pattern="test_*.py",
+                                                top_level_dir=directory)
+    _Result.tally = tally
+    _Result.tier = tier
+    runner = unittest.TextTestRunner(stream=open(os.devnull, "w"), resultclass=_Result)
+    runner.run(suite)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tier", action="append", choices=TIERS,
+                    help="run only these tiers (default: all)")
+    args = ap.parse_args()
+    tiers = args.tier or list(TIERS)
+    tally = Tally()
+    for tier in tiers:
+        start = time.monotonic()
+        print(f"== {tier} tests", flush=True)
+        if tier == "unit":
+            run_unit(tally)
+        else:
+            run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", tier))
+        print(f"   ({time.monotonic() - start:.0f} s)", flush=True)
+    if tally.failed:
+        print("failed tests:\n  " + "\n  ".join(tally.failed))
+    print(f"{tally.passed} passed, {len(tally.failed)} failed", flush=True)
+    return 0 if not tally.failed and tally.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
