@@ -30,7 +30,8 @@ class GuestTest(unittest.TestCase):
     def test_identify_and_list_show_the_configuration(self):
         r = run_guest("echo ==ID== && nvme id-ctrl /dev/nvme0 && echo ==END ID== && "
                       "echo ==LIST== && nvme list -o json && echo ==END LIST== && "
-                      "echo ==SIZE== && cat /sys/block/nvme0n1/size && echo ==END SIZE==",
+                      "echo ==SIZE== && cat /sys/block/nvme0n1/size && echo ==END SIZE== && "
+                      "echo ==INFO== && nvmev-info /dev/nvme0 --json && echo ==END INFO==",
                       "--size", "256M",
                       "--device-opts", "serial=E2E-SERIAL-42,model=nvmev e2e model")
         self.assertGuestOk(r)
@@ -41,6 +42,10 @@ class GuestTest(unittest.TestCase):
         devices = r.json("LIST")["Devices"]
         self.assertEqual(devices[0]["PhysicalSize"], 256 * 2**20)
         self.assertEqual(int(r.section("SIZE")), 256 * 2**20 // 512)
+        # Our own libnvme-based guest tool sees the same.
+        info = r.json("INFO")
+        self.assertEqual(info["serial"], "E2E-SERIAL-42")
+        self.assertEqual(info["namespaces"][0]["bytes"], 256 * 2**20)
 
     def _verify(self, *args):
         r = run_guest(verify_jobs(), "--size", "512M", *args)
