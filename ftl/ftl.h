@@ -13,10 +13,10 @@ enum class MediaOp { Read, Write, Flush };
 struct MediaRequest {
     MediaOp op;
     uint64_t slba = 0;
-    uint32_t nlb = 0;     // logical blocks (1-based)
-    uint64_t bytes = 0;   // nlb * lba size
+    uint32_t nlb = 0;    // logical blocks (1-based)
+    uint64_t bytes = 0;  // nlb * lba size
     bool fua = false;
-    int64_t now_ns = 0;   // fetch time
+    int64_t now_ns = 0;  // fetch time
 };
 
 struct MediaResult {

@@ -21,18 +21,16 @@ public:
     {
         MediaResult r;
         switch (req.op) {
-        case MediaOp::Read:
-            r.complete_at_ns = read_.submit(req.now_ns, req.bytes);
-            break;
-        case MediaOp::Write:
-            r.complete_at_ns = write_.submit(req.now_ns, req.bytes);
-            last_write_done_ns_ = std::max(last_write_done_ns_, r.complete_at_ns);
-            break;
-        case MediaOp::Flush:
-            // Media is persistent once a write completes: a flush waits only
-            // for writes still in flight.
-            r.complete_at_ns = std::max(req.now_ns, last_write_done_ns_);
-            break;
+            case MediaOp::Read: r.complete_at_ns = read_.submit(req.now_ns, req.bytes); break;
+            case MediaOp::Write:
+                r.complete_at_ns = write_.submit(req.now_ns, req.bytes);
+                last_write_done_ns_ = std::max(last_write_done_ns_, r.complete_at_ns);
+                break;
+            case MediaOp::Flush:
+                // Media is persistent once a write completes: a flush waits only
+                // for writes still in flight.
+                r.complete_at_ns = std::max(req.now_ns, last_write_done_ns_);
+                break;
         }
         return r;
     }

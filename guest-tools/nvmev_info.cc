@@ -63,13 +63,15 @@ int main(int argc, char **argv)
     const std::string mn = trimmed(ctrl.mn, sizeof(ctrl.mn));
     const std::string fr = trimmed(ctrl.fr, sizeof(ctrl.fr));
     if (json) {
-        std::printf("{\"serial\": \"%s\", \"model\": \"%s\", \"firmware\": \"%s\", "
-                    "\"mdts\": %u, \"namespaces\": [",
-                    sn.c_str(), mn.c_str(), fr.c_str(), ctrl.mdts);
+        std::printf(
+            "{\"serial\": \"%s\", \"model\": \"%s\", \"firmware\": \"%s\", "
+            "\"mdts\": %u, \"namespaces\": [",
+            sn.c_str(), mn.c_str(), fr.c_str(), ctrl.mdts);
     } else {
-        std::printf("serial     %s\nmodel      %s\nfirmware   %s\nmdts       %u\n"
-                    "namespaces %u\n",
-                    sn.c_str(), mn.c_str(), fr.c_str(), ctrl.mdts, ctrl.nn);
+        std::printf(
+            "serial     %s\nmodel      %s\nfirmware   %s\nmdts       %u\n"
+            "namespaces %u\n",
+            sn.c_str(), mn.c_str(), fr.c_str(), ctrl.mdts, ctrl.nn);
     }
     bool first = true;
     for (__u32 nsid = 1; nsid <= ctrl.nn && nsid <= 1024; nsid++) {
@@ -80,10 +82,11 @@ int main(int argc, char **argv)
         const unsigned lbads = ns.lbaf[ns.flbas & 0xf].ds;
         const unsigned long long bytes = static_cast<unsigned long long>(ns.nsze) << lbads;
         if (json) {
-            std::printf("%s{\"nsid\": %u, \"blocks\": %llu, \"block_size\": %u, "
-                        "\"bytes\": %llu}",
-                        first ? "" : ", ", nsid, static_cast<unsigned long long>(ns.nsze),
-                        1u << lbads, bytes);
+            std::printf(
+                "%s{\"nsid\": %u, \"blocks\": %llu, \"block_size\": %u, "
+                "\"bytes\": %llu}",
+                first ? "" : ", ", nsid, static_cast<unsigned long long>(ns.nsze), 1u << lbads,
+                bytes);
         } else {
             std::printf("ns %-6u  %llu blocks of %u bytes (%llu bytes)\n", nsid,
                         static_cast<unsigned long long>(ns.nsze), 1u << lbads, bytes);

@@ -35,6 +35,21 @@ class Tally:
             print(f"  FAIL {name}\n{detail}", flush=True)
 
 
+CLANG_FORMAT_GLOBS = ("hw-nvmev/core", "ftl", "timing", "tests/unit", "guest-tools")
+
+
+def run_style(tally):
+    """The C++ sources follow the committed .clang-format."""
+    files = []
+    for d in CLANG_FORMAT_GLOBS:
+        for name in sorted(os.listdir(os.path.join(ROOT, d))):
+            if name.endswith((".cc", ".h")):
+                files.append(os.path.join(ROOT, d, name))
+    proc = subprocess.run(["clang-format", "--dry-run", "-Werror", *files],
+                          capture_output=True, text=True)
+    tally.record("unit/clang-format", proc.returncode == 0, proc.stderr[-3000:])
+
+
 def run_unit(tally):
     binary = os.path.join(ROOT, "build", "host", "tests", "unit", "nvmev-unit-tests")
     with tempfile.TemporaryDirectory() as d:
@@ -97,6 +112,7 @@ def main():
         print(f"== {tier} tests", flush=True)
         if tier == "unit":
             run_unit(tally)
+            run_style(tally)
         else:
             run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", tier))
         print(f"   ({time.monotonic() - start:.0f} s)", flush=True)

@@ -7,9 +7,9 @@
 namespace nvmev::timing {
 
 struct SimpleParams {
-    int64_t latency_ns = 0;        // isolated one-unit request: fetch -> done
-    int64_t bandwidth_mbps = 1;    // MB/s (10^6 bytes per second), > 0
-    uint32_t unit_bytes = 4096;    // the I/O unit the latency is quoted for
+    int64_t latency_ns = 0;      // isolated one-unit request: fetch -> done
+    int64_t bandwidth_mbps = 1;  // MB/s (10^6 bytes per second), > 0
+    uint32_t unit_bytes = 4096;  // the I/O unit the latency is quoted for
 };
 
 // One direction (read or write) of the device. Time is passed in; the model

@@ -25,81 +25,66 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
     const bool dflt = sel == kDefault || sel == kSaved;
     Outcome out;
     switch (fid) {
-    case NVME_FEAT_FID_ARBITRATION:
-        out.dw0 = dflt ? 0 : feat_arbitration_;
-        break;
-    case NVME_FEAT_FID_POWER_MGMT:
-        out.dw0 = dflt ? 0 : feat_power_state_;
-        break;
-    case NVME_FEAT_FID_TEMP_THRESH: {
-        const uint32_t tmpsel = (sqe.cdw11 >> 16) & 0xf;
-        const uint32_t thsel = (sqe.cdw11 >> 20) & 3;
-        if (tmpsel != 0 || thsel > 1) {
-            return Outcome::error(kInvalidField);  // only the composite sensor
-        }
-        if (thsel == 0) {
-            out.dw0 = dflt ? kDefaultOverTempK : temp_over_threshold_k_;
-        } else {
-            out.dw0 = dflt ? 0 : temp_under_threshold_k_;
-        }
-        break;
-    }
-    case NVME_FEAT_FID_ERR_RECOVERY:
-        out.dw0 = dflt ? 0 : feat_error_recovery_;
-        break;
-    case NVME_FEAT_FID_VOLATILE_WC:
-        out.dw0 = dflt ? 1 : volatile_write_cache_;
-        break;
-    case NVME_FEAT_FID_NUM_QUEUES: {
-        const uint32_t n = cfg_.max_ioqpairs - 1;
-        out.dw0 = dflt ? (n | n << 16)
-                       : (uint32_t(alloc_sqs_ - 1) | uint32_t(alloc_cqs_ - 1) << 16);
-        break;
-    }
-    case NVME_FEAT_FID_IRQ_COALESCE:
-        out.dw0 = dflt ? 0 : feat_irq_coalescing_;
-        break;
-    case NVME_FEAT_FID_IRQ_CONFIG: {
-        const auto iv = static_cast<uint16_t>(sqe.cdw11 & 0xffff);
-        if (iv >= feat_irq_config_.size()) {
-            return Outcome::error(kInvalidField);
-        }
-        out.dw0 = iv | (dflt ? 0 : feat_irq_config_[iv]);
-        break;
-    }
-    case NVME_FEAT_FID_WRITE_ATOMIC:
-        out.dw0 = dflt ? 0 : feat_write_atomicity_;
-        break;
-    case NVME_FEAT_FID_ASYNC_EVENT:
-        out.dw0 = dflt ? 0 : feat_async_event_cfg_;
-        break;
-    case NVME_FEAT_FID_TIMESTAMP: {
-        if (sel == kSupported) {
+        case NVME_FEAT_FID_ARBITRATION: out.dw0 = dflt ? 0 : feat_arbitration_; break;
+        case NVME_FEAT_FID_POWER_MGMT: out.dw0 = dflt ? 0 : feat_power_state_; break;
+        case NVME_FEAT_FID_TEMP_THRESH: {
+            const uint32_t tmpsel = (sqe.cdw11 >> 16) & 0xf;
+            const uint32_t thsel = (sqe.cdw11 >> 20) & 3;
+            if (tmpsel != 0 || thsel > 1) {
+                return Outcome::error(kInvalidField);  // only the composite sensor
+            }
+            if (thsel == 0) {
+                out.dw0 = dflt ? kDefaultOverTempK : temp_over_threshold_k_;
+            } else {
+                out.dw0 = dflt ? 0 : temp_under_threshold_k_;
+            }
             break;
         }
-        // Timestamp data (5.27.1.10): milliseconds since the epoch in bytes
-        // 5:0; byte 6 bit 0 Synch, bits 3:1 origin (1: set by the host).
-        uint64_t ms = 0;
-        uint8_t attr = 0;
-        if (timestamp_set_at_ns_ >= 0 && !dflt) {
-            ms = timestamp_base_ms_ + static_cast<uint64_t>(
-                                          (host_.now_ns() - timestamp_set_at_ns_) / 1000000);
-            attr = 1 << 1;
-        } else {
-            ms = static_cast<uint64_t>((host_.now_ns() - created_ns_) / 1000000);
+        case NVME_FEAT_FID_ERR_RECOVERY: out.dw0 = dflt ? 0 : feat_error_recovery_; break;
+        case NVME_FEAT_FID_VOLATILE_WC: out.dw0 = dflt ? 1 : volatile_write_cache_; break;
+        case NVME_FEAT_FID_NUM_QUEUES: {
+            const uint32_t n = cfg_.max_ioqpairs - 1;
+            out.dw0 =
+                dflt ? (n | n << 16) : (uint32_t(alloc_sqs_ - 1) | uint32_t(alloc_cqs_ - 1) << 16);
+            break;
         }
-        uint8_t data[8] = {};
-        for (int i = 0; i < 6; i++) {
-            data[i] = static_cast<uint8_t>(ms >> (8 * i));
+        case NVME_FEAT_FID_IRQ_COALESCE: out.dw0 = dflt ? 0 : feat_irq_coalescing_; break;
+        case NVME_FEAT_FID_IRQ_CONFIG: {
+            const auto iv = static_cast<uint16_t>(sqe.cdw11 & 0xffff);
+            if (iv >= feat_irq_config_.size()) {
+                return Outcome::error(kInvalidField);
+            }
+            out.dw0 = iv | (dflt ? 0 : feat_irq_config_[iv]);
+            break;
         }
-        data[6] = attr;
-        return Outcome::error(to_host(sqe, data, sizeof(data)));
-    }
-    case NVME_FEAT_FID_KATO:
-        out.dw0 = 0;  // keep alive is not required on PCIe (KAS = 0)
-        break;
-    default:
-        return Outcome::error(kInvalidField);
+        case NVME_FEAT_FID_WRITE_ATOMIC: out.dw0 = dflt ? 0 : feat_write_atomicity_; break;
+        case NVME_FEAT_FID_ASYNC_EVENT: out.dw0 = dflt ? 0 : feat_async_event_cfg_; break;
+        case NVME_FEAT_FID_TIMESTAMP: {
+            if (sel == kSupported) {
+                break;
+            }
+            // Timestamp data (5.27.1.10): milliseconds since the epoch in bytes
+            // 5:0; byte 6 bit 0 Synch, bits 3:1 origin (1: set by the host).
+            uint64_t ms = 0;
+            uint8_t attr = 0;
+            if (timestamp_set_at_ns_ >= 0 && !dflt) {
+                ms = timestamp_base_ms_ +
+                     static_cast<uint64_t>((host_.now_ns() - timestamp_set_at_ns_) / 1000000);
+                attr = 1 << 1;
+            } else {
+                ms = static_cast<uint64_t>((host_.now_ns() - created_ns_) / 1000000);
+            }
+            uint8_t data[8] = {};
+            for (int i = 0; i < 6; i++) {
+                data[i] = static_cast<uint8_t>(ms >> (8 * i));
+            }
+            data[6] = attr;
+            return Outcome::error(to_host(sqe, data, sizeof(data)));
+        }
+        case NVME_FEAT_FID_KATO:
+            out.dw0 = 0;  // keep alive is not required on PCIe (KAS = 0)
+            break;
+        default: return Outcome::error(kInvalidField);
     }
     if (sel == kSupported) {
         out.dw0 = fid == NVME_FEAT_FID_KATO ? 0 : kChangeable;
@@ -117,86 +102,76 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
     }
     Outcome out;
     switch (fid) {
-    case NVME_FEAT_FID_ARBITRATION:
-        feat_arbitration_ = v & 0xffffff07u;
-        break;
-    case NVME_FEAT_FID_POWER_MGMT:
-        if ((v & 0x1f) != 0) {
-            return Outcome::error(kInvalidField);  // NPSS = 0: only state 0
-        }
-        feat_power_state_ = v & 0xff;
-        break;
-    case NVME_FEAT_FID_TEMP_THRESH: {
-        const uint32_t tmpsel = (v >> 16) & 0xf;
-        const uint32_t thsel = (v >> 20) & 3;
-        if (tmpsel != 0 || thsel > 1) {
-            return Outcome::error(kInvalidField);
-        }
-        (thsel == 0 ? temp_over_threshold_k_ : temp_under_threshold_k_) =
-            static_cast<uint16_t>(v & 0xffff);
-        check_temperature();
-        break;
-    }
-    case NVME_FEAT_FID_ERR_RECOVERY:
-        if (v & (1u << 16)) {
-            return Outcome::error(kInvalidField);  // DULBE is not supported
-        }
-        feat_error_recovery_ = v & 0xffff;
-        break;
-    case NVME_FEAT_FID_VOLATILE_WC:
-        volatile_write_cache_ = v & 1;
-        break;
-    case NVME_FEAT_FID_NUM_QUEUES: {
-        const uint32_t nsqr = v & 0xffff, ncqr = v >> 16;
-        if (nsqr == 0xffff || ncqr == 0xffff) {
-            return Outcome::error(kInvalidField);
-        }
-        for (size_t i = 1; i < sqs_.size(); i++) {
-            if (sqs_[i].valid || cqs_[i].valid) {
-                return Outcome::error(kCommandSequenceError);
+        case NVME_FEAT_FID_ARBITRATION: feat_arbitration_ = v & 0xffffff07u; break;
+        case NVME_FEAT_FID_POWER_MGMT:
+            if ((v & 0x1f) != 0) {
+                return Outcome::error(kInvalidField);  // NPSS = 0: only state 0
             }
+            feat_power_state_ = v & 0xff;
+            break;
+        case NVME_FEAT_FID_TEMP_THRESH: {
+            const uint32_t tmpsel = (v >> 16) & 0xf;
+            const uint32_t thsel = (v >> 20) & 3;
+            if (tmpsel != 0 || thsel > 1) {
+                return Outcome::error(kInvalidField);
+            }
+            (thsel == 0 ? temp_over_threshold_k_ : temp_under_threshold_k_) =
+                static_cast<uint16_t>(v & 0xffff);
+            check_temperature();
+            break;
         }
-        alloc_sqs_ = static_cast<uint16_t>(std::min<uint32_t>(nsqr + 1, cfg_.max_ioqpairs));
-        alloc_cqs_ = static_cast<uint16_t>(std::min<uint32_t>(ncqr + 1, cfg_.max_ioqpairs));
-        out.dw0 = uint32_t(alloc_sqs_ - 1) | uint32_t(alloc_cqs_ - 1) << 16;
-        break;
-    }
-    case NVME_FEAT_FID_IRQ_COALESCE:
-        feat_irq_coalescing_ = v & 0xffff;
-        break;
-    case NVME_FEAT_FID_IRQ_CONFIG: {
-        const auto iv = static_cast<uint16_t>(v & 0xffff);
-        if (iv >= feat_irq_config_.size()) {
-            return Outcome::error(kInvalidField);
+        case NVME_FEAT_FID_ERR_RECOVERY:
+            if (v & (1u << 16)) {
+                return Outcome::error(kInvalidField);  // DULBE is not supported
+            }
+            feat_error_recovery_ = v & 0xffff;
+            break;
+        case NVME_FEAT_FID_VOLATILE_WC: volatile_write_cache_ = v & 1; break;
+        case NVME_FEAT_FID_NUM_QUEUES: {
+            const uint32_t nsqr = v & 0xffff, ncqr = v >> 16;
+            if (nsqr == 0xffff || ncqr == 0xffff) {
+                return Outcome::error(kInvalidField);
+            }
+            for (size_t i = 1; i < sqs_.size(); i++) {
+                if (sqs_[i].valid || cqs_[i].valid) {
+                    return Outcome::error(kCommandSequenceError);
+                }
+            }
+            alloc_sqs_ = static_cast<uint16_t>(std::min<uint32_t>(nsqr + 1, cfg_.max_ioqpairs));
+            alloc_cqs_ = static_cast<uint16_t>(std::min<uint32_t>(ncqr + 1, cfg_.max_ioqpairs));
+            out.dw0 = uint32_t(alloc_sqs_ - 1) | uint32_t(alloc_cqs_ - 1) << 16;
+            break;
         }
-        feat_irq_config_[iv] = v & (1u << 16);
-        break;
-    }
-    case NVME_FEAT_FID_WRITE_ATOMIC:
-        feat_write_atomicity_ = v & 1;
-        break;
-    case NVME_FEAT_FID_ASYNC_EVENT:
-        feat_async_event_cfg_ = v;
-        check_temperature();
-        break;
-    case NVME_FEAT_FID_TIMESTAMP: {
-        uint8_t data[8];
-        const Status st = from_host(sqe, data, sizeof(data));
-        if (st != kSuccess) {
-            return Outcome::error(st);
+        case NVME_FEAT_FID_IRQ_COALESCE: feat_irq_coalescing_ = v & 0xffff; break;
+        case NVME_FEAT_FID_IRQ_CONFIG: {
+            const auto iv = static_cast<uint16_t>(v & 0xffff);
+            if (iv >= feat_irq_config_.size()) {
+                return Outcome::error(kInvalidField);
+            }
+            feat_irq_config_[iv] = v & (1u << 16);
+            break;
         }
-        uint64_t ms = 0;
-        for (int i = 0; i < 6; i++) {
-            ms |= uint64_t{data[i]} << (8 * i);
+        case NVME_FEAT_FID_WRITE_ATOMIC: feat_write_atomicity_ = v & 1; break;
+        case NVME_FEAT_FID_ASYNC_EVENT:
+            feat_async_event_cfg_ = v;
+            check_temperature();
+            break;
+        case NVME_FEAT_FID_TIMESTAMP: {
+            uint8_t data[8];
+            const Status st = from_host(sqe, data, sizeof(data));
+            if (st != kSuccess) {
+                return Outcome::error(st);
+            }
+            uint64_t ms = 0;
+            for (int i = 0; i < 6; i++) {
+                ms |= uint64_t{data[i]} << (8 * i);
+            }
+            timestamp_base_ms_ = ms;
+            timestamp_set_at_ns_ = host_.now_ns();
+            break;
         }
-        timestamp_base_ms_ = ms;
-        timestamp_set_at_ns_ = host_.now_ns();
-        break;
-    }
-    case NVME_FEAT_FID_KATO:
-        return Outcome::error(kInvalidField);
-    default:
-        return Outcome::error(kInvalidField);
+        case NVME_FEAT_FID_KATO: return Outcome::error(kInvalidField);
+        default: return Outcome::error(kInvalidField);
     }
     return out;
 }

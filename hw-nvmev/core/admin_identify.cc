@@ -48,8 +48,8 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.cntlid = 1;
     id.ver = kVersion;
     id.cntrltype = NVME_CTRL_CNTRLTYPE_IO;
-    id.acl = 3;   // four concurrent Aborts
-    id.aerl = 3;  // four outstanding AERs
+    id.acl = 3;              // four concurrent Aborts
+    id.aerl = 3;             // four outstanding AERs
     id.frmw = (1 << 1) | 1;  // one slot, read-only
     id.lpa = NVME_CTRL_LPA_CMD_EFFECTS | NVME_CTRL_LPA_EXTENDED;
     id.elpe = 63;  // 64 Error Information entries
@@ -97,71 +97,70 @@ Outcome Controller::admin_identify(const Sqe &sqe)
     alignas(8) uint8_t buf[4096] = {};
 
     switch (cns) {
-    case NVME_IDENTIFY_CNS_NS:
-        if (sqe.nsid != kNsid) {
-            return Outcome::error(kInvalidNamespace);
+        case NVME_IDENTIFY_CNS_NS:
+            if (sqe.nsid != kNsid) {
+                return Outcome::error(kInvalidNamespace);
+            }
+            fill_id_ns(*reinterpret_cast<struct nvme_id_ns *>(buf));
+            break;
+        case NVME_IDENTIFY_CNS_CTRL:
+            fill_id_ctrl(*reinterpret_cast<struct nvme_id_ctrl *>(buf));
+            break;
+        case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
+            if (csi != NVME_CSI_NVM) {
+                return Outcome::error(kInvalidField);
+            }
+            [[fallthrough]];
+        case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
+            if (sqe.nsid >= 0xfffffffeu) {
+                return Outcome::error(kInvalidNamespace);
+            }
+            if (sqe.nsid < kNsid) {
+                const uint32_t list[1] = {kNsid};
+                std::memcpy(buf, list, sizeof(list));
+            }
+            break;
+        case NVME_IDENTIFY_CNS_NS_DESC_LIST: {
+            if (sqe.nsid != kNsid) {
+                return Outcome::error(kInvalidNamespace);
+            }
+            struct nvme_id_ns ns;
+            fill_id_ns(ns);
+            uint8_t *p = buf;
+            auto add = [&p](uint8_t type, const void *data, uint8_t len) {
+                auto *d = reinterpret_cast<struct nvme_ns_id_desc *>(p);
+                d->nidt = type;
+                d->nidl = len;
+                std::memcpy(d->nid, data, len);
+                p += sizeof(*d) + len;
+            };
+            add(NVME_NIDT_EUI64, ns.eui64, NVME_NIDT_EUI64_LEN);
+            add(NVME_NIDT_NGUID, ns.nguid, NVME_NIDT_NGUID_LEN);
+            uint8_t uuid[16];
+            const uint64_t u1 = fnv1a(cfg_.serial, 4), u2 = fnv1a(cfg_.serial, 5);
+            std::memcpy(uuid, &u1, 8);
+            std::memcpy(uuid + 8, &u2, 8);
+            uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
+            uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
+            add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
+            const uint8_t csi_nvm = NVME_CSI_NVM;
+            add(NVME_NIDT_CSI, &csi_nvm, NVME_NIDT_CSI_LEN);
+            break;
         }
-        fill_id_ns(*reinterpret_cast<struct nvme_id_ns *>(buf));
-        break;
-    case NVME_IDENTIFY_CNS_CTRL:
-        fill_id_ctrl(*reinterpret_cast<struct nvme_id_ctrl *>(buf));
-        break;
-    case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
-        if (csi != NVME_CSI_NVM) {
-            return Outcome::error(kInvalidField);
-        }
-        [[fallthrough]];
-    case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
-        if (sqe.nsid >= 0xfffffffeu) {
-            return Outcome::error(kInvalidNamespace);
-        }
-        if (sqe.nsid < kNsid) {
-            const uint32_t list[1] = {kNsid};
-            std::memcpy(buf, list, sizeof(list));
-        }
-        break;
-    case NVME_IDENTIFY_CNS_NS_DESC_LIST: {
-        if (sqe.nsid != kNsid) {
-            return Outcome::error(kInvalidNamespace);
-        }
-        struct nvme_id_ns ns;
-        fill_id_ns(ns);
-        uint8_t *p = buf;
-        auto add = [&p](uint8_t type, const void *data, uint8_t len) {
-            auto *d = reinterpret_cast<struct nvme_ns_id_desc *>(p);
-            d->nidt = type;
-            d->nidl = len;
-            std::memcpy(d->nid, data, len);
-            p += sizeof(*d) + len;
-        };
-        add(NVME_NIDT_EUI64, ns.eui64, NVME_NIDT_EUI64_LEN);
-        add(NVME_NIDT_NGUID, ns.nguid, NVME_NIDT_NGUID_LEN);
-        uint8_t uuid[16];
-        const uint64_t u1 = fnv1a(cfg_.serial, 4), u2 = fnv1a(cfg_.serial, 5);
-        std::memcpy(uuid, &u1, 8);
-        std::memcpy(uuid + 8, &u2, 8);
-        uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
-        uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
-        add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
-        const uint8_t csi_nvm = NVME_CSI_NVM;
-        add(NVME_NIDT_CSI, &csi_nvm, NVME_NIDT_CSI_LEN);
-        break;
-    }
-    case NVME_IDENTIFY_CNS_CSI_NS:
-        if (csi != NVME_CSI_NVM) {
-            return Outcome::error(kInvalidField);
-        }
-        if (sqe.nsid != kNsid) {
-            return Outcome::error(kInvalidNamespace);
-        }
-        break;  // NVM Command Set Identify Namespace: no optional fields
-    case NVME_IDENTIFY_CNS_CSI_CTRL:
-        if (csi != NVME_CSI_NVM) {
-            return Outcome::error(kInvalidField);
-        }
-        break;  // NVM Command Set Identify Controller: no size limits
-    default:
-        return Outcome::error(kInvalidField);
+        case NVME_IDENTIFY_CNS_CSI_NS:
+            if (csi != NVME_CSI_NVM) {
+                return Outcome::error(kInvalidField);
+            }
+            if (sqe.nsid != kNsid) {
+                return Outcome::error(kInvalidNamespace);
+            }
+            break;  // NVM Command Set Identify Namespace: no optional fields
+        case NVME_IDENTIFY_CNS_CSI_CTRL:
+            if (csi != NVME_CSI_NVM) {
+                return Outcome::error(kInvalidField);
+            }
+            break;  // NVM Command Set Identify Controller: no size limits
+        default: return Outcome::error(kInvalidField);
     }
     return Outcome::error(to_host(sqe, buf, sizeof(buf)));
 }

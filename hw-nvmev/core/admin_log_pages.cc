@@ -68,49 +68,48 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     }
     std::vector<uint8_t> page;
     switch (lid) {
-    case NVME_LOG_LID_ERROR: {
-        page.resize(64 * sizeof(struct nvme_error_log_page));
-        size_t i = 0;
-        for (const auto &e : error_log_) {
-            std::memcpy(page.data() + i++ * sizeof(e), &e, sizeof(e));
-        }
-        break;
-    }
-    case NVME_LOG_LID_SMART: {
-        // Controller-wide only: NSID must be 0, FFFFFFFFh, or the namespace.
-        if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && sqe.nsid != 1) {
-            return Outcome::error(kInvalidNamespace);
-        }
-        page.resize(sizeof(struct nvme_smart_log));
-        fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
-        break;
-    }
-    case NVME_LOG_LID_FW_SLOT: {
-        page.resize(sizeof(struct nvme_firmware_slot));
-        auto *fw = reinterpret_cast<struct nvme_firmware_slot *>(page.data());
-        fw->afi = 1;
-        std::memcpy(fw->frs[0], "1.0     ", 8);
-        break;
-    }
-    case NVME_LOG_LID_CMD_EFFECTS: {
-        if (csi != NVME_CSI_NVM) {
-            return Outcome::error(kInvalidField);
-        }
-        page.resize(sizeof(struct nvme_cmd_effects_log));
-        auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
-        for (unsigned op = 0; op < 256; op++) {
-            if (admin_table()[op]) {
-                log->acs[op] = NVME_CMD_EFFECTS_CSUPP;
+        case NVME_LOG_LID_ERROR: {
+            page.resize(64 * sizeof(struct nvme_error_log_page));
+            size_t i = 0;
+            for (const auto &e : error_log_) {
+                std::memcpy(page.data() + i++ * sizeof(e), &e, sizeof(e));
             }
-            if (io_table()[op]) {
-                log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
-            }
+            break;
         }
-        log->iocs[nvme_cmd_write] |= NVME_CMD_EFFECTS_LBCC;
-        break;
-    }
-    default:
-        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+        case NVME_LOG_LID_SMART: {
+            // Controller-wide only: NSID must be 0, FFFFFFFFh, or the namespace.
+            if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && sqe.nsid != 1) {
+                return Outcome::error(kInvalidNamespace);
+            }
+            page.resize(sizeof(struct nvme_smart_log));
+            fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
+            break;
+        }
+        case NVME_LOG_LID_FW_SLOT: {
+            page.resize(sizeof(struct nvme_firmware_slot));
+            auto *fw = reinterpret_cast<struct nvme_firmware_slot *>(page.data());
+            fw->afi = 1;
+            std::memcpy(fw->frs[0], "1.0     ", 8);
+            break;
+        }
+        case NVME_LOG_LID_CMD_EFFECTS: {
+            if (csi != NVME_CSI_NVM) {
+                return Outcome::error(kInvalidField);
+            }
+            page.resize(sizeof(struct nvme_cmd_effects_log));
+            auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
+            for (unsigned op = 0; op < 256; op++) {
+                if (admin_table()[op]) {
+                    log->acs[op] = NVME_CMD_EFFECTS_CSUPP;
+                }
+                if (io_table()[op]) {
+                    log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
+                }
+            }
+            log->iocs[nvme_cmd_write] |= NVME_CMD_EFFECTS_LBCC;
+            break;
+        }
+        default: return Outcome::error(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
     }
     if (offset > page.size()) {
         return Outcome::error(kInvalidField);

@@ -9,10 +9,10 @@ namespace {
 
 // Figures cited in docs/presets.md.
 constexpr Preset kPresets[] = {
-    {"intel-p4800x", SsdKind::Nvm, "INTEL SSDPED1K375GA (nvmev)", 12000, 14000, 2577,
-     2147, 512, 7, "NVMeVirt ssd_config.h (Optane) and Intel product brief"},
-    {"intel-p5800x", SsdKind::Nvm, "INTEL SSDPF21Q400GB (nvmev)", 6000, 6000, 7200, 6200,
-     512, 7, "Intel Optane SSD P5800X product brief"},
+    {"intel-p4800x", SsdKind::Nvm, "INTEL SSDPED1K375GA (nvmev)", 12000, 14000, 2577, 2147, 512, 7,
+     "NVMeVirt ssd_config.h (Optane) and Intel product brief"},
+    {"intel-p5800x", SsdKind::Nvm, "INTEL SSDPF21Q400GB (nvmev)", 6000, 6000, 7200, 6200, 512, 7,
+     "Intel Optane SSD P5800X product brief"},
 };
 
 struct KindInfo {
@@ -43,12 +43,11 @@ std::string fmt(const char *format, auto... args)
     return buf;
 }
 
-bool check_printable(const char *prop, const std::string &value, size_t max_len,
-                     std::string &error)
+bool check_printable(const char *prop, const std::string &value, size_t max_len, std::string &error)
 {
     if (value.empty() || value.size() > max_len) {
-        error = fmt("property '%s' must be 1 to %zu characters (got %zu)", prop, max_len,
-                    value.size());
+        error =
+            fmt("property '%s' must be 1 to %zu characters (got %zu)", prop, max_len, value.size());
         return false;
     }
     for (char c : value) {
@@ -62,8 +61,14 @@ bool check_printable(const char *prop, const std::string &value, size_t max_len,
 
 }  // namespace
 
-std::string kind_names() { return join_names(kKinds); }
-std::string preset_names() { return join_names(kPresets); }
+std::string kind_names()
+{
+    return join_names(kKinds);
+}
+std::string preset_names()
+{
+    return join_names(kPresets);
+}
 
 const Preset *find_preset(const std::string &name)
 {
@@ -96,8 +101,8 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
     const std::string preset_name = cfg.preset ? cfg.preset : ki->default_preset;
     const Preset *p = find_preset(preset_name);
     if (!p) {
-        error = fmt("property 'preset': unknown preset '%s' (allowed: %s)",
-                    preset_name.c_str(), preset_names().c_str());
+        error = fmt("property 'preset': unknown preset '%s' (allowed: %s)", preset_name.c_str(),
+                    preset_names().c_str());
         return std::nullopt;
     }
     if (p->kind != rc.kind) {
@@ -107,8 +112,8 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
                 same += same.empty() ? q.name : std::string(", ") + q.name;
             }
         }
-        error = fmt("property 'preset': '%s' is not a preset for ssd=%s (allowed: %s)",
-                    p->name, rc.kind_name.c_str(), same.c_str());
+        error = fmt("property 'preset': '%s' is not a preset for ssd=%s (allowed: %s)", p->name,
+                    rc.kind_name.c_str(), same.c_str());
         return std::nullopt;
     }
     rc.preset = p->name;
@@ -126,16 +131,17 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         return std::nullopt;
     }
     if (rc.capacity_bytes % rc.lba_size) {
-        error = fmt("property 'size': %" PRIu64 " bytes is not a multiple of lba-size %u "
+        error = fmt("property 'size': %" PRIu64
+                    " bytes is not a multiple of lba-size %u "
                     "(%" PRIu64 " or %" PRIu64 " would be)",
-                    rc.capacity_bytes, rc.lba_size,
-                    rc.capacity_bytes / rc.lba_size * rc.lba_size,
+                    rc.capacity_bytes, rc.lba_size, rc.capacity_bytes / rc.lba_size * rc.lba_size,
                     (rc.capacity_bytes / rc.lba_size + 1) * rc.lba_size);
         return std::nullopt;
     }
 
     if (cfg.mdts >= 0 && cfg.mdts > 16) {
-        error = fmt("property 'mdts': %" PRId64 " is out of range (allowed: 0 = no limit, "
+        error = fmt("property 'mdts': %" PRId64
+                    " is out of range (allowed: 0 = no limit, "
                     "1..16 = 2^mdts x 4 KiB)",
                     cfg.mdts);
         return std::nullopt;

@@ -43,10 +43,7 @@ struct ResolvedConfig {
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }
     // Maximum data transfer in bytes (0: unlimited).
-    uint64_t max_transfer_bytes() const
-    {
-        return mdts ? (uint64_t{4096} << mdts) : 0;
-    }
+    uint64_t max_transfer_bytes() const { return mdts ? (uint64_t{4096} << mdts) : 0; }
 };
 
 // Resolves presets and validates. On error returns nullopt and sets `error`

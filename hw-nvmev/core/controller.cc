@@ -24,8 +24,8 @@ uint64_t build_cap()
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
     : cfg_(cfg), host_(host), backing_(backing), prp_(host_)
 {
-    ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
-                                 cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
+    ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns, cfg.read_bandwidth_mbps,
+                                 cfg.write_bandwidth_mbps},
                                 4096);
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
@@ -67,19 +67,19 @@ uint64_t Controller::mmio_read(uint64_t offset, unsigned size)
     }
     auto dword = [this](uint64_t off) -> uint32_t {
         switch (off) {
-        case NVME_REG_CAP: return static_cast<uint32_t>(cap_);
-        case NVME_REG_CAP + 4: return static_cast<uint32_t>(cap_ >> 32);
-        case NVME_REG_VS: return kVersion;
-        case NVME_REG_INTMS:
-        case NVME_REG_INTMC: return msix_ ? 0 : intms_;
-        case NVME_REG_CC: return cc_;
-        case NVME_REG_CSTS: return csts_;
-        case NVME_REG_AQA: return aqa_;
-        case NVME_REG_ASQ: return static_cast<uint32_t>(asq_);
-        case NVME_REG_ASQ + 4: return static_cast<uint32_t>(asq_ >> 32);
-        case NVME_REG_ACQ: return static_cast<uint32_t>(acq_);
-        case NVME_REG_ACQ + 4: return static_cast<uint32_t>(acq_ >> 32);
-        default: return 0;  // reserved and unimplemented optional registers
+            case NVME_REG_CAP: return static_cast<uint32_t>(cap_);
+            case NVME_REG_CAP + 4: return static_cast<uint32_t>(cap_ >> 32);
+            case NVME_REG_VS: return kVersion;
+            case NVME_REG_INTMS:
+            case NVME_REG_INTMC: return msix_ ? 0 : intms_;
+            case NVME_REG_CC: return cc_;
+            case NVME_REG_CSTS: return csts_;
+            case NVME_REG_AQA: return aqa_;
+            case NVME_REG_ASQ: return static_cast<uint32_t>(asq_);
+            case NVME_REG_ASQ + 4: return static_cast<uint32_t>(asq_ >> 32);
+            case NVME_REG_ACQ: return static_cast<uint32_t>(acq_);
+            case NVME_REG_ACQ + 4: return static_cast<uint32_t>(acq_ >> 32);
+            default: return 0;  // reserved and unimplemented optional registers
         }
     };
     uint64_t v = dword(offset);
@@ -114,50 +114,47 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
     const auto v = static_cast<uint32_t>(value);
     const bool enabled = cc_en(cc_);
     switch (offset) {
-    case NVME_REG_INTMS:
-        if (!msix_) {  // "reserved when MSI-X is used" (3.1.3.3)
-            intms_ |= v;
-            update_intx();
-        }
-        break;
-    case NVME_REG_INTMC:
-        if (!msix_) {
-            intms_ &= ~v;
-            update_intx();
-        }
-        break;
-    case NVME_REG_CC:
-        write_cc(v);
-        break;
-    case NVME_REG_AQA:
-    case NVME_REG_ASQ:
-    case NVME_REG_ASQ + 4:
-    case NVME_REG_ACQ:
-    case NVME_REG_ACQ + 4:
-        if (enabled) {
-            // The admin queue registers are fixed while CC.EN = 1.
-            host_.trace("nvmev_ub_mmio_write", "admin queue register 0x%llx while enabled",
+        case NVME_REG_INTMS:
+            if (!msix_) {  // "reserved when MSI-X is used" (3.1.3.3)
+                intms_ |= v;
+                update_intx();
+            }
+            break;
+        case NVME_REG_INTMC:
+            if (!msix_) {
+                intms_ &= ~v;
+                update_intx();
+            }
+            break;
+        case NVME_REG_CC: write_cc(v); break;
+        case NVME_REG_AQA:
+        case NVME_REG_ASQ:
+        case NVME_REG_ASQ + 4:
+        case NVME_REG_ACQ:
+        case NVME_REG_ACQ + 4:
+            if (enabled) {
+                // The admin queue registers are fixed while CC.EN = 1.
+                host_.trace("nvmev_ub_mmio_write", "admin queue register 0x%llx while enabled",
+                            static_cast<unsigned long long>(offset));
+                break;
+            }
+            if (offset == NVME_REG_AQA) {
+                aqa_ = v & 0x0fff0fffu;
+            } else if (offset == NVME_REG_ASQ) {
+                asq_ = (asq_ & ~uint64_t{0xffffffff}) | v;
+            } else if (offset == NVME_REG_ASQ + 4) {
+                asq_ = (asq_ & 0xffffffffu) | (uint64_t{v} << 32);
+            } else if (offset == NVME_REG_ACQ) {
+                acq_ = (acq_ & ~uint64_t{0xffffffff}) | v;
+            } else {
+                acq_ = (acq_ & 0xffffffffu) | (uint64_t{v} << 32);
+            }
+            break;
+        case NVME_REG_NSSR: break;  // NVM subsystem reset is not supported (CAP.NSSRS = 0)
+        default:
+            host_.trace("nvmev_ub_mmio_write", "read-only or reserved register 0x%llx",
                         static_cast<unsigned long long>(offset));
             break;
-        }
-        if (offset == NVME_REG_AQA) {
-            aqa_ = v & 0x0fff0fffu;
-        } else if (offset == NVME_REG_ASQ) {
-            asq_ = (asq_ & ~uint64_t{0xffffffff}) | v;
-        } else if (offset == NVME_REG_ASQ + 4) {
-            asq_ = (asq_ & 0xffffffffu) | (uint64_t{v} << 32);
-        } else if (offset == NVME_REG_ACQ) {
-            acq_ = (acq_ & ~uint64_t{0xffffffff}) | v;
-        } else {
-            acq_ = (acq_ & 0xffffffffu) | (uint64_t{v} << 32);
-        }
-        break;
-    case NVME_REG_NSSR:
-        break;  // NVM subsystem reset is not supported (CAP.NSSRS = 0)
-    default:
-        host_.trace("nvmev_ub_mmio_write", "read-only or reserved register 0x%llx",
-                    static_cast<unsigned long long>(offset));
-        break;
     }
 }
 
@@ -232,8 +229,8 @@ void Controller::enable()
     alloc_sqs_ = alloc_cqs_ = static_cast<uint16_t>(cfg_.max_ioqpairs);
     csts_ = (csts_ & ~kCstsCfs) | kCstsRdy;
     host_.trace("nvmev_enable", "asq=0x%llx/%u acq=0x%llx/%u",
-                static_cast<unsigned long long>(asq_), asqs,
-                static_cast<unsigned long long>(acq_), acqs);
+                static_cast<unsigned long long>(asq_), asqs, static_cast<unsigned long long>(acq_),
+                acqs);
 }
 
 void Controller::disable()
@@ -288,8 +285,8 @@ void Controller::doorbell_write(uint64_t offset, uint32_t value)
     const uint64_t qid = idx / 2;
     const bool is_cq = idx & 1;
     if (qid >= sqs_.size() || (is_cq ? !cqs_[qid].valid : !sqs_[qid].valid)) {
-        host_.trace("nvmev_err_doorbell", "doorbell of nonexistent %s %llu",
-                    is_cq ? "CQ" : "SQ", static_cast<unsigned long long>(qid));
+        host_.trace("nvmev_err_doorbell", "doorbell of nonexistent %s %llu", is_cq ? "CQ" : "SQ",
+                    static_cast<unsigned long long>(qid));
         queue_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_REG, NVME_LOG_LID_ERROR);
         return;
     }
@@ -430,9 +427,9 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     }
     if (sqid != 0) {
         switch (sqe.opcode) {
-        case nvme_cmd_read: counters_.read_cmds++; break;
-        case nvme_cmd_write: counters_.write_cmds++; break;
-        default: counters_.other_cmds++; break;
+            case nvme_cmd_read: counters_.read_cmds++; break;
+            case nvme_cmd_write: counters_.write_cmds++; break;
+            default: counters_.other_cmds++; break;
         }
     } else {
         counters_.other_cmds++;

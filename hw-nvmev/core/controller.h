@@ -54,9 +54,9 @@ public:
 private:
     struct Pending {
         int64_t due_ns;
-        uint64_t seq;     // FIFO among equal deadlines
+        uint64_t seq;  // FIFO among equal deadlines
         int64_t target_ns;
-        bool timed;       // counts towards the lateness histogram
+        bool timed;  // counts towards the lateness histogram
         uint16_t sqid;
         uint16_t cqid;
         Cqe cqe;
@@ -68,7 +68,7 @@ private:
         }
     };
     struct AsyncEvent {
-        uint8_t type;   // NVMe 2.0c Figure 150
+        uint8_t type;  // NVMe 2.0c Figure 150
         uint8_t info;
         uint8_t log_page;
     };
@@ -148,32 +148,32 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint16_t rr_next_ = 1;              // round robin over I/O SQs
-    std::vector<Pending> pending_;      // min-heap on (due, seq)
+    uint16_t rr_next_ = 1;          // round robin over I/O SQs
+    std::vector<Pending> pending_;  // min-heap on (due, seq)
     uint64_t seq_ = 0;
     int64_t armed_ns_ = INT64_MAX;
 
     // Features (NVMe 2.0c 5.27.1).
     uint32_t feat_arbitration_ = 0;
     uint32_t feat_power_state_ = 0;
-    uint16_t temp_over_threshold_k_ = 343;   // 70 degC
+    uint16_t temp_over_threshold_k_ = 343;  // 70 degC
     uint16_t temp_under_threshold_k_ = 0;
     uint32_t feat_error_recovery_ = 0;
     bool volatile_write_cache_ = true;
-    uint16_t alloc_sqs_ = 0;   // I/O queues granted by Number of Queues
+    uint16_t alloc_sqs_ = 0;  // I/O queues granted by Number of Queues
     uint16_t alloc_cqs_ = 0;
     uint32_t feat_irq_coalescing_ = 0;
     std::vector<uint32_t> feat_irq_config_;  // per vector
     uint32_t feat_write_atomicity_ = 0;
     uint32_t feat_async_event_cfg_ = 0;
-    uint64_t timestamp_base_ms_ = 0;          // host-set timestamp
+    uint64_t timestamp_base_ms_ = 0;  // host-set timestamp
     int64_t timestamp_set_at_ns_ = -1;
 
     // Asynchronous events.
-    std::vector<uint16_t> aer_cids_;          // outstanding AER commands
+    std::vector<uint16_t> aer_cids_;  // outstanding AER commands
     std::deque<AsyncEvent> events_;
-    uint32_t masked_event_types_ = 0;         // awaiting a log page read
-    uint16_t composite_temp_k_ = 313;         // 40 degC
+    uint32_t masked_event_types_ = 0;  // awaiting a log page read
+    uint16_t composite_temp_k_ = 313;  // 40 degC
 
     // Error Information log (newest first when read).
     std::deque<struct nvme_error_log_page> error_log_;

@@ -68,11 +68,20 @@ NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void 
     }
 }
 
-void nvmev_core_free(NvmevCore *core) { delete core; }
+void nvmev_core_free(NvmevCore *core)
+{
+    delete core;
+}
 
-void nvmev_core_free_error(char *errmsg) { std::free(errmsg); }
+void nvmev_core_free_error(char *errmsg)
+{
+    std::free(errmsg);
+}
 
-uint64_t nvmev_core_bar_size(const NvmevCore *core) { return core->ctrl.bar_size(); }
+uint64_t nvmev_core_bar_size(const NvmevCore *core)
+{
+    return core->ctrl.bar_size();
+}
 
 uint64_t nvmev_core_mmio_read(NvmevCore *core, uint64_t offset, unsigned size)
 {

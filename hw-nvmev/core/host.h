@@ -35,8 +35,7 @@ public:
     bool tracing() const { return ops_.trace != nullptr; }
     // Events named *_err_* report guest errors; the adapter logs them with
     // LOG_GUEST_ERROR as well as tracing them.
-    __attribute__((format(printf, 3, 4))) void trace(const char *event, const char *fmt,
-                                                     ...) const
+    __attribute__((format(printf, 3, 4))) void trace(const char *event, const char *fmt, ...) const
     {
         if (!ops_.trace) {
             return;

@@ -42,8 +42,8 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
         media += seg.len;
     }
     const int64_t now = fetch_ns_;
-    ftl::MediaRequest req{write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes,
-                          fua, now};
+    ftl::MediaRequest req{
+        write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, now};
     const ftl::MediaResult res = ftl_->submit(req);
     if (write) {
         counters_.write_bytes += bytes;

@@ -12,8 +12,8 @@
 #ifndef NVMEV_CORE_H
 #define NVMEV_CORE_H
 
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,8 +26,7 @@ typedef struct NvmevHostOps {
     /* Guest-physical memory access; return 0 on success, -1 when the range is
      * not accessible (the command then fails with Data Transfer Error). */
     int (*dma_read)(void *opaque, uint64_t addr, void *buf, uint64_t len);
-    int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
-                     uint64_t len);
+    int (*dma_write)(void *opaque, uint64_t addr, const void *buf, uint64_t len);
     /* Interrupt for a completion queue's vector: an MSI-X message, or INTx
      * assertion while the controller uses pin-based interrupts. */
     void (*irq_assert)(void *opaque, uint16_t vector);
@@ -47,19 +46,19 @@ typedef struct NvmevHostOps {
  * the preset's value; the core validates everything and reports errors that
  * name the offending property. */
 typedef struct NvmevConfig {
-    const char *ssd;             /* device kind: "nvm" */
-    const char *preset;          /* NULL: the kind's default preset */
-    const char *serial;          /* NULL: derived from the device id */
-    const char *model;           /* NULL: the preset's model string */
-    uint64_t capacity_bytes;     /* size of the data area (memdev or size=) */
-    int64_t lba_size;            /* 512 or 4096 */
-    int64_t mdts;                /* log2(max transfer / 4 KiB); 0 = no limit */
-    int64_t max_ioqpairs;        /* I/O SQ/CQ pairs offered (1..65535) */
-    int64_t read_latency_ns;     /* simple model, >= 0 */
+    const char *ssd;         /* device kind: "nvm" */
+    const char *preset;      /* NULL: the kind's default preset */
+    const char *serial;      /* NULL: derived from the device id */
+    const char *model;       /* NULL: the preset's model string */
+    uint64_t capacity_bytes; /* size of the data area (memdev or size=) */
+    int64_t lba_size;        /* 512 or 4096 */
+    int64_t mdts;            /* log2(max transfer / 4 KiB); 0 = no limit */
+    int64_t max_ioqpairs;    /* I/O SQ/CQ pairs offered (1..65535) */
+    int64_t read_latency_ns; /* simple model, >= 0 */
     int64_t write_latency_ns;
     int64_t read_bandwidth_mbps; /* simple model, > 0 (MB/s, 10^6 B/s) */
     int64_t write_bandwidth_mbps;
-    uint16_t msix_vectors;       /* vectors the adapter exposes */
+    uint16_t msix_vectors; /* vectors the adapter exposes */
 } NvmevConfig;
 
 /* A retune of the simple timing model; fields < 0 are left unchanged. */
@@ -80,15 +79,15 @@ typedef struct NvmevCoreInfo {
     uint32_t lba_size;
     uint32_t mdts;
     uint32_t max_ioqpairs;
-    uint32_t active_ioqpairs;  /* I/O SQs currently created */
-    uint32_t enabled;          /* CSTS.RDY */
+    uint32_t active_ioqpairs; /* I/O SQs currently created */
+    uint32_t enabled;         /* CSTS.RDY */
     int64_t read_latency_ns;
     int64_t write_latency_ns;
     int64_t read_bandwidth_mbps;
     int64_t write_bandwidth_mbps;
     uint64_t read_cmds, write_cmds, other_cmds;
     uint64_t read_bytes, write_bytes;
-    uint64_t error_cmds;       /* completions with a non-zero status */
+    uint64_t error_cmds; /* completions with a non-zero status */
     uint64_t completions;
     uint64_t lateness_p50_ns, lateness_p99_ns, lateness_p999_ns;
     uint64_t lateness_max_ns;
@@ -98,8 +97,8 @@ typedef struct NvmevCoreInfo {
 /* Returns NULL and sets *errmsg (free with nvmev_core_free_error) on a bad
  * configuration. backing is the data area: capacity_bytes bytes, zeroed or
  * holding a previous run's data. */
-NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops,
-                          void *opaque, uint8_t *backing, char **errmsg);
+NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void *opaque,
+                          uint8_t *backing, char **errmsg);
 void nvmev_core_free(NvmevCore *core);
 void nvmev_core_free_error(char *errmsg);
 
@@ -111,8 +110,7 @@ int nvmev_core_check_config(const NvmevConfig *cfg, char **errmsg);
 uint64_t nvmev_core_bar_size(const NvmevCore *core);
 
 uint64_t nvmev_core_mmio_read(NvmevCore *core, uint64_t offset, unsigned size);
-void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value,
-                           unsigned size);
+void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value, unsigned size);
 /* Fetches and executes submitted commands; posts due completions. */
 void nvmev_core_process(NvmevCore *core);
 /* The deadline armed with arm_timer() has passed. */
@@ -122,8 +120,7 @@ void nvmev_core_reset(NvmevCore *core);
 /* Whether the controller uses MSI-X (1) or pin-based interrupts (0). */
 void nvmev_core_set_msix(NvmevCore *core, int enabled);
 
-int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd,
-                          char **errmsg);
+int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd, char **errmsg);
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
 void nvmev_core_reset_stats(NvmevCore *core);
 

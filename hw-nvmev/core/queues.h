@@ -9,10 +9,10 @@ struct SubmissionQueue {
     bool valid = false;
     uint16_t id = 0;
     uint16_t cqid = 0;
-    uint64_t base = 0;   // guest-physical address of entry 0 (contiguous)
-    uint32_t size = 0;   // entries
-    uint32_t head = 0;   // next entry the controller fetches
-    uint32_t tail = 0;   // last value the host wrote to the doorbell
+    uint64_t base = 0;      // guest-physical address of entry 0 (contiguous)
+    uint32_t size = 0;      // entries
+    uint32_t head = 0;      // next entry the controller fetches
+    uint32_t tail = 0;      // last value the host wrote to the doorbell
     uint32_t inflight = 0;  // fetched, completion not yet posted
 
     bool empty() const { return head == tail; }
@@ -23,12 +23,12 @@ struct CompletionQueue {
     uint16_t id = 0;
     uint64_t base = 0;
     uint32_t size = 0;
-    uint32_t head = 0;   // last value the host wrote to the doorbell
-    uint32_t tail = 0;   // next entry the controller writes
+    uint32_t head = 0;  // last value the host wrote to the doorbell
+    uint32_t tail = 0;  // next entry the controller writes
     bool phase = true;
     bool irq_enabled = false;
     uint16_t vector = 0;
-    uint16_t sq_refs = 0;   // SQs bound to this CQ
+    uint16_t sq_refs = 0;  // SQs bound to this CQ
     // Entries promised to fetched commands. A command is fetched only when
     // its completion is guaranteed a slot, so posting never overruns the CQ.
     uint32_t reserved = 0;

@@ -3,8 +3,8 @@
 // entries), plus status helpers. NVMe Base Specification 2.0c references.
 #pragma once
 
-#include <cstdint>
 #include <nvme/types.h>
+#include <cstdint>
 
 namespace nvmev {
 
@@ -47,8 +47,7 @@ constexpr Status kSuccess = NVME_SC_SUCCESS;
 
 constexpr Status generic_error(uint16_t sc, bool dnr = true)
 {
-    return static_cast<Status>((NVME_SCT_GENERIC << NVME_SCT_SHIFT) | sc |
-                               (dnr ? NVME_SC_DNR : 0));
+    return static_cast<Status>((NVME_SCT_GENERIC << NVME_SCT_SHIFT) | sc | (dnr ? NVME_SC_DNR : 0));
 }
 constexpr Status cmd_specific_error(uint16_t sc, bool dnr = true)
 {
@@ -57,8 +56,7 @@ constexpr Status cmd_specific_error(uint16_t sc, bool dnr = true)
 }
 constexpr Status media_error(uint16_t sc, bool dnr = true)
 {
-    return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc |
-                               (dnr ? NVME_SC_DNR : 0));
+    return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc | (dnr ? NVME_SC_DNR : 0));
 }
 
 constexpr Status kInvalidOpcode = generic_error(NVME_SC_INVALID_OPCODE);
@@ -73,22 +71,46 @@ constexpr Status kAbortSqDeleted = generic_error(NVME_SC_ABORT_QUEUE, false);
 constexpr Status kSglNotSupported = generic_error(NVME_SC_SGL_INVALID_TYPE);
 constexpr Status kFusedMissing = generic_error(NVME_SC_FUSED_MISSING);
 
-inline uint8_t status_sct(Status s) { return (s >> NVME_SCT_SHIFT) & NVME_SCT_MASK; }
-inline uint8_t status_sc(Status s) { return s & NVME_SC_MASK; }
+inline uint8_t status_sct(Status s)
+{
+    return (s >> NVME_SCT_SHIFT) & NVME_SCT_MASK;
+}
+inline uint8_t status_sc(Status s)
+{
+    return s & NVME_SC_MASK;
+}
 
 // Controller register values we implement (NVMe 2.0c 3.1.3).
-constexpr uint32_t kVersion = 0x00010400;  // 1.4.0
-constexpr uint32_t kPageSize = 4096;       // CAP.MPSMIN = CAP.MPSMAX = 0
-constexpr uint32_t kMaxQueueEntries = 4096; // CAP.MQES + 1
+constexpr uint32_t kVersion = 0x00010400;    // 1.4.0
+constexpr uint32_t kPageSize = 4096;         // CAP.MPSMIN = CAP.MPSMAX = 0
+constexpr uint32_t kMaxQueueEntries = 4096;  // CAP.MQES + 1
 constexpr uint64_t kDoorbellBase = 0x1000;
 
 // CC fields.
-constexpr uint32_t cc_en(uint32_t cc) { return cc & 1; }
-constexpr uint32_t cc_css(uint32_t cc) { return (cc >> 4) & 7; }
-constexpr uint32_t cc_mps(uint32_t cc) { return (cc >> 7) & 0xf; }
-constexpr uint32_t cc_shn(uint32_t cc) { return (cc >> 14) & 3; }
-constexpr uint32_t cc_iosqes(uint32_t cc) { return (cc >> 16) & 0xf; }
-constexpr uint32_t cc_iocqes(uint32_t cc) { return (cc >> 20) & 0xf; }
+constexpr uint32_t cc_en(uint32_t cc)
+{
+    return cc & 1;
+}
+constexpr uint32_t cc_css(uint32_t cc)
+{
+    return (cc >> 4) & 7;
+}
+constexpr uint32_t cc_mps(uint32_t cc)
+{
+    return (cc >> 7) & 0xf;
+}
+constexpr uint32_t cc_shn(uint32_t cc)
+{
+    return (cc >> 14) & 3;
+}
+constexpr uint32_t cc_iosqes(uint32_t cc)
+{
+    return (cc >> 16) & 0xf;
+}
+constexpr uint32_t cc_iocqes(uint32_t cc)
+{
+    return (cc >> 20) & 0xf;
+}
 
 // CSTS bits.
 constexpr uint32_t kCstsRdy = 1u << 0;

@@ -70,8 +70,9 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
     c = base();
     c.capacity_bytes = 1000000;
     c.lba_size = 4096;
-    EXPECT_EQ(error_of(c), "property 'size': 1000000 bytes is not a multiple of lba-size "
-                           "4096 (999424 or 1003520 would be)");
+    EXPECT_EQ(error_of(c),
+              "property 'size': 1000000 bytes is not a multiple of lba-size "
+              "4096 (999424 or 1003520 would be)");
 
     c = base();
     c.read_bandwidth_mbps = 0;

@@ -82,12 +82,12 @@ constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
 TEST_F(ControllerTest, CapabilitiesAndVersion)
 {
     const uint64_t cap = nvmev_core_mmio_read(core_, NVME_REG_CAP, 8);
-    EXPECT_EQ(cap & 0xffff, 4095u);        // MQES
-    EXPECT_EQ((cap >> 16) & 1, 1u);        // CQR
-    EXPECT_EQ((cap >> 24) & 0xff, 15u);    // TO
-    EXPECT_EQ((cap >> 32) & 0xf, 0u);      // DSTRD
-    EXPECT_EQ((cap >> 37) & 1, 1u);        // CSS: NVM
-    EXPECT_EQ((cap >> 48) & 0xff, 0u);     // MPSMIN = MPSMAX = 4 KiB
+    EXPECT_EQ(cap & 0xffff, 4095u);      // MQES
+    EXPECT_EQ((cap >> 16) & 1, 1u);      // CQR
+    EXPECT_EQ((cap >> 24) & 0xff, 15u);  // TO
+    EXPECT_EQ((cap >> 32) & 0xf, 0u);    // DSTRD
+    EXPECT_EQ((cap >> 37) & 1, 1u);      // CSS: NVM
+    EXPECT_EQ((cap >> 48) & 0xff, 0u);   // MPSMIN = MPSMAX = 4 KiB
     EXPECT_EQ(drv_->reg32(NVME_REG_VS), 0x00010400u);
     EXPECT_EQ(drv_->reg32(NVME_REG_CSTS), 0u);
     EXPECT_EQ(nvmev_core_bar_size(core_), 16384u);
@@ -205,12 +205,12 @@ TEST_F(ControllerTest, NumberOfQueuesFeature)
     EXPECT_EQ(drv_->create_io_queues(3, 16), sc(1, NVME_SC_QID_INVALID));
     EXPECT_EQ(drv_->create_io_queues(2, 16), 0);
     // Not changeable once I/O queues exist.
-    EXPECT_EQ(Driver::status(drv_->call(
-                  0, admin(nvme_admin_set_features, NVME_FEAT_FID_NUM_QUEUES, 0))),
-              sc(0, NVME_SC_CMD_SEQ_ERROR));
+    EXPECT_EQ(
+        Driver::status(drv_->call(0, admin(nvme_admin_set_features, NVME_FEAT_FID_NUM_QUEUES, 0))),
+        sc(0, NVME_SC_CMD_SEQ_ERROR));
     // Saving is not supported.
-    EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_set_features,
-                                                  NVME_FEAT_FID_VOLATILE_WC | (1u << 31), 1))),
+    EXPECT_EQ(Driver::status(drv_->call(
+                  0, admin(nvme_admin_set_features, NVME_FEAT_FID_VOLATILE_WC | (1u << 31), 1))),
               sc(1, NVME_SC_FEATURE_NOT_SAVEABLE));
     EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_get_features, 0x55))),
               sc(0, NVME_SC_INVALID_FIELD));
@@ -424,7 +424,8 @@ TEST_F(ControllerTest, AsyncEventForTemperatureThreshold)
     // Enable SMART temperature warnings, then set the over-temperature
     // threshold below the composite temperature (313 K).
     ASSERT_EQ(admin_status(admin(nvme_admin_set_features, NVME_FEAT_FID_ASYNC_EVENT, 0x2)), 0);
-    const uint16_t set = drv_->submit(0, admin(nvme_admin_set_features, NVME_FEAT_FID_TEMP_THRESH, 300));
+    const uint16_t set =
+        drv_->submit(0, admin(nvme_admin_set_features, NVME_FEAT_FID_TEMP_THRESH, 300));
     drv_->run();
     std::map<uint16_t, Cqe> got;
     while (auto c = drv_->reap(0)) {
@@ -463,7 +464,7 @@ TEST_F(ControllerTest, InvalidDoorbellWritesAreIgnoredAndReported)
     auto c = drv_->reap(0);
     ASSERT_TRUE(c);
     EXPECT_EQ(c->cid, aer);
-    EXPECT_EQ(c->dw0 & 0xff, 0u);           // error status
-    EXPECT_EQ((c->dw0 >> 8) & 0xff, 0u);    // invalid doorbell register
-    EXPECT_EQ((c->dw0 >> 16) & 0xff, 1u);   // error log
+    EXPECT_EQ(c->dw0 & 0xff, 0u);          // error status
+    EXPECT_EQ((c->dw0 >> 8) & 0xff, 0u);   // invalid doorbell register
+    EXPECT_EQ((c->dw0 >> 16) & 0xff, 1u);  // error log
 }

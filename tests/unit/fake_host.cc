@@ -5,7 +5,10 @@
 namespace nvmev::test {
 namespace {
 
-FakeHost *self(void *opaque) { return static_cast<FakeHost *>(opaque); }
+FakeHost *self(void *opaque)
+{
+    return static_cast<FakeHost *>(opaque);
+}
 
 int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len)
 {
@@ -32,10 +35,22 @@ void irq_assert(void *opaque, uint16_t vector)
     self(opaque)->irqs[vector]++;
     self(opaque)->intx_level = true;
 }
-void irq_deassert(void *opaque, uint16_t) { self(opaque)->intx_level = false; }
-int64_t clock_now(void *opaque) { return self(opaque)->now_ns; }
-void arm_timer(void *opaque, int64_t deadline) { self(opaque)->timer_deadline = deadline; }
-void kick(void *opaque) { self(opaque)->kicks++; }
+void irq_deassert(void *opaque, uint16_t)
+{
+    self(opaque)->intx_level = false;
+}
+int64_t clock_now(void *opaque)
+{
+    return self(opaque)->now_ns;
+}
+void arm_timer(void *opaque, int64_t deadline)
+{
+    self(opaque)->timer_deadline = deadline;
+}
+void kick(void *opaque)
+{
+    self(opaque)->kicks++;
+}
 
 }  // namespace
 

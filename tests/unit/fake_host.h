@@ -21,20 +21,22 @@ public:
 
     NvmevHostOps ops() const;
 
-    std::vector<uint8_t> ram;   // guest-physical 0 .. ram.size()
+    std::vector<uint8_t> ram;  // guest-physical 0 .. ram.size()
     int64_t now_ns = 1'000'000;
     int64_t timer_deadline = INT64_MAX;
     int kicks = 0;
     std::map<uint16_t, int> irqs;  // vector -> interrupts raised
     bool intx_level = false;
 
-    template <typename T> T read(uint64_t addr) const
+    template <typename T>
+    T read(uint64_t addr) const
     {
         T v;
         std::memcpy(&v, ram.data() + addr, sizeof(T));
         return v;
     }
-    template <typename T> void write(uint64_t addr, const T &v)
+    template <typename T>
+    void write(uint64_t addr, const T &v)
     {
         std::memcpy(ram.data() + addr, &v, sizeof(T));
     }
@@ -53,7 +55,10 @@ public:
     // Sets AQA/ASQ/ACQ and CC.EN = 1; returns CSTS.
     uint32_t enable(uint32_t admin_entries = 32);
     void disable();
-    uint32_t reg32(uint64_t off) { return static_cast<uint32_t>(nvmev_core_mmio_read(core_, off, 4)); }
+    uint32_t reg32(uint64_t off)
+    {
+        return static_cast<uint32_t>(nvmev_core_mmio_read(core_, off, 4));
+    }
     void write32(uint64_t off, uint32_t v) { nvmev_core_mmio_write(core_, off, v, 4); }
 
     // Submits on queue `qid` and rings its doorbell (does not process).
