@@ -19,6 +19,7 @@
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "block/aio.h"
+#include "block/aio-wait.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pci.h"
@@ -429,9 +430,10 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
                         s->iothread ? "iothread" : "main-loop");
 }
 
-static void nvmev_exit(PCIDevice *pci)
+/* Runs in the device's AioContext, so no handler of ours runs meanwhile. */
+static void nvmev_stop_handlers(void *opaque)
 {
-    NvmevState *s = NVMEV(pci);
+    NvmevState *s = opaque;
 
     if (s->timer) {
         timer_free(s->timer);
@@ -440,6 +442,17 @@ static void nvmev_exit(PCIDevice *pci)
     if (s->process_bh) {
         qemu_bh_delete(s->process_bh);
         s->process_bh = NULL;
+    }
+}
+
+static void nvmev_exit(PCIDevice *pci)
+{
+    NvmevState *s = NVMEV(pci);
+
+    if (s->iothread && s->ctx && (s->timer || s->process_bh)) {
+        aio_wait_bh_oneshot(s->ctx, nvmev_stop_handlers, s);
+    } else {
+        nvmev_stop_handlers(s);
     }
     if (s->irq_bh) {
         qemu_bh_delete(s->irq_bh);
