@@ -15,11 +15,12 @@
 # and configure flags into $NVMEV_CACHE/fio-<version>-<hash>/.
 #
 # Kernel command line the runner (scripts/run.py) boots it with:
-#   console=ttyS0 quiet panic=-1 [nvmev.wait=nvme0|/dev/vda]
+#   console=ttyS0 quiet panic=-1 tsc=reliable nohz=off [nvmev.wait=nvme0|/dev/vda]
 # console=ttyS0 carries the job's output and the hook protocol, quiet keeps
 # boot messages off it, panic=-1 (with QEMU's -no-reboot) turns a guest panic
 # into a QEMU exit instead of a hang; nvmev.wait= names the devices /init waits
-# for before the job (see nvmev-wait).
+# for before the job (see nvmev-wait); tsc=reliable and nohz=off keep TCG's
+# costs out of measured latencies (see the comment in scripts/run.py).
 # QEMU needs: bios-256k.bin (Debian's seabios, /usr/share/seabios),
 # linuxboot_dma.bin and kvmvapic.bin (qemu-system-data, /usr/share/qemu).
 set -euo pipefail

@@ -19,7 +19,7 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     NvmevCoreInfo core;
 
     nvmev_core_get_info(s->core, &core);
-    info->id = g_strdup(dev->id ? dev->id : "nvmev");
+    info->id = g_strdup(dev->id);  /* NULL: absent */
     info->qom_path = object_get_canonical_path(OBJECT(s));
     info->kind = g_strdup(core.kind);
     info->preset = g_strdup(core.preset);

@@ -157,6 +157,8 @@ static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
 static void nvmev_host_kick(void *opaque)
 {
     NvmevState *s = opaque;
+
+    qatomic_set(&s->kicked, 1);
     qemu_bh_schedule(s->process_bh);
 }
 
@@ -187,33 +189,42 @@ static const NvmevHostOps nvmev_host_ops = {
 static void nvmev_process_bh(void *opaque)
 {
     NvmevState *s = opaque;
+
+    qatomic_set(&s->kicked, 0);
     nvmev_core_process(s->core);
 }
 
 static void nvmev_timer_cb(void *opaque)
 {
     NvmevState *s = opaque;
-    int64_t deadline = qatomic_read(&s->deadline_ns);
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t spin_start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
 
-    if (deadline != INT64_MAX && deadline > now) {
-        int64_t spin_start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+    for (;;) {
+        int64_t deadline = qatomic_read(&s->deadline_ns);
+        int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
-        if (deadline - now > s->wake_ahead_ns || !s->spin_ok) {
+        if (deadline == INT64_MAX) {
+            return;                 /* nothing left to post */
+        }
+        if (now >= deadline) {
+            break;
+        }
+        if (!s->spin_ok || deadline - now > s->wake_ahead_ns) {
             /* Re-armed further out since this expiry was set. */
-            timer_mod_ns(s->timer, deadline - (s->spin_ok ? s->wake_ahead_ns : 0));
+            timer_mod_ns(s->timer,
+                         deadline - (s->spin_ok ? s->wake_ahead_ns : 0));
             return;
         }
-        /* Bounded by real time: never longer than wake-ahead-ns. */
-        while ((now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)) < deadline &&
-               qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - spin_start <
-               s->wake_ahead_ns) {
-            cpu_relax();
-        }
-        if (now < deadline) {
-            timer_mod_ns(s->timer, deadline);
+        if (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - spin_start >=
+            s->wake_ahead_ns) {
+            timer_mod_ns(s->timer, deadline);   /* never wait longer */
             return;
         }
+        /* Keep fetching while waiting, so new commands start on time. */
+        if (qatomic_xchg(&s->kicked, 0)) {
+            nvmev_core_process(s->core);
+        }
+        cpu_relax();
     }
     nvmev_core_timer(s->core);
 }
@@ -325,9 +336,10 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->ssd = s->ssd;
     cfg->preset = s->preset;
-    cfg->serial = s->serial;
+    cfg->serial = s->serial ? s->serial : s->default_serial;
     cfg->model = s->model;
     cfg->capacity_bytes = s->data_size;
+    cfg->capacity_from_memdev = s->memdev != NULL;
     cfg->lba_size = s->lba_size;
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
@@ -345,6 +357,16 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
 
     s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
+    if (!s->serial) {
+        /*
+         * Distinct devices need distinct serials (Linux rejects a second
+         * controller with the same subsystem NQN); the QOM path is unique
+         * and stable across restarts with the same command line.
+         */
+        g_autofree char *path = object_get_canonical_path(OBJECT(s));
+        snprintf(s->default_serial, sizeof(s->default_serial), "NVMEV%08X",
+                 g_str_hash(path));
+    }
     nvmev_fill_config(s, &cfg);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {
@@ -377,6 +399,7 @@ static bool nvmev_init_pci(NvmevState *s, Error **errp)
                                 errp)) {
         return false;
     }
+    s->msix_ready = true;
     for (unsigned v = 0; v < s->msix_vectors; v++) {
         msix_vector_use(pci, v);
     }
@@ -424,6 +447,7 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
     }
     if (s->iothread) {
         object_ref(OBJECT(s->iothread));
+        s->iothread_ref = true;
     }
     aio_bh_schedule_oneshot(s->ctx, nvmev_set_timer_slack, NULL);
     trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
@@ -458,13 +482,17 @@ static void nvmev_exit(PCIDevice *pci)
         qemu_bh_delete(s->irq_bh);
         s->irq_bh = NULL;
     }
-    if (s->core) {
+    if (s->msix_ready) {
         msix_uninit_exclusive_bar(pci);
+        s->msix_ready = false;
+    }
+    if (s->core) {
         nvmev_core_free(s->core);
         s->core = NULL;
-        if (s->iothread) {
-            object_unref(OBJECT(s->iothread));
-        }
+    }
+    if (s->iothread_ref) {
+        object_unref(OBJECT(s->iothread));
+        s->iothread_ref = false;
     }
     g_free(s->irq_pending);
     s->irq_pending = NULL;

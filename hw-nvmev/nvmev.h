@@ -44,6 +44,7 @@ struct NvmevState {
     QEMUTimer *timer;      /* in ctx */
     int64_t deadline_ns;   /* the core's next deadline (INT64_MAX: none) */
     bool spin_ok;          /* wake ahead and wait on the clock */
+    int kicked;            /* process requested (the BH may be pending) */
     QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
     uint64_t *irq_pending; /* bitmap of vectors to notify from irq_bh */
     uint32_t irq_pending_words;
@@ -53,6 +54,9 @@ struct NvmevState {
     uint8_t *data;         /* the data area: memdev RAM or anonymous */
     uint64_t data_size;
     bool data_is_anon;
+    bool msix_ready;       /* MSI-X BAR set up (undone on exit) */
+    bool iothread_ref;     /* holds a reference to iothread */
+    char default_serial[21];
 };
 
 /* For nvmev-qmp.c */

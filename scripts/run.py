@@ -97,6 +97,8 @@ def parse_args(argv):
     p.add_argument("--baseline", choices=["nvme", "virtio-blk"],
                    help="attach QEMU's own device on a null-co drive instead of nvmev")
     p.add_argument("--append", default="", metavar="ARGS", help="extra kernel command line")
+    p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"],
+                   help="accelerator (default tcg; kvm needs a usable /dev/kvm)")
     p.add_argument("--qemu", default=DEFAULT_QEMU, metavar="PATH",
                    help="QEMU binary (default build/qemu-system-x86_64)")
     p.add_argument("--guest-dir", default=DEFAULT_GUEST, metavar="DIR",
@@ -403,7 +405,7 @@ def main(argv):
         qmp_path = os.path.abspath(args.qmp) if args.qmp else os.path.join(tmp, "qmp.sock")
         dev_opts, wait_item = device_args(args)
         append = f"{KERNEL_CMDLINE} nvmev.wait={wait_item} {args.append}".strip()
-        cmd = [args.qemu, "-machine", "q35", "-accel", "tcg", "-nodefaults", "-no-user-config",
+        cmd = [args.qemu, "-machine", "q35", "-accel", args.accel, "-nodefaults", "-no-user-config",
                "-display", "none", "-no-reboot", "-m", f"{mem_mib}M", "-smp", str(args.smp)]
         for d in FIRMWARE_DIRS:
             cmd += ["-L", d]

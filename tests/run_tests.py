@@ -104,8 +104,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tier", action="append", choices=TIERS,
                     help="run only these tiers (default: all)")
+    ap.add_argument("--quick", action="store_true",
+                    help="unit and device tiers only (no guest boots)")
     args = ap.parse_args()
-    tiers = args.tier or list(TIERS)
+    tiers = args.tier or (["unit", "device"] if args.quick else list(TIERS))
     tally = Tally()
     for tier in tiers:
         start = time.monotonic()

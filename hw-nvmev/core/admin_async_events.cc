@@ -88,18 +88,19 @@ Outcome Controller::admin_abort(const Sqe &sqe)
     Outcome out;
     out.dw0 = 1;  // bit 0 set: command not aborted
     if (sqid == 0) {
+        CompletionQueue &acq = cqs_[0];
         for (auto it = aer_cids_.begin(); it != aer_cids_.end(); ++it) {
-            if (*it == cid) {
+            // Without a free admin CQ slot for its completion the AER stays
+            // outstanding and the Abort reports "not aborted".
+            if (*it == cid && acq.free_slots() > acq.reserved) {
                 aer_cids_.erase(it);
                 Sqe aer{};
                 aer.cid = cid;
                 aer.opcode = nvme_admin_async_event;
-                CompletionQueue &acq = cqs_[0];
-                if (acq.free_slots() > acq.reserved) {
-                    acq.reserved++;
-                    sqs_[0].inflight++;
-                    schedule(0, aer, Outcome::error(kAbortRequested), host_.now_ns());
-                }
+                acq.reserved++;
+                sqs_[0].inflight++;
+                counters_.error_cmds++;
+                schedule(0, aer, Outcome::error(kAbortRequested), host_.now_ns());
                 out.dw0 = 0;
                 break;
             }

@@ -37,11 +37,11 @@ void Controller::fill_smart(struct nvme_smart_log &log) const
     log.avail_spare = 100;
     log.spare_thresh = 10;
     log.percent_used = 0;
-    put_u128(log.data_units_read, data_units(counters_.read_bytes));
-    put_u128(log.data_units_written, data_units(counters_.write_bytes));
-    put_u128(log.host_reads, counters_.host_read_cmds);
-    put_u128(log.host_writes, counters_.host_write_cmds);
-    put_u128(log.ctrl_busy_time, counters_.busy_ns / 60000000000ull);
+    put_u128(log.data_units_read, data_units(smart_.read_bytes));
+    put_u128(log.data_units_written, data_units(smart_.write_bytes));
+    put_u128(log.host_reads, smart_.host_read_cmds);
+    put_u128(log.host_writes, smart_.host_write_cmds);
+    put_u128(log.ctrl_busy_time, smart_.busy_ns / 60000000000ull);
     put_u128(log.power_cycles, 1);
     const int64_t on_ns = host_.now_ns() - created_ns_;
     put_u128(log.power_on_hours, static_cast<uint64_t>(on_ns / 3600000000000ll));
@@ -115,10 +115,8 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
         return Outcome::error(kInvalidField);
     }
     // Bytes past the end of the log read as zero.
-    std::vector<uint8_t> out(len, 0);
     const uint64_t n = std::min<uint64_t>(len, page.size() - offset);
-    std::memcpy(out.data(), page.data() + offset, n);
-    const Status st = to_host(sqe, out.data(), len);
+    const Status st = to_host_padded(sqe, page.data() + offset, n, len);
     if (st == kSuccess && !rae) {
         clear_event_mask(lid);
     }

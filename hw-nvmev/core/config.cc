@@ -7,7 +7,7 @@
 namespace nvmev {
 namespace {
 
-// Figures cited in docs/presets.md.
+// Figures cited in docs/properties.md ("Presets").
 constexpr Preset kPresets[] = {
     {"intel-p4800x", SsdKind::Nvm, "INTEL SSDPED1K375GA (nvmev)", 12000, 14000, 2577, 2147, 512, 7,
      "NVMeVirt ssd_config.h (Optane) and Intel product brief"},
@@ -118,6 +118,14 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
     }
     rc.preset = p->name;
 
+    for (auto [prop, value] : {std::pair{"lba-size", cfg.lba_size},
+                               {"mdts", cfg.mdts},
+                               {"max-ioqpairs", cfg.max_ioqpairs}}) {
+        if (value < -1) {
+            error = fmt("property '%s': %" PRId64 " is negative", prop, value);
+            return std::nullopt;
+        }
+    }
     rc.lba_size = cfg.lba_size < 0 ? p->lba_size : static_cast<uint32_t>(cfg.lba_size);
     if (cfg.lba_size >= 0 && cfg.lba_size != 512 && cfg.lba_size != 4096) {
         error = fmt("property 'lba-size': %" PRId64 " is not supported (allowed: 512, 4096)",
@@ -126,15 +134,17 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
     }
 
     rc.capacity_bytes = cfg.capacity_bytes;
+    const char *cap_prop = cfg.capacity_from_memdev ? "memdev" : "size";
     if (rc.capacity_bytes == 0) {
-        error = "property 'size': the capacity must be positive (or give 'memdev')";
+        error = fmt("property '%s': the capacity must be positive", cap_prop);
         return std::nullopt;
     }
     if (rc.capacity_bytes % rc.lba_size) {
-        error = fmt("property 'size': %" PRIu64
+        error = fmt("property '%s': %" PRIu64
                     " bytes is not a multiple of lba-size %u "
                     "(%" PRIu64 " or %" PRIu64 " would be)",
-                    rc.capacity_bytes, rc.lba_size, rc.capacity_bytes / rc.lba_size * rc.lba_size,
+                    cap_prop, rc.capacity_bytes, rc.lba_size,
+                    rc.capacity_bytes / rc.lba_size * rc.lba_size,
                     (rc.capacity_bytes / rc.lba_size + 1) * rc.lba_size);
         return std::nullopt;
     }

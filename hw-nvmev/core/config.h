@@ -21,7 +21,7 @@ struct Preset {
     int64_t write_bandwidth_mbps;
     uint32_t lba_size;
     uint32_t mdts;
-    const char *source;  // where the figures come from (docs/presets.md)
+    const char *source;  // where the figures come from (docs/properties.md)
 };
 
 struct ResolvedConfig {

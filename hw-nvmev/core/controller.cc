@@ -208,7 +208,7 @@ void Controller::enable()
         fail("CC.MPS outside CAP.MPSMIN..MPSMAX");
         return;
     }
-    if (cc_css(cc_) != 0 && cc_css(cc_) != 7) {
+    if (cc_css(cc_) != 0) {  // CAP.CSS advertises the NVM command set only
         fail("CC.CSS selects an unsupported command set");
         return;
     }
@@ -585,6 +585,33 @@ Status Controller::to_host(const Sqe &sqe, const void *data, uint64_t len)
             return kDataTransferError;
         }
         src += seg.len;
+    }
+    return kSuccess;
+}
+
+Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len)
+{
+    static const uint8_t zeros[kPageSize] = {};
+    Status st = prp_.map(sqe.prp1, sqe.prp2, len);
+    if (st != kSuccess) {
+        return st;
+    }
+    const auto *src = static_cast<const uint8_t *>(data);
+    for (const auto &seg : prp_.segments()) {
+        uint64_t addr = seg.addr, left = seg.len;
+        while (left) {
+            const bool have_data = data_len > 0;
+            const uint64_t n = std::min<uint64_t>(left, have_data ? data_len : kPageSize);
+            if (!host_.dma_write(addr, have_data ? src : zeros, n)) {
+                return kDataTransferError;
+            }
+            if (have_data) {
+                src += n;
+                data_len -= n;
+            }
+            addr += n;
+            left -= n;
+        }
     }
     return kSuccess;
 }

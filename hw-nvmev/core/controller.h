@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "../../ftl/ftl.h"
+#include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
 #include "host.h"
 #include "prp.h"
@@ -41,6 +41,9 @@ public:
     void timer();
     void reset();
     void set_msix(bool enabled) { msix_ = enabled; }
+    // An internal failure (e.g. out of memory): the controller stops with
+    // CSTS.CFS set, as real firmware would, instead of taking QEMU down.
+    void internal_error(const char *what) { fail(what); }
 
     const ResolvedConfig &config() const { return cfg_; }
     ftl::Ftl &ftl() { return *ftl_; }
@@ -95,6 +98,8 @@ private:
 
     // Data movement between guest memory and a host buffer through PRPs.
     Status to_host(const Sqe &sqe, const void *data, uint64_t len);
+    // Writes `len` bytes: `data_len` bytes of data, then zeros.
+    Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
     Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
     // admin_queues.cc
@@ -180,6 +185,7 @@ private:
     uint64_t error_count_ = 0;
 
     DeviceCounters counters_;
+    SmartCounters smart_;
     LatenessHistogram lateness_;
     int64_t created_ns_ = 0;
     int64_t fetch_ns_ = 0;  // when the command being executed was fetched

@@ -37,6 +37,22 @@ void copy_str(char *dst, size_t len, const std::string &src)
     dst[len - 1] = '\0';
 }
 
+// Runs `f` under the core's lock. Nothing may unwind into QEMU's C code:
+// an exception marks the controller failed (CSTS.CFS) instead.
+template <typename F>
+auto guarded(NvmevCore *core, F f) -> decltype(f())
+{
+    std::lock_guard<std::mutex> g(core->lock);
+    try {
+        return f();
+    } catch (const std::exception &e) {
+        core->ctrl.internal_error(e.what());
+    } catch (...) {
+        core->ctrl.internal_error("unknown exception");
+    }
+    return decltype(f())();
+}
+
 }  // namespace
 
 extern "C" {
@@ -85,32 +101,27 @@ uint64_t nvmev_core_bar_size(const NvmevCore *core)
 
 uint64_t nvmev_core_mmio_read(NvmevCore *core, uint64_t offset, unsigned size)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    return core->ctrl.mmio_read(offset, size);
+    return guarded(core, [&] { return core->ctrl.mmio_read(offset, size); });
 }
 
 void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value, unsigned size)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.mmio_write(offset, value, size);
+    guarded(core, [&] { core->ctrl.mmio_write(offset, value, size); });
 }
 
 void nvmev_core_process(NvmevCore *core)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.process();
+    guarded(core, [&] { core->ctrl.process(); });
 }
 
 void nvmev_core_timer(NvmevCore *core)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.timer();
+    guarded(core, [&] { core->ctrl.timer(); });
 }
 
 void nvmev_core_reset(NvmevCore *core)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.reset();
+    guarded(core, [&] { core->ctrl.reset(); });
 }
 
 void nvmev_core_set_msix(NvmevCore *core, int enabled)
@@ -184,8 +195,7 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
 
 void nvmev_core_reset_stats(NvmevCore *core)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.reset_stats();
+    guarded(core, [&] { core->ctrl.reset_stats(); });
 }
 
 const char *nvmev_core_kinds(void)

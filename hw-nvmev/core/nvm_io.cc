@@ -45,14 +45,10 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     ftl::MediaRequest req{
         write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, now};
     const ftl::MediaResult res = ftl_->submit(req);
-    if (write) {
-        counters_.write_bytes += bytes;
-        counters_.host_write_cmds++;
-    } else {
-        counters_.read_bytes += bytes;
-        counters_.host_read_cmds++;
-    }
-    counters_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, res.complete_at_ns - now));
+    (write ? counters_.write_bytes : counters_.read_bytes) += bytes;
+    (write ? smart_.write_bytes : smart_.read_bytes) += bytes;
+    (write ? smart_.host_write_cmds : smart_.host_read_cmds)++;
+    smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, res.complete_at_ns - now));
     Outcome out;
     out.status = res.status;
     out.complete_at_ns = res.complete_at_ns;

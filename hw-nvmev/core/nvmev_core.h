@@ -46,15 +46,17 @@ typedef struct NvmevHostOps {
  * the preset's value; the core validates everything and reports errors that
  * name the offending property. */
 typedef struct NvmevConfig {
-    const char *ssd;         /* device kind: "nvm" */
-    const char *preset;      /* NULL: the kind's default preset */
-    const char *serial;      /* NULL: derived from the device id */
-    const char *model;       /* NULL: the preset's model string */
-    uint64_t capacity_bytes; /* size of the data area (memdev or size=) */
-    int64_t lba_size;        /* 512 or 4096 */
-    int64_t mdts;            /* log2(max transfer / 4 KiB); 0 = no limit */
-    int64_t max_ioqpairs;    /* I/O SQ/CQ pairs offered (1..65535) */
-    int64_t read_latency_ns; /* simple model, >= 0 */
+    const char *ssd;          /* device kind: "nvm" */
+    const char *preset;       /* NULL: the kind's default preset */
+    const char *serial;       /* NULL: "NVMEV0000001"; the adapter derives
+                               * one from the QOM path */
+    const char *model;        /* NULL: the preset's model string */
+    uint64_t capacity_bytes;  /* size of the data area (memdev or size=) */
+    int capacity_from_memdev; /* name 'memdev' rather than 'size' in errors */
+    int64_t lba_size;         /* 512 or 4096 */
+    int64_t mdts;             /* log2(max transfer / 4 KiB); 0 = no limit */
+    int64_t max_ioqpairs;     /* I/O SQ/CQ pairs offered (1..65535) */
+    int64_t read_latency_ns;  /* simple model, >= 0 */
     int64_t write_latency_ns;
     int64_t read_bandwidth_mbps; /* simple model, > 0 (MB/s, 10^6 B/s) */
     int64_t write_bandwidth_mbps;

@@ -23,6 +23,9 @@ Status PrpWalker::map(uint64_t prp1, uint64_t prp2, uint64_t len)
         return kSuccess;
     }
     constexpr uint64_t page_mask = kPageSize - 1;
+    if (prp1 & 3) {
+        return kInvalidPrpOffset;  // data pointers are dword aligned (4.1.1)
+    }
     const uint64_t first = std::min<uint64_t>(len, kPageSize - (prp1 & page_mask));
     push(prp1, first);
     uint64_t remaining = len - first;

@@ -32,7 +32,12 @@ struct DeviceCounters {
     uint64_t read_bytes = 0, write_bytes = 0;
     uint64_t error_cmds = 0;
     uint64_t completions = 0;
-    // SMART: data units are thousands of 512-byte units, rounded up.
+};
+
+// What SMART / Health reports: lifetime values that statistics resets
+// (nvmev-reset-stats) leave alone.
+struct SmartCounters {
+    uint64_t read_bytes = 0, write_bytes = 0;
     uint64_t host_read_cmds = 0, host_write_cmds = 0;
     uint64_t busy_ns = 0;
 };

@@ -468,3 +468,49 @@ TEST_F(ControllerTest, InvalidDoorbellWritesAreIgnoredAndReported)
     EXPECT_EQ((c->dw0 >> 8) & 0xff, 0u);   // invalid doorbell register
     EXPECT_EQ((c->dw0 >> 16) & 0xff, 1u);  // error log
 }
+
+TEST_F(ControllerTest, LogPageReadsPastTheEndAreZeroFilled)
+{
+    make(/*mdts=*/0);
+    drv_->enable();
+    for (uint32_t i = 0; i < 3 * 4096; i++) {
+        host_.write<uint8_t>(Driver::kDataBase + i, 0xff);
+    }
+    // 12 KiB of the 512-byte SMART log: PRP1 + PRP2 list of two pages.
+    host_.write<uint64_t>(0xB00000, Driver::kDataBase + 4096);
+    host_.write<uint64_t>(0xB00008, Driver::kDataBase + 8192);
+    Sqe s = admin(nvme_admin_get_log_page, NVME_LOG_LID_SMART | ((3 * 1024 - 1) << 16));
+    s.prp2 = 0xB00000;
+    ASSERT_EQ(admin_status(s), 0);
+    EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase + 3), 100);  // available spare
+    for (uint32_t i = 512; i < 3 * 4096; i++) {
+        ASSERT_EQ(host_.read<uint8_t>(Driver::kDataBase + i), 0) << i;
+    }
+    // A log offset that is not dword aligned is an invalid field.
+    s.cdw12 = 2;
+    EXPECT_EQ(admin_status(s), sc(0, NVME_SC_INVALID_FIELD));
+}
+
+TEST_F(ControllerTest, SmartCountersSurviveAStatisticsReset)
+{
+    ready_with_io_queue();
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write, 0, 8, Driver::kDataBase))),
+                  0);
+    }
+    nvmev_core_reset_stats(core_);
+    NvmevCoreInfo info;
+    nvmev_core_get_info(core_, &info);
+    EXPECT_EQ(info.write_cmds, 0u);
+    ASSERT_EQ(admin_status(admin(nvme_admin_get_log_page, NVME_LOG_LID_SMART | (127u << 16))), 0);
+    const auto smart = host_.read<struct nvme_smart_log>(Driver::kDataBase);
+    EXPECT_EQ(smart.host_writes[0], 3);
+    EXPECT_EQ(smart.data_units_written[0], 1);  // 12 KiB: one unit, rounded up
+}
+
+TEST_F(ControllerTest, DataPointerMustBeDwordAligned)
+{
+    ready_with_io_queue();
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 0, 1, Driver::kDataBase + 2))),
+              sc(0, NVME_SC_PRP_INVALID_OFFSET));
+}
