@@ -71,7 +71,7 @@ class GuestTest(unittest.TestCase):
         of microseconds to wake, and only on the waits long enough for it
         to fall asleep, which would bias the difference. One guest alternates
         20 and 200 us over QMP three times and the medians of the per-run
-        means are compared; a second guest checks the property path."""
+        latencies are compared; a second guest checks the property path."""
         fio = dict(rw="randread", bs="4k", size="64M", ioengine="io_uring", hipri=1,
                    iodepth=1, runtime=2, time_based=1, lat_percentiles=1)
         poll = ("--append", "nvme.poll_queues=1")
@@ -100,8 +100,10 @@ class GuestTest(unittest.TestCase):
               f"{fast_p50:.1f} us; retuned to 200 us: {slow_mean:.1f} / {slow_p50:.1f} us; "
               f"property 200 us: {mean_lat_us(prop):.1f} / {median_lat_us(prop):.1f} us",
               file=sys.stderr)
-        for name, value in (("retuned (mean)", slow_mean - fast_mean),
-                            ("property (mean)", mean_lat_us(prop) - fast_mean)):
+        # Asserted on medians: a TCG guest stalls for milliseconds now and
+        # then, which moves a 2 s mean by tens of microseconds either way.
+        for name, value in (("retuned (median)", slow_p50 - fast_p50),
+                            ("property (median)", median_lat_us(prop) - fast_p50)):
             self.assertAlmostEqual(value, 180.0, delta=180.0 * 0.15,
                                    msg=f"{name}: +{value:.1f} us")
 
