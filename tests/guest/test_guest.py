@@ -70,7 +70,7 @@ class GuestTest(unittest.TestCase):
         queue): a TCG vCPU that sleeps while it waits costs this host tens
         of microseconds to wake, and only on the waits long enough for it
         to fall asleep, which would bias the difference. One guest alternates
-        20 and 200 us over QMP three times and the medians of the per-run
+        20 and 200 us over QMP four times and the medians of the per-run
         latencies are compared; a second guest checks the property path."""
         fio = dict(rw="randread", bs="4k", size="64M", ioengine="io_uring", hipri=1,
                    iodepth=1, runtime=2, time_based=1, lat_percentiles=1)
@@ -79,13 +79,13 @@ class GuestTest(unittest.TestCase):
                    "'{{\"id\": \"nvme0\", \"read-latency-ns\": {}}}'")
         job = " && ".join(
             f"{fio_job(f'fast{i}', **fio)} && nvmev-host slow && "
-            f"{fio_job(f'slow{i}', **fio)} && nvmev-host fast" for i in range(3))
+            f"{fio_job(f'slow{i}', **fio)} && nvmev-host fast" for i in range(4))
         r = run_guest(job, *poll, "--device-opts", "read-latency-ns=20000",
                       "--hook", "slow=" + set_lat.format(200000),
                       "--hook", "fast=" + set_lat.format(20000))
         self.assertGuestOk(r)
-        fast = [r.json(f"fast{i}") for i in range(3)]
-        slow = [r.json(f"slow{i}") for i in range(3)]
+        fast = [r.json(f"fast{i}") for i in range(4)]
+        slow = [r.json(f"slow{i}") for i in range(4)]
         r2 = run_guest(fio_job("prop", **fio), *poll,
                        "--device-opts", "read-latency-ns=200000")
         self.assertGuestOk(r2)
