@@ -58,10 +58,10 @@ def measure(device, rw, bs, qd, runtime):
 def main():
     ap = argparse.ArgumentParser(description="nvmev benchmarks")
     ap.add_argument("--quick", action="store_true", help="QD32 4 KiB random read only")
-    ap.add_argument("--repeat", type=int, default=None, help="runs per configuration")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per configuration (default 3)")
     ap.add_argument("--runtime", type=int, default=5, help="seconds per fio run")
     args = ap.parse_args()
-    repeat = args.repeat or (3 if args.quick else 3)
+    repeat = args.repeat or 3
 
     cases = [("randread", "4k", 32)]
     devices = ["nvmev-iothread", "qemu-nvme"]

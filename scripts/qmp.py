@@ -15,7 +15,6 @@ From Python (standard library only):
 """
 
 import json
-import os
 import socket
 import sys
 import time

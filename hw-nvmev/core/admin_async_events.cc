@@ -55,7 +55,6 @@ void Controller::deliver_events()
         sqe.opcode = nvme_admin_async_event;
         aer_cids_.erase(aer_cids_.begin());
         acq.reserved++;
-        sqs_[0].inflight++;
         schedule(0, sqe, out, host_.now_ns());
         masked_event_types_ |= 1u << it->type;
         it = events_.erase(it);
@@ -98,7 +97,6 @@ Outcome Controller::admin_abort(const Sqe &sqe)
                 aer.cid = cid;
                 aer.opcode = nvme_admin_async_event;
                 acq.reserved++;
-                sqs_[0].inflight++;
                 counters_.error_cmds++;
                 schedule(0, aer, Outcome::error(kAbortRequested), host_.now_ns());
                 out.dw0 = 0;

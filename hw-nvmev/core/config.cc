@@ -59,6 +59,16 @@ bool check_printable(const char *prop, const std::string &value, size_t max_len,
     return true;
 }
 
+const Preset *find_preset(const std::string &name)
+{
+    for (const auto &p : kPresets) {
+        if (name == p.name) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 std::string kind_names()
@@ -68,16 +78,6 @@ std::string kind_names()
 std::string preset_names()
 {
     return join_names(kPresets);
-}
-
-const Preset *find_preset(const std::string &name)
-{
-    for (const auto &p : kPresets) {
-        if (name == p.name) {
-            return &p;
-        }
-    }
-    return nullptr;
 }
 
 std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)

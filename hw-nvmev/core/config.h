@@ -53,6 +53,5 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
 // Comma-separated names, for messages.
 std::string kind_names();
 std::string preset_names();
-const Preset *find_preset(const std::string &name);
 
 }  // namespace nvmev

@@ -108,21 +108,16 @@ void Controller::fetch_from(SubmissionQueue &sq, unsigned budget, bool &more)
             return;
         }
         sq.head = (sq.head + 1) % sq.size;
-        sq.inflight++;
         cq.reserved++;
         const int64_t now = host_.now_ns();
         fetch_ns_ = now;
         const Outcome out = execute(sqe, sq.id);
         if (out.held) {
             // The AER keeps no CQ slot while it waits; an event reserves one.
-            sq.inflight--;
             cq.reserved--;
             continue;
         }
         schedule(sq.id, sqe, out, now);
-        if (!sq.valid) {
-            return;  // the command deleted its own queue's controller state
-        }
     }
 }
 
@@ -163,7 +158,6 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
 {
     Pending p{};
     p.due_ns = std::max(out.complete_at_ns, now);
-    p.target_ns = p.due_ns;
     p.timed = sqid != 0 && out.status == kSuccess;
     p.seq = seq_++;
     p.sqid = sqid;
@@ -207,13 +201,10 @@ void Controller::post(const Pending &p, int64_t now)
     if (cq.reserved) {
         cq.reserved--;
     }
-    if (sq.inflight) {
-        sq.inflight--;
-    }
     cq.irq_pending = true;
     counters_.completions++;
     if (p.timed) {
-        lateness_.record(static_cast<uint64_t>(std::max<int64_t>(0, now - p.target_ns)));
+        lateness_.record(static_cast<uint64_t>(std::max<int64_t>(0, now - p.due_ns)));
     }
 }
 

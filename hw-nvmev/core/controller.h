@@ -58,8 +58,7 @@ private:
     struct Pending {
         int64_t due_ns;
         uint64_t seq;  // FIFO among equal deadlines
-        int64_t target_ns;
-        bool timed;  // counts towards the lateness histogram
+        bool timed;    // counts towards the lateness histogram
         uint16_t sqid;
         uint16_t cqid;
         Cqe cqe;

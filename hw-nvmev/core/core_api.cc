@@ -57,16 +57,6 @@ auto guarded(NvmevCore *core, F f) -> decltype(f())
 
 extern "C" {
 
-int nvmev_core_check_config(const NvmevConfig *cfg, char **errmsg)
-{
-    std::string error;
-    if (!nvmev::resolve_config(*cfg, error)) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    return 0;
-}
-
 NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void *opaque,
                           uint8_t *backing, char **errmsg)
 {

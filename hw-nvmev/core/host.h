@@ -32,7 +32,6 @@ public:
     void arm_timer(int64_t deadline_ns) const { ops_.arm_timer(opaque_, deadline_ns); }
     void kick() const { ops_.kick(opaque_); }
 
-    bool tracing() const { return ops_.trace != nullptr; }
     // Events named *_err_* report guest errors; the adapter logs them with
     // LOG_GUEST_ERROR as well as tracing them.
     __attribute__((format(printf, 3, 4))) void trace(const char *event, const char *fmt, ...) const

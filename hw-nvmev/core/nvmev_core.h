@@ -104,10 +104,6 @@ NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void 
 void nvmev_core_free(NvmevCore *core);
 void nvmev_core_free_error(char *errmsg);
 
-/* Validates cfg without creating a core (same errors as nvmev_core_new).
- * Returns 0 or -1 with *errmsg set. */
-int nvmev_core_check_config(const NvmevConfig *cfg, char **errmsg);
-
 /* Size of BAR0: registers plus the doorbells of every queue. */
 uint64_t nvmev_core_bar_size(const NvmevCore *core);
 

@@ -9,11 +9,10 @@ struct SubmissionQueue {
     bool valid = false;
     uint16_t id = 0;
     uint16_t cqid = 0;
-    uint64_t base = 0;      // guest-physical address of entry 0 (contiguous)
-    uint32_t size = 0;      // entries
-    uint32_t head = 0;      // next entry the controller fetches
-    uint32_t tail = 0;      // last value the host wrote to the doorbell
-    uint32_t inflight = 0;  // fetched, completion not yet posted
+    uint64_t base = 0;  // guest-physical address of entry 0 (contiguous)
+    uint32_t size = 0;  // entries
+    uint32_t head = 0;  // next entry the controller fetches
+    uint32_t tail = 0;  // last value the host wrote to the doorbell
 
     bool empty() const { return head == tail; }
 };

@@ -54,11 +54,6 @@ constexpr Status cmd_specific_error(uint16_t sc, bool dnr = true)
     return static_cast<Status>((NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | sc |
                                (dnr ? NVME_SC_DNR : 0));
 }
-constexpr Status media_error(uint16_t sc, bool dnr = true)
-{
-    return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc | (dnr ? NVME_SC_DNR : 0));
-}
-
 constexpr Status kInvalidOpcode = generic_error(NVME_SC_INVALID_OPCODE);
 constexpr Status kInvalidField = generic_error(NVME_SC_INVALID_FIELD);
 constexpr Status kDataTransferError = generic_error(NVME_SC_DATA_XFER_ERROR, false);
@@ -67,18 +62,6 @@ constexpr Status kCommandSequenceError = generic_error(NVME_SC_CMD_SEQ_ERROR);
 constexpr Status kInvalidPrpOffset = generic_error(NVME_SC_PRP_INVALID_OFFSET);
 constexpr Status kLbaOutOfRange = generic_error(NVME_SC_LBA_RANGE);
 constexpr Status kAbortRequested = generic_error(NVME_SC_ABORT_REQ, false);
-constexpr Status kAbortSqDeleted = generic_error(NVME_SC_ABORT_QUEUE, false);
-constexpr Status kSglNotSupported = generic_error(NVME_SC_SGL_INVALID_TYPE);
-constexpr Status kFusedMissing = generic_error(NVME_SC_FUSED_MISSING);
-
-inline uint8_t status_sct(Status s)
-{
-    return (s >> NVME_SCT_SHIFT) & NVME_SCT_MASK;
-}
-inline uint8_t status_sc(Status s)
-{
-    return s & NVME_SC_MASK;
-}
 
 // Controller register values we implement (NVMe 2.0c 3.1.3).
 constexpr uint32_t kVersion = 0x00010400;    // 1.4.0

@@ -28,7 +28,7 @@ uint64_t LatenessHistogram::bucket_upper(unsigned bucket)
 void LatenessHistogram::record(uint64_t ns)
 {
     const unsigned b = bucket_of(ns);
-    buckets_[b < kBuckets ? b : kBuckets - 1]++;
+    buckets_[b]++;  // bucket_of(~0) is the last bucket
     count_++;
     if (ns > max_) {
         max_ = ns;
