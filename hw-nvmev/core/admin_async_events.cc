@@ -13,7 +13,7 @@ constexpr size_t kMaxAers = 4;  // ID-CTRL AERL + 1
 Outcome Controller::admin_async_event(const Sqe &sqe)
 {
     if (aer_cids_.size() >= kMaxAers) {
-        return Outcome::error(cmd_specific_error(NVME_SC_ASYNC_LIMIT));
+        return Outcome::of(cmd_specific_error(NVME_SC_ASYNC_LIMIT));
     }
     aer_cids_.push_back(sqe.cid);
     Outcome out;
@@ -98,7 +98,7 @@ Outcome Controller::admin_abort(const Sqe &sqe)
                 aer.opcode = nvme_admin_async_event;
                 acq.reserved++;
                 counters_.error_cmds++;
-                schedule(0, aer, Outcome::error(kAbortRequested), host_.now_ns());
+                schedule(0, aer, Outcome::of(kAbortRequested), host_.now_ns());
                 out.dw0 = 0;
                 break;
             }

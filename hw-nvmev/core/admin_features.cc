@@ -20,7 +20,7 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
     const uint8_t fid = sqe.cdw10 & 0xff;
     const auto sel = static_cast<Select>((sqe.cdw10 >> 8) & 7);
     if (sel > kSupported) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     const bool dflt = sel == kDefault || sel == kSaved;
     Outcome out;
@@ -31,7 +31,7 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
             const uint32_t tmpsel = (sqe.cdw11 >> 16) & 0xf;
             const uint32_t thsel = (sqe.cdw11 >> 20) & 3;
             if (tmpsel != 0 || thsel > 1) {
-                return Outcome::error(kInvalidField);  // only the composite sensor
+                return Outcome::of(kInvalidField);  // only the composite sensor
             }
             if (thsel == 0) {
                 out.dw0 = dflt ? kDefaultOverTempK : temp_over_threshold_k_;
@@ -52,7 +52,7 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
         case NVME_FEAT_FID_IRQ_CONFIG: {
             const auto iv = static_cast<uint16_t>(sqe.cdw11 & 0xffff);
             if (iv >= feat_irq_config_.size()) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             out.dw0 = iv | (dflt ? 0 : feat_irq_config_[iv]);
             break;
@@ -79,12 +79,12 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
                 data[i] = static_cast<uint8_t>(ms >> (8 * i));
             }
             data[6] = attr;
-            return Outcome::error(to_host(sqe, data, sizeof(data)));
+            return Outcome::of(to_host(sqe, data, sizeof(data)));
         }
         case NVME_FEAT_FID_KATO:
             out.dw0 = 0;  // keep alive is not required on PCIe (KAS = 0)
             break;
-        default: return Outcome::error(kInvalidField);
+        default: return Outcome::of(kInvalidField);
     }
     if (sel == kSupported) {
         out.dw0 = fid == NVME_FEAT_FID_KATO ? 0 : kChangeable;
@@ -98,14 +98,14 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
     const bool save = sqe.cdw10 >> 31;
     const uint32_t v = sqe.cdw11;
     if (save) {
-        return Outcome::error(cmd_specific_error(NVME_SC_FEATURE_NOT_SAVEABLE));
+        return Outcome::of(cmd_specific_error(NVME_SC_FEATURE_NOT_SAVEABLE));
     }
     Outcome out;
     switch (fid) {
         case NVME_FEAT_FID_ARBITRATION: feat_arbitration_ = v & 0xffffff07u; break;
         case NVME_FEAT_FID_POWER_MGMT:
             if ((v & 0x1f) != 0) {
-                return Outcome::error(kInvalidField);  // NPSS = 0: only state 0
+                return Outcome::of(kInvalidField);  // NPSS = 0: only state 0
             }
             feat_power_state_ = v & 0xff;
             break;
@@ -113,7 +113,7 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             const uint32_t tmpsel = (v >> 16) & 0xf;
             const uint32_t thsel = (v >> 20) & 3;
             if (tmpsel != 0 || thsel > 1) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             (thsel == 0 ? temp_over_threshold_k_ : temp_under_threshold_k_) =
                 static_cast<uint16_t>(v & 0xffff);
@@ -122,7 +122,7 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
         }
         case NVME_FEAT_FID_ERR_RECOVERY:
             if (v & (1u << 16)) {
-                return Outcome::error(kInvalidField);  // DULBE is not supported
+                return Outcome::of(kInvalidField);  // DULBE is not supported
             }
             feat_error_recovery_ = v & 0xffff;
             break;
@@ -130,11 +130,11 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
         case NVME_FEAT_FID_NUM_QUEUES: {
             const uint32_t nsqr = v & 0xffff, ncqr = v >> 16;
             if (nsqr == 0xffff || ncqr == 0xffff) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             for (size_t i = 1; i < sqs_.size(); i++) {
                 if (sqs_[i].valid || cqs_[i].valid) {
-                    return Outcome::error(kCommandSequenceError);
+                    return Outcome::of(kCommandSequenceError);
                 }
             }
             alloc_sqs_ = static_cast<uint16_t>(std::min<uint32_t>(nsqr + 1, cfg_.max_ioqpairs));
@@ -146,7 +146,7 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
         case NVME_FEAT_FID_IRQ_CONFIG: {
             const auto iv = static_cast<uint16_t>(v & 0xffff);
             if (iv >= feat_irq_config_.size()) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             feat_irq_config_[iv] = v & (1u << 16);
             break;
@@ -160,7 +160,7 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             uint8_t data[8];
             const Status st = from_host(sqe, data, sizeof(data));
             if (st != kSuccess) {
-                return Outcome::error(st);
+                return Outcome::of(st);
             }
             uint64_t ms = 0;
             for (int i = 0; i < 6; i++) {
@@ -170,8 +170,8 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             timestamp_set_at_ns_ = host_.now_ns();
             break;
         }
-        case NVME_FEAT_FID_KATO: return Outcome::error(kInvalidField);
-        default: return Outcome::error(kInvalidField);
+        case NVME_FEAT_FID_KATO: return Outcome::of(kInvalidField);
+        default: return Outcome::of(kInvalidField);
     }
     return out;
 }

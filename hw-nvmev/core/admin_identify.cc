@@ -99,7 +99,7 @@ Outcome Controller::admin_identify(const Sqe &sqe)
     switch (cns) {
         case NVME_IDENTIFY_CNS_NS:
             if (sqe.nsid != kNsid) {
-                return Outcome::error(kInvalidNamespace);
+                return Outcome::of(kInvalidNamespace);
             }
             fill_id_ns(*reinterpret_cast<struct nvme_id_ns *>(buf));
             break;
@@ -108,12 +108,12 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             break;
         case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
             if (csi != NVME_CSI_NVM) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             [[fallthrough]];
         case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
             if (sqe.nsid >= 0xfffffffeu) {
-                return Outcome::error(kInvalidNamespace);
+                return Outcome::of(kInvalidNamespace);
             }
             if (sqe.nsid < kNsid) {
                 const uint32_t list[1] = {kNsid};
@@ -122,7 +122,7 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             break;
         case NVME_IDENTIFY_CNS_NS_DESC_LIST: {
             if (sqe.nsid != kNsid) {
-                return Outcome::error(kInvalidNamespace);
+                return Outcome::of(kInvalidNamespace);
             }
             struct nvme_id_ns ns;
             fill_id_ns(ns);
@@ -149,20 +149,20 @@ Outcome Controller::admin_identify(const Sqe &sqe)
         }
         case NVME_IDENTIFY_CNS_CSI_NS:
             if (csi != NVME_CSI_NVM) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             if (sqe.nsid != kNsid) {
-                return Outcome::error(kInvalidNamespace);
+                return Outcome::of(kInvalidNamespace);
             }
             break;  // NVM Command Set Identify Namespace: no optional fields
         case NVME_IDENTIFY_CNS_CSI_CTRL:
             if (csi != NVME_CSI_NVM) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             break;  // NVM Command Set Identify Controller: no size limits
-        default: return Outcome::error(kInvalidField);
+        default: return Outcome::of(kInvalidField);
     }
-    return Outcome::error(to_host(sqe, buf, sizeof(buf)));
+    return Outcome::of(to_host(sqe, buf, sizeof(buf)));
 }
 
 }  // namespace nvmev

@@ -61,10 +61,10 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     const uint8_t csi = static_cast<uint8_t>(sqe.cdw14 >> 24);
 
     if (offset & 3) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     if (cfg_.mdts && len > cfg_.max_transfer_bytes()) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     std::vector<uint8_t> page;
     switch (lid) {
@@ -79,7 +79,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
         case NVME_LOG_LID_SMART: {
             // Controller-wide only: NSID must be 0, FFFFFFFFh, or the namespace.
             if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && sqe.nsid != 1) {
-                return Outcome::error(kInvalidNamespace);
+                return Outcome::of(kInvalidNamespace);
             }
             page.resize(sizeof(struct nvme_smart_log));
             fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
@@ -94,7 +94,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
         }
         case NVME_LOG_LID_CMD_EFFECTS: {
             if (csi != NVME_CSI_NVM) {
-                return Outcome::error(kInvalidField);
+                return Outcome::of(kInvalidField);
             }
             page.resize(sizeof(struct nvme_cmd_effects_log));
             auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
@@ -109,10 +109,10 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             log->iocs[nvme_cmd_write] |= NVME_CMD_EFFECTS_LBCC;
             break;
         }
-        default: return Outcome::error(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+        default: return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
     }
     if (offset > page.size()) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     // Bytes past the end of the log read as zero.
     const uint64_t n = std::min<uint64_t>(len, page.size() - offset);
@@ -120,7 +120,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     if (st == kSuccess && !rae) {
         clear_event_mask(lid);
     }
-    return Outcome::error(st);
+    return Outcome::of(st);
 }
 
 }  // namespace nvmev

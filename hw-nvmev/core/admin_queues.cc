@@ -12,22 +12,22 @@ Outcome Controller::admin_create_cq(const Sqe &sqe)
     const auto iv = static_cast<uint16_t>(sqe.cdw11 >> 16);
 
     if (qid == 0 || qid > alloc_cqs_ || qid >= cqs_.size() || cqs_[qid].valid) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+        return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));
     }
     if (qsize < 2 || qsize > kMaxQueueEntries) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QUEUE_SIZE));
+        return Outcome::of(cmd_specific_error(NVME_SC_QUEUE_SIZE));
     }
     if (!contiguous) {
-        return Outcome::error(kInvalidField);  // CAP.CQR = 1
+        return Outcome::of(kInvalidField);  // CAP.CQR = 1
     }
     if (sqe.prp1 == 0 || (sqe.prp1 & (kPageSize - 1))) {
-        return Outcome::error(kInvalidPrpOffset);
+        return Outcome::of(kInvalidPrpOffset);
     }
     if (ien && iv >= cfg_.msix_vectors) {
-        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_VECTOR));
+        return Outcome::of(cmd_specific_error(NVME_SC_INVALID_VECTOR));
     }
     if (cc_iocqes(cc_) != 4) {
-        return Outcome::error(kInvalidField);  // CC.IOCQES must select 16 bytes
+        return Outcome::of(kInvalidField);  // CC.IOCQES must select 16 bytes
     }
     CompletionQueue &cq = cqs_[qid];
     cq = CompletionQueue{};
@@ -49,22 +49,22 @@ Outcome Controller::admin_create_sq(const Sqe &sqe)
     const auto cqid = static_cast<uint16_t>(sqe.cdw11 >> 16);
 
     if (qid == 0 || qid > alloc_sqs_ || qid >= sqs_.size() || sqs_[qid].valid) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+        return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));
     }
     if (cqid == 0 || cqid >= cqs_.size() || !cqs_[cqid].valid) {
-        return Outcome::error(cmd_specific_error(NVME_SC_CQ_INVALID));
+        return Outcome::of(cmd_specific_error(NVME_SC_CQ_INVALID));
     }
     if (qsize < 2 || qsize > kMaxQueueEntries) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QUEUE_SIZE));
+        return Outcome::of(cmd_specific_error(NVME_SC_QUEUE_SIZE));
     }
     if (!contiguous) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     if (sqe.prp1 == 0 || (sqe.prp1 & (kPageSize - 1))) {
-        return Outcome::error(kInvalidPrpOffset);
+        return Outcome::of(kInvalidPrpOffset);
     }
     if (cc_iosqes(cc_) != 6) {
-        return Outcome::error(kInvalidField);  // CC.IOSQES must select 64 bytes
+        return Outcome::of(kInvalidField);  // CC.IOSQES must select 64 bytes
     }
     SubmissionQueue &sq = sqs_[qid];
     sq = SubmissionQueue{};
@@ -82,7 +82,7 @@ Outcome Controller::admin_delete_sq(const Sqe &sqe)
 {
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     if (qid == 0 || qid >= sqs_.size() || !sqs_[qid].valid) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+        return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));
     }
     flush_sq(qid);
     CompletionQueue &cq = cqs_[sqs_[qid].cqid];
@@ -98,10 +98,10 @@ Outcome Controller::admin_delete_cq(const Sqe &sqe)
 {
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     if (qid == 0 || qid >= cqs_.size() || !cqs_[qid].valid) {
-        return Outcome::error(cmd_specific_error(NVME_SC_QID_INVALID));
+        return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));
     }
     if (cqs_[qid].sq_refs) {
-        return Outcome::error(cmd_specific_error(NVME_SC_INVALID_QUEUE));
+        return Outcome::of(cmd_specific_error(NVME_SC_INVALID_QUEUE));
     }
     cqs_[qid] = CompletionQueue{};
     host_.trace("nvmev_delete_cq", "cqid=%u", qid);

@@ -127,14 +127,14 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     Outcome out;
     if ((sqe.flags & 3) != 0) {
         // Fused operations are not offered (ID-CTRL FUSES = 0).
-        out = Outcome::error(kInvalidField);
+        out = Outcome::of(kInvalidField);
     } else if ((sqe.flags >> 6) != 0) {
         // SGLs are not offered (ID-CTRL SGLS = 0): PSDT must select PRPs.
-        out = Outcome::error(kInvalidField);
+        out = Outcome::of(kInvalidField);
     } else if (Handler h = table[sqe.opcode]) {
         out = (this->*h)(sqe);
     } else {
-        out = Outcome::error(kInvalidOpcode);
+        out = Outcome::of(kInvalidOpcode);
     }
     if (sqid != 0) {
         switch (sqe.opcode) {

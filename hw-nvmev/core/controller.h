@@ -27,7 +27,8 @@ struct Outcome {
     int64_t complete_at_ns = 0;  // 0: complete now
     bool held = false;           // kept by the controller (AER)
 
-    static Outcome error(Status s) { return {s, 0, 0, false}; }
+    // An immediate completion with status s (success or an error).
+    static Outcome of(Status s) { return {s, 0, 0, false}; }
 };
 
 class Controller {

@@ -15,29 +15,29 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
 {
     Status st = check_io_namespace(sqe);
     if (st != kSuccess) {
-        return Outcome::error(st);
+        return Outcome::of(st);
     }
     const uint64_t slba = sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
     const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
     const bool fua = (sqe.cdw12 >> 30) & 1;
     const uint64_t nlbas = cfg_.nlbas();
     if (slba >= nlbas || nlb > nlbas - slba) {
-        return Outcome::error(kLbaOutOfRange);
+        return Outcome::of(kLbaOutOfRange);
     }
     const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
-        return Outcome::error(kInvalidField);
+        return Outcome::of(kInvalidField);
     }
     st = prp_.map(sqe.prp1, sqe.prp2, bytes);
     if (st != kSuccess) {
-        return Outcome::error(st);
+        return Outcome::of(st);
     }
     uint8_t *media = backing_ + (slba << cfg_.lba_shift());
     for (const auto &seg : prp_.segments()) {
         const bool ok = write ? host_.dma_read(seg.addr, media, seg.len)
                               : host_.dma_write(seg.addr, media, seg.len);
         if (!ok) {
-            return Outcome::error(kDataTransferError);
+            return Outcome::of(kDataTransferError);
         }
         media += seg.len;
     }
@@ -59,7 +59,7 @@ Outcome Controller::io_flush(const Sqe &sqe)
 {
     // The broadcast NSID flushes every namespace (ID-CTRL VWC bits 2:1 = 11b).
     if (sqe.nsid != 0xffffffffu && check_io_namespace(sqe) != kSuccess) {
-        return Outcome::error(kInvalidNamespace);
+        return Outcome::of(kInvalidNamespace);
     }
     ftl::MediaRequest req{ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_};
     const ftl::MediaResult res = ftl_->submit(req);
