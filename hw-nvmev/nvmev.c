@@ -35,7 +35,6 @@
 #define NVMEV_PCI_VENDOR_ID  PCI_VENDOR_ID_REDHAT
 #define NVMEV_PCI_DEVICE_ID  0x10ee
 #define NVMEV_MSIX_BAR       4
-#define NVMEV_MAX_VECTORS    2048
 #define NVMEV_MIN_CAPACITY   (1 * MiB)
 
 static const char *nvmev_id(NvmevState *s)
@@ -73,7 +72,6 @@ static void nvmev_irq_now(NvmevState *s, uint16_t vector)
     if (msix_enabled(pci)) {
         msix_notify(pci, vector);
     } else {
-        s->intx_level = true;
         pci_irq_assert(pci);
     }
 }
@@ -86,7 +84,7 @@ static void nvmev_host_irq_assert(void *opaque, uint16_t vector)
         nvmev_irq_now(s, vector);
         return;
     }
-    if (vector >= s->irq_pending_words * 64) {
+    if (vector >= NVMEV_MAX_VECTORS) {
         return;
     }
     qatomic_set(&s->intx_want, 1);
@@ -99,7 +97,6 @@ static void nvmev_host_irq_deassert(void *opaque, uint16_t vector)
     NvmevState *s = opaque;
 
     if (bql_locked()) {
-        s->intx_level = false;
         pci_irq_deassert(PCI_DEVICE(s));
         return;
     }
@@ -113,7 +110,7 @@ static void nvmev_irq_bh(void *opaque)
     NvmevState *s = opaque;
     PCIDevice *pci = PCI_DEVICE(s);
 
-    for (uint32_t w = 0; w < s->irq_pending_words; w++) {
+    for (uint32_t w = 0; w < ARRAY_SIZE(s->irq_pending); w++) {
         uint64_t bits = qatomic_xchg(&s->irq_pending[w], 0);
         while (bits) {
             unsigned b = ctz64(bits);
@@ -125,8 +122,7 @@ static void nvmev_irq_bh(void *opaque)
     }
     if (!msix_enabled(pci)) {
         /* Pin-based: the level the core asked for last. */
-        s->intx_level = qatomic_read(&s->intx_want);
-        pci_set_irq(pci, s->intx_level);
+        pci_set_irq(pci, qatomic_read(&s->intx_want));
     }
 }
 
@@ -141,6 +137,12 @@ static int64_t nvmev_host_now_ns(void *opaque)
  * callback waits out the rest on the clock: a bounded wait per deadline, in
  * exchange for completions that land on time.
  */
+/* When the timer must fire for a deadline: early by wake-ahead-ns if used. */
+static int64_t nvmev_timer_expiry(NvmevState *s, int64_t deadline_ns)
+{
+    return deadline_ns - (s->spin_ok ? s->wake_ahead_ns : 0);
+}
+
 static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
 {
     NvmevState *s = opaque;
@@ -149,8 +151,7 @@ static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
     if (deadline_ns == INT64_MAX) {
         timer_del(s->timer);
     } else {
-        timer_mod_ns(s->timer,
-                     deadline_ns - (s->spin_ok ? s->wake_ahead_ns : 0));
+        timer_mod_ns(s->timer, nvmev_timer_expiry(s, deadline_ns));
     }
 }
 
@@ -211,8 +212,7 @@ static void nvmev_timer_cb(void *opaque)
         }
         if (!s->spin_ok || deadline - now > s->wake_ahead_ns) {
             /* Re-armed further out since this expiry was set. */
-            timer_mod_ns(s->timer,
-                         deadline - (s->spin_ok ? s->wake_ahead_ns : 0));
+            timer_mod_ns(s->timer, nvmev_timer_expiry(s, deadline));
             return;
         }
         if (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - spin_start >=
@@ -426,8 +426,6 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
     s->spin_ok = s->wake_ahead_ns > 0 && !qtest_enabled() && !icount_enabled();
     s->ctx = s->iothread ? iothread_get_aio_context(s->iothread)
                          : qemu_get_aio_context();
-    s->irq_pending_words = (NVMEV_MAX_VECTORS + 63) / 64;
-    s->irq_pending = g_new0(uint64_t, s->irq_pending_words);
     s->irq_bh = qemu_bh_new(nvmev_irq_bh, s);
     s->process_bh = aio_bh_new(s->ctx, nvmev_process_bh, s);
     /*
@@ -494,8 +492,6 @@ static void nvmev_exit(PCIDevice *pci)
         object_unref(OBJECT(s->iothread));
         s->iothread_ref = false;
     }
-    g_free(s->irq_pending);
-    s->irq_pending = NULL;
     nvmev_release_data(s);
 }
 
@@ -609,9 +605,6 @@ static const struct {
     const char *name;
     const char *desc;
 } nvmev_prop_desc[] = {
-    { "ssd", "device kind: nvm (Optane-like simple model); default nvm" },
-    { "preset", "real-device parameter set: intel-p4800x (default for nvm), "
-      "intel-p5800x; explicit properties override it" },
     { "size", "capacity in bytes when no memdev is given (default 1G); a "
       "multiple of lba-size" },
     { "memdev", "memory backend holding the data (memfd, file, hugepages); "
@@ -647,6 +640,7 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(oc);
+    char *desc;
 
     pc->realize = nvmev_realize;
     pc->exit = nvmev_exit;
@@ -665,6 +659,15 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
         object_class_property_set_description(oc, nvmev_prop_desc[i].name,
                                               nvmev_prop_desc[i].desc);
     }
+    /* The kinds and presets are the core's; list them from there. */
+    desc = g_strdup_printf("device kind: %s (default nvm)", nvmev_core_kinds());
+    object_class_property_set_description(oc, "ssd", desc);
+    g_free(desc);
+    desc = g_strdup_printf("real-device parameter set: %s (default: the "
+                           "kind's first); explicit properties override it",
+                           nvmev_core_presets());
+    object_class_property_set_description(oc, "preset", desc);
+    g_free(desc);
 }
 
 static const TypeInfo nvmev_info = {

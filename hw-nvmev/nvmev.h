@@ -11,6 +11,7 @@
 #include "core/nvmev_core.h"
 
 #define TYPE_NVMEV "nvmev"
+#define NVMEV_MAX_VECTORS 2048
 OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
@@ -46,9 +47,8 @@ struct NvmevState {
     bool spin_ok;          /* wake ahead and wait on the clock */
     int kicked;            /* process requested (the BH may be pending) */
     QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
-    uint64_t *irq_pending; /* bitmap of vectors to notify from irq_bh */
-    uint32_t irq_pending_words;
-    bool intx_level;
+    /* Vectors to notify from irq_bh (one bit per MSI-X vector). */
+    uint64_t irq_pending[NVMEV_MAX_VECTORS / 64];
     int intx_want;         /* INTx level requested off the BQL */
     uint16_t msix_vectors;
     uint8_t *data;         /* the data area: memdev RAM or anonymous */
