@@ -398,9 +398,6 @@ TEST_F(ControllerTest, FullCompletionQueueHoldsFetchingUntilTheHostFreesEntries)
     auto before = drv_->log.size();
     for (int i = 0; i < 3; i++) {
         drv_->submit(1, make_rw(nvme_cmd_flush, 0, 1, 0));
-        if (i == 2) {
-            break;
-        }
     }
     drv_->run(true);
     EXPECT_EQ(drv_->log.size(), before);
@@ -439,18 +436,28 @@ TEST_F(ControllerTest, AsyncEventForTemperatureThreshold)
     EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase) & NVME_SMART_CRIT_TEMPERATURE,
               NVME_SMART_CRIT_TEMPERATURE);
     EXPECT_EQ(host_.read<uint16_t>(Driver::kDataBase + 1), 313);
-    // A fifth outstanding AER is over the limit (AERL = 3).
+    // Four more AERs: the log read unmasked SMART events and the condition
+    // persists, so one completes with the event again; three stay held.
     for (int i = 0; i < 4; i++) {
         drv_->submit(0, admin(nvme_admin_async_event));
     }
     drv_->run();
-    int limit = 0;
+    int limit = 0, events = 0;
     while (auto c = drv_->reap(0)) {
         limit += Driver::status(*c) == sc(1, NVME_SC_ASYNC_LIMIT);
+        events += Driver::status(*c) == 0 && c->dw0 == (1u | (1u << 8) | (2u << 16));
     }
-    // The log read unmasked SMART events and the condition persists, so one
-    // AER completes with the event again; the other three stay held.
     EXPECT_EQ(limit, 0);
+    EXPECT_EQ(events, 1);
+    // A fifth outstanding AER is over the limit (AERL = 3); the fourth is not.
+    drv_->submit(0, admin(nvme_admin_async_event));
+    const uint16_t fifth = drv_->submit(0, admin(nvme_admin_async_event));
+    drv_->run();
+    auto c = drv_->reap(0);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->cid, fifth);
+    EXPECT_EQ(Driver::status(*c), sc(1, NVME_SC_ASYNC_LIMIT));
+    EXPECT_FALSE(drv_->reap(0));
 }
 
 TEST_F(ControllerTest, InvalidDoorbellWritesAreIgnoredAndReported)
