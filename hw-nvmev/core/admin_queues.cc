@@ -32,7 +32,6 @@ Outcome Controller::admin_create_cq(const Sqe &sqe)
     CompletionQueue &cq = cqs_[qid];
     cq = CompletionQueue{};
     cq.valid = true;
-    cq.id = qid;
     cq.base = sqe.prp1;
     cq.size = qsize;
     cq.irq_enabled = ien;
@@ -69,7 +68,6 @@ Outcome Controller::admin_create_sq(const Sqe &sqe)
     SubmissionQueue &sq = sqs_[qid];
     sq = SubmissionQueue{};
     sq.valid = true;
-    sq.id = qid;
     sq.cqid = cqid;
     sq.base = sqe.prp1;
     sq.size = qsize;

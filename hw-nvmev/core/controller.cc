@@ -62,12 +62,12 @@ void Controller::process()
         return;
     }
     bool more = false;
-    fetch_from(sqs_[0], kFetchBurst, more);
+    fetch_from(0, kFetchBurst, more);
     const auto n = static_cast<uint16_t>(sqs_.size());
     for (uint16_t i = 0; i + 1 < n && ready(); i++) {
         const uint16_t qid = static_cast<uint16_t>(1 + (rr_next_ - 1 + i) % (n - 1));
         if (sqs_[qid].valid) {
-            fetch_from(sqs_[qid], kFetchBurst, more);
+            fetch_from(qid, kFetchBurst, more);
         }
     }
     rr_next_ = static_cast<uint16_t>(rr_next_ % (n - 1) + 1);
@@ -91,8 +91,9 @@ void Controller::timer()
     rearm();
 }
 
-void Controller::fetch_from(SubmissionQueue &sq, unsigned budget, bool &more)
+void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
 {
+    SubmissionQueue &sq = sqs_[sqid];
     while (!sq.empty() && sq.valid && ready()) {
         CompletionQueue &cq = cqs_[sq.cqid];
         if (cq.free_slots() <= cq.reserved) {
@@ -111,13 +112,13 @@ void Controller::fetch_from(SubmissionQueue &sq, unsigned budget, bool &more)
         cq.reserved++;
         const int64_t now = host_.now_ns();
         fetch_ns_ = now;
-        const Outcome out = execute(sqe, sq.id);
+        const Outcome out = execute(sqe, sqid);
         if (out.held) {
             // The AER keeps no CQ slot while it waits; an event reserves one.
             cq.reserved--;
             continue;
         }
-        schedule(sq.id, sqe, out, now);
+        schedule(sqid, sqe, out, now);
     }
 }
 

@@ -86,7 +86,7 @@ private:
     void update_intx();
 
     // controller.cc: fetch, execute, complete
-    void fetch_from(SubmissionQueue &sq, unsigned budget, bool &more);
+    void fetch_from(uint16_t sqid, unsigned budget, bool &more);
     Outcome execute(const Sqe &sqe, uint16_t sqid);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);

@@ -7,7 +7,6 @@ namespace nvmev {
 
 struct SubmissionQueue {
     bool valid = false;
-    uint16_t id = 0;
     uint16_t cqid = 0;
     uint64_t base = 0;  // guest-physical address of entry 0 (contiguous)
     uint32_t size = 0;  // entries
@@ -19,7 +18,6 @@ struct SubmissionQueue {
 
 struct CompletionQueue {
     bool valid = false;
-    uint16_t id = 0;
     uint64_t base = 0;
     uint32_t size = 0;
     uint32_t head = 0;  // last value the host wrote to the doorbell
