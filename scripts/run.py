@@ -148,33 +148,20 @@ def device_args(args):
     return opts + ["-device", dev], "nvme0"
 
 
-def newc_cpio(entries):
-    """A newc cpio archive of (name, mode, data) entries (data None for dirs)."""
-    out = bytearray()
-
-    def put(ino, name, mode, data):
-        name_b = name.encode() + b"\0"
-        fields = [ino, mode, 0, 0, 2 if data is None else 1, 0, len(data or b""),
-                  0, 0, 0, 0, len(name_b), 0]
-        out.extend(b"070701" + b"".join(b"%08X" % f for f in fields) + name_b)
-        out.extend(b"\0" * (-len(out) % 4))
-        out.extend(data or b"")
-        out.extend(b"\0" * (-len(out) % 4))
-
-    for ino, (name, mode, data) in enumerate(entries, start=1):
-        put(ino, name, mode, data)
-    put(0, "TRAILER!!!", 0, b"")
-    return bytes(out)
-
-
 def job_initrd(base, body, tmp):
     """The base initramfs with /nvmev/job.sh appended as a second (gzipped)
-    archive; the kernel unpacks concatenated archives in order. Gzipping it
-    avoids the kernel's 4-byte alignment rule for uncompressed members."""
+    newc archive; the kernel unpacks concatenated archives in order. Gzipping
+    it avoids the kernel's 4-byte alignment rule for uncompressed members."""
     if not body.endswith("\n"):
         body += "\n"
-    archive = newc_cpio([("nvmev", 0o040755, None),
-                         ("nvmev/job.sh", 0o100755, body.encode())])
+    root = os.path.join(tmp, "job-root")
+    os.makedirs(os.path.join(root, "nvmev"))
+    with open(os.path.join(root, "nvmev", "job.sh"), "w") as f:
+        f.write(body)
+    os.chmod(os.path.join(root, "nvmev", "job.sh"), 0o755)
+    archive = subprocess.run(["cpio", "--quiet", "-o", "-H", "newc", "-R", "0:0"],
+                             input=b"nvmev\nnvmev/job.sh\n", cwd=root,
+                             capture_output=True, check=True).stdout
     path = os.path.join(tmp, "initrd.img")
     with open(path, "wb") as out:
         with open(base, "rb") as f:
