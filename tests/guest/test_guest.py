@@ -69,9 +69,11 @@ class GuestTest(unittest.TestCase):
         The guest polls for completions (io_uring with hipri on a poll
         queue): a TCG vCPU that sleeps while it waits costs this host tens
         of microseconds to wake, and only on the waits long enough for it
-        to fall asleep, which would bias the difference. One guest alternates
-        20 and 200 us over QMP four times and the medians of the per-run
-        latencies are compared; a second guest checks the property path."""
+        to fall asleep, which would bias the difference. Every comparison
+        is made inside one boot, because two boots of a TCG guest differ in
+        their baseline by tens of microseconds: the first guest starts at
+        20 us and alternates with 200 us over QMP four times; the second
+        starts at the property's 200 us and is then retuned to 20 us."""
         fio = dict(rw="randread", bs="4k", size="64M", ioengine="io_uring", hipri=1,
                    iodepth=1, runtime=2, time_based=1, lat_percentiles=1)
         poll = ("--append", "nvme.poll_queues=1")
@@ -86,10 +88,14 @@ class GuestTest(unittest.TestCase):
         self.assertGuestOk(r)
         fast = [r.json(f"fast{i}") for i in range(4)]
         slow = [r.json(f"slow{i}") for i in range(4)]
-        r2 = run_guest(fio_job("prop", **fio), *poll,
-                       "--device-opts", "read-latency-ns=200000")
+        # A discarded warm-up run first: a fresh TCG guest translates code.
+        warm = dict(fio, runtime=1)
+        r2 = run_guest(f"{fio_job('warm', **warm)} && {fio_job('prop', **fio)} && "
+                       f"nvmev-host fast && {fio_job('propfast', **fio)}", *poll,
+                       "--device-opts", "read-latency-ns=200000",
+                       "--hook", "fast=" + set_lat.format(20000))
         self.assertGuestOk(r2)
-        prop = r2.json("prop")
+        prop, prop_fast = r2.json("prop"), r2.json("propfast")
 
         def med(results, fn):
             return statistics.median(fn(x) for x in results)
@@ -98,17 +104,19 @@ class GuestTest(unittest.TestCase):
         fast_p50, slow_p50 = med(fast, median_lat_us), med(slow, median_lat_us)
         print(f"\n  4 KiB QD1 read latency (mean / median), 20 us: {fast_mean:.1f} / "
               f"{fast_p50:.1f} us; retuned to 200 us: {slow_mean:.1f} / {slow_p50:.1f} us; "
-              f"property 200 us: {mean_lat_us(prop):.1f} / {median_lat_us(prop):.1f} us",
-              file=sys.stderr)
+              f"property 200 us: {mean_lat_us(prop):.1f} / {median_lat_us(prop):.1f} us, "
+              f"then retuned to 20 us: {mean_lat_us(prop_fast):.1f} / "
+              f"{median_lat_us(prop_fast):.1f} us", file=sys.stderr)
         # Asserted on medians: a TCG guest stalls for milliseconds now and
         # then, which moves a 2 s mean by tens of microseconds either way.
         # The target is 15 %; on the CI machine class (TCG in a 2-vCPU
-        # microVM) the guest-side difference has measured +0..+13 % with the
+        # microVM) the in-boot difference has measured +0..+13 % with the
         # device itself on time (lateness p50 ~0.1 us), so the bound is 20 %
         # to keep CI from failing on host noise. docs/performance.md has the
         # figures.
         for name, value in (("retuned (median)", slow_p50 - fast_p50),
-                            ("property (median)", median_lat_us(prop) - fast_p50)):
+                            ("property (median)",
+                             median_lat_us(prop) - median_lat_us(prop_fast))):
             self.assertAlmostEqual(value, 180.0, delta=180.0 * 0.20,
                                    msg=f"{name}: +{value:.1f} us")
 
