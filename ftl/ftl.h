@@ -5,10 +5,18 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace nvmev::ftl {
 
-enum class MediaOp { Read, Write, Flush };
+enum class MediaOp {
+    Read,
+    Write,
+    Flush,
+    Deallocate,   // Dataset Management deallocate (TRIM): mappings dropped
+    WriteZeroes,  // Write Zeroes: no data moves; mappings dropped
+};
 
 struct MediaRequest {
     MediaOp op;
@@ -24,20 +32,50 @@ struct MediaResult {
     int64_t complete_at_ns = 0;  // when the completion may be posted
 };
 
-// Simple-model parameters, as QMP exposes and retunes them.
-struct SimpleTiming {
-    int64_t read_latency_ns;
-    int64_t write_latency_ns;
-    int64_t read_bandwidth_mbps;
-    int64_t write_bandwidth_mbps;
+// A run-time tunable parameter, named as its device property.
+struct Param {
+    std::string name;
+    int64_t value;
+};
+
+// What query-nvmev reports about the media (zero where a kind has none).
+struct FtlStats {
+    uint64_t host_pages_written = 0;  // 4 KiB pages the host wrote
+    uint64_t nand_pages_written = 0;  // 4 KiB pages programmed (host, GC, padding)
+    uint64_t gc_runs = 0;             // victim lines collected
+    uint64_t gc_pages_copied = 0;
+    uint64_t erases = 0;  // block erases
+    uint64_t free_lines = 0;
+    uint64_t total_lines = 0;
+    uint64_t write_buffer_bytes = 0;  // occupancy now
+    uint64_t write_buffer_capacity = 0;
+    uint64_t max_erase_count = 0;  // of any block
+    uint64_t rated_erase_cycles = 0;
 };
 
 class Ftl {
 public:
     virtual ~Ftl() = default;
     virtual MediaResult submit(const MediaRequest &req) = 0;
-    virtual SimpleTiming timing() const = 0;
-    virtual void retune(const SimpleTiming &t, int64_t now_ns) = 0;
+    // The tunable parameters and their values.
+    virtual std::vector<Param> params() const = 0;
+    // Checks a retune without applying it: "" or an error naming the
+    // parameter and its allowed values.
+    virtual std::string check_retune(const std::vector<Param> &changes) const = 0;
+    // Applies a checked retune to operations submitted from now on.
+    virtual void retune(const std::vector<Param> &changes, int64_t now_ns) = 0;
+    virtual FtlStats stats(int64_t now_ns) const = 0;
+    virtual void reset_stats() {}
+    // Self-check of the FTL's invariants for tests: "" when they hold.
+    virtual std::string check_invariants() const { return ""; }
+};
+
+// Simple-model parameters (ssd=nvm).
+struct SimpleTiming {
+    int64_t read_latency_ns;
+    int64_t write_latency_ns;
+    int64_t read_bandwidth_mbps;
+    int64_t write_bandwidth_mbps;
 };
 
 // ssd=nvm: in-place updates, no GC, the simple latency + bandwidth model.

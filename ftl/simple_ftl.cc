@@ -1,6 +1,7 @@
 // ssd=nvm: an Optane-like device. Media is updated in place, so there is no
 // mapping or GC; each direction is one SimplePipe.
 #include <algorithm>
+#include <string>
 
 #include "../timing/simple_model.h"
 #include "ftl.h"
@@ -31,21 +32,59 @@ public:
                 // for writes still in flight.
                 r.complete_at_ns = std::max(req.now_ns, last_write_done_ns_);
                 break;
+            case MediaOp::Deallocate:
+                // A metadata update: one write latency, no media bandwidth.
+                r.complete_at_ns = req.now_ns + write_.params().latency_ns;
+                break;
+            case MediaOp::WriteZeroes:
+                // The media is written in place; nothing crosses PCIe, but
+                // the write path's bandwidth is still spent.
+                r.complete_at_ns = write_.submit(req.now_ns, req.bytes);
+                last_write_done_ns_ = std::max(last_write_done_ns_, r.complete_at_ns);
+                break;
         }
         return r;
     }
 
-    SimpleTiming timing() const override
+    std::vector<Param> params() const override
     {
-        return {read_.params().latency_ns, write_.params().latency_ns,
-                read_.params().bandwidth_mbps, write_.params().bandwidth_mbps};
+        return {{"read-latency-ns", read_.params().latency_ns},
+                {"write-latency-ns", write_.params().latency_ns},
+                {"read-bandwidth-mbps", read_.params().bandwidth_mbps},
+                {"write-bandwidth-mbps", write_.params().bandwidth_mbps}};
     }
 
-    void retune(const SimpleTiming &t, int64_t now_ns) override
+    std::string check_retune(const std::vector<Param> &changes) const override
     {
+        for (const auto &c : changes) {
+            const bool bw = c.name == "read-bandwidth-mbps" || c.name == "write-bandwidth-mbps";
+            if (!bw && c.name != "read-latency-ns" && c.name != "write-latency-ns") {
+                return "'" + c.name +
+                       "' is not a timing parameter of ssd=nvm (allowed: read-latency-ns, "
+                       "write-latency-ns, read-bandwidth-mbps, write-bandwidth-mbps)";
+            }
+            if (c.value < (bw ? 1 : 0)) {
+                return "'" + c.name + "' must be " + (bw ? "positive (MB/s)" : "at least 0");
+            }
+        }
+        return "";
+    }
+
+    void retune(const std::vector<Param> &changes, int64_t now_ns) override
+    {
+        SimpleTiming t{read_.params().latency_ns, write_.params().latency_ns,
+                       read_.params().bandwidth_mbps, write_.params().bandwidth_mbps};
+        for (const auto &c : changes) {
+            (c.name == "read-latency-ns"       ? t.read_latency_ns
+             : c.name == "write-latency-ns"    ? t.write_latency_ns
+             : c.name == "read-bandwidth-mbps" ? t.read_bandwidth_mbps
+                                               : t.write_bandwidth_mbps) = c.value;
+        }
         read_.retune(params(t.read_latency_ns, t.read_bandwidth_mbps), now_ns);
         write_.retune(params(t.write_latency_ns, t.write_bandwidth_mbps), now_ns);
     }
+
+    FtlStats stats(int64_t) const override { return {}; }
 
 private:
     timing::SimpleParams params(int64_t latency_ns, int64_t bandwidth_mbps) const

@@ -60,7 +60,8 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.cqes = (4 << 4) | 4;
     id.maxcmd = 0;
     id.nn = kNsid;
-    id.oncs = NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP;
+    id.oncs = NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
+              NVME_CTRL_ONCS_WRITE_ZEROES;
     // A volatile write cache is reported so Flush and FUA are exercised;
     // Flush also accepts the broadcast NSID.
     id.vwc = NVME_CTRL_VWC_PRESENT | (3 << 1);
@@ -78,6 +79,8 @@ void Controller::fill_id_ns(struct nvme_id_ns &id) const
     id.nuse = cfg_.nlbas();
     id.nlbaf = 1;  // two formats (0-based): 512 B and 4 KiB
     id.flbas = cfg_.lba_size == 4096 ? 1 : 0;
+    // Deallocated blocks read as zeros; Write Zeroes clears its range.
+    id.dlfeat = 1;
     id.lbaf[0].ds = 9;
     id.lbaf[1].ds = 12;
     const uint64_t a = fnv1a(cfg_.serial, 1), b = fnv1a(cfg_.serial, 2);

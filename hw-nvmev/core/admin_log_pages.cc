@@ -3,6 +3,8 @@
 #include <cstring>
 #include <vector>
 
+#include <algorithm>
+
 #include "controller.h"
 
 namespace nvmev {
@@ -36,7 +38,13 @@ void Controller::fill_smart(struct nvme_smart_log &log) const
     log.temperature[1] = static_cast<uint8_t>(composite_temp_k_ >> 8);
     log.avail_spare = 100;
     log.spare_thresh = 10;
-    log.percent_used = 0;
+    // Wear of the most-erased block against its rated cycles (255 caps it,
+    // as the spec allows values above 100).
+    const ftl::FtlStats media = ftl_->stats(host_.now_ns());
+    log.percent_used = media.rated_erase_cycles
+                           ? static_cast<uint8_t>(std::min<uint64_t>(
+                                 255, media.max_erase_count * 100 / media.rated_erase_cycles))
+                           : 0;
     put_u128(log.data_units_read, data_units(smart_.read_bytes));
     put_u128(log.data_units_written, data_units(smart_.write_bytes));
     put_u128(log.host_reads, smart_.host_read_cmds);

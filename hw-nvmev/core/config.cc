@@ -5,14 +5,26 @@
 #include <iterator>
 
 namespace nvmev {
+
+const ftl::ConvParams &conv_preset_970pro();
+const ftl::ConvParams &conv_preset_generic_tlc();
+bool resolve_conv(const NvmevConfig &cfg, const ftl::ConvParams &preset, ResolvedConfig &rc,
+                  std::string &error);
+
 namespace {
 
 // Figures cited in docs/properties.md ("Presets").
-constexpr Preset kPresets[] = {
+const Preset kPresets[] = {
     {"intel-p4800x", SsdKind::Nvm, "INTEL SSDPED1K375GA (nvmev)", 12000, 14000, 2577, 2147, 512, 7,
      "NVMeVirt ssd_config.h (Optane) and Intel product brief"},
     {"intel-p5800x", SsdKind::Nvm, "INTEL SSDPF21Q400GB (nvmev)", 6000, 6000, 7200, 6200, 512, 7,
      "Intel Optane SSD P5800X product brief"},
+    {"samsung-970pro", SsdKind::Conv, "Samsung SSD 970 PRO (nvmev)", 0, 0, 0, 0, 512, 6,
+     "NVMeVirt ssd_config.h (SAMSUNG_970PRO); erase time from MQSim's ssdconfig.xml",
+     &conv_preset_970pro()},
+    {"generic-tlc", SsdKind::Conv, "nvmev generic TLC SSD", 0, 0, 0, 0, 512, 6,
+     "NVMeVirt ssd_config.h (WD ZN540 NAND figures); erase time from MQSim's ssdconfig.xml",
+     &conv_preset_generic_tlc()},
 };
 
 struct KindInfo {
@@ -22,6 +34,7 @@ struct KindInfo {
 };
 constexpr KindInfo kKinds[] = {
     {"nvm", SsdKind::Nvm, "intel-p4800x"},
+    {"conv", SsdKind::Conv, "samsung-970pro"},
 };
 
 std::string join_names(const auto &table)
@@ -182,6 +195,13 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
          &rc.write_bandwidth_mbps},
     };
     for (auto &t : timing) {
+        if (rc.kind != SsdKind::Nvm && t.value != -1) {
+            error =
+                fmt("property '%s' applies to ssd=nvm only (ssd=conv is timed by its NAND, "
+                    "channel, PCIe and firmware properties)",
+                    t.prop);
+            return std::nullopt;
+        }
         if (t.value == 0 && t.positive) {
             error = fmt("property '%s' must be positive (MB/s)", t.prop);
             return std::nullopt;
@@ -191,6 +211,28 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
             return std::nullopt;
         }
         *t.out = t.value < 0 ? t.preset_value : t.value;
+    }
+
+    if (rc.kind == SsdKind::Conv) {
+        if (!resolve_conv(cfg, *p->conv, rc, error)) {
+            return std::nullopt;
+        }
+    } else {
+        const auto &table = param_table();
+        for (size_t i = 0; cfg.params && i < table.size(); ++i) {
+            if (cfg.params[i] != -1) {
+                error = fmt("property '%s' applies to ssd=conv only", table[i].name);
+                return std::nullopt;
+            }
+        }
+        const char *conv_only = cfg.cell_type               ? "cell-type"
+                                : cfg.gc_policy             ? "gc-policy"
+                                : cfg.early_completion != 0 ? "early-completion"
+                                                            : nullptr;
+        if (conv_only) {
+            error = fmt("property '%s' applies to ssd=conv only", conv_only);
+            return std::nullopt;
+        }
     }
 
     rc.serial = cfg.serial ? cfg.serial : "NVMEV0000001";

@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "../ftl/conv_ftl.h"  // via the hw-nvmev/ftl link
 #include "nvmev_core.h"
 
 namespace nvmev {
 
-enum class SsdKind { Nvm };
+enum class SsdKind { Nvm, Conv };
 
 struct Preset {
     const char *name;
@@ -21,7 +23,8 @@ struct Preset {
     int64_t write_bandwidth_mbps;
     uint32_t lba_size;
     uint32_t mdts;
-    const char *source;  // where the figures come from (docs/properties.md)
+    const char *source;                     // where the figures come from (docs/properties.md)
+    const ftl::ConvParams *conv = nullptr;  // ssd=conv: geometry, FTL, timing
 };
 
 struct ResolvedConfig {
@@ -39,6 +42,7 @@ struct ResolvedConfig {
     int64_t write_latency_ns = 0;
     int64_t read_bandwidth_mbps = 1;
     int64_t write_bandwidth_mbps = 1;
+    ftl::ConvParams conv;  // ssd=conv
 
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }
@@ -49,6 +53,11 @@ struct ResolvedConfig {
 // Resolves presets and validates. On error returns nullopt and sets `error`
 // to a message naming the property and the allowed values.
 std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error);
+
+// The integer parameters of the C ABI's table (nvmev_core_param_info).
+const std::vector<NvmevParamInfo> &param_table();
+// Effective geometry and FTL values (not timing) of a conv device.
+std::vector<ftl::Param> conv_config_params(const ftl::ConvParams &p);
 
 // Comma-separated names, for messages.
 std::string kind_names();

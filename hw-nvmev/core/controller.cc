@@ -25,9 +25,13 @@ uint64_t build_cap()
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
     : cfg_(cfg), host_(host), backing_(backing), prp_(host_)
 {
-    ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns, cfg.read_bandwidth_mbps,
-                                 cfg.write_bandwidth_mbps},
-                                4096);
+    if (cfg.kind == SsdKind::Conv) {
+        ftl_ = ftl::make_conv_ftl(cfg.conv);
+    } else {
+        ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
+                                     cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
+                                    4096);
+    }
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
@@ -308,6 +312,8 @@ const std::array<Controller::Handler, 256> &Controller::io_table()
         t[nvme_cmd_flush] = &Controller::io_flush;
         t[nvme_cmd_write] = &Controller::io_write;
         t[nvme_cmd_read] = &Controller::io_read;
+        t[nvme_cmd_write_zeroes] = &Controller::io_write_zeroes;
+        t[nvme_cmd_dsm] = &Controller::io_dataset_management;
         return t;
     }();
     return table;

@@ -130,6 +130,10 @@ private:
     Outcome io_write(const Sqe &sqe) { return io_read_write(sqe, true); }
     Outcome io_read_write(const Sqe &sqe, bool write);
     Outcome io_flush(const Sqe &sqe);
+    Outcome io_write_zeroes(const Sqe &sqe);
+    Outcome io_dataset_management(const Sqe &sqe);
+    Outcome media_outcome(const ftl::MediaRequest &req);
+    void zero_media(uint64_t slba, uint64_t nlb);
     Status check_io_namespace(const Sqe &sqe) const;
 
     static const std::array<Handler, 256> &admin_table();

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "config.h"
 #include "controller.h"
@@ -120,30 +121,51 @@ void nvmev_core_set_msix(NvmevCore *core, int enabled)
     core->ctrl.set_msix(enabled != 0);
 }
 
-int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd, char **errmsg)
+int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, char **errmsg)
 {
     std::lock_guard<std::mutex> g(core->lock);
-    nvmev::ftl::SimpleTiming t = core->ctrl.ftl().timing();
-    if (upd->read_bandwidth_mbps == 0 || upd->write_bandwidth_mbps == 0) {
-        *errmsg = dup_error(upd->read_bandwidth_mbps == 0
-                                ? "read-bandwidth-mbps must be positive (MB/s)"
-                                : "write-bandwidth-mbps must be positive (MB/s)");
+    std::vector<nvmev::ftl::Param> list;
+    for (size_t i = 0; i < n; i++) {
+        list.push_back({changes[i].name, changes[i].value});
+    }
+    const std::string error = core->ctrl.ftl().check_retune(list);
+    if (!error.empty()) {
+        *errmsg = dup_error(error);
         return -1;
     }
-    if (upd->read_latency_ns >= 0) {
-        t.read_latency_ns = upd->read_latency_ns;
-    }
-    if (upd->write_latency_ns >= 0) {
-        t.write_latency_ns = upd->write_latency_ns;
-    }
-    if (upd->read_bandwidth_mbps > 0) {
-        t.read_bandwidth_mbps = upd->read_bandwidth_mbps;
-    }
-    if (upd->write_bandwidth_mbps > 0) {
-        t.write_bandwidth_mbps = upd->write_bandwidth_mbps;
-    }
-    core->ctrl.ftl().retune(t, core->ctrl.now());
+    core->ctrl.ftl().retune(list, core->ctrl.now());
     return 0;
+}
+
+void nvmev_core_foreach_param(NvmevCore *core,
+                              void (*fn)(void *opaque, const char *name, int64_t value),
+                              void *opaque)
+{
+    std::vector<nvmev::ftl::Param> params;
+    {
+        std::lock_guard<std::mutex> g(core->lock);
+        const nvmev::ResolvedConfig &cfg = core->ctrl.config();
+        if (cfg.kind == nvmev::SsdKind::Conv) {
+            params = nvmev::conv_config_params(cfg.conv);
+        }
+        for (auto &p : core->ctrl.ftl().params()) {
+            params.push_back(std::move(p));
+        }
+    }
+    for (const auto &p : params) {
+        fn(opaque, p.name.c_str(), p.value);
+    }
+}
+
+size_t nvmev_core_param_count(void)
+{
+    return nvmev::param_table().size();
+}
+
+const NvmevParamInfo *nvmev_core_param_info(size_t i)
+{
+    const auto &t = nvmev::param_table();
+    return i < t.size() ? &t[i] : nullptr;
 }
 
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
@@ -162,11 +184,27 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
     info->max_ioqpairs = cfg.max_ioqpairs;
     info->active_ioqpairs = c.active_io_sqs();
     info->enabled = c.ready();
-    const auto t = core->ctrl.ftl().timing();
-    info->read_latency_ns = t.read_latency_ns;
-    info->write_latency_ns = t.write_latency_ns;
-    info->read_bandwidth_mbps = t.read_bandwidth_mbps;
-    info->write_bandwidth_mbps = t.write_bandwidth_mbps;
+    if (cfg.kind == nvmev::SsdKind::Nvm) {
+        info->simple_timing = 1;
+        for (const auto &p : core->ctrl.ftl().params()) {
+            (p.name == "read-latency-ns"       ? info->read_latency_ns
+             : p.name == "write-latency-ns"    ? info->write_latency_ns
+             : p.name == "read-bandwidth-mbps" ? info->read_bandwidth_mbps
+                                               : info->write_bandwidth_mbps) = p.value;
+        }
+    } else {
+        const nvmev::ftl::FtlStats m = core->ctrl.ftl().stats(core->ctrl.now());
+        info->has_media = 1;
+        info->host_pages_written = m.host_pages_written;
+        info->nand_pages_written = m.nand_pages_written;
+        info->gc_runs = m.gc_runs;
+        info->gc_pages_copied = m.gc_pages_copied;
+        info->erases = m.erases;
+        info->free_lines = m.free_lines;
+        info->total_lines = m.total_lines;
+        info->write_buffer_bytes = m.write_buffer_bytes;
+        info->write_buffer_capacity = m.write_buffer_capacity;
+    }
     const auto &n = c.counters();
     info->read_cmds = n.read_cmds;
     info->write_cmds = n.write_cmds;

@@ -1,7 +1,10 @@
-// NVM command set I/O: Read, Write, Flush (NVMe NVM Command Set 1.0c 3.2).
+// NVM command set I/O: Read, Write, Flush, Write Zeroes, Dataset
+// Management (NVMe NVM Command Set 1.0c 3.2).
 // Data is copied between guest memory and the backing store when the
 // command is fetched; the FTL and its timing model decide when the
 // completion is posted.
+#include <cstring>
+
 #include "controller.h"
 
 namespace nvmev {
@@ -61,11 +64,83 @@ Outcome Controller::io_flush(const Sqe &sqe)
     if (sqe.nsid != 0xffffffffu && check_io_namespace(sqe) != kSuccess) {
         return Outcome::of(kInvalidNamespace);
     }
-    ftl::MediaRequest req{ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_};
+    return media_outcome({ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_});
+}
+
+Outcome Controller::media_outcome(const ftl::MediaRequest &req)
+{
     const ftl::MediaResult res = ftl_->submit(req);
     Outcome out;
     out.status = res.status;
     out.complete_at_ns = res.complete_at_ns;
+    return out;
+}
+
+// Reads of deallocated or zeroed blocks return zeros (ID-NS DLFEAT = 001b),
+// so the backing store is cleared as well as the mapping.
+void Controller::zero_media(uint64_t slba, uint64_t nlb)
+{
+    std::memset(backing_ + (slba << cfg_.lba_shift()), 0, nlb << cfg_.lba_shift());
+}
+
+Outcome Controller::io_write_zeroes(const Sqe &sqe)
+{
+    Status st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint64_t slba = sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
+    const uint64_t nlbas = cfg_.nlbas();
+    if (slba >= nlbas || nlb > nlbas - slba) {
+        return Outcome::of(kLbaOutOfRange);
+    }
+    zero_media(slba, nlb);
+    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    return media_outcome(
+        {ftl::MediaOp::WriteZeroes, slba, nlb, bytes, ((sqe.cdw12 >> 30) & 1) != 0, fetch_ns_});
+}
+
+Outcome Controller::io_dataset_management(const Sqe &sqe)
+{
+    Status st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint32_t nr = (sqe.cdw10 & 0xff) + 1;
+    const bool deallocate = (sqe.cdw11 >> 2) & 1;
+    struct nvme_dsm_range ranges[256];
+    st = from_host(sqe, ranges, nr * sizeof(ranges[0]));
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint64_t nlbas = cfg_.nlbas();
+    for (uint32_t i = 0; i < nr; i++) {
+        const uint64_t slba = le64toh(ranges[i].slba);
+        const uint32_t nlb = le32toh(ranges[i].nlb);
+        if (slba > nlbas || nlb > nlbas - slba) {
+            return Outcome::of(kLbaOutOfRange);
+        }
+    }
+    Outcome out;
+    out.complete_at_ns = fetch_ns_;
+    if (!deallocate) {
+        return out;  // integral read/write hints only: advisory
+    }
+    for (uint32_t i = 0; i < nr; i++) {
+        const uint64_t slba = le64toh(ranges[i].slba);
+        const uint32_t nlb = le32toh(ranges[i].nlb);
+        if (nlb == 0) {
+            continue;
+        }
+        zero_media(slba, nlb);
+        const Outcome o = media_outcome({ftl::MediaOp::Deallocate, slba, nlb,
+                                         uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+        out.complete_at_ns = std::max(out.complete_at_ns, o.complete_at_ns);
+        if (o.status != kSuccess) {
+            return o;
+        }
+    }
     return out;
 }
 

@@ -42,11 +42,29 @@ typedef struct NvmevHostOps {
     void (*trace)(void *opaque, const char *event, const char *msg);
 } NvmevHostOps;
 
+/* Integer device parameters beyond the fixed fields of NvmevConfig (the
+ * geometry, FTL and NAND timing of ssd=conv). The adapter offers one
+ * property per entry, with -1 (unset: take the preset's value) as default. */
+typedef struct NvmevParamInfo {
+    const char *name;
+    const char *description;
+    int is_size; /* a byte count: a size property (accepts 4K, 1M, ...) */
+} NvmevParamInfo;
+
+size_t nvmev_core_param_count(void);
+const NvmevParamInfo *nvmev_core_param_info(size_t i);
+
+/* A named value: a parameter by its property name. */
+typedef struct NvmevParam {
+    const char *name;
+    int64_t value;
+} NvmevParam;
+
 /* Start-up configuration. Integer fields set to -1 (or NULL strings) take
  * the preset's value; the core validates everything and reports errors that
  * name the offending property. */
 typedef struct NvmevConfig {
-    const char *ssd;          /* device kind: "nvm" */
+    const char *ssd;          /* device kind: "nvm", "conv" */
     const char *preset;       /* NULL: the kind's default preset */
     const char *serial;       /* NULL: "NVMEV0000001"; the adapter derives
                                * one from the QOM path */
@@ -61,15 +79,13 @@ typedef struct NvmevConfig {
     int64_t read_bandwidth_mbps; /* simple model, > 0 (MB/s, 10^6 B/s) */
     int64_t write_bandwidth_mbps;
     uint16_t msix_vectors; /* vectors the adapter exposes */
+    const char *cell_type; /* ssd=conv: "slc", "mlc", "tlc", "qlc"; NULL: preset */
+    const char *gc_policy; /* ssd=conv: "greedy", "cost-benefit"; NULL: preset */
+    int early_completion;  /* ssd=conv: 0 preset, 1 on, 2 off (QEMU OnOffAuto) */
+    /* nvmev_core_param_count() values in table order, -1 = preset; NULL:
+     * all -1. */
+    const int64_t *params;
 } NvmevConfig;
-
-/* A retune of the simple timing model; fields < 0 are left unchanged. */
-typedef struct NvmevTimingUpdate {
-    int64_t read_latency_ns;
-    int64_t write_latency_ns;
-    int64_t read_bandwidth_mbps;
-    int64_t write_bandwidth_mbps;
-} NvmevTimingUpdate;
 
 /* A snapshot for query-nvmev. */
 typedef struct NvmevCoreInfo {
@@ -94,6 +110,12 @@ typedef struct NvmevCoreInfo {
     uint64_t lateness_p50_ns, lateness_p99_ns, lateness_p999_ns;
     uint64_t lateness_max_ns;
     uint64_t lateness_samples;
+    int simple_timing; /* the read/write latency and bandwidth fields apply */
+    int has_media;     /* the media fields below apply (ssd=conv) */
+    uint64_t host_pages_written, nand_pages_written; /* 4 KiB pages */
+    uint64_t gc_runs, gc_pages_copied, erases;
+    uint64_t free_lines, total_lines;
+    uint64_t write_buffer_bytes, write_buffer_capacity;
 } NvmevCoreInfo;
 
 /* Returns NULL and sets *errmsg (free with nvmev_core_free_error) on a bad
@@ -118,7 +140,13 @@ void nvmev_core_reset(NvmevCore *core);
 /* Whether the controller uses MSI-X (1) or pin-based interrupts (0). */
 void nvmev_core_set_msix(NvmevCore *core, int enabled);
 
-int nvmev_core_set_timing(NvmevCore *core, const NvmevTimingUpdate *upd, char **errmsg);
+/* Retunes timing parameters by property name, all or none: returns -1 and
+ * sets *errmsg (naming the parameter) when one is unknown or out of range. */
+int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, char **errmsg);
+/* Calls fn for every effective parameter: geometry and timing. */
+void nvmev_core_foreach_param(NvmevCore *core,
+                              void (*fn)(void *opaque, const char *name, int64_t value),
+                              void *opaque);
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
 void nvmev_core_reset_stats(NvmevCore *core);
 

@@ -221,6 +221,7 @@ void Controller::reset_stats()
 {
     counters_ = DeviceCounters{};
     lateness_.clear();
+    ftl_->reset_stats();
 }
 
 void Controller::doorbell_write(uint64_t offset, uint32_t value)

@@ -56,12 +56,13 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
 {
     NvmevConfig c = base();
     c.ssd = "floppy";
-    EXPECT_EQ(error_of(c), "property 'ssd': unknown kind 'floppy' (allowed: nvm)");
+    EXPECT_EQ(error_of(c), "property 'ssd': unknown kind 'floppy' (allowed: nvm, conv)");
 
     c = base();
     c.preset = "nope";
     EXPECT_EQ(error_of(c),
-              "property 'preset': unknown preset 'nope' (allowed: intel-p4800x, intel-p5800x)");
+              "property 'preset': unknown preset 'nope' (allowed: intel-p4800x, intel-p5800x, "
+              "samsung-970pro, generic-tlc)");
 
     c = base();
     c.lba_size = 1024;

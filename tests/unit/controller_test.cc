@@ -374,16 +374,26 @@ TEST_F(ControllerTest, CompletionIsPostedExactlyAtTheModelTime)
 TEST_F(ControllerTest, RetuneChangesTheLatencyOfNewCommands)
 {
     ready_with_io_queue();
-    NvmevTimingUpdate u{200000, -1, -1, -1};
+    NvmevParam u{"read-latency-ns", 200000};
     char *err = nullptr;
-    ASSERT_EQ(nvmev_core_set_timing(core_, &u, &err), 0);
+    ASSERT_EQ(nvmev_core_set_timing(core_, &u, 1, &err), 0);
     const int64_t t0 = host_.now_ns;
     drv_->call(1, make_rw(nvme_cmd_read, 0, 8, Driver::kDataBase));
     EXPECT_EQ(drv_->log.back().posted_at_ns, t0 + 200000);
-    u = {-1, -1, 0, -1};
-    EXPECT_EQ(nvmev_core_set_timing(core_, &u, &err), -1);
-    EXPECT_STREQ(err, "read-bandwidth-mbps must be positive (MB/s)");
+    // All or nothing: a bad member leaves the good one unapplied.
+    NvmevParam bad[] = {{"read-latency-ns", 1000}, {"read-bandwidth-mbps", 0}};
+    EXPECT_EQ(nvmev_core_set_timing(core_, bad, 2, &err), -1);
+    EXPECT_STREQ(err, "'read-bandwidth-mbps' must be positive (MB/s)");
     nvmev_core_free_error(err);
+    NvmevParam unknown{"nand-program-ns", 1};
+    EXPECT_EQ(nvmev_core_set_timing(core_, &unknown, 1, &err), -1);
+    EXPECT_STREQ(err,
+                 "'nand-program-ns' is not a timing parameter of ssd=nvm (allowed: "
+                 "read-latency-ns, write-latency-ns, read-bandwidth-mbps, write-bandwidth-mbps)");
+    nvmev_core_free_error(err);
+    const int64_t t1 = host_.now_ns;
+    drv_->call(1, make_rw(nvme_cmd_read, 0, 8, Driver::kDataBase));
+    EXPECT_EQ(drv_->log.back().posted_at_ns, t1 + 200000);
 }
 
 TEST_F(ControllerTest, FullCompletionQueueHoldsFetchingUntilTheHostFreesEntries)

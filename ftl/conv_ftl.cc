@@ -1,0 +1,334 @@
+// ssd=conv: splits commands over the partitions (LPN striped), and owns
+// what they share: the parallel model (channels, PCIe), the write buffer
+// and the firmware latencies.
+#include "conv_ftl.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "conv_partition.h"
+
+namespace nvmev::ftl {
+
+const std::vector<ConvTimingField> &conv_timing_fields()
+{
+    using T = timing::NandTiming;
+    static const std::vector<ConvTimingField> fields = {
+        {"nand-read-4k-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kLsb]; },
+         "NAND tR of a read of up to 4 KiB from an LSB page"},
+        {"nand-read-4k-csb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kCsb]; },
+         "NAND tR of a read of up to 4 KiB from a CSB page (TLC, QLC)"},
+        {"nand-read-4k-msb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kMsb]; },
+         "NAND tR of a read of up to 4 KiB from an MSB page"},
+        {"nand-read-4k-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kTsb]; },
+         "NAND tR of a read of up to 4 KiB from a TSB page (QLC)"},
+        {"nand-read-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kLsb]; },
+         "NAND tR of a larger read from an LSB page"},
+        {"nand-read-csb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kCsb]; },
+         "NAND tR of a larger read from a CSB page"},
+        {"nand-read-msb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kMsb]; },
+         "NAND tR of a larger read from an MSB page"},
+        {"nand-read-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kTsb]; },
+         "NAND tR of a larger read from a TSB page"},
+        {"nand-program-ns", 0, [](T &t) -> int64_t & { return t.program_ns; },
+         "NAND tPROG of one (multi-plane, one-shot) program"},
+        {"nand-erase-ns", 0, [](T &t) -> int64_t & { return t.erase_ns; },
+         "NAND tBERS of a (multi-plane) block erase"},
+        {"channel-mbps", 1, [](T &t) -> int64_t & { return t.channel_mbps; },
+         "NAND channel bandwidth in MB/s"},
+        {"pcie-mbps", 1, [](T &t) -> int64_t & { return t.pcie_mbps; },
+         "PCIe link bandwidth per direction in MB/s"},
+        {"fw-read-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_read_4k_ns; },
+         "controller firmware time of a read of up to 4 KiB"},
+        {"fw-read-ns", 0, [](T &t) -> int64_t & { return t.fw_read_ns; },
+         "controller firmware time of a larger read"},
+        {"fw-write-ns", 0, [](T &t) -> int64_t & { return t.fw_write_ns; },
+         "firmware time of a write-buffer admission: fixed part"},
+        {"fw-write-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_write_4k_ns; },
+         "firmware time of a write-buffer admission: per 4 KiB"},
+    };
+    return fields;
+}
+
+uint32_t conv_blocks_per_plane(const timing::NandGeometry &g, uint64_t logical_bytes,
+                               uint32_t op_percent)
+{
+    const unsigned __int128 need =
+        static_cast<unsigned __int128>(logical_bytes) * (100 + op_percent);
+    const unsigned __int128 per_block_row =
+        static_cast<unsigned __int128>(g.block_bytes()) * g.planes_per_lun * g.dies() * 100;
+    return static_cast<uint32_t>((need + per_block_row - 1) / per_block_row);
+}
+
+namespace {
+
+class ConvFtl final : public Ftl {
+public:
+    explicit ConvFtl(const ConvParams &p)
+        : p_(p), model_(p.geo, p.timing), wb_(p.write_buffer_bytes)
+    {
+        const uint64_t lpns = (p.logical_bytes + 4095) / 4096;
+        for (uint32_t k = 0; k < p.partitions; ++k) {
+            std::vector<uint32_t> dies;
+            for (uint32_t d = k; d < p.geo.dies(); d += p.partitions) {
+                dies.push_back(d);
+            }
+            const uint64_t n = lpns > k ? (lpns - k + p.partitions - 1) / p.partitions : 0;
+            parts_.push_back(
+                std::make_unique<ConvPartition>(p_, model_, wb_, std::move(dies), n, stats_));
+        }
+        stats_.total_lines = uint64_t{p.geo.blocks_per_plane} * p.partitions;
+        stats_.write_buffer_capacity = p.write_buffer_bytes;
+        stats_.rated_erase_cycles = p.rated_erase_cycles;
+    }
+
+    MediaResult submit(const MediaRequest &req) override
+    {
+        const int64_t now = req.now_ns;
+        model_.forget_before(now);
+        MediaResult r;
+        switch (req.op) {
+            case MediaOp::Read: r.complete_at_ns = read(req); break;
+            case MediaOp::Write: r.complete_at_ns = write(req); break;
+            case MediaOp::Flush: r.complete_at_ns = flush(now); break;
+            case MediaOp::Deallocate:
+            case MediaOp::WriteZeroes: r.complete_at_ns = trim(req); break;
+        }
+        for (auto &part : parts_) {
+            part->collect_garbage(now);
+        }
+        return r;
+    }
+
+    std::vector<Param> params() const override
+    {
+        std::vector<Param> out;
+        timing::NandTiming t = model_.timing();
+        for (const auto &f : conv_timing_fields()) {
+            out.push_back({f.name, f.ref(t)});
+        }
+        return out;
+    }
+
+    std::string check_retune(const std::vector<Param> &changes) const override
+    {
+        for (const auto &c : changes) {
+            const ConvTimingField *f = field(c.name);
+            if (!f) {
+                std::string names;
+                for (const auto &g : conv_timing_fields()) {
+                    names += names.empty() ? g.name : std::string(", ") + g.name;
+                }
+                return "'" + c.name + "' is not a timing parameter of ssd=conv (allowed: " + names +
+                       ")";
+            }
+            if (c.value < f->min) {
+                return "'" + c.name + "' must be at least " + std::to_string(f->min);
+            }
+        }
+        return "";
+    }
+
+    void retune(const std::vector<Param> &changes, int64_t) override
+    {
+        timing::NandTiming t = model_.timing();
+        for (const auto &c : changes) {
+            field(c.name)->ref(t) = c.value;
+        }
+        model_.retune(t);
+    }
+
+    FtlStats stats(int64_t now) const override
+    {
+        FtlStats s = stats_;
+        s.free_lines = 0;
+        s.max_erase_count = 0;
+        for (const auto &part : parts_) {
+            s.free_lines += part->free_lines();
+            s.max_erase_count = std::max<uint64_t>(s.max_erase_count, part->max_erase_count());
+        }
+        s.write_buffer_bytes = wb_.occupancy(now);
+        return s;
+    }
+
+    void reset_stats() override
+    {
+        stats_.host_pages_written = stats_.nand_pages_written = 0;
+        stats_.gc_runs = stats_.gc_pages_copied = stats_.erases = 0;
+    }
+
+    std::string check_invariants() const override
+    {
+        for (const auto &part : parts_) {
+            if (std::string e = part->check_invariants(); !e.empty()) {
+                return e;
+            }
+        }
+        return "";
+    }
+
+private:
+    static const ConvTimingField *field(const std::string &name)
+    {
+        for (const auto &f : conv_timing_fields()) {
+            if (name == f.name) {
+                return &f;
+            }
+        }
+        return nullptr;
+    }
+
+    struct Span {
+        uint64_t first, last;  // 4 KiB logical pages, inclusive
+        uint64_t lba_bytes;
+    };
+    static Span span(const MediaRequest &req)
+    {
+        const uint64_t lba = req.bytes / req.nlb;
+        return {req.slba * lba / 4096, ((req.slba + req.nlb) * lba - 1) / 4096, lba};
+    }
+    ConvPartition &part(uint64_t lpn) { return *parts_[lpn % p_.partitions]; }
+    uint64_t local(uint64_t lpn) const { return lpn / p_.partitions; }
+
+    int64_t read(const MediaRequest &req)
+    {
+        const Span s = span(req);
+        const int64_t start = req.now_ns + model_.fw_read_ns(req.bytes);
+        pieces_.clear();
+        for (uint32_t k = 0; k < p_.partitions; ++k) {
+            lpns_.clear();
+            for (uint64_t lpn =
+                     s.first + (k + p_.partitions - s.first % p_.partitions) % p_.partitions;
+                 lpn <= s.last; lpn += p_.partitions) {
+                lpns_.push_back(local(lpn));
+            }
+            if (!lpns_.empty()) {
+                parts_[k]->read(lpns_, start, pieces_);
+            }
+        }
+        // Each piece crosses PCIe as soon as it is in the controller; the
+        // request's bytes are shared out so partial pages are not charged.
+        std::sort(pieces_.begin(), pieces_.end(),
+                  [](const ReadPiece &a, const ReadPiece &b) { return a.ready_ns < b.ready_ns; });
+        uint64_t left = req.bytes;
+        int64_t done = start;
+        for (const ReadPiece &piece : pieces_) {
+            const uint64_t bytes = std::min<uint64_t>(left, uint64_t{piece.pages} * 4096);
+            left -= bytes;
+            done = std::max(done, model_.pcie(timing::PcieDir::ToHost, bytes, piece.ready_ns));
+        }
+        return done;
+    }
+
+    // Admits pages to the write buffer one by one (waiting for space), moves
+    // their data over PCIe after the firmware's admission work, and places
+    // them at their partition's write pointer.
+    // Bytes [byte_begin, byte_end) of the namespace cross PCIe (none when
+    // !transfer).
+    int64_t admit_pages(uint64_t first, uint64_t last, uint64_t byte_begin, uint64_t byte_end,
+                        bool transfer, int64_t now)
+    {
+        const int64_t fw_end = now + model_.fw_write_ns(byte_end - byte_begin);
+        int64_t t = now;
+        int64_t done = fw_end;
+        for (uint64_t lpn = first; lpn <= last; ++lpn) {
+            int64_t space = wb_.space_at(4096, t);
+            if (space < 0) {
+                // Only unprogrammed partial units hold the buffer: program them.
+                for (auto &part : parts_) {
+                    part->flush(t);
+                }
+                space = wb_.space_at(4096, t);
+                if (space < 0) {
+                    throw std::logic_error("conv FTL: write buffer smaller than a page");
+                }
+            }
+            t = space;
+            wb_.admit(4096, t);
+            int64_t arrived = std::max(t, fw_end);
+            if (transfer) {
+                const uint64_t share =
+                    std::min(byte_end, (lpn + 1) * 4096) - std::max(byte_begin, lpn * 4096);
+                arrived = model_.pcie(timing::PcieDir::FromHost, share, arrived);
+            }
+            done = std::max(done, arrived);
+            part(lpn).write(local(lpn), arrived);
+            stats_.host_pages_written++;
+        }
+        return done;
+    }
+
+    int64_t write(const MediaRequest &req)
+    {
+        const Span s = span(req);
+        const uint64_t begin = req.slba * s.lba_bytes;
+        int64_t done = admit_pages(s.first, s.last, begin, begin + req.bytes, true, req.now_ns);
+        if (req.fua || !p_.early_completion) {
+            done = std::max(done, durable(s.first, s.last, done));
+        }
+        return done;
+    }
+
+    // Programs the open units holding [first, last] and returns when every
+    // page of it is on NAND.
+    int64_t durable(uint64_t first, uint64_t last, int64_t ready)
+    {
+        int64_t done = ready;
+        for (uint64_t lpn = first; lpn <= last; ++lpn) {
+            int64_t at = part(lpn).durable_at(local(lpn));
+            if (at < 0) {
+                part(lpn).flush(ready);
+                at = part(lpn).durable_at(local(lpn));
+            }
+            done = std::max(done, at);
+        }
+        return done;
+    }
+
+    int64_t flush(int64_t now)
+    {
+        int64_t done = now;
+        for (auto &part : parts_) {
+            done = std::max(done, part->flush(now));
+        }
+        return std::max(done, wb_.drained_at());
+    }
+
+    // Deallocate and Write Zeroes drop the mappings of the pages they cover
+    // whole (a map update in firmware); Write Zeroes writes the partly
+    // covered pages at the ends as zero-filled pages, with no transfer.
+    int64_t trim(const MediaRequest &req)
+    {
+        const Span s = span(req);
+        const bool head_partial = (req.slba * s.lba_bytes) % 4096 != 0;
+        const bool tail_partial = ((req.slba + req.nlb) * s.lba_bytes) % 4096 != 0;
+        int64_t done = req.now_ns + model_.fw_write_ns(0);
+        for (uint64_t lpn = s.first; lpn <= s.last; ++lpn) {
+            const bool partial =
+                (lpn == s.first && head_partial) || (lpn == s.last && tail_partial);
+            if (!partial) {
+                part(lpn).trim(local(lpn));
+            } else if (req.op == MediaOp::WriteZeroes) {
+                done = std::max(done, admit_pages(lpn, lpn, 0, 4096, false, req.now_ns));
+            }
+        }
+        return done;
+    }
+
+    ConvParams p_;
+    timing::ParallelModel model_;
+    mutable timing::WriteBuffer wb_;
+    FtlStats stats_;
+    std::vector<std::unique_ptr<ConvPartition>> parts_;
+    std::vector<ReadPiece> pieces_;
+    std::vector<uint64_t> lpns_;
+};
+
+}  // namespace
+
+std::unique_ptr<Ftl> make_conv_ftl(const ConvParams &p)
+{
+    return std::make_unique<ConvFtl>(p);
+}
+
+}  // namespace nvmev::ftl

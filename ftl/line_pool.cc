@@ -1,0 +1,71 @@
+#include "line_pool.h"
+
+#include <algorithm>
+
+namespace nvmev::ftl {
+
+LinePool::LinePool(uint32_t lines, uint32_t slots_per_line)
+    : lines_(lines), slots_per_line_(slots_per_line)
+{
+    for (uint32_t i = 0; i < lines; ++i) {
+        free_.push_back(i);
+    }
+}
+
+uint32_t LinePool::open_free()
+{
+    const uint32_t line = free_.front();
+    free_.pop_front();
+    lines_[line].state = Line::State::Open;
+    lines_[line].valid = 0;
+    return line;
+}
+
+void LinePool::release(uint32_t line, int64_t ready_ns)
+{
+    Line &l = lines_[line];
+    l.state = Line::State::Free;
+    l.valid = 0;
+    l.erase_count++;
+    l.ready_ns = ready_ns;
+    free_.push_back(line);
+}
+
+std::optional<uint32_t> LinePool::pick_victim(GcPolicy policy, int64_t now_ns) const
+{
+    std::optional<uint32_t> best;
+    double best_score = 0;
+    for (uint32_t i = 0; i < size(); ++i) {
+        const Line &l = lines_[i];
+        if (l.state != Line::State::Full || l.valid >= slots_per_line_) {
+            continue;
+        }
+        double score;
+        if (policy == GcPolicy::Greedy) {
+            score = -static_cast<double>(l.valid);
+        } else {
+            const double u = static_cast<double>(l.valid) / slots_per_line_;
+            // +1 ns keeps a line written this instant comparable; an empty
+            // line (u = 0) is free space for nothing and always wins.
+            const double age =
+                static_cast<double>(std::max<int64_t>(0, now_ns - l.last_write_ns)) + 1;
+            score = u == 0 ? 1e300 : age * (1 - u) / (2 * u);
+        }
+        if (!best || score > best_score) {
+            best = i;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+uint32_t LinePool::max_erase_count() const
+{
+    uint32_t m = 0;
+    for (const Line &l : lines_) {
+        m = std::max(m, l.erase_count);
+    }
+    return m;
+}
+
+}  // namespace nvmev::ftl

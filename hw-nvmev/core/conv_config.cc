@@ -1,0 +1,383 @@
+// ssd=conv configuration: the geometry/FTL parameter table behind the
+// device properties, the conv presets, and their validation.
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <iterator>
+
+#include "config.h"
+
+namespace nvmev {
+namespace {
+
+using ftl::ConvParams;
+using timing::CellType;
+
+std::string fmt(const char *format, auto... args)
+{
+    char buf[512];
+    std::snprintf(buf, sizeof(buf), format, args...);
+    return buf;
+}
+
+// Samsung 970 PRO as NVMeVirt's ssd_config.h models it (design.md, section
+// 2), with a real erase time (MQSim's default 3.8 ms; NVMeVirt uses 0) and
+// 16-page blocks so that a small emulated drive still has many lines.
+ConvParams samsung_970pro()
+{
+    ConvParams p;
+    p.geo = {.channels = 8,
+             .luns_per_channel = 2,
+             .planes_per_lun = 1,
+             .blocks_per_plane = 0,
+             .pages_per_block = 16,
+             .flash_page_bytes = 32768,
+             .program_unit_bytes = 32768,
+             .cell = CellType::Mlc};
+    auto &t = p.timing;
+    t.read_4k_ns = {29760, 0, 41760, 0};
+    t.read_page_ns = {30010, 0, 42010, 0};
+    t.program_ns = 185000;
+    t.erase_ns = 3800000;
+    t.channel_mbps = 800;
+    t.channel_chunk_bytes = 16384;
+    t.pcie_mbps = 3360;
+    t.fw_read_4k_ns = 21500;
+    t.fw_read_ns = 30490;
+    t.fw_write_ns = 4000;
+    t.fw_write_4k_ns = 460;
+    p.partitions = 4;
+    p.op_percent = 7;
+    p.write_buffer_bytes = 8 * 2 * 32768 * 2;  // channels x LUNs x program unit x 2
+    p.early_completion = true;
+    p.rated_erase_cycles = 3000;
+    return p;
+}
+
+// A TLC drive with the NAND, channel, PCIe and firmware figures NVMeVirt
+// uses for the WD ZN540 (design.md), as a conventional SSD: 32 dies,
+// 96 KiB one-shot programs of three 32 KiB pages.
+ConvParams generic_tlc()
+{
+    ConvParams p;
+    p.geo = {.channels = 8,
+             .luns_per_channel = 4,
+             .planes_per_lun = 1,
+             .blocks_per_plane = 0,
+             .pages_per_block = 48,
+             .flash_page_bytes = 32768,
+             .program_unit_bytes = 98304,
+             .cell = CellType::Tlc};
+    auto &t = p.timing;
+    t.read_4k_ns = {50000, 50000, 50000, 0};
+    t.read_page_ns = {58000, 58000, 58000, 0};
+    t.program_ns = 561000;
+    t.erase_ns = 3800000;
+    t.channel_mbps = 450;
+    t.channel_chunk_bytes = 16384;
+    t.pcie_mbps = 3050;
+    t.fw_read_4k_ns = 20000;
+    t.fw_read_ns = 20000;
+    t.fw_write_ns = 5600;
+    t.fw_write_4k_ns = 600;
+    p.partitions = 4;
+    p.op_percent = 7;
+    p.write_buffer_bytes = 32 * 98304 * 2;  // dies x program unit x 2
+    p.early_completion = true;
+    p.rated_erase_cycles = 1000;
+    return p;
+}
+
+// Geometry and FTL values are held here as int64_t while resolving.
+struct Wide {
+    int64_t channels, luns, planes, blocks, pages, flash_page, program_unit, chunk, op, partitions,
+        wbuf, fg, bg, cycles;
+};
+
+}  // namespace
+
+const ConvParams &conv_preset_970pro()
+{
+    static const ConvParams p = samsung_970pro();
+    return p;
+}
+const ConvParams &conv_preset_generic_tlc()
+{
+    static const ConvParams p = generic_tlc();
+    return p;
+}
+
+namespace {
+
+struct GeoField {
+    NvmevParamInfo info;
+    int64_t min, max;
+    int64_t Wide::*field;
+};
+
+constexpr int64_t kMaxBytes = int64_t{1} << 40;
+
+const GeoField kGeoFields[] = {
+    {{"channels", "ssd=conv: NAND channels, 1..64", 0}, 1, 64, &Wide::channels},
+    {{"luns-per-channel", "ssd=conv: dies (LUNs) per channel, 1..64", 0}, 1, 64, &Wide::luns},
+    {{"planes-per-lun", "ssd=conv: planes per die, 1..16", 0}, 1, 16, &Wide::planes},
+    {{"blocks-per-plane",
+      "ssd=conv: blocks per plane; 0 = as many as the capacity plus op-percent need", 0},
+     0,
+     1 << 24,
+     &Wide::blocks},
+    {{"pages-per-block",
+      "ssd=conv: flash pages per block, a multiple of the pages one "
+      "program covers",
+      0},
+     1,
+     1 << 16,
+     &Wide::pages},
+    {{"flash-page-size", "ssd=conv: flash page (sensing unit) in bytes, a multiple of 4 KiB", 1},
+     4096,
+     1 << 20,
+     &Wide::flash_page},
+    {{"program-unit-size",
+      "ssd=conv: one-shot program unit per plane in bytes, a multiple of "
+      "flash-page-size",
+      1},
+     4096,
+     1 << 22,
+     &Wide::program_unit},
+    {{"channel-chunk-size",
+      "ssd=conv: channel transfer unit in bytes (NAND and bus overlap "
+      "per chunk)",
+      1},
+     512,
+     1 << 22,
+     &Wide::chunk},
+    {{"op-percent", "ssd=conv: over-provisioning in percent of the capacity, 1..100", 0},
+     1,
+     100,
+     &Wide::op},
+    {{"partitions", "ssd=conv: independent FTL partitions (LPN striped); divides the dies", 0},
+     1,
+     4096,
+     &Wide::partitions},
+    {{"write-buffer-size",
+      "ssd=conv: write buffer in bytes, at least partitions x "
+      "planes-per-lun x program-unit-size",
+      1},
+     4096,
+     kMaxBytes,
+     &Wide::wbuf},
+    {{"gc-threshold-fg",
+      "ssd=conv: foreground GC when a partition has this many free lines "
+      "or fewer, >= 2",
+      0},
+     2,
+     1 << 20,
+     &Wide::fg},
+    {{"gc-threshold-bg",
+      "ssd=conv: background GC (in idle time) at this many free lines or "
+      "fewer, >= gc-threshold-fg",
+      0},
+     2,
+     1 << 20,
+     &Wide::bg},
+    {{"erase-cycles", "ssd=conv: rated program/erase cycles (SMART Percentage Used)", 0},
+     1,
+     10000000,
+     &Wide::cycles},
+};
+
+Wide widen(const ConvParams &p)
+{
+    return {p.geo.channels,
+            p.geo.luns_per_channel,
+            p.geo.planes_per_lun,
+            p.geo.blocks_per_plane,
+            p.geo.pages_per_block,
+            p.geo.flash_page_bytes,
+            p.geo.program_unit_bytes,
+            p.timing.channel_chunk_bytes,
+            p.op_percent,
+            p.partitions,
+            static_cast<int64_t>(p.write_buffer_bytes),
+            p.gc_fg_free_lines,
+            p.gc_bg_free_lines,
+            p.rated_erase_cycles};
+}
+
+void narrow(const Wide &w, ConvParams &p)
+{
+    p.geo.channels = static_cast<uint32_t>(w.channels);
+    p.geo.luns_per_channel = static_cast<uint32_t>(w.luns);
+    p.geo.planes_per_lun = static_cast<uint32_t>(w.planes);
+    p.geo.blocks_per_plane = static_cast<uint32_t>(w.blocks);
+    p.geo.pages_per_block = static_cast<uint32_t>(w.pages);
+    p.geo.flash_page_bytes = static_cast<uint32_t>(w.flash_page);
+    p.geo.program_unit_bytes = static_cast<uint32_t>(w.program_unit);
+    p.timing.channel_chunk_bytes = static_cast<uint32_t>(w.chunk);
+    p.op_percent = static_cast<uint32_t>(w.op);
+    p.partitions = static_cast<uint32_t>(w.partitions);
+    p.write_buffer_bytes = static_cast<uint64_t>(w.wbuf);
+    p.gc_fg_free_lines = static_cast<uint32_t>(w.fg);
+    p.gc_bg_free_lines = static_cast<uint32_t>(w.bg);
+    p.rated_erase_cycles = static_cast<uint32_t>(w.cycles);
+}
+
+}  // namespace
+
+const std::vector<NvmevParamInfo> &param_table()
+{
+    static const std::vector<NvmevParamInfo> table = [] {
+        std::vector<NvmevParamInfo> t;
+        for (const auto &f : kGeoFields) {
+            t.push_back(f.info);
+        }
+        for (const auto &f : ftl::conv_timing_fields()) {
+            t.push_back({f.name, f.description, 0});
+        }
+        return t;
+    }();
+    return table;
+}
+
+std::vector<ftl::Param> conv_config_params(const ConvParams &p)
+{
+    std::vector<ftl::Param> out;
+    const Wide w = widen(p);
+    for (const auto &f : kGeoFields) {
+        out.push_back({f.info.name, w.*f.field});
+    }
+    return out;
+}
+
+bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConfig &rc,
+                  std::string &error)
+{
+    ConvParams p = preset;
+    const size_t ngeo = std::size(kGeoFields);
+    Wide w = widen(p);
+    for (size_t i = 0; i < ngeo; ++i) {
+        const int64_t v = cfg.params ? cfg.params[i] : -1;
+        if (v == -1) {
+            continue;
+        }
+        const GeoField &f = kGeoFields[i];
+        if (v < f.min || v > f.max) {
+            error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64
+                        ")",
+                        f.info.name, v, f.min, f.max);
+            return false;
+        }
+        w.*f.field = v;
+    }
+    narrow(w, p);
+    const auto &tf = ftl::conv_timing_fields();
+    for (size_t i = 0; i < tf.size(); ++i) {
+        const int64_t v = cfg.params ? cfg.params[ngeo + i] : -1;
+        if (v == -1) {
+            continue;
+        }
+        if (v < tf[i].min) {
+            error = fmt("property '%s': %" PRId64 " is out of range (allowed: >= %" PRId64 ")",
+                        tf[i].name, v, tf[i].min);
+            return false;
+        }
+        tf[i].ref(p.timing) = v;
+    }
+    if (cfg.cell_type) {
+        static const std::pair<const char *, CellType> cells[] = {{"slc", CellType::Slc},
+                                                                  {"mlc", CellType::Mlc},
+                                                                  {"tlc", CellType::Tlc},
+                                                                  {"qlc", CellType::Qlc}};
+        bool found = false;
+        for (auto [name, cell] : cells) {
+            if (std::string(cfg.cell_type) == name) {
+                p.geo.cell = cell;
+                found = true;
+            }
+        }
+        if (!found) {
+            error =
+                fmt("property 'cell-type': unknown cell type '%s' (allowed: slc, mlc, tlc, "
+                    "qlc)",
+                    cfg.cell_type);
+            return false;
+        }
+    }
+    if (cfg.gc_policy) {
+        const std::string g = cfg.gc_policy;
+        if (g == "greedy") {
+            p.gc_policy = ftl::GcPolicy::Greedy;
+        } else if (g == "cost-benefit") {
+            p.gc_policy = ftl::GcPolicy::CostBenefit;
+        } else {
+            error =
+                fmt("property 'gc-policy': unknown policy '%s' (allowed: greedy, "
+                    "cost-benefit)",
+                    cfg.gc_policy);
+            return false;
+        }
+    }
+    if (cfg.early_completion == 1 || cfg.early_completion == 2) {
+        p.early_completion = cfg.early_completion == 1;
+    }
+
+    auto &g = p.geo;
+    if (g.flash_page_bytes % 4096) {
+        error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);
+        return false;
+    }
+    if (g.program_unit_bytes % g.flash_page_bytes) {
+        error = fmt("property 'program-unit-size': %u is not a multiple of flash-page-size %u",
+                    g.program_unit_bytes, g.flash_page_bytes);
+        return false;
+    }
+    if (g.pages_per_block % g.pages_per_program()) {
+        error =
+            fmt("property 'pages-per-block': %u is not a multiple of the %u flash pages one "
+                "program covers (program-unit-size / flash-page-size)",
+                g.pages_per_block, g.pages_per_program());
+        return false;
+    }
+    if (g.dies() % p.partitions) {
+        error =
+            fmt("property 'partitions': %u does not divide the %u dies (channels x "
+                "luns-per-channel)",
+                p.partitions, g.dies());
+        return false;
+    }
+    const uint64_t min_wbuf = uint64_t{p.partitions} * g.planes_per_lun * g.program_unit_bytes;
+    if (p.write_buffer_bytes < min_wbuf) {
+        error = fmt("property 'write-buffer-size': %" PRIu64
+                    " bytes is smaller than one program unit per partition (%" PRIu64
+                    " = partitions x planes-per-lun x program-unit-size)",
+                    p.write_buffer_bytes, min_wbuf);
+        return false;
+    }
+    if (p.gc_bg_free_lines < p.gc_fg_free_lines) {
+        error = fmt("property 'gc-threshold-bg': %u is below gc-threshold-fg %u",
+                    p.gc_bg_free_lines, p.gc_fg_free_lines);
+        return false;
+    }
+    p.logical_bytes = rc.capacity_bytes;
+    const uint32_t min_lines = std::max(ftl::kMinLinesPerPartition, p.gc_bg_free_lines + 4);
+    const uint32_t need = ftl::conv_blocks_per_plane(g, p.logical_bytes, p.op_percent);
+    if (g.blocks_per_plane == 0) {
+        g.blocks_per_plane = std::max(need, min_lines);
+    } else if (g.blocks_per_plane < need || g.blocks_per_plane < min_lines) {
+        error = fmt("property 'blocks-per-plane': %u blocks do not hold the capacity (%" PRIu64
+                    " bytes) plus op-percent %u%%; at least %u are needed (0 derives it)",
+                    g.blocks_per_plane, p.logical_bytes, p.op_percent, std::max(need, min_lines));
+        return false;
+    }
+    const uint64_t slots_per_partition = g.total_bytes() / 4096 / p.partitions;
+    if (slots_per_partition >= (uint64_t{1} << 32)) {
+        error = fmt("property 'partitions': %u partitions of %" PRIu64
+                    " pages each exceed the FTL's 2^32 pages per partition; use more partitions",
+                    p.partitions, slots_per_partition);
+        return false;
+    }
+    rc.conv = p;
+    return true;
+}
+
+}  // namespace nvmev
