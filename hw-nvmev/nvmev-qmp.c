@@ -11,6 +11,16 @@
 #include "nvmev.h"
 #include "trace.h"
 
+static void nvmev_append_param(void *opaque, const char *name, int64_t value)
+{
+    NvmevParameterList ***tail = opaque;
+    NvmevParameter *p = g_new0(NvmevParameter, 1);
+
+    p->name = g_strdup(name);
+    p->value = value;
+    QAPI_LIST_APPEND(*tail, p);
+}
+
 static void nvmev_append_info(NvmevState *s, void *opaque)
 {
     NvmevInfoList ***tail = opaque;
@@ -34,11 +44,33 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     if (s->iothread) {
         info->iothread = iothread_get_id(s->iothread);
     }
-    info->timing = g_new0(NvmevTiming, 1);
-    info->timing->read_latency_ns = core.read_latency_ns;
-    info->timing->write_latency_ns = core.write_latency_ns;
-    info->timing->read_bandwidth_mbps = core.read_bandwidth_mbps;
-    info->timing->write_bandwidth_mbps = core.write_bandwidth_mbps;
+    if (core.simple_timing) {
+        info->timing = g_new0(NvmevTiming, 1);
+        info->timing->read_latency_ns = core.read_latency_ns;
+        info->timing->write_latency_ns = core.write_latency_ns;
+        info->timing->read_bandwidth_mbps = core.read_bandwidth_mbps;
+        info->timing->write_bandwidth_mbps = core.write_bandwidth_mbps;
+    }
+    {
+        NvmevParameterList **ptail = &info->parameters;
+        nvmev_core_foreach_param(s->core, nvmev_append_param, &ptail);
+    }
+    if (core.has_media) {
+        NvmevMedia *m = g_new0(NvmevMedia, 1);
+
+        m->host_pages_written = core.host_pages_written;
+        m->nand_pages_written = core.nand_pages_written;
+        m->waf = core.host_pages_written ?
+                 (double)core.nand_pages_written / core.host_pages_written : 0;
+        m->gc_runs = core.gc_runs;
+        m->gc_pages_copied = core.gc_pages_copied;
+        m->erases = core.erases;
+        m->free_lines = core.free_lines;
+        m->total_lines = core.total_lines;
+        m->write_buffer_bytes = core.write_buffer_bytes;
+        m->write_buffer_capacity = core.write_buffer_capacity;
+        info->media = m;
+    }
     info->counters = g_new0(NvmevCounters, 1);
     info->counters->read_cmds = core.read_cmds;
     info->counters->write_cmds = core.write_cmds;
@@ -70,48 +102,47 @@ void qmp_nvmev_set_timing(const char *id,
                           bool has_read_bandwidth_mbps,
                           int64_t read_bandwidth_mbps,
                           bool has_write_bandwidth_mbps,
-                          int64_t write_bandwidth_mbps, Error **errp)
+                          int64_t write_bandwidth_mbps,
+                          bool has_parameters, NvmevParameterList *parameters,
+                          Error **errp)
 {
     NvmevState *s = nvmev_find(id, errp);
-    NvmevTimingUpdate upd = { -1, -1, -1, -1 };
+    g_autofree NvmevParam *changes = NULL;
+    size_t n = 0, max = 4;
     char *err = NULL;
 
     if (!s) {
         return;
     }
-    if ((has_read_latency_ns && read_latency_ns < 0) ||
-        (has_write_latency_ns && write_latency_ns < 0)) {
-        error_setg(errp, "%s must be >= 0",
-                   has_read_latency_ns && read_latency_ns < 0 ?
-                   "read-latency-ns" : "write-latency-ns");
-        return;
+    for (NvmevParameterList *l = parameters; l; l = l->next) {
+        max++;
     }
-    if ((has_read_bandwidth_mbps && read_bandwidth_mbps <= 0) ||
-        (has_write_bandwidth_mbps && write_bandwidth_mbps <= 0)) {
-        error_setg(errp, "%s must be positive (MB/s)",
-                   has_read_bandwidth_mbps && read_bandwidth_mbps <= 0 ?
-                   "read-bandwidth-mbps" : "write-bandwidth-mbps");
-        return;
-    }
+    changes = g_new0(NvmevParam, max);
     if (has_read_latency_ns) {
-        upd.read_latency_ns = read_latency_ns;
+        changes[n++] = (NvmevParam){ "read-latency-ns", read_latency_ns };
     }
     if (has_write_latency_ns) {
-        upd.write_latency_ns = write_latency_ns;
+        changes[n++] = (NvmevParam){ "write-latency-ns", write_latency_ns };
     }
     if (has_read_bandwidth_mbps) {
-        upd.read_bandwidth_mbps = read_bandwidth_mbps;
+        changes[n++] = (NvmevParam){ "read-bandwidth-mbps",
+                                     read_bandwidth_mbps };
     }
     if (has_write_bandwidth_mbps) {
-        upd.write_bandwidth_mbps = write_bandwidth_mbps;
+        changes[n++] = (NvmevParam){ "write-bandwidth-mbps",
+                                     write_bandwidth_mbps };
     }
-    if (nvmev_core_set_timing(s->core, &upd, &err)) {
+    for (NvmevParameterList *l = parameters; l; l = l->next) {
+        changes[n++] = (NvmevParam){ l->value->name, l->value->value };
+    }
+    if (nvmev_core_set_timing(s->core, changes, n, &err)) {
         error_setg(errp, "%s", err);
         nvmev_core_free_error(err);
         return;
     }
-    trace_nvmev_set_timing(id, upd.read_latency_ns, upd.write_latency_ns,
-                           upd.read_bandwidth_mbps, upd.write_bandwidth_mbps);
+    for (size_t i = 0; i < n; i++) {
+        trace_nvmev_set_timing(id, changes[i].name, changes[i].value);
+    }
 }
 
 static void nvmev_reset_one(NvmevState *s, void *opaque)

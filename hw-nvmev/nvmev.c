@@ -348,6 +348,16 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg)
     cfg->read_bandwidth_mbps = s->read_bandwidth_mbps;
     cfg->write_bandwidth_mbps = s->write_bandwidth_mbps;
     cfg->msix_vectors = s->msix_vectors;
+    cfg->cell_type = s->cell_type;
+    cfg->gc_policy = s->gc_policy;
+    cfg->early_completion = s->early_completion == ON_OFF_AUTO_ON ? 1 :
+                            s->early_completion == ON_OFF_AUTO_OFF ? 2 : 0;
+    /* Size properties cannot default to -1; 0 means "the preset's". */
+    for (size_t i = 0; i < nvmev_core_param_count(); i++) {
+        const NvmevParamInfo *info = nvmev_core_param_info(i);
+        s->params_cfg[i] = info->is_size && s->params[i] == 0 ? -1 : s->params[i];
+    }
+    cfg->params = s->params_cfg;
 }
 
 static bool nvmev_create_core(NvmevState *s, Error **errp)
@@ -599,6 +609,10 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("write-bandwidth-mbps", NvmevState,
                       write_bandwidth_mbps, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
+    DEFINE_PROP_STRING("cell-type", NvmevState, cell_type),
+    DEFINE_PROP_STRING("gc-policy", NvmevState, gc_policy),
+    DEFINE_PROP_ON_OFF_AUTO("early-completion", NvmevState, early_completion,
+                            ON_OFF_AUTO_AUTO),
 };
 
 static const struct {
@@ -626,10 +640,42 @@ static const struct {
       "(10^6 B/s), > 0 (default from the preset)" },
     { "write-bandwidth-mbps", "simple model: write bandwidth in MB/s "
       "(10^6 B/s), > 0 (default from the preset)" },
+    { "cell-type", "ssd=conv: bits per cell, slc, mlc, tlc or qlc (default "
+      "from the preset)" },
+    { "gc-policy", "ssd=conv: GC victim selection, greedy or cost-benefit "
+      "(default greedy)" },
+    { "early-completion", "ssd=conv: complete writes when the write buffer "
+      "admits them (auto: the preset's choice); FUA writes always wait" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },
 };
+
+/*
+ * The fixed properties plus one per entry of the core's parameter table
+ * (geometry, FTL and NAND timing), so the core alone defines those names.
+ */
+static void nvmev_class_set_props(DeviceClass *dc)
+{
+    size_t fixed = ARRAY_SIZE(nvmev_props);
+    size_t n = nvmev_core_param_count();
+    Property *props;
+
+    g_assert(n <= NVMEV_MAX_PARAMS);
+    props = g_new0(Property, fixed + n);
+    memcpy(props, nvmev_props, sizeof(nvmev_props));
+    for (size_t i = 0; i < n; i++) {
+        const NvmevParamInfo *info = nvmev_core_param_info(i);
+        Property *p = &props[fixed + i];
+
+        p->name = info->name;
+        p->info = info->is_size ? &qdev_prop_size : &qdev_prop_int64;
+        p->offset = offsetof(NvmevState, params) + i * sizeof(int64_t);
+        p->set_default = true;
+        p->defval.i = info->is_size ? 0 : -1;
+    }
+    device_class_set_props_n(dc, props, fixed + n);
+}
 
 static const VMStateDescription nvmev_vmstate = {
     .name = "nvmev",
@@ -654,10 +700,17 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
     dc->desc = "nvmev: emulated NVMe SSD with timing models";
     dc->vmsd = &nvmev_vmstate;
     device_class_set_legacy_reset(dc, nvmev_reset);
-    device_class_set_props(dc, nvmev_props);
+    nvmev_class_set_props(dc);
     for (size_t i = 0; i < ARRAY_SIZE(nvmev_prop_desc); i++) {
         object_class_property_set_description(oc, nvmev_prop_desc[i].name,
                                               nvmev_prop_desc[i].desc);
+    }
+    for (size_t i = 0; i < nvmev_core_param_count(); i++) {
+        const NvmevParamInfo *info = nvmev_core_param_info(i);
+        desc = g_strdup_printf("%s (%s: the preset's value)",
+                               info->description, info->is_size ? "0" : "-1");
+        object_class_property_set_description(oc, info->name, desc);
+        g_free(desc);
     }
     /* The kinds and presets are the core's; list them from there. */
     desc = g_strdup_printf("device kind: %s (default nvm)", nvmev_core_kinds());

@@ -12,6 +12,8 @@
 
 #define TYPE_NVMEV "nvmev"
 #define NVMEV_MAX_VECTORS 2048
+/* Room for the core's table of integer parameters (nvmev_core_param_info). */
+#define NVMEV_MAX_PARAMS 64
 OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
@@ -36,6 +38,12 @@ struct NvmevState {
     int64_t read_bandwidth_mbps;
     int64_t write_bandwidth_mbps;
     int64_t wake_ahead_ns;
+    char *cell_type;
+    char *gc_policy;
+    OnOffAuto early_completion;
+    /* The core's parameter table, in its order: -1 (or 0 for sizes): preset */
+    int64_t params[NVMEV_MAX_PARAMS];
+    int64_t params_cfg[NVMEV_MAX_PARAMS]; /* as passed to the core */
 
     /* Runtime */
     NvmevCore *core;
