@@ -4,7 +4,10 @@ measured in the same run so that ratios mean something on a noisy machine.
 
 --quick: 4 KiB random reads at QD32 with zero added latency, nvmev vs QEMU's
 `nvme` on a null-co drive (the figure issue #2 asks for).
-Full: adds QD1, nvmev in an IOThread and in the main loop, and virtio-blk.
+Full: adds QD1, nvmev in an IOThread and in the main loop, and virtio-blk,
+and the host-only Google Benchmark of the conv FTL (build/host/bench/
+nvmev-ftl-bench: simulated 4 KiB random writes per second in GC steady state,
+single core, beside memcpy of the same size).
 Each configuration runs --repeat times (interleaved); medians are reported.
 Results: a table on stdout and JSON in build/bench/results.json.
 """
@@ -55,6 +58,20 @@ def measure(device, rw, bs, qd, runtime):
     return {"iops": side["iops"], "lat_mean_us": side["lat_ns"]["mean"] / 1000.0}
 
 
+def ftl_microbench():
+    """Medians of the FTL microbenchmark (Google Benchmark, 3 repetitions)."""
+    exe = os.path.join(ROOT, "build", "host", "bench", "nvmev-ftl-bench")
+    proc = subprocess.run([exe, "--benchmark_format=json", "--benchmark_min_time=1",
+                           "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true"],
+                          capture_output=True, text=True, check=True)
+    medians = {b["run_name"]: b for b in json.loads(proc.stdout)["benchmarks"]
+               if b.get("aggregate_name") == "median"}
+    print(f"\n{'host microbenchmark (median of 3)':44s} {'items/s':>12s} {'ns/item':>10s}")
+    for name, b in medians.items():
+        print(f"{name:44s} {b['items_per_second']:12.0f} {b['cpu_time']:10.1f}")
+    return medians
+
+
 def main():
     ap = argparse.ArgumentParser(description="nvmev benchmarks")
     ap.add_argument("--quick", action="store_true", help="QD32 4 KiB random read only")
@@ -94,6 +111,8 @@ def main():
         print(f"{r['workload']:22s} {r['device']:16s} {r['iops_median']:14.0f} "
               f"{r['lat_mean_us_median']:12.1f} {ratio:12.2f}x")
 
+    micro = None if args.quick else ftl_microbench()
+
     out_dir = os.path.join(ROOT, "build", "bench")
     os.makedirs(out_dir, exist_ok=True)
     out = os.path.join(out_dir, "results.json")
@@ -102,7 +121,7 @@ def main():
                    "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
                                "accel": "tcg"},
                    "quick": args.quick, "runtime_s": args.runtime, "repeat": repeat,
-                   "results": results}, f, indent=2)
+                   "results": results, "ftl_microbench": micro}, f, indent=2)
     print(f"\nresults: {out}")
     return 0
 

@@ -4,7 +4,7 @@
 # Builds the nvmev test guest from Debian packages:
 #   OUTDIR/vmlinuz            Debian bookworm's cloud kernel (NVMe and zoned
 #                             block devices built in)
-#   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, a lean static fio,
+#   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, blkdiscard, a lean static fio,
 #                             the EXTRA_TOOL binaries (in /usr/bin), /init and
 #                             the nvmev-host / nvmev-wait helpers
 #
@@ -170,6 +170,7 @@ need /bin/busybox busybox-static
 ldd /bin/busybox >/dev/null 2>&1 && die "/bin/busybox is not static (install busybox-static)"
 need /usr/sbin/nvme nvme-cli
 need /usr/sbin/blkzone util-linux
+need /usr/sbin/blkdiscard util-linux
 need /sbin/ldconfig libc-bin
 
 KDEB=$(kernel_deb)
@@ -181,6 +182,8 @@ add /usr/sbin/nvme /usr/sbin/nvme
 add_libs /usr/sbin/nvme
 add /usr/sbin/blkzone /usr/sbin/blkzone
 add_libs /usr/sbin/blkzone
+add /usr/sbin/blkdiscard /usr/sbin/blkdiscard
+add_libs /usr/sbin/blkdiscard
 for t in "${EXTRAS[@]}"; do
 	add "/usr/bin/$(basename "$t")" "$t"
 	add_libs "$t"

@@ -35,7 +35,7 @@ class Tally:
             print(f"  FAIL {name}\n{detail}", flush=True)
 
 
-CLANG_FORMAT_GLOBS = ("hw-nvmev/core", "ftl", "timing", "tests/unit", "guest-tools")
+CLANG_FORMAT_GLOBS = ("hw-nvmev/core", "ftl", "timing", "tests/unit", "guest-tools", "bench")
 
 
 def run_style(tally):

@@ -360,7 +360,11 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
     }
     p.logical_bytes = rc.capacity_bytes;
     const uint32_t min_lines = std::max(ftl::kMinLinesPerPartition, p.gc_bg_free_lines + 4);
-    const uint32_t need = ftl::conv_blocks_per_plane(g, p.logical_bytes, p.op_percent);
+    // The lines GC keeps free and the two open lines (user and GC write
+    // pointers) come on top of over-provisioning, so that op-percent is
+    // the spare space GC actually works with.
+    const uint32_t need =
+        ftl::conv_blocks_per_plane(g, p.logical_bytes, p.op_percent) + p.gc_fg_free_lines + 2;
     if (g.blocks_per_plane == 0) {
         g.blocks_per_plane = std::max(need, min_lines);
     } else if (g.blocks_per_plane < need || g.blocks_per_plane < min_lines) {
