@@ -109,7 +109,7 @@ class DeviceTest(unittest.TestCase):
         self.assertIsNone(self.nvme.poll(1))
         self.qt.clock_step(1)
         self.assertIsNotNone(self.nvme.poll(1))
-        with self.assertRaisesRegex(RuntimeError, "read-bandwidth-mbps must be positive"):
+        with self.assertRaisesRegex(RuntimeError, "'read-bandwidth-mbps' must be positive"):
             self.qt.qmp("nvmev-set-timing", id="nvme0", **{"read-bandwidth-mbps": 0})
         with self.assertRaisesRegex(RuntimeError, "no nvmev device with id 'nope'"):
             self.qt.qmp("nvmev-set-timing", id="nope", **{"read-latency-ns": 1})
@@ -147,6 +147,66 @@ class DeviceTest(unittest.TestCase):
         self.nvme.disable()
         self.assertEqual(self.nvme.enable() & 1, 1)
         self.assertEqual(self.nvme.call(0, 0x06, prp1=DATA, cdw10=1)[0], 0)
+
+
+class ConvDeviceTest(unittest.TestCase):
+    """ssd=conv (samsung-970pro preset) timed exactly on the frozen clock."""
+    OPTS = "ssd=conv,size=64M"
+    # 4096 B over PCIe at 3360 MB/s: ceil(4096e6 / 3360) ps = 1219048 ps,
+    # rounded up to 1220 ns.
+    PCIE_4K = 1220
+
+    def setUp(self):
+        self.qt = QTest(self.OPTS)
+        self.nvme = Nvme(self.qt)
+        self.assertEqual(self.nvme.enable() & 1, 1)
+        self.assertEqual(self.nvme.create_io_queues(), 0)
+
+    def tearDown(self):
+        alive = self.qt.alive()
+        self.qt.close()
+        self.assertTrue(alive, "QEMU died:\n" + self.qt.stderr())
+
+    def assertCompletesAfter(self, ns, opcode, slba=0, nlb=8):
+        """The command completes, successfully, exactly `ns` after submission."""
+        self.nvme.submit(1, opcode, nsid=1, prp1=DATA, cdw10=slba, cdw12=nlb - 1)
+        self.qt.clock_step(ns - 1)
+        self.assertIsNone(self.nvme.poll(1), f"completed before {ns} ns")
+        self.qt.clock_step(1)
+        got = self.nvme.poll(1)
+        self.assertIsNotNone(got, f"not completed at {ns} ns")
+        self.assertEqual(got[1], 0)
+
+    def test_reads_and_writes_take_the_model_time(self):
+        # Never written: firmware (21.5 us) + PCIe, no NAND.
+        self.assertCompletesAfter(21500 + self.PCIE_4K, 0x02)
+        # Write, early completion: 4000 + 460 ns firmware + PCIe.
+        self.assertCompletesAfter(4460 + self.PCIE_4K, 0x01)
+        # Its 32 KiB program unit is still open: read from the write buffer.
+        self.assertCompletesAfter(21500 + self.PCIE_4K, 0x02)
+
+    def test_timing_parameters_retune_over_qmp(self):
+        self.qt.qmp("nvmev-set-timing", id="nvme0",
+                    parameters=[{"name": "fw-read-4k-ns", "value": 1000},
+                                {"name": "pcie-mbps", "value": 4096}])
+        # 4096 B at 4096 MB/s = 1000 ns.
+        self.assertCompletesAfter(1000 + 1000, 0x02)
+        with self.assertRaisesRegex(RuntimeError, "'read-latency-ns' is not a timing parameter "
+                                    "of ssd=conv"):
+            self.qt.qmp("nvmev-set-timing", id="nvme0", **{"read-latency-ns": 1})
+        with self.assertRaisesRegex(RuntimeError, "'channel-mbps' must be at least 1"):
+            self.qt.qmp("nvmev-set-timing", id="nvme0",
+                        parameters=[{"name": "fw-read-4k-ns", "value": 5},
+                                    {"name": "channel-mbps", "value": 0}])
+        info = self.qt.qmp("query-nvmev")[0]
+        params = {p["name"]: p["value"] for p in info["parameters"]}
+        self.assertEqual(params["fw-read-4k-ns"], 1000)  # the failed retune changed nothing
+        self.assertEqual(params["channels"], 8)
+        self.assertEqual(params["partitions"], 4)
+        self.assertNotIn("timing", info)
+        self.assertEqual(info["kind"], "conv")
+        self.assertEqual(info["preset"], "samsung-970pro")
+        self.assertEqual(info["media"]["write-buffer-capacity"], 2**20)
 
 
 if __name__ == "__main__":
