@@ -116,6 +116,27 @@ class DeviceTest(unittest.TestCase):
         self.qt.qmp("nvmev-reset-stats")
         self.assertEqual(self.qt.qmp("query-nvmev")[0]["counters"]["read-cmds"], 0)
 
+    def test_write_zeroes_and_deallocate_read_back_as_zeros(self):
+        self.ready()
+        nlbas = 64 * 2**20 // 512
+        for slba in (0, 64):
+            self.qt.memwrite(DATA, b"\xab" * 4096)
+            self.assertEqual(self.nvme.rw(0x01, slba, 8, DATA)[0], 0)
+        # Write Zeroes on LBAs 0..7; Dataset Management deallocate on 64..71.
+        self.assertEqual(self.nvme.call(1, 0x08, nsid=1, cdw10=0, cdw12=7)[0], 0)
+        self.qt.memwrite(DATA, struct.pack("<IIQ", 0, 8, 64))
+        self.assertEqual(self.nvme.call(1, 0x09, nsid=1, prp1=DATA, cdw10=0, cdw11=1 << 2)[0], 0)
+        for slba in (0, 64):
+            self.qt.memwrite(DATA, b"\xff" * 4096)
+            self.assertEqual(self.nvme.rw(0x02, slba, 8, DATA)[0], 0)
+            self.assertEqual(self.qt.memread(DATA, 4096), bytes(4096))
+        # Ranges past the end: LBA Out of Range, nothing changed.
+        self.assertEqual(self.nvme.call(1, 0x08, nsid=1, cdw10=nlbas - 4, cdw12=7)[0],
+                         SC_LBA_RANGE)
+        self.qt.memwrite(DATA, struct.pack("<IIQ", 0, 8, 0) + struct.pack("<IIQ", 0, 8, nlbas))
+        self.assertEqual(self.nvme.call(1, 0x09, nsid=1, prp1=DATA, cdw10=1, cdw11=1 << 2)[0],
+                         SC_LBA_RANGE)
+
     def test_malformed_commands_get_spec_statuses(self):
         self.ready()
         nlbas = 64 * 2**20 // 512
