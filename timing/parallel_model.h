@@ -25,9 +25,9 @@ struct NandGeometry {
     uint32_t luns_per_channel = 2;
     uint32_t planes_per_lun = 1;
     uint32_t blocks_per_plane = 1024;
-    uint32_t pages_per_block = 256;         // flash pages
-    uint32_t flash_page_bytes = 32768;      // sensing unit
-    uint32_t program_unit_bytes = 32768;    // one-shot program per plane
+    uint32_t pages_per_block = 256;       // flash pages
+    uint32_t flash_page_bytes = 32768;    // sensing unit
+    uint32_t program_unit_bytes = 32768;  // one-shot program per plane
     CellType cell = CellType::Mlc;
 
     uint32_t dies() const { return channels * luns_per_channel; }
@@ -46,15 +46,15 @@ struct NandTiming {
     // for larger reads (up to a flash page).
     std::array<int64_t, 4> read_4k_ns{};
     std::array<int64_t, 4> read_page_ns{};
-    int64_t program_ns = 0;  // tPROG of one program (all planes at once)
-    int64_t erase_ns = 0;    // tBERS (all planes at once)
+    int64_t program_ns = 0;                // tPROG of one program (all planes at once)
+    int64_t erase_ns = 0;                  // tBERS (all planes at once)
     int64_t channel_mbps = 800;            // MB/s (10^6 B/s), > 0
     uint32_t channel_chunk_bytes = 16384;  // unit of channel transfers, > 0
     int64_t pcie_mbps = 3360;              // per direction, > 0
-    int64_t fw_read_4k_ns = 0;    // firmware time of a read of at most 4 KiB
-    int64_t fw_read_ns = 0;       // ... of a larger read
-    int64_t fw_write_ns = 0;      // write-buffer admission: fixed part
-    int64_t fw_write_4k_ns = 0;   // ... plus this per 4 KiB
+    int64_t fw_read_4k_ns = 0;             // firmware time of a read of at most 4 KiB
+    int64_t fw_read_ns = 0;                // ... of a larger read
+    int64_t fw_write_ns = 0;               // write-buffer admission: fixed part
+    int64_t fw_write_4k_ns = 0;            // ... plus this per 4 KiB
 };
 
 // A flash page address. `page` is the page index inside its block.
