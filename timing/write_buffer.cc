@@ -33,8 +33,14 @@ void WriteBuffer::admit(uint64_t bytes, int64_t at)
 {
     // Nothing is retired at `at`: it may lie ahead of a later caller's
     // `now`, and retiring early would make space_at() see room too soon.
-    (void)at;
     held_ += bytes;
+    // Admissions still ahead in time are remembered only so that
+    // occupancy() does not count them; ones before this admission are
+    // forgotten (same-time ones kept), which keeps the list as short as the backlog.
+    auto keep = std::lower_bound(admits_.begin(), admits_.end(), at,
+                                 [](const Release &r, int64_t t) { return r.at < t; });
+    admits_.erase(admits_.begin(), keep);
+    admits_.push_back(Release{at, bytes});
 }
 
 void WriteBuffer::release(uint64_t bytes, int64_t at)
@@ -56,7 +62,14 @@ void WriteBuffer::release(uint64_t bytes, int64_t at)
 uint64_t WriteBuffer::occupancy(int64_t now)
 {
     retire(now);
-    return held_ + scheduled_;
+    // Bytes admitted after `now` are committed (space_at() counts them)
+    // but not in the buffer yet. Every admitted byte is held or scheduled
+    // for a release after its admission, so subtracting them is exact.
+    uint64_t future = 0;
+    for (const Release &a : admits_) {
+        future += a.at > now ? a.bytes : 0;
+    }
+    return held_ + scheduled_ - future;
 }
 
 void WriteBuffer::retire(int64_t now)

@@ -47,6 +47,7 @@ private:
     // Sorted by release time (ties in release order): space_at() is const
     // and walks the releases in time order, which a heap cannot do.
     std::vector<Release> pending_;
+    std::vector<Release> admits_;  // admissions at or after the newest one
 };
 
 }  // namespace nvmev::timing
