@@ -86,6 +86,7 @@ public:
     {
         const int64_t now = req.now_ns;
         model_.forget_before(now);
+        wb_.forget_before(now);
         MediaResult r;
         switch (req.op) {
             case MediaOp::Read: r.complete_at_ns = read(req); break;
@@ -310,6 +311,9 @@ private:
                 part(lpn).trim(local(lpn));
             } else if (req.op == MediaOp::WriteZeroes) {
                 done = std::max(done, admit_pages(lpn, lpn, 0, 4096, false, req.now_ns));
+                if (req.fua || !p_.early_completion) {
+                    done = std::max(done, durable(lpn, lpn, done));
+                }
             }
         }
         return done;

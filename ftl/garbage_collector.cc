@@ -19,8 +19,9 @@ void ConvPartition::collect_garbage(int64_t now)
         }
         collect_line(*victim, now);
     }
-    // Background GC works only in idle time: the partition's dies have
-    // nothing booked, so it delays no command that has already arrived.
+    // Background GC starts only when the partition's dies are idle, so it
+    // runs in time the host leaves unused; commands arriving later queue
+    // behind its work as they would on a real drive.
     if (lines_.free_count() <= p_.gc_bg_free_lines && dies_idle(now)) {
         if (const auto victim = lines_.pick_victim(p_.gc_policy, now)) {
             collect_line(*victim, now);

@@ -1,8 +1,8 @@
 // One resource that serves one operation at a time (a die, a channel, one
 // direction of the PCIe link). Reservations may arrive out of time order:
 // a transfer that becomes ready earlier than one already booked fills the
-// idle gap before it instead of queueing behind it, so no idle time is lost
-// and no transfer is ever free.
+// idle gap before it (when the gap is long enough) instead of queueing
+// behind it, and no transfer is ever free.
 #pragma once
 
 #include <cstddef>

@@ -34,13 +34,12 @@ void WriteBuffer::admit(uint64_t bytes, int64_t at)
     // Nothing is retired at `at`: it may lie ahead of a later caller's
     // `now`, and retiring early would make space_at() see room too soon.
     held_ += bytes;
-    // Admissions still ahead in time are remembered only so that
-    // occupancy() does not count them; ones before this admission are
-    // forgotten (same-time ones kept), which keeps the list as short as the backlog.
-    auto keep = std::lower_bound(admits_.begin(), admits_.end(), at,
-                                 [](const Release &r, int64_t t) { return r.at < t; });
-    admits_.erase(admits_.begin(), keep);
-    admits_.push_back(Release{at, bytes});
+    // Admissions ahead in time are remembered so that occupancy() does not
+    // count them before they happen; forget_before() drops past ones.
+    auto it = std::upper_bound(admits_.begin(), admits_.end(), at,
+                               [](int64_t t, const Release &r) { return t < r.at; });
+    admits_.insert(it, Release{at, bytes});
+    future_ += bytes;
 }
 
 void WriteBuffer::release(uint64_t bytes, int64_t at)
@@ -61,18 +60,14 @@ void WriteBuffer::release(uint64_t bytes, int64_t at)
 
 uint64_t WriteBuffer::occupancy(int64_t now)
 {
-    retire(now);
+    forget_before(now);
     // Bytes admitted after `now` are committed (space_at() counts them)
     // but not in the buffer yet. Every admitted byte is held or scheduled
     // for a release after its admission, so subtracting them is exact.
-    uint64_t future = 0;
-    for (const Release &a : admits_) {
-        future += a.at > now ? a.bytes : 0;
-    }
-    return held_ + scheduled_ - future;
+    return held_ + scheduled_ - future_;
 }
 
-void WriteBuffer::retire(int64_t now)
+void WriteBuffer::forget_before(int64_t now)
 {
     auto it = std::upper_bound(pending_.begin(), pending_.end(), now,
                                [](int64_t t, const Release &r) { return t < r.at; });
@@ -80,6 +75,12 @@ void WriteBuffer::retire(int64_t now)
         scheduled_ -= r->bytes;
     }
     pending_.erase(pending_.begin(), it);
+    auto a = std::upper_bound(admits_.begin(), admits_.end(), now,
+                              [](int64_t t, const Release &r) { return t < r.at; });
+    for (auto r = admits_.begin(); r != a; ++r) {
+        future_ -= r->bytes;
+    }
+    admits_.erase(admits_.begin(), a);
 }
 
 }  // namespace nvmev::timing

@@ -25,8 +25,12 @@ public:
     // `bytes` of held data leave the buffer at `at` (their program's end).
     void release(uint64_t bytes, int64_t at);
 
-    // Bytes in the buffer at `now` (held, or released later than now).
+    // Bytes in the buffer at `now`: admitted by then and not yet released.
+    // Calls forget_before(now).
     uint64_t occupancy(int64_t now);
+    // Callers promise never to pass an earlier `now` again: releases and
+    // admissions at or before it are history.
+    void forget_before(int64_t now);
     // Bytes admitted and not yet scheduled for release.
     uint64_t held() const { return held_; }
     // When everything scheduled so far has left the buffer.
@@ -38,7 +42,6 @@ private:
         int64_t at;
         uint64_t bytes;
     };
-    void retire(int64_t now);
 
     uint64_t capacity_;
     uint64_t held_ = 0;
@@ -47,7 +50,8 @@ private:
     // Sorted by release time (ties in release order): space_at() is const
     // and walks the releases in time order, which a heap cannot do.
     std::vector<Release> pending_;
-    std::vector<Release> admits_;  // admissions at or after the newest one
+    std::vector<Release> admits_;  // admissions after the last forget_before()
+    uint64_t future_ = 0;          // their bytes
 };
 
 }  // namespace nvmev::timing

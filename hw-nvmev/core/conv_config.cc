@@ -77,7 +77,7 @@ ConvParams generic_tlc()
     t.channel_chunk_bytes = 16384;
     t.pcie_mbps = 3050;
     t.fw_read_4k_ns = 20000;
-    t.fw_read_ns = 20000;
+    t.fw_read_ns = 13000;
     t.fw_write_ns = 5600;
     t.fw_write_4k_ns = 600;
     p.partitions = 4;
@@ -368,16 +368,22 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
     if (g.blocks_per_plane == 0) {
         g.blocks_per_plane = std::max(need, min_lines);
     } else if (g.blocks_per_plane < need || g.blocks_per_plane < min_lines) {
-        error = fmt("property 'blocks-per-plane': %u blocks do not hold the capacity (%" PRIu64
-                    " bytes) plus op-percent %u%%; at least %u are needed (0 derives it)",
-                    g.blocks_per_plane, p.logical_bytes, p.op_percent, std::max(need, min_lines));
+        error = fmt("property 'blocks-per-plane': %u blocks are too few: the capacity (%" PRIu64
+                    " bytes) plus op-percent %u%% and GC's reserve need %u, and a partition "
+                    "needs at least %u lines (gc-threshold-bg + 4); 0 derives it",
+                    g.blocks_per_plane, p.logical_bytes, p.op_percent, need, min_lines);
         return false;
     }
-    const uint64_t slots_per_partition = g.total_bytes() / 4096 / p.partitions;
-    if (slots_per_partition >= (uint64_t{1} << 32)) {
-        error = fmt("property 'partitions': %u partitions of %" PRIu64
-                    " pages each exceed the FTL's 2^32 pages per partition; use more partitions",
-                    p.partitions, slots_per_partition);
+    // In 128 bits: the product of in-range properties can pass 2^64.
+    const unsigned __int128 slots_per_partition = static_cast<unsigned __int128>(g.block_bytes()) *
+                                                  g.blocks_per_plane * g.planes_per_lun * g.dies() /
+                                                  4096 / p.partitions;
+    if (slots_per_partition >= (static_cast<unsigned __int128>(1) << 32)) {
+        error = fmt(
+            "property 'partitions': %u partitions of %" PRIu64
+            " pages each exceed the FTL's 2^32 pages per partition; use more partitions",
+            p.partitions,
+            static_cast<uint64_t>(std::min<unsigned __int128>(slots_per_partition, UINT64_MAX)));
         return false;
     }
     rc.conv = p;
