@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../ftl/conv_ftl.h"
+#include "config.h"
 
 namespace {
 
@@ -29,40 +30,23 @@ constexpr uint64_t kPages = kLogicalBytes / 4096;
 // the dies mostly idle so reads do not queue behind each other.
 constexpr int64_t kReadStepNs = 10000;
 
-// The samsung-970pro preset of hw-nvmev/core/conv_config.cc, copied so the
-// benchmark depends on the FTL only.
+// The device's own configuration path: ssd=conv (samsung-970pro) of 1 GiB,
+// exactly as -device nvmev,ssd=conv,size=1G resolves it.
 ConvParams samsung_970pro_like()
 {
-    ConvParams p;
-    p.geo = {.channels = 8,
-             .luns_per_channel = 2,
-             .planes_per_lun = 1,
-             .blocks_per_plane = 0,
-             .pages_per_block = 16,
-             .flash_page_bytes = 32768,
-             .program_unit_bytes = 32768,
-             .cell = nvmev::timing::CellType::Mlc};
-    auto &t = p.timing;
-    t.read_4k_ns = {29760, 0, 41760, 0};
-    t.read_page_ns = {30010, 0, 42010, 0};
-    t.program_ns = 185000;
-    t.erase_ns = 3800000;
-    t.channel_mbps = 800;
-    t.channel_chunk_bytes = 16384;
-    t.pcie_mbps = 3360;
-    t.fw_read_4k_ns = 21500;
-    t.fw_read_ns = 30490;
-    t.fw_write_ns = 4000;
-    t.fw_write_4k_ns = 460;
-    p.partitions = 4;
-    p.op_percent = 7;
-    p.write_buffer_bytes = 8 * 2 * 32768 * 2;
-    p.early_completion = true;
-    p.rated_erase_cycles = 3000;
-    p.logical_bytes = kLogicalBytes;
-    p.geo.blocks_per_plane = std::max<uint32_t>(
-        nvmev::ftl::conv_blocks_per_plane(p.geo, p.logical_bytes, p.op_percent), 16);
-    return p;
+    NvmevConfig cfg{};
+    cfg.ssd = "conv";
+    cfg.capacity_bytes = kLogicalBytes;
+    cfg.lba_size = cfg.mdts = cfg.max_ioqpairs = -1;
+    cfg.read_latency_ns = cfg.write_latency_ns = -1;
+    cfg.read_bandwidth_mbps = cfg.write_bandwidth_mbps = -1;
+    std::string error;
+    const auto rc = nvmev::resolve_config(cfg, error);
+    if (!rc) {
+        std::fprintf(stderr, "nvmev-ftl-bench: %s\n", error.c_str());
+        std::exit(1);
+    }
+    return rc->conv;
 }
 
 MediaRequest request(MediaOp op, uint64_t lpn, int64_t now)
