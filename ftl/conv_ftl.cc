@@ -221,11 +221,10 @@ private:
         return done;
     }
 
-    // Admits pages to the write buffer one by one (waiting for space), moves
-    // their data over PCIe after the firmware's admission work, and places
-    // them at their partition's write pointer.
-    // Bytes [byte_begin, byte_end) of the namespace cross PCIe (none when
-    // !transfer).
+    // Admits pages [first, last] to the write buffer one by one (waiting
+    // for space), moves their share of bytes [byte_begin, byte_end) over
+    // PCIe after the firmware's admission work (nothing when !transfer),
+    // and places them at their partition's write pointer.
     int64_t admit_pages(uint64_t first, uint64_t last, uint64_t byte_begin, uint64_t byte_end,
                         bool transfer, int64_t now)
     {

@@ -28,10 +28,7 @@ ConvPartition::ConvPartition(const ConvParams &p, timing::ParallelModel &model,
 
 timing::FlashAddr ConvPartition::unit_addr(uint32_t line, uint32_t unit_in_line) const
 {
-    const uint32_t die = dies_[unit_in_line % dies_.size()];
-    timing::FlashAddr a;
-    a.channel = die % p_.geo.channels;
-    a.lun = die / p_.geo.channels;
+    timing::FlashAddr a = model_.die_addr(dies_[unit_in_line % dies_.size()]);
     a.block = line;
     a.page = static_cast<uint32_t>(unit_in_line / dies_.size()) * p_.geo.pages_per_program();
     return a;
@@ -99,7 +96,7 @@ int64_t ConvPartition::program_open_unit(WritePointer &wp, int64_t ready_ns)
     const int64_t start = std::max({ready_ns, wp.data_ready_ns, lines_[line].ready_ns});
     const int64_t end =
         model_.program(unit_addr(line, first / unit_slots_), unit_slots_ * 4096u, start);
-    unit_end_[(line * slots_per_line_ + first) / unit_slots_] = end;
+    unit_end_[unit_of(line * slots_per_line_ + first)] = end;
     wb_.release(uint64_t{wp.host_pages} * 4096, end);
     stats_.nand_pages_written += unit_slots_;
     wp.host_pages = 0;
@@ -143,13 +140,7 @@ void ConvPartition::trim(uint64_t lpn)
 void ConvPartition::read(const std::vector<uint64_t> &lpns, int64_t ready_ns,
                          std::vector<ReadPiece> &out)
 {
-    struct Slot {
-        uint32_t unit;
-        uint32_t page;  // flash page within the one-shot program
-        uint32_t plane;
-        uint32_t ppn;
-    };
-    thread_local std::vector<Slot> nand;
+    std::vector<NandSlot> &nand = read_slots_;
     nand.clear();
     uint32_t buffered = 0;
     const uint32_t ppp = p_.geo.pages_per_program();
@@ -171,7 +162,7 @@ void ConvPartition::read(const std::vector<uint64_t> &lpns, int64_t ready_ns,
     if (buffered) {
         out.push_back({buffered, ready_ns});
     }
-    std::sort(nand.begin(), nand.end(), [](const Slot &a, const Slot &b) {
+    std::sort(nand.begin(), nand.end(), [](const NandSlot &a, const NandSlot &b) {
         return std::tie(a.unit, a.page, a.plane) < std::tie(b.unit, b.page, b.plane);
     });
     // One sense per flash page; the same page on several planes of a die is
@@ -197,7 +188,8 @@ void ConvPartition::read(const std::vector<uint64_t> &lpns, int64_t ready_ns,
 bool ConvPartition::dies_idle(int64_t now) const
 {
     for (uint32_t die : dies_) {
-        if (model_.die_busy_until(die % p_.geo.channels, die / p_.geo.channels) > now) {
+        const timing::FlashAddr a = model_.die_addr(die);
+        if (model_.die_busy_until(a.channel, a.lun) > now) {
             return false;
         }
     }

@@ -56,9 +56,7 @@ public:
     // Test hooks: the invariants of docs/models.md, "" when they hold.
     std::string check_invariants() const;
     uint32_t free_lines() const { return lines_.free_count(); }
-    uint32_t total_lines() const { return lines_.size(); }
     uint32_t max_erase_count() const { return lines_.max_erase_count(); }
-    uint64_t lpns() const { return l2p_.size(); }
 
 private:
     struct WritePointer {
@@ -99,6 +97,15 @@ private:
     std::vector<int64_t> unit_end_;  // program end per unit, -1 while open
     WritePointer user_;
     WritePointer gc_;
+    // A page read() needs from NAND; kept across calls so reads do not
+    // allocate.
+    struct NandSlot {
+        uint32_t unit;
+        uint32_t page;  // flash page within the one-shot program
+        uint32_t plane;
+        uint32_t ppn;
+    };
+    std::vector<NandSlot> read_slots_;
     bool collecting_ = false;
 };
 

@@ -59,9 +59,7 @@ void ConvPartition::collect_line(uint32_t victim, int64_t now)
     }
     int64_t ready = now;
     for (size_t d = 0; d < dies_.size(); ++d) {
-        timing::FlashAddr a;
-        a.channel = dies_[d] % p_.geo.channels;
-        a.lun = dies_[d] / p_.geo.channels;
+        timing::FlashAddr a = model_.die_addr(dies_[d]);
         a.block = victim;
         ready = std::max(ready, model_.erase(a, die_reads_done[d]));
     }

@@ -48,23 +48,25 @@ public:
 
     std::vector<Param> params() const override
     {
-        return {{"read-latency-ns", read_.params().latency_ns},
-                {"write-latency-ns", write_.params().latency_ns},
-                {"read-bandwidth-mbps", read_.params().bandwidth_mbps},
-                {"write-bandwidth-mbps", write_.params().bandwidth_mbps}};
+        const SimpleTiming t = current();
+        std::vector<Param> out;
+        for (const Field &f : kFields) {
+            out.push_back({f.name, t.*f.member});
+        }
+        return out;
     }
 
     std::string check_retune(const std::vector<Param> &changes) const override
     {
         for (const auto &c : changes) {
-            const bool bw = c.name == "read-bandwidth-mbps" || c.name == "write-bandwidth-mbps";
-            if (!bw && c.name != "read-latency-ns" && c.name != "write-latency-ns") {
+            const Field *f = field(c.name);
+            if (!f) {
                 return "'" + c.name +
                        "' is not a timing parameter of ssd=nvm (allowed: read-latency-ns, "
                        "write-latency-ns, read-bandwidth-mbps, write-bandwidth-mbps)";
             }
-            if (c.value < (bw ? 1 : 0)) {
-                return "'" + c.name + "' must be " + (bw ? "positive (MB/s)" : "at least 0");
+            if (c.value < f->min) {
+                return "'" + c.name + "' must be " + (f->min ? "positive (MB/s)" : "at least 0");
             }
         }
         return "";
@@ -72,13 +74,9 @@ public:
 
     void retune(const std::vector<Param> &changes, int64_t now_ns) override
     {
-        SimpleTiming t{read_.params().latency_ns, write_.params().latency_ns,
-                       read_.params().bandwidth_mbps, write_.params().bandwidth_mbps};
+        SimpleTiming t = current();
         for (const auto &c : changes) {
-            (c.name == "read-latency-ns"       ? t.read_latency_ns
-             : c.name == "write-latency-ns"    ? t.write_latency_ns
-             : c.name == "read-bandwidth-mbps" ? t.read_bandwidth_mbps
-                                               : t.write_bandwidth_mbps) = c.value;
+            t.*field(c.name)->member = c.value;
         }
         read_.retune(params(t.read_latency_ns, t.read_bandwidth_mbps), now_ns);
         write_.retune(params(t.write_latency_ns, t.write_bandwidth_mbps), now_ns);
@@ -87,6 +85,33 @@ public:
     FtlStats stats(int64_t) const override { return {}; }
 
 private:
+    struct Field {
+        const char *name;
+        int64_t SimpleTiming::*member;
+        int64_t min;  // bandwidths must be positive
+    };
+    static constexpr Field kFields[] = {
+        {"read-latency-ns", &SimpleTiming::read_latency_ns, 0},
+        {"write-latency-ns", &SimpleTiming::write_latency_ns, 0},
+        {"read-bandwidth-mbps", &SimpleTiming::read_bandwidth_mbps, 1},
+        {"write-bandwidth-mbps", &SimpleTiming::write_bandwidth_mbps, 1},
+    };
+    static const Field *field(const std::string &name)
+    {
+        for (const Field &f : kFields) {
+            if (name == f.name) {
+                return &f;
+            }
+        }
+        return nullptr;
+    }
+
+    SimpleTiming current() const
+    {
+        return {read_.params().latency_ns, write_.params().latency_ns,
+                read_.params().bandwidth_mbps, write_.params().bandwidth_mbps};
+    }
+
     timing::SimpleParams params(int64_t latency_ns, int64_t bandwidth_mbps) const
     {
         return {latency_ns, bandwidth_mbps, unit_bytes_};

@@ -331,7 +331,9 @@ static void nvmev_release_data(NvmevState *s)
     s->data_is_anon = false;
 }
 
-static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg)
+/* params: room for nvmev_core_param_count() values, as the core takes them */
+static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
+                              int64_t *params)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->ssd = s->ssd;
@@ -355,14 +357,15 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg)
     /* Size properties cannot default to -1; 0 means "the preset's". */
     for (size_t i = 0; i < nvmev_core_param_count(); i++) {
         const NvmevParamInfo *info = nvmev_core_param_info(i);
-        s->params_cfg[i] = info->is_size && s->params[i] == 0 ? -1 : s->params[i];
+        params[i] = info->is_size && s->params[i] == 0 ? -1 : s->params[i];
     }
-    cfg->params = s->params_cfg;
+    cfg->params = params;
 }
 
 static bool nvmev_create_core(NvmevState *s, Error **errp)
 {
     NvmevConfig cfg;
+    int64_t params[NVMEV_MAX_PARAMS];
     char *err = NULL;
     int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
 
@@ -377,7 +380,7 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
         snprintf(s->default_serial, sizeof(s->default_serial), "NVMEV%08X",
                  g_str_hash(path));
     }
-    nvmev_fill_config(s, &cfg);
+    nvmev_fill_config(s, &cfg, params);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {
         error_setg(errp, "nvmev: %s", err ? err : "invalid configuration");

@@ -43,7 +43,6 @@ struct NvmevState {
     OnOffAuto early_completion;
     /* The core's parameter table, in its order: -1 (or 0 for sizes): preset */
     int64_t params[NVMEV_MAX_PARAMS];
-    int64_t params_cfg[NVMEV_MAX_PARAMS]; /* as passed to the core */
 
     /* Runtime */
     NvmevCore *core;

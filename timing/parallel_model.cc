@@ -127,7 +127,10 @@ void ParallelModel::forget_before(int64_t now_ns)
 
 int64_t ParallelModel::die_busy_until(uint32_t channel, uint32_t lun) const
 {
-    return ps_to_ns_ceil(dies_[lun * geo_.channels + channel].busy_until());
+    FlashAddr a;
+    a.channel = channel;
+    a.lun = lun;
+    return ps_to_ns_ceil(dies_[die_index(a)].busy_until());
 }
 
 }  // namespace nvmev::timing

@@ -35,10 +35,6 @@ struct NandGeometry {
     // Flash pages one program covers on one plane.
     uint32_t pages_per_program() const { return program_unit_bytes / flash_page_bytes; }
     uint64_t block_bytes() const { return uint64_t{pages_per_block} * flash_page_bytes; }
-    uint64_t total_bytes() const
-    {
-        return block_bytes() * blocks_per_plane * planes_per_lun * dies();
-    }
 };
 
 struct NandTiming {
@@ -109,6 +105,15 @@ public:
 
     // When the die is free of every operation booked so far.
     int64_t die_busy_until(uint32_t channel, uint32_t lun) const;
+
+    // Die numbers run lun * channels + channel: the address of die `die`.
+    FlashAddr die_addr(uint32_t die) const
+    {
+        FlashAddr a;
+        a.channel = die % geo_.channels;
+        a.lun = die / geo_.channels;
+        return a;
+    }
 
 private:
     uint32_t die_index(const FlashAddr &a) const { return a.lun * geo_.channels + a.channel; }

@@ -35,7 +35,6 @@ public:
     uint64_t held() const { return held_; }
     // When everything scheduled so far has left the buffer.
     int64_t drained_at() const { return drained_at_; }
-    uint64_t capacity() const { return capacity_; }
 
 private:
     struct Release {

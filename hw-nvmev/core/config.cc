@@ -6,11 +6,6 @@
 
 namespace nvmev {
 
-const ftl::ConvParams &conv_preset_970pro();
-const ftl::ConvParams &conv_preset_generic_tlc();
-bool resolve_conv(const NvmevConfig &cfg, const ftl::ConvParams &preset, ResolvedConfig &rc,
-                  std::string &error);
-
 namespace {
 
 // Figures cited in docs/properties.md ("Presets").
@@ -47,13 +42,6 @@ std::string join_names(const auto &table)
         out += e.name;
     }
     return out;
-}
-
-std::string fmt(const char *format, auto... args)
-{
-    char buf[512];
-    std::snprintf(buf, sizeof(buf), format, args...);
-    return buf;
 }
 
 bool check_printable(const char *prop, const std::string &value, size_t max_len, std::string &error)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,23 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
 const std::vector<NvmevParamInfo> &param_table();
 // Effective geometry and FTL values (not timing) of a conv device.
 std::vector<ftl::Param> conv_config_params(const ftl::ConvParams &p);
+
+// ssd=conv (conv_config.cc): the presets, and the resolution of the conv
+// properties over a preset into rc.conv; false with `error` set on a bad
+// value.
+const ftl::ConvParams &conv_preset_970pro();
+const ftl::ConvParams &conv_preset_generic_tlc();
+bool resolve_conv(const NvmevConfig &cfg, const ftl::ConvParams &preset, ResolvedConfig &rc,
+                  std::string &error);
+
+// printf into a std::string, for error messages.
+template <typename... Args>
+std::string fmt(const char *format, Args... args)
+{
+    char buf[512];
+    std::snprintf(buf, sizeof(buf), format, args...);
+    return buf;
+}
 
 // Comma-separated names, for messages.
 std::string kind_names();

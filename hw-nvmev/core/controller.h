@@ -135,6 +135,7 @@ private:
     Outcome media_outcome(const ftl::MediaRequest &req);
     void zero_media(uint64_t slba, uint64_t nlb);
     Status check_io_namespace(const Sqe &sqe) const;
+    bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
 
     static const std::array<Handler, 256> &admin_table();
     static const std::array<Handler, 256> &io_table();

@@ -13,13 +13,6 @@ namespace {
 using ftl::ConvParams;
 using timing::CellType;
 
-std::string fmt(const char *format, auto... args)
-{
-    char buf[512];
-    std::snprintf(buf, sizeof(buf), format, args...);
-    return buf;
-}
-
 // Samsung 970 PRO as NVMeVirt's ssd_config.h models it (design.md, section
 // 2), with a real erase time (MQSim's default 3.8 ms; NVMeVirt uses 0) and
 // 16-page blocks so that a small emulated drive still has many lines.

@@ -14,17 +14,32 @@ Status Controller::check_io_namespace(const Sqe &sqe) const
     return sqe.nsid == 1 ? kSuccess : kInvalidNamespace;
 }
 
+namespace {
+
+uint64_t slba_of(const Sqe &sqe)
+{
+    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+}
+
+}  // namespace
+
+// [slba, slba + nlb) lies in the namespace (an empty range may sit at its end).
+bool Controller::lba_range_ok(uint64_t slba, uint64_t nlb) const
+{
+    const uint64_t nlbas = cfg_.nlbas();
+    return slba <= nlbas && nlb <= nlbas - slba;
+}
+
 Outcome Controller::io_read_write(const Sqe &sqe, bool write)
 {
     Status st = check_io_namespace(sqe);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t slba = sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+    const uint64_t slba = slba_of(sqe);
     const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
     const bool fua = (sqe.cdw12 >> 30) & 1;
-    const uint64_t nlbas = cfg_.nlbas();
-    if (slba >= nlbas || nlb > nlbas - slba) {
+    if (!lba_range_ok(slba, nlb)) {
         return Outcome::of(kLbaOutOfRange);
     }
     const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
@@ -44,17 +59,12 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
         }
         media += seg.len;
     }
-    const int64_t now = fetch_ns_;
-    ftl::MediaRequest req{
-        write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, now};
-    const ftl::MediaResult res = ftl_->submit(req);
+    const Outcome out = media_outcome(
+        {write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, fetch_ns_});
     (write ? counters_.write_bytes : counters_.read_bytes) += bytes;
     (write ? smart_.write_bytes : smart_.read_bytes) += bytes;
     (write ? smart_.host_write_cmds : smart_.host_read_cmds)++;
-    smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, res.complete_at_ns - now));
-    Outcome out;
-    out.status = res.status;
-    out.complete_at_ns = res.complete_at_ns;
+    smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, out.complete_at_ns - fetch_ns_));
     return out;
 }
 
@@ -89,10 +99,9 @@ Outcome Controller::io_write_zeroes(const Sqe &sqe)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t slba = sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+    const uint64_t slba = slba_of(sqe);
     const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
-    const uint64_t nlbas = cfg_.nlbas();
-    if (slba >= nlbas || nlb > nlbas - slba) {
+    if (!lba_range_ok(slba, nlb)) {
         return Outcome::of(kLbaOutOfRange);
     }
     zero_media(slba, nlb);
@@ -114,11 +123,8 @@ Outcome Controller::io_dataset_management(const Sqe &sqe)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t nlbas = cfg_.nlbas();
     for (uint32_t i = 0; i < nr; i++) {
-        const uint64_t slba = le64toh(ranges[i].slba);
-        const uint32_t nlb = le32toh(ranges[i].nlb);
-        if (slba > nlbas || nlb > nlbas - slba) {
+        if (!lba_range_ok(le64toh(ranges[i].slba), le32toh(ranges[i].nlb))) {
             return Outcome::of(kLbaOutOfRange);
         }
     }
