@@ -1,0 +1,109 @@
+// ssd=zns: media timing of a zoned namespace on the parallel NAND model.
+// Each zone is striped over `dies_per_zone` dies in program units; host
+// writes pass through a per-zone or a global write buffer; a unit is
+// programmed once the zone's sequential stream covers it; finish pads the
+// open unit; reset erases the blocks that were written. Pure and
+// deterministic like the parallel model: times are passed in, completions
+// returned. docs/models.md gives the formulas.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "../timing/parallel_model.h"
+#include "../timing/write_buffer.h"
+
+namespace nvmev::ftl {
+
+struct ZnsTimingParams {
+    // pages_per_block is such that a zone's share of one die is a whole
+    // number of blocks on each plane; blocks_per_plane holds every zone.
+    timing::NandGeometry geo;
+    timing::NandTiming timing;
+    uint64_t zone_bytes = 0;  // zone size in bytes (not capacity)
+    uint32_t zones = 0;
+    uint32_t dies_per_zone = 1;  // divides geo.dies()
+    // Per-zone write buffer in bytes; 0: every zone shares the global one.
+    uint64_t zone_write_buffer_bytes = 0;
+    uint64_t write_buffer_bytes = 0;  // global buffer (when per-zone is 0)
+    bool early_completion = true;     // writes complete once buffered
+};
+
+// Where a zone's byte lands: zone z uses dies base(z) .. base(z) +
+// dies_per_zone - 1 (mod dies), base(z) = (z * dies_per_zone) % dies.
+// Program unit k of the zone (U = program_unit_bytes x planes bytes) goes
+// to the zone's die k % dies_per_zone, at unit row k / dies_per_zone of the
+// zone's blocks on that die.
+struct ZnsTimingStats {
+    uint64_t nand_pages_written = 0;  // 4 KiB pages programmed, padding included
+    uint64_t padding_pages = 0;       // 4 KiB pages of padding programmed
+    uint64_t erases = 0;              // block erases (per plane)
+    uint64_t write_buffer_bytes = 0;  // occupancy now (all buffers)
+    uint64_t write_buffer_capacity = 0;
+};
+
+class ZnsTiming {
+public:
+    explicit ZnsTiming(const ZnsTimingParams &p);
+
+    const ZnsTimingParams &params() const { return p_; }
+    // New timings apply to operations booked from now on.
+    void retune(const timing::NandTiming &t, int64_t now_ns);
+
+    // Program unit size U in bytes (program_unit_bytes x planes_per_lun).
+    uint64_t unit_bytes() const;
+    // The flash address of zone byte `offset` of `zone`.
+    timing::FlashAddr addr_of(uint32_t zone, uint64_t offset) const;
+
+    // A host write of `bytes` fetched at now_ns: firmware time, then
+    // buffer space (when `buffered`: ZRWA writes use the ZRWA's own memory
+    // and pass buffered = false), overlapped with the PCIe transfer from the
+    // host. Returns when the data is in the device. The bytes stay held
+    // in the buffer until commit() programs the unit they belong to.
+    int64_t admit(uint32_t zone, uint64_t bytes, int64_t now_ns, bool buffered = true);
+
+    // The zone's sequential stream now ends at zone byte `end` (a Commit
+    // effect; end never decreases until reset()). Every program unit that
+    // `end` completes is programmed from ready_ns (channel transfer, then
+    // tPROG on its die) and its buffered bytes leave the buffer at the
+    // program's end. With `durable`, a partial unit at the end is also
+    // programmed now, padded (counted as padding; it is programmed again
+    // when it fills). Returns when every byte below `end` is programmed if
+    // `durable`, else ready_ns.
+    int64_t commit(uint32_t zone, uint64_t end, int64_t ready_ns, bool durable);
+
+    // A read of `bytes` at zone byte `offset` fetched at now_ns:
+    // firmware time, then for each flash-page piece below the zone's
+    // programmed end a NAND read (sense on its die, channel), for the rest
+    // (buffered or unwritten) nothing more; then PCIe to the host per piece.
+    // Returns when the last byte reached the host.
+    int64_t read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t now_ns);
+
+    // Finish: the open partial unit, if any, is padded and programmed.
+    // Returns the end of that program, or now_ns.
+    int64_t finish(uint32_t zone, int64_t now_ns);
+
+    // Reset: buffered data of the zone is dropped; each die of the zone
+    // erases the blocks (on all planes at once) that hold programmed units,
+    // after its booked work. The zone's stream restarts at 0. Returns when
+    // the last erase ends (now_ns when nothing was programmed).
+    int64_t reset(uint32_t zone, int64_t now_ns);
+
+    // Flush: every zone's partial unit is padded and programmed; returns
+    // when every buffer has drained.
+    int64_t flush(int64_t now_ns);
+
+    // Bytes of the zone programmed (or booked) on NAND; the stream end.
+    uint64_t programmed_end(uint32_t zone) const;
+    uint64_t stream_end(uint32_t zone) const;
+
+    ZnsTimingStats stats(int64_t now_ns);
+    void reset_stats();
+
+private:
+    ZnsTimingParams p_;
+    // ... implementation state (per-zone stream/programmed ends, buffered
+    // bytes, the buffers, the parallel model).
+};
+
+}  // namespace nvmev::ftl
