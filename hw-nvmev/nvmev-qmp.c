@@ -71,6 +71,24 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
         m->write_buffer_capacity = core.write_buffer_capacity;
         info->media = m;
     }
+    if (core.is_zoned) {
+        NvmevZones *z = g_new0(NvmevZones, 1);
+
+        z->zone_size = core.zone_size_bytes;
+        z->zone_capacity = core.zone_capacity_bytes;
+        z->count = core.zone_count;
+        z->empty = core.zones_in_state[0];
+        z->implicitly_open = core.zones_in_state[1];
+        z->explicitly_open = core.zones_in_state[2];
+        z->closed = core.zones_in_state[3];
+        z->full = core.zones_in_state[4];
+        z->read_only = core.zones_in_state[5];
+        z->offline = core.zones_in_state[6];
+        z->resets = core.zone_resets;
+        z->finishes = core.zone_finishes;
+        z->appends = core.zone_appends;
+        info->zones = z;
+    }
     info->counters = g_new0(NvmevCounters, 1);
     info->counters->read_cmds = core.read_cmds;
     info->counters->write_cmds = core.write_cmds;
@@ -160,4 +178,21 @@ void qmp_nvmev_reset_stats(const char *id, Error **errp)
         return;
     }
     nvmev_foreach(nvmev_reset_one, NULL);
+}
+
+void qmp_nvmev_zone_set_state(const char *id, uint64_t zone, const char *state,
+                              Error **errp)
+{
+    NvmevState *s = nvmev_find(id, errp);
+    char *err = NULL;
+
+    if (!s) {
+        return;
+    }
+    if (nvmev_core_zone_set_state(s->core, zone, state, &err) < 0) {
+        error_setg(errp, "nvmev-zone-set-state: %s", err ? err : "failed");
+        nvmev_core_free_error(err);
+        return;
+    }
+    trace_nvmev_zone_set_state(id, zone, state);
 }

@@ -269,51 +269,61 @@ static const MemoryRegionOps nvmev_mmio_ops = {
 
 /* ---- Realize / unrealize ---- */
 
+static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
+                              int64_t *params);
+
+/*
+ * The backing store holds the data (the capacity), then the kind's metadata
+ * (ssd=zns: zone states); the core decides both sizes (nvmev_core_layout).
+ */
 static bool nvmev_setup_data(NvmevState *s, Error **errp)
 {
+    NvmevConfig cfg;
+    NvmevLayout layout;
+    int64_t params[NVMEV_MAX_PARAMS];
+    char *err = NULL;
+
     if (s->memdev && s->size) {
         error_setg(errp, "nvmev: give either 'size' or 'memdev', not both "
                    "(with 'memdev' the capacity is the backend's size)");
         return false;
     }
+    if (s->memdev && host_memory_backend_is_mapped(s->memdev)) {
+        error_setg(errp, "nvmev: property 'memdev': backend '%s' is "
+                   "already in use",
+                   object_get_canonical_path_component(OBJECT(s->memdev)));
+        return false;
+    }
+    nvmev_fill_config(s, &cfg, params);
+    if (nvmev_core_layout(&cfg, &layout, &err) < 0) {
+        error_setg(errp, "nvmev: %s", err ? err : "invalid configuration");
+        nvmev_core_free_error(err);
+        return false;
+    }
+    if (layout.data_bytes < NVMEV_MIN_CAPACITY) {
+        error_setg(errp, "nvmev: property '%s': a capacity of %" PRIu64
+                   " bytes is below the minimum of %" PRIu64 " bytes",
+                   s->memdev ? "memdev" : "size", layout.data_bytes,
+                   (uint64_t)NVMEV_MIN_CAPACITY);
+        return false;
+    }
+    s->data_size = layout.data_bytes;
+    s->metadata_size = layout.metadata_bytes;
     if (s->memdev) {
-        MemoryRegion *mr;
+        MemoryRegion *mr = host_memory_backend_get_memory(s->memdev);
 
-        if (host_memory_backend_is_mapped(s->memdev)) {
-            error_setg(errp, "nvmev: property 'memdev': backend '%s' is "
-                       "already in use",
-                       object_get_canonical_path_component(OBJECT(s->memdev)));
-            return false;
-        }
-        mr = host_memory_backend_get_memory(s->memdev);
-        s->data_size = memory_region_size(mr);
-        if (s->data_size < NVMEV_MIN_CAPACITY) {
-            error_setg(errp, "nvmev: property 'memdev': backend of %" PRIu64
-                       " bytes is smaller than the minimum capacity of %" PRIu64
-                       " bytes", s->data_size, (uint64_t)NVMEV_MIN_CAPACITY);
-            return false;
-        }
         s->data = memory_region_get_ram_ptr(mr);
         host_memory_backend_set_mapped(s->memdev, true);
         return true;
     }
-    if (!s->size) {
-        s->size = 1 * GiB;
-    }
-    if (s->size < NVMEV_MIN_CAPACITY) {
-        error_setg(errp, "nvmev: property 'size': %" PRIu64 " bytes is below "
-                   "the minimum capacity of %" PRIu64 " bytes", s->size,
-                   (uint64_t)NVMEV_MIN_CAPACITY);
-        return false;
-    }
-    s->data_size = s->size;
     /* Lazily zeroed: never-written blocks read as zeros. */
-    s->data = mmap(NULL, s->data_size, PROT_READ | PROT_WRITE,
+    s->map_size = layout.data_bytes + layout.metadata_bytes;
+    s->data = mmap(NULL, s->map_size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (s->data == MAP_FAILED) {
         s->data = NULL;
         error_setg_errno(errp, errno, "nvmev: cannot map %" PRIu64
-                         " bytes for the data area", s->data_size);
+                         " bytes for the data area", s->map_size);
         return false;
     }
     s->data_is_anon = true;
@@ -323,7 +333,7 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
 static void nvmev_release_data(NvmevState *s)
 {
     if (s->data_is_anon && s->data) {
-        munmap(s->data, s->data_size);
+        munmap(s->data, s->map_size);
     } else if (s->memdev && s->data) {
         host_memory_backend_set_mapped(s->memdev, false);
     }
@@ -340,7 +350,10 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->preset = s->preset;
     cfg->serial = s->serial ? s->serial : s->default_serial;
     cfg->model = s->model;
-    cfg->capacity_bytes = s->data_size;
+    /* size= (0: the kind's default) or the memdev's whole size */
+    cfg->capacity_bytes = s->memdev ?
+        memory_region_size(host_memory_backend_get_memory(s->memdev)) :
+        s->size;
     cfg->capacity_from_memdev = s->memdev != NULL;
     cfg->lba_size = s->lba_size;
     cfg->mdts = s->mdts;
@@ -622,10 +635,12 @@ static const struct {
     const char *name;
     const char *desc;
 } nvmev_prop_desc[] = {
-    { "size", "capacity in bytes when no memdev is given (default 1G); a "
-      "multiple of lba-size" },
+    { "size", "capacity in bytes when no memdev is given (default 1G; "
+      "ssd=zns: at least 4 zones); a multiple of lba-size (ssd=zns: of "
+      "zone-size)" },
     { "memdev", "memory backend holding the data (memfd, file, hugepages); "
-      "the capacity is its size" },
+      "the capacity is its size (ssd=zns: whole zones, then the zone "
+      "metadata)" },
     { "iothread", "IOThread that serves the queues (default: main loop)" },
     { "serial", "serial number (up to 20 ASCII characters)" },
     { "model", "model number (up to 40 ASCII characters; default from the "
@@ -643,11 +658,11 @@ static const struct {
       "(10^6 B/s), > 0 (default from the preset)" },
     { "write-bandwidth-mbps", "simple model: write bandwidth in MB/s "
       "(10^6 B/s), > 0 (default from the preset)" },
-    { "cell-type", "ssd=conv: bits per cell, slc, mlc, tlc or qlc (default "
+    { "cell-type", "ssd=conv, zns: bits per cell, slc, mlc, tlc or qlc (default "
       "from the preset)" },
     { "gc-policy", "ssd=conv: GC victim selection, greedy or cost-benefit "
       "(default greedy)" },
-    { "early-completion", "ssd=conv: complete writes when the write buffer "
+    { "early-completion", "ssd=conv, zns: complete writes when the write buffer "
       "admits them (auto: the preset's choice); FUA writes always wait" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "

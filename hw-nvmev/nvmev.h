@@ -59,7 +59,9 @@ struct NvmevState {
     int intx_want;         /* INTx level requested off the BQL */
     uint16_t msix_vectors;
     uint8_t *data;         /* the data area: memdev RAM or anonymous */
-    uint64_t data_size;
+    uint64_t data_size;   /* the capacity: data, then metadata_size bytes */
+    uint64_t metadata_size;
+    uint64_t map_size;    /* anonymous mapping: data + metadata */
     bool data_is_anon;
     bool msix_ready;       /* MSI-X BAR set up (undone on exit) */
     bool iothread_ref;     /* holds a reference to iothread */

@@ -79,7 +79,9 @@ def parse_args(argv):
         "124 on timeout; 125 (or QEMU's status) if QEMU ended before the job.")
     p.add_argument("--ssd", default=None, metavar="KIND", help="SSD kind (default nvm)")
     p.add_argument("--preset", metavar="NAME", help="device preset")
-    p.add_argument("--size", default="1G", help="device capacity, K/M/G suffixes (default 1G)")
+    p.add_argument("--size", default=None,
+                   help="device capacity, K/M/G suffixes (default 1G; ssd=zns: the "
+                   "device's default, at least 4 zones)")
     p.add_argument("--device-opts", metavar="K=V,...", help="appended to the -device option")
     p.add_argument("--memdev-file", metavar="PATH",
                    help="back the device's media with a shared file (memory-backend-file)")
@@ -108,9 +110,37 @@ def parse_args(argv):
     return args
 
 
+ZNS_PRESET_ZONE_SIZE = {"wd-zn540": 2 << 30, "zns-prototype": 32 << 20}
+
+
+def device_opt(args, name):
+    """The value of NAME=... in --device-opts, or None."""
+    for kv in (args.device_opts or "").split(","):
+        k, _, v = kv.partition("=")
+        if k == name:
+            return v
+    return None
+
+
+def zns_zone_size(args):
+    v = device_opt(args, "zone-size")
+    return parse_size(v, "zone-size") if v else ZNS_PRESET_ZONE_SIZE[args.preset or "wd-zn540"]
+
+
+def zns_metadata_bytes(args, size):
+    """The zone metadata area the device keeps after SIZE bytes of data (the
+    layout in hw-nvmev/core/zone_metadata.cc): a header page, 32-byte zone
+    records and the zone descriptor extensions, each in whole 4 KiB pages."""
+    zones = size // zns_zone_size(args)
+    ext = device_opt(args, "zone-extension-size")
+    ext = parse_size(ext, "zone-extension-size") if ext else 0
+    page = lambda n: (n + 4095) // 4096 * 4096  # noqa: E731
+    return 4096 + page(zones * 32) + page(zones * ext)
+
+
 def device_args(args):
     """QEMU options for the device under test; returns (options, kernel wait item)."""
-    size = parse_size(args.size, "--size")
+    size = parse_size(args.size or "1G", "--size")
     if args.baseline:
         for opt, val in (("--ssd", args.ssd), ("--preset", args.preset),
                          ("--memdev-file", args.memdev_file)):
@@ -134,11 +164,16 @@ def device_args(args):
     dev = f"nvmev,id=nvme0,ssd={args.ssd or 'nvm'}"
     if args.preset:
         dev += f",preset={args.preset}"
+    zoned = args.ssd == "zns"
+    if zoned and args.size is None:
+        size = max(1 << 30, 4 * zns_zone_size(args))
     if args.memdev_file:
+        # ssd=zns keeps its zone metadata after the data in the same file.
+        backend = size + (zns_metadata_bytes(args, size) if zoned else 0)
         opts += ["-object", "memory-backend-file,id=nvmev-mem0,"
-                 f"mem-path={args.memdev_file},size={size},share=on"]
+                 f"mem-path={args.memdev_file},size={backend},share=on"]
         dev += ",memdev=nvmev-mem0"
-    else:
+    elif not zoned or args.size is not None:
         dev += f",size={size}"
     if args.iothread:
         opts += ["-object", "iothread,id=nvmev-io0"]

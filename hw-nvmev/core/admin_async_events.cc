@@ -26,6 +26,10 @@ void Controller::queue_event(uint8_t type, uint8_t info, uint8_t log_page)
     if (type == NVME_AER_SMART && !(feat_async_event_cfg_ & NVME_SMART_CRIT_TEMPERATURE)) {
         return;  // Asynchronous Event Configuration: SMART warning disabled
     }
+    if (type == NVME_AER_NOTICE && info == kZoneDescriptorChanged &&
+        !(feat_async_event_cfg_ & NVME_CTRL_OAES_ZD)) {
+        return;  // Zone Descriptor Changed notices disabled (bit 27)
+    }
     for (const auto &e : events_) {
         if (e.type == type && e.info == info) {
             return;  // already queued
@@ -65,6 +69,8 @@ void Controller::clear_event_mask(uint8_t log_page)
 {
     if (log_page == NVME_LOG_LID_ERROR) {
         masked_event_types_ &= ~(1u << NVME_AER_ERROR);
+    } else if (log_page == NVME_LOG_LID_ZNS_CHANGED_ZONES) {
+        masked_event_types_ &= ~(1u << NVME_AER_NOTICE);
     } else if (log_page == NVME_LOG_LID_SMART) {
         masked_event_types_ &= ~(1u << NVME_AER_SMART);
         check_temperature();  // still out of range: report it again

@@ -59,6 +59,7 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
         }
         case NVME_FEAT_FID_WRITE_ATOMIC: out.dw0 = dflt ? 0 : feat_write_atomicity_; break;
         case NVME_FEAT_FID_ASYNC_EVENT: out.dw0 = dflt ? 0 : feat_async_event_cfg_; break;
+        case NVME_FEAT_FID_IOCS_PROFILE: out.dw0 = dflt ? 0 : feat_iocs_profile_; break;
         case NVME_FEAT_FID_TIMESTAMP: {
             if (sel == kSupported) {
                 break;
@@ -170,6 +171,17 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             timestamp_set_at_ns_ = host_.now_ns();
             break;
         }
+        case NVME_FEAT_FID_IOCS_PROFILE:
+            // One combination (index 0) in the I/O Command Set data
+            // structure; the profile applies while CC.CSS = 110b.
+            if (cc_css(cc_) != NVME_CC_CSS_CSI) {
+                return Outcome::of(generic_error(NVME_SC_CMD_SEQ_ERROR));
+            }
+            if ((v & 0x1ff) != 0) {
+                return Outcome::of(generic_error(NVME_SC_IOCS_COMBINATION_REJECTED));
+            }
+            feat_iocs_profile_ = 0;
+            break;
         case NVME_FEAT_FID_KATO: return Outcome::of(kInvalidField);
         default: return Outcome::of(kInvalidField);
     }

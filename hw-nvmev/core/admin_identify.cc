@@ -69,6 +69,34 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     const std::string nqn = "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
     std::memcpy(id.subnqn, nqn.data(), std::min(sizeof(id.subnqn) - 1, nqn.size()));
     id.psd[0].mp = 2500;  // 25 W in centiwatts
+    if (zns_) {
+        id.oaes = htole32(NVME_CTRL_OAES_ZD);  // Zone Descriptor Changed notices
+    }
+}
+
+void Controller::fill_zns_id_ns(struct nvme_zns_id_ns &id) const
+{
+    std::memset(&id, 0, sizeof(id));
+    const ftl::ZoneConfig &z = cfg_.zns.zones;
+    // No variable capacity, no active excursions (Linux requires ZOC = 0).
+    id.zoc = 0;
+    id.ozcs = htole16(1 | (z.zrwa_lbas ? 2 : 0));  // RAZB; ZRWASUP
+    // Limits are 0's based; all ones: no limit.
+    id.mar = htole32(z.max_active ? z.max_active - 1 : 0xffffffffu);
+    id.mor = htole32(z.max_open ? z.max_open - 1 : 0xffffffffu);
+    if (z.zrwa_lbas) {
+        id.numzrwa = htole32(z.zrwa_resources - 1);
+        id.zrwafg = htole16(static_cast<uint16_t>(z.zrwa_fg_lbas));
+        id.zrwasz = htole16(static_cast<uint16_t>(z.zrwa_lbas));
+        id.zrwacap = 1;  // explicit ZRWA flush
+    }
+    // One extension per LBA format: the zone size in that format's LBAs.
+    const uint64_t zone_bytes = z.zone_lbas << cfg_.lba_shift();
+    const uint8_t zdes = static_cast<uint8_t>(cfg_.zns.extension_bytes / 64);
+    id.lbafe[0].zsze = htole64(zone_bytes >> 9);
+    id.lbafe[0].zdes = zdes;
+    id.lbafe[1].zsze = htole64(zone_bytes >> 12);
+    id.lbafe[1].zdes = zdes;
 }
 
 void Controller::fill_id_ns(struct nvme_id_ns &id) const
@@ -79,8 +107,9 @@ void Controller::fill_id_ns(struct nvme_id_ns &id) const
     id.nuse = cfg_.nlbas();
     id.nlbaf = 1;  // two formats (0-based): 512 B and 4 KiB
     id.flbas = cfg_.lba_size == 4096 ? 1 : 0;
-    // Deallocated blocks read as zeros; Write Zeroes clears its range.
-    id.dlfeat = 1;
+    // Deallocated blocks read as zeros; Write Zeroes clears its range. A
+    // zoned namespace does not deallocate (only zone reset frees blocks).
+    id.dlfeat = zns_ ? 0 : 1;
     id.lbaf[0].ds = 9;
     id.lbaf[1].ds = 12;
     const uint64_t a = fnv1a(cfg_.serial, 1), b = fnv1a(cfg_.serial, 2);
@@ -110,10 +139,17 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             fill_id_ctrl(*reinterpret_cast<struct nvme_id_ctrl *>(buf));
             break;
         case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
-            if (csi != NVME_CSI_NVM) {
+            if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS) {
                 return Outcome::of(kInvalidField);
             }
-            [[fallthrough]];
+            if (sqe.nsid >= 0xfffffffeu) {
+                return Outcome::of(kInvalidNamespace);
+            }
+            if (sqe.nsid < kNsid && csi == ns_csi()) {
+                const uint32_t list[1] = {kNsid};
+                std::memcpy(buf, list, sizeof(list));
+            }
+            break;
         case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
             if (sqe.nsid >= 0xfffffffeu) {
                 return Outcome::of(kInvalidNamespace);
@@ -146,23 +182,41 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
             uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
             add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
-            const uint8_t csi_nvm = NVME_CSI_NVM;
-            add(NVME_NIDT_CSI, &csi_nvm, NVME_NIDT_CSI_LEN);
+            const uint8_t ns_csi_value = ns_csi();
+            add(NVME_NIDT_CSI, &ns_csi_value, NVME_NIDT_CSI_LEN);
             break;
         }
         case NVME_IDENTIFY_CNS_CSI_NS:
-            if (csi != NVME_CSI_NVM) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && zns_)) {
                 return Outcome::of(kInvalidField);
             }
             if (sqe.nsid != kNsid) {
                 return Outcome::of(kInvalidNamespace);
             }
+            if (csi == NVME_CSI_ZNS) {
+                static_assert(sizeof(struct nvme_zns_id_ns) == 4096);
+                fill_zns_id_ns(*reinterpret_cast<struct nvme_zns_id_ns *>(buf));
+            }
             break;  // NVM Command Set Identify Namespace: no optional fields
         case NVME_IDENTIFY_CNS_CSI_CTRL:
+            if (csi == NVME_CSI_ZNS && zns_) {
+                // ZASL: log2 of the limit in 4 KiB units; 0: MDTS applies.
+                const uint64_t zasl = cfg_.zasl_bytes;
+                buf[0] = zasl ? static_cast<uint8_t>(std::countr_zero(zasl / 4096)) : 0;
+                break;
+            }
             if (csi != NVME_CSI_NVM) {
                 return Outcome::of(kInvalidField);
             }
             break;  // NVM Command Set Identify Controller: no size limits
+        case NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE: {
+            // I/O Command Set combinations (one 64-bit vector each): index 0
+            // offers NVM, plus Zoned on a zoned namespace's controller.
+            const uint64_t vec =
+                (uint64_t{1} << NVME_CSI_NVM) | (zns_ ? uint64_t{1} << NVME_CSI_ZNS : 0);
+            std::memcpy(buf, &vec, sizeof(vec));
+            break;
+        }
         default: return Outcome::of(kInvalidField);
     }
     return Outcome::of(to_host(sqe, buf, sizeof(buf)));

@@ -101,20 +101,60 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             break;
         }
         case NVME_LOG_LID_CMD_EFFECTS: {
-            if (csi != NVME_CSI_NVM) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && zns_)) {
                 return Outcome::of(kInvalidField);
             }
             page.resize(sizeof(struct nvme_cmd_effects_log));
             auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
+            const auto zoned_op = [](unsigned op) {
+                return op == nvme_zns_cmd_mgmt_send || op == nvme_zns_cmd_mgmt_recv ||
+                       op == nvme_zns_cmd_append;
+            };
             for (unsigned op = 0; op < 256; op++) {
                 if (admin_table()[op]) {
                     log->acs[op] = NVME_CMD_EFFECTS_CSUPP;
                 }
-                if (io_table()[op]) {
+                if (io_table()[op] && (csi == NVME_CSI_ZNS || !zoned_op(op))) {
                     log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
                 }
             }
-            log->iocs[nvme_cmd_write] |= NVME_CMD_EFFECTS_LBCC;
+            for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes}) {
+                log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
+            }
+            if (csi == NVME_CSI_ZNS) {
+                log->iocs[nvme_zns_cmd_mgmt_send] |= NVME_CMD_EFFECTS_LBCC;
+                log->iocs[nvme_zns_cmd_append] |= NVME_CMD_EFFECTS_LBCC;
+            }
+            break;
+        }
+        case NVME_LOG_LID_ZNS_CHANGED_ZONES: {
+            if (!zns_ || csi != NVME_CSI_ZNS) {
+                return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+            }
+            if (sqe.nsid != 1) {
+                return Outcome::of(kInvalidNamespace);
+            }
+            page.resize(sizeof(struct nvme_zns_changed_zone_log));
+            auto *log = reinterpret_cast<struct nvme_zns_changed_zone_log *>(page.data());
+            ftl::ZoneStateMachine &zones = zns_->zones();
+            bool overflow = false;
+            for (uint32_t z : zones.take_changed(overflow)) {
+                if (std::find(changed_zones_.begin(), changed_zones_.end(), z) ==
+                    changed_zones_.end()) {
+                    changed_zones_.push_back(z);
+                }
+            }
+            changed_overflow_ =
+                changed_overflow_ || overflow || changed_zones_.size() > NVME_ZNS_CHANGED_ZONES_MAX;
+            log->nrzid =
+                htole16(changed_overflow_ ? 0xffff : static_cast<uint16_t>(changed_zones_.size()));
+            for (size_t i = 0; !changed_overflow_ && i < changed_zones_.size(); ++i) {
+                log->zid[i] = htole64(zones.zslba(changed_zones_[i]));
+            }
+            if (!rae) {  // read with RAE clear: the list is consumed
+                changed_zones_.clear();
+                changed_overflow_ = false;
+            }
             break;
         }
         default: return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));

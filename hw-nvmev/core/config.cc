@@ -20,6 +20,12 @@ const Preset kPresets[] = {
     {"generic-tlc", SsdKind::Conv, "nvmev generic TLC SSD", 0, 0, 0, 0, 512, 6,
      "NVMeVirt ssd_config.h (WD ZN540 NAND figures); erase time from MQSim's ssdconfig.xml",
      &conv_preset_generic_tlc()},
+    {"wd-zn540", SsdKind::Zns, "WDC ZN540 (nvmev)", 0, 0, 0, 0, 512, 6,
+     "NVMeVirt ssd_config.h (WD_ZN540); erase time from MQSim's ssdconfig.xml", nullptr,
+     &zns_preset_zn540()},
+    {"zns-prototype", SsdKind::Zns, "nvmev ZNS prototype", 0, 0, 0, 0, 512, 6,
+     "NVMeVirt ssd_config.h (ZNS_PROTOTYPE); erase time from MQSim's ssdconfig.xml", nullptr,
+     &zns_preset_prototype()},
 };
 
 struct KindInfo {
@@ -30,6 +36,7 @@ struct KindInfo {
 constexpr KindInfo kKinds[] = {
     {"nvm", SsdKind::Nvm, "intel-p4800x"},
     {"conv", SsdKind::Conv, "samsung-970pro"},
+    {"zns", SsdKind::Zns, "wd-zn540"},
 };
 
 std::string join_names(const auto &table)
@@ -134,13 +141,14 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         return std::nullopt;
     }
 
-    rc.capacity_bytes = cfg.capacity_bytes;
+    // ssd=zns sizes its capacity in whole zones (resolve_zns); 0: default.
+    rc.capacity_bytes = cfg.capacity_bytes ? cfg.capacity_bytes : uint64_t{1} << 30;
     const char *cap_prop = cfg.capacity_from_memdev ? "memdev" : "size";
-    if (rc.capacity_bytes == 0) {
+    if (cfg.capacity_from_memdev && cfg.capacity_bytes == 0) {
         error = fmt("property '%s': the capacity must be positive", cap_prop);
         return std::nullopt;
     }
-    if (rc.capacity_bytes % rc.lba_size) {
+    if (rc.kind != SsdKind::Zns && rc.capacity_bytes % rc.lba_size) {
         error = fmt("property '%s': %" PRIu64
                     " bytes is not a multiple of lba-size %u "
                     "(%" PRIu64 " or %" PRIu64 " would be)",
@@ -185,9 +193,9 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
     for (auto &t : timing) {
         if (rc.kind != SsdKind::Nvm && t.value != -1) {
             error =
-                fmt("property '%s' applies to ssd=nvm only (ssd=conv is timed by its NAND, "
+                fmt("property '%s' applies to ssd=nvm only (ssd=%s is timed by its NAND, "
                     "channel, PCIe and firmware properties)",
-                    t.prop);
+                    t.prop, rc.kind_name.c_str());
             return std::nullopt;
         }
         if (t.value == 0 && t.positive) {
@@ -205,20 +213,26 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         if (!resolve_conv(cfg, *p->conv, rc, error)) {
             return std::nullopt;
         }
+    } else if (rc.kind == SsdKind::Zns) {
+        if (!resolve_zns(cfg, *p->zns, rc, error)) {
+            return std::nullopt;
+        }
     } else {
         const auto &table = param_table();
         for (size_t i = 0; cfg.params && i < table.size(); ++i) {
             if (cfg.params[i] != -1) {
-                error = fmt("property '%s' applies to ssd=conv only", table[i].name);
+                error = fmt("property '%s' applies to ssd=%s only", table[i].name,
+                            i < nand_param_count() ? "conv and ssd=zns" : "zns");
                 return std::nullopt;
             }
         }
-        const char *conv_only = cfg.cell_type               ? "cell-type"
+        const char *nand_only = cfg.cell_type               ? "cell-type"
                                 : cfg.gc_policy             ? "gc-policy"
                                 : cfg.early_completion != 0 ? "early-completion"
                                                             : nullptr;
-        if (conv_only) {
-            error = fmt("property '%s' applies to ssd=conv only", conv_only);
+        if (nand_only) {
+            error = fmt("property '%s' applies to ssd=conv%s only", nand_only,
+                        cfg.gc_policy && !cfg.cell_type ? "" : " and ssd=zns");
             return std::nullopt;
         }
     }

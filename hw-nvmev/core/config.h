@@ -8,11 +8,23 @@
 #include <vector>
 
 #include "../ftl/conv_ftl.h"  // via the hw-nvmev/ftl link
+#include "../ftl/zns_ftl.h"
 #include "nvmev_core.h"
 
 namespace nvmev {
 
-enum class SsdKind { Nvm, Conv };
+enum class SsdKind { Nvm, Conv, Zns };
+
+// ssd=zns preset values beyond the NAND ones (bytes unless noted).
+struct ZnsPreset {
+    ftl::ConvParams nand;  // geometry, timing, global write buffer, cycles
+    uint64_t zone_bytes;
+    uint64_t zone_capacity_bytes;  // 0: the zone size
+    uint32_t zone_dies;
+    uint32_t max_open;  // 0: no limit (clamped to the zone count)
+    uint32_t max_active;
+    uint64_t zone_write_buffer_bytes;  // 0: the global buffer
+};
 
 struct Preset {
     const char *name;
@@ -26,6 +38,7 @@ struct Preset {
     uint32_t mdts;
     const char *source;                     // where the figures come from (docs/properties.md)
     const ftl::ConvParams *conv = nullptr;  // ssd=conv: geometry, FTL, timing
+    const ZnsPreset *zns = nullptr;         // ssd=zns
 };
 
 struct ResolvedConfig {
@@ -43,7 +56,12 @@ struct ResolvedConfig {
     int64_t write_latency_ns = 0;
     int64_t read_bandwidth_mbps = 1;
     int64_t write_bandwidth_mbps = 1;
-    ftl::ConvParams conv;  // ssd=conv
+    ftl::ConvParams conv;     // ssd=conv
+    ftl::ZnsParams zns;       // ssd=zns
+    uint64_t zasl_bytes = 0;  // ssd=zns: Zone Append size limit (0: MDTS)
+    // The backing store holds capacity_bytes of data, then the metadata
+    // area (ssd=zns: zone states and descriptor extensions).
+    uint64_t metadata_bytes = 0;
 
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }
@@ -58,7 +76,7 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
 // The integer parameters of the C ABI's table (nvmev_core_param_info).
 const std::vector<NvmevParamInfo> &param_table();
 // Effective geometry and FTL values (not timing) of a conv device.
-std::vector<ftl::Param> conv_config_params(const ftl::ConvParams &p);
+std::vector<ftl::Param> conv_config_params(const ftl::ConvParams &p, SsdKind kind = SsdKind::Conv);
 
 // ssd=conv (conv_config.cc): the presets, and the resolution of the conv
 // properties over a preset into rc.conv; false with `error` set on a bad
@@ -67,6 +85,21 @@ const ftl::ConvParams &conv_preset_970pro();
 const ftl::ConvParams &conv_preset_generic_tlc();
 bool resolve_conv(const NvmevConfig &cfg, const ftl::ConvParams &preset, ResolvedConfig &rc,
                   std::string &error);
+// Applies the NAND properties both conv and zns have (geometry, timing,
+// cell-type, early-completion) over p; rejects conv-only ones for zns.
+bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ftl::ConvParams &p,
+                           std::string &error);
+// Number of entries of the geometry and timing parts of param_table().
+size_t nand_param_count();
+
+// ssd=zns (zns_config.cc): presets, the zns part of the parameter table,
+// and resolution (capacity in whole zones, metadata area) into rc.zns.
+const ZnsPreset &zns_preset_zn540();
+const ZnsPreset &zns_preset_prototype();
+const std::vector<NvmevParamInfo> &zns_param_infos();
+std::vector<ftl::Param> zns_config_params(const ResolvedConfig &rc);
+bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
+                 std::string &error);
 
 // printf into a std::string, for error messages.
 template <typename... Args>

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace nvmev {
 namespace {
@@ -17,6 +18,7 @@ uint64_t build_cap()
     cap |= uint64_t{1} << 16;               // CQR: contiguous queues required
     cap |= uint64_t{15} << 24;              // TO: 7.5 s in 500 ms units
     cap |= uint64_t{1} << 37;               // CSS: NVM command set
+    cap |= uint64_t{1} << 43;               // CSS: I/O command sets (CC.CSS = 110b)
     return cap;                             // DSTRD = MPSMIN = MPSMAX = 0
 }
 
@@ -27,6 +29,14 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
 {
     if (cfg.kind == SsdKind::Conv) {
         ftl_ = ftl::make_conv_ftl(cfg.conv);
+    } else if (cfg.kind == SsdKind::Zns) {
+        const std::string err = open_zone_metadata(cfg, backing + cfg.capacity_bytes, zone_meta_);
+        if (!err.empty()) {
+            throw std::invalid_argument(err);
+        }
+        auto zns = std::make_unique<ftl::ZnsFtl>(cfg.zns, zone_meta_.records, zone_meta_.fresh);
+        zns_ = zns.get();
+        ftl_ = std::move(zns);
     } else {
         ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
                                      cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
@@ -136,6 +146,8 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     } else if ((sqe.flags >> 6) != 0) {
         // SGLs are not offered (ID-CTRL SGLS = 0): PSDT must select PRPs.
         out = Outcome::of(kInvalidField);
+    } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
+        out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
     } else if (Handler h = table[sqe.opcode]) {
         out = (this->*h)(sqe);
     } else {
@@ -168,6 +180,7 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
     p.sqid = sqid;
     p.cqid = sqs_[sqid].cqid;
     p.cqe.dw0 = out.dw0;
+    p.cqe.dw1 = out.dw1;
     p.cqe.sq_id = sqid;
     p.cqe.cid = sqe.cid;
     p.cqe.status = static_cast<uint16_t>(out.status << 1);
@@ -314,6 +327,9 @@ const std::array<Controller::Handler, 256> &Controller::io_table()
         t[nvme_cmd_read] = &Controller::io_read;
         t[nvme_cmd_write_zeroes] = &Controller::io_write_zeroes;
         t[nvme_cmd_dsm] = &Controller::io_dataset_management;
+        t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
+        t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
+        t[nvme_zns_cmd_append] = &Controller::io_zone_append;
         return t;
     }();
     return table;

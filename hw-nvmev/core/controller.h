@@ -17,6 +17,7 @@
 #include "queues.h"
 #include "spec.h"
 #include "stats.h"
+#include "zone_metadata.h"
 
 namespace nvmev {
 
@@ -24,11 +25,12 @@ namespace nvmev {
 struct Outcome {
     Status status = kSuccess;
     uint32_t dw0 = 0;
+    uint32_t dw1 = 0;            // command specific (Zone Append: LBA bits 63:32)
     int64_t complete_at_ns = 0;  // 0: complete now
     bool held = false;           // kept by the controller (AER)
 
     // An immediate completion with status s (success or an error).
-    static Outcome of(Status s) { return {s, 0, 0, false}; }
+    static Outcome of(Status s) { return {s, 0, 0, 0, false}; }
 };
 
 class Controller {
@@ -55,6 +57,11 @@ public:
     uint32_t active_io_sqs() const;
     int64_t now() const { return host_.now_ns(); }
 
+    // ssd=zns: the zoned FTL (nullptr for other kinds), and fault injection
+    // (QMP): "" or an error naming the argument.
+    const ftl::ZnsFtl *zns() const { return zns_; }
+    std::string inject_zone(uint64_t zone, const std::string &state);
+
 private:
     struct Pending {
         int64_t due_ns;
@@ -70,6 +77,8 @@ private:
             return a.due_ns != b.due_ns ? a.due_ns > b.due_ns : a.seq > b.seq;
         }
     };
+    // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
+    static constexpr uint8_t kZoneDescriptorChanged = 0xef;
     struct AsyncEvent {
         uint8_t type;  // NVMe 2.0c Figure 150
         uint8_t info;
@@ -133,6 +142,19 @@ private:
     Outcome io_write_zeroes(const Sqe &sqe);
     Outcome io_dataset_management(const Sqe &sqe);
     Outcome media_outcome(const ftl::MediaRequest &req);
+    // Moves a write's data from the host into the backing store at slba;
+    // on a failed transfer the range is zeroed again (nothing half-written
+    // stays readable) and the status returned.
+    Status move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes);
+    // zns_io.cc
+    Outcome io_zone_mgmt_send(const Sqe &sqe);
+    Outcome io_zone_mgmt_recv(const Sqe &sqe);
+    Outcome io_zone_append(const Sqe &sqe);
+    ftl::ZnsFtl *zoned(const Sqe &sqe, Status &st);
+    void apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects);
+    // admin_identify.cc
+    void fill_zns_id_ns(struct nvme_zns_id_ns &id) const;
+    uint8_t ns_csi() const { return zns_ ? NVME_CSI_ZNS : NVME_CSI_NVM; }
     void zero_media(uint64_t slba, uint64_t nlb);
     Status check_io_namespace(const Sqe &sqe) const;
     bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
@@ -144,6 +166,12 @@ private:
     Host host_;
     uint8_t *backing_;
     std::unique_ptr<ftl::Ftl> ftl_;
+    ftl::ZnsFtl *zns_ = nullptr;  // ftl_ when ssd=zns
+    ZoneMetadata zone_meta_;
+    std::vector<ftl::ZoneEffect> zone_effects_;
+    std::vector<uint8_t> report_;          // Zone Management Receive scratch
+    std::vector<uint32_t> changed_zones_;  // Changed Zone List not yet consumed
+    bool changed_overflow_ = false;
     PrpWalker prp_;
 
     // Registers (NVMe 2.0c 3.1.3).
@@ -176,6 +204,7 @@ private:
     std::vector<uint32_t> feat_irq_config_;  // per vector
     uint32_t feat_write_atomicity_ = 0;
     uint32_t feat_async_event_cfg_ = 0;
+    uint32_t feat_iocs_profile_ = 0;  // I/O Command Set Profile index
     uint64_t timestamp_base_ms_ = 0;  // host-set timestamp
     int64_t timestamp_set_at_ns_ = -1;
 

@@ -106,14 +106,19 @@ struct GeoField {
     NvmevParamInfo info;
     int64_t min, max;
     int64_t Wide::*field;
+    bool zns = false;  // ssd=zns has it too
 };
 
 constexpr int64_t kMaxBytes = int64_t{1} << 40;
 
 const GeoField kGeoFields[] = {
-    {{"channels", "ssd=conv: NAND channels, 1..64", 0}, 1, 64, &Wide::channels},
-    {{"luns-per-channel", "ssd=conv: dies (LUNs) per channel, 1..64", 0}, 1, 64, &Wide::luns},
-    {{"planes-per-lun", "ssd=conv: planes per die, 1..16", 0}, 1, 16, &Wide::planes},
+    {{"channels", "ssd=conv, zns: NAND channels, 1..64", 0}, 1, 64, &Wide::channels, true},
+    {{"luns-per-channel", "ssd=conv, zns: dies (LUNs) per channel, 1..64", 0},
+     1,
+     64,
+     &Wide::luns,
+     true},
+    {{"planes-per-lun", "ssd=conv, zns: planes per die, 1..16", 0}, 1, 16, &Wide::planes, true},
     {{"blocks-per-plane",
       "ssd=conv: blocks per plane; 0 = as many as the capacity plus op-percent need", 0},
      0,
@@ -126,24 +131,28 @@ const GeoField kGeoFields[] = {
      1,
      1 << 16,
      &Wide::pages},
-    {{"flash-page-size", "ssd=conv: flash page (sensing unit) in bytes, a multiple of 4 KiB", 1},
+    {{"flash-page-size", "ssd=conv, zns: flash page (sensing unit) in bytes, a multiple of 4 KiB",
+      1},
      4096,
      1 << 20,
-     &Wide::flash_page},
+     &Wide::flash_page,
+     true},
     {{"program-unit-size",
-      "ssd=conv: one-shot program unit per plane in bytes, a multiple of "
+      "ssd=conv, zns: one-shot program unit per plane in bytes, a multiple of "
       "flash-page-size",
       1},
      4096,
      1 << 22,
-     &Wide::program_unit},
+     &Wide::program_unit,
+     true},
     {{"channel-chunk-size",
-      "ssd=conv: channel transfer unit in bytes (NAND and bus overlap "
+      "ssd=conv, zns: channel transfer unit in bytes (NAND and bus overlap "
       "per chunk)",
       1},
      512,
      1 << 22,
-     &Wide::chunk},
+     &Wide::chunk,
+     true},
     {{"op-percent", "ssd=conv: over-provisioning in percent of the capacity, 1..100", 0},
      1,
      100,
@@ -153,12 +162,13 @@ const GeoField kGeoFields[] = {
      4096,
      &Wide::partitions},
     {{"write-buffer-size",
-      "ssd=conv: write buffer in bytes, at least partitions x "
-      "planes-per-lun x program-unit-size",
+      "ssd=conv, zns: write buffer in bytes (zns: the global one), at least "
+      "partitions x planes-per-lun x program-unit-size",
       1},
      4096,
      kMaxBytes,
-     &Wide::wbuf},
+     &Wide::wbuf,
+     true},
     {{"gc-threshold-fg",
       "ssd=conv: foreground GC when a partition has this many free lines "
       "or fewer, >= 2",
@@ -173,10 +183,11 @@ const GeoField kGeoFields[] = {
      2,
      1 << 20,
      &Wide::bg},
-    {{"erase-cycles", "ssd=conv: rated program/erase cycles (SMART Percentage Used)", 0},
+    {{"erase-cycles", "ssd=conv, zns: rated program/erase cycles (SMART Percentage Used)", 0},
      1,
      10000000,
-     &Wide::cycles},
+     &Wide::cycles,
+     true},
 };
 
 Wide widen(const ConvParams &p)
@@ -227,25 +238,33 @@ const std::vector<NvmevParamInfo> &param_table()
         for (const auto &f : ftl::conv_timing_fields()) {
             t.push_back({f.name, f.description, 0});
         }
+        for (const auto &f : zns_param_infos()) {
+            t.push_back(f);
+        }
         return t;
     }();
     return table;
 }
 
-std::vector<ftl::Param> conv_config_params(const ConvParams &p)
+std::vector<ftl::Param> conv_config_params(const ConvParams &p, SsdKind kind)
 {
     std::vector<ftl::Param> out;
     const Wide w = widen(p);
     for (const auto &f : kGeoFields) {
-        out.push_back({f.info.name, w.*f.field});
+        if (kind == SsdKind::Conv || f.zns) {
+            out.push_back({f.info.name, w.*f.field});
+        }
     }
     return out;
 }
 
-bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConfig &rc,
-                  std::string &error)
+size_t nand_param_count()
 {
-    ConvParams p = preset;
+    return std::size(kGeoFields) + ftl::conv_timing_fields().size();
+}
+
+bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ConvParams &p, std::string &error)
+{
     const size_t ngeo = std::size(kGeoFields);
     Wide w = widen(p);
     for (size_t i = 0; i < ngeo; ++i) {
@@ -254,6 +273,13 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
             continue;
         }
         const GeoField &f = kGeoFields[i];
+        if (kind == SsdKind::Zns && !f.zns) {
+            error =
+                fmt("property '%s' applies to ssd=conv only (ssd=zns derives it from the zone "
+                    "geometry or has no such policy)",
+                    f.info.name);
+            return false;
+        }
         if (v < f.min || v > f.max) {
             error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64
                         ")",
@@ -296,6 +322,36 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
             return false;
         }
     }
+    if (cfg.early_completion == 1 || cfg.early_completion == 2) {
+        p.early_completion = cfg.early_completion == 1;
+    }
+    const auto &g = p.geo;
+    if (g.flash_page_bytes % 4096) {
+        error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);
+        return false;
+    }
+    if (g.program_unit_bytes % g.flash_page_bytes) {
+        error = fmt("property 'program-unit-size': %u is not a multiple of flash-page-size %u",
+                    g.program_unit_bytes, g.flash_page_bytes);
+        return false;
+    }
+    return true;
+}
+
+bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConfig &rc,
+                  std::string &error)
+{
+    ConvParams p = preset;
+    if (!apply_nand_properties(cfg, SsdKind::Conv, p, error)) {
+        return false;
+    }
+    const auto &zt = zns_param_infos();
+    for (size_t i = 0; cfg.params && i < zt.size(); ++i) {
+        if (cfg.params[nand_param_count() + i] != -1) {
+            error = fmt("property '%s' applies to ssd=zns only", zt[i].name);
+            return false;
+        }
+    }
     if (cfg.gc_policy) {
         const std::string g = cfg.gc_policy;
         if (g == "greedy") {
@@ -310,20 +366,8 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
             return false;
         }
     }
-    if (cfg.early_completion == 1 || cfg.early_completion == 2) {
-        p.early_completion = cfg.early_completion == 1;
-    }
 
     auto &g = p.geo;
-    if (g.flash_page_bytes % 4096) {
-        error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);
-        return false;
-    }
-    if (g.program_unit_bytes % g.flash_page_bytes) {
-        error = fmt("property 'program-unit-size': %u is not a multiple of flash-page-size %u",
-                    g.program_unit_bytes, g.flash_page_bytes);
-        return false;
-    }
     if (g.pages_per_block % g.pages_per_program()) {
         error =
             fmt("property 'pages-per-block': %u is not a multiple of the %u flash pages one "

@@ -72,7 +72,34 @@ NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void 
     } catch (const std::bad_alloc &) {
         *errmsg = dup_error("out of memory creating the controller");
         return nullptr;
+    } catch (const std::exception &e) {
+        *errmsg = dup_error(e.what());  // e.g. a memdev with another zone format
+        return nullptr;
     }
+}
+
+int nvmev_core_layout(const NvmevConfig *cfg, NvmevLayout *layout, char **errmsg)
+{
+    std::string error;
+    auto rc = nvmev::resolve_config(*cfg, error);
+    if (!rc) {
+        *errmsg = dup_error(error);
+        return -1;
+    }
+    layout->data_bytes = rc->capacity_bytes;
+    layout->metadata_bytes = rc->metadata_bytes;
+    return 0;
+}
+
+int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg)
+{
+    std::string error;
+    guarded(core, [&] { error = core->ctrl.inject_zone(zone, state); });
+    if (!error.empty()) {
+        *errmsg = dup_error(error);
+        return -1;
+    }
+    return 0;
 }
 
 void nvmev_core_free(NvmevCore *core)
@@ -147,6 +174,8 @@ void nvmev_core_foreach_param(NvmevCore *core,
         const nvmev::ResolvedConfig &cfg = core->ctrl.config();
         if (cfg.kind == nvmev::SsdKind::Conv) {
             params = nvmev::conv_config_params(cfg.conv);
+        } else if (cfg.kind == nvmev::SsdKind::Zns) {
+            params = nvmev::zns_config_params(cfg);
         }
         for (auto &p : core->ctrl.ftl().params()) {
             params.push_back(std::move(p));
@@ -204,6 +233,22 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
         info->total_lines = m.total_lines;
         info->write_buffer_bytes = m.write_buffer_bytes;
         info->write_buffer_capacity = m.write_buffer_capacity;
+    }
+    if (const nvmev::ftl::ZnsFtl *zns = c.zns()) {
+        using S = nvmev::ftl::ZoneState;
+        const auto &zones = zns->zones();
+        info->is_zoned = 1;
+        info->zone_size_bytes = zones.config().zone_lbas * cfg.lba_size;
+        info->zone_capacity_bytes = zones.config().zone_cap_lbas * cfg.lba_size;
+        info->zone_count = zones.config().zones;
+        const S states[7] = {S::Empty, S::ImplicitlyOpen, S::ExplicitlyOpen, S::Closed,
+                             S::Full,  S::ReadOnly,       S::Offline};
+        for (int i = 0; i < 7; ++i) {
+            info->zones_in_state[i] = zones.count(states[i]);
+        }
+        info->zone_resets = zns->counters().resets;
+        info->zone_finishes = zns->counters().finishes;
+        info->zone_appends = zns->counters().appends;
     }
     const auto &n = c.counters();
     info->read_cmds = n.read_cmds;

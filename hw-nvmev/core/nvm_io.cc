@@ -46,18 +46,19 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    st = prp_.map(sqe.prp1, sqe.prp2, bytes);
+    if (zns_) {
+        st = write ? zns_->zones().check_write(slba, nlb) : zns_->zones().check_read(slba, nlb);
+        if (st != kSuccess) {
+            return Outcome::of(st);
+        }
+    }
+    if (write) {
+        st = move_write_data(sqe, slba, bytes);
+    } else {
+        st = to_host(sqe, backing_ + (slba << cfg_.lba_shift()), bytes);
+    }
     if (st != kSuccess) {
         return Outcome::of(st);
-    }
-    uint8_t *media = backing_ + (slba << cfg_.lba_shift());
-    for (const auto &seg : prp_.segments()) {
-        const bool ok = write ? host_.dma_read(seg.addr, media, seg.len)
-                              : host_.dma_write(seg.addr, media, seg.len);
-        if (!ok) {
-            return Outcome::of(kDataTransferError);
-        }
-        media += seg.len;
     }
     const Outcome out = media_outcome(
         {write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, fetch_ns_});
@@ -66,6 +67,16 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     (write ? smart_.host_write_cmds : smart_.host_read_cmds)++;
     smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, out.complete_at_ns - fetch_ns_));
     return out;
+}
+
+Status Controller::move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes)
+{
+    const Status st = from_host(sqe, backing_ + (slba << cfg_.lba_shift()), bytes);
+    if (st != kSuccess && zns_) {
+        // Beyond the write pointer a zone must read as zeros.
+        zero_media(slba, bytes >> cfg_.lba_shift());
+    }
+    return st;
 }
 
 Outcome Controller::io_flush(const Sqe &sqe)
@@ -104,6 +115,12 @@ Outcome Controller::io_write_zeroes(const Sqe &sqe)
     if (!lba_range_ok(slba, nlb)) {
         return Outcome::of(kLbaOutOfRange);
     }
+    if (zns_) {
+        st = zns_->zones().check_write(slba, nlb);
+        if (st != kSuccess) {
+            return Outcome::of(st);
+        }
+    }
     zero_media(slba, nlb);
     const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
     return media_outcome(
@@ -130,8 +147,10 @@ Outcome Controller::io_dataset_management(const Sqe &sqe)
     }
     Outcome out;
     out.complete_at_ns = fetch_ns_;
-    if (!deallocate) {
-        return out;  // integral read/write hints only: advisory
+    if (!deallocate || zns_) {
+        // Integral read/write hints are advisory; a zoned namespace frees
+        // blocks only by zone reset (its DLFEAT reports no deallocation).
+        return out;
     }
     for (uint32_t i = 0; i < nr; i++) {
         const uint64_t slba = le64toh(ranges[i].slba);

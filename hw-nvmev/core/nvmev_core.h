@@ -64,13 +64,15 @@ typedef struct NvmevParam {
  * the preset's value; the core validates everything and reports errors that
  * name the offending property. */
 typedef struct NvmevConfig {
-    const char *ssd;          /* device kind: "nvm", "conv" */
+    const char *ssd;          /* device kind: "nvm", "conv", "zns" */
     const char *preset;       /* NULL: the kind's default preset */
     const char *serial;       /* NULL: "NVMEV0000001"; the adapter derives
                                * one from the QOM path */
     const char *model;        /* NULL: the preset's model string */
-    uint64_t capacity_bytes;  /* size of the data area (memdev or size=) */
-    int capacity_from_memdev; /* name 'memdev' rather than 'size' in errors */
+    uint64_t capacity_bytes;  /* size= (0: the kind's default), or the
+                               * memdev backend's whole size */
+    int capacity_from_memdev; /* capacity_bytes is a memdev's size: ssd=zns
+                               * then fits whole zones plus its metadata */
     int64_t lba_size;         /* 512 or 4096 */
     int64_t mdts;             /* log2(max transfer / 4 KiB); 0 = no limit */
     int64_t max_ioqpairs;     /* I/O SQ/CQ pairs offered (1..65535) */
@@ -116,11 +118,32 @@ typedef struct NvmevCoreInfo {
     uint64_t gc_runs, gc_pages_copied, erases;
     uint64_t free_lines, total_lines;
     uint64_t write_buffer_bytes, write_buffer_capacity;
+    int is_zoned; /* the zone fields below apply (ssd=zns) */
+    uint64_t zone_size_bytes, zone_capacity_bytes;
+    uint32_t zone_count;
+    /* zones per state: empty, implicitly open, explicitly open, closed,
+     * full, read-only, offline */
+    uint32_t zones_in_state[7];
+    uint64_t zone_resets, zone_finishes, zone_appends;
 } NvmevCoreInfo;
 
+/* Where the device keeps what in its backing store: data_bytes of data
+ * (the capacity) from offset 0, then metadata_bytes of metadata (ssd=zns:
+ * zone states, write pointers, descriptor extensions). */
+typedef struct NvmevLayout {
+    uint64_t data_bytes;
+    uint64_t metadata_bytes;
+} NvmevLayout;
+
+/* Resolves cfg (as nvmev_core_new would) into the backing store layout:
+ * with size=, the adapter allocates data_bytes + metadata_bytes; with a
+ * memdev, both fit in it. Returns -1 and sets *errmsg on a bad config. */
+int nvmev_core_layout(const NvmevConfig *cfg, NvmevLayout *layout, char **errmsg);
+
 /* Returns NULL and sets *errmsg (free with nvmev_core_free_error) on a bad
- * configuration. backing is the data area: capacity_bytes bytes, zeroed or
- * holding a previous run's data. */
+ * configuration, or when a memdev holds zone metadata of another format.
+ * backing is the store nvmev_core_layout() describes, zeroed or holding a
+ * previous run's data and metadata. */
 NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void *opaque,
                           uint8_t *backing, char **errmsg);
 void nvmev_core_free(NvmevCore *core);
@@ -148,6 +171,10 @@ void nvmev_core_foreach_param(NvmevCore *core,
                               void (*fn)(void *opaque, const char *name, int64_t value),
                               void *opaque);
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
+/* ssd=zns fault injection: zone `zone` becomes "read-only" or "offline"
+ * (from any state) or, from those, "empty"; the host sees a Zone
+ * Descriptor Changed event. Returns -1 and sets *errmsg otherwise. */
+int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg);
 void nvmev_core_reset_stats(NvmevCore *core);
 
 /* Names of the known kinds and presets, for error messages and help. */

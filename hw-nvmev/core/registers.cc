@@ -157,7 +157,10 @@ void Controller::enable()
         fail("CC.MPS outside CAP.MPSMIN..MPSMAX");
         return;
     }
-    if (cc_css(cc_) != 0) {  // CAP.CSS advertises the NVM command set only
+    // CAP.CSS offers the NVM command set alone (000b), all I/O command sets
+    // (110b) and the Admin command set only (111b).
+    if (cc_css(cc_) != NVME_CC_CSS_NVM && cc_css(cc_) != NVME_CC_CSS_CSI &&
+        cc_css(cc_) != NVME_CC_CSS_ADMIN) {
         fail("CC.CSS selects an unsupported command set");
         return;
     }

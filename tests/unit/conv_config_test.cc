@@ -264,12 +264,12 @@ TEST(ConvConfig, PropertiesOfTheOtherKindAreRejected)
     {
         Cfg cfg("nvm");
         cfg.set("channels", 4);
-        EXPECT_EQ(cfg.error(), "property 'channels' applies to ssd=conv only");
+        EXPECT_EQ(cfg.error(), "property 'channels' applies to ssd=conv and ssd=zns only");
     }
     {
         Cfg cfg("nvm");
         cfg.c.cell_type = "tlc";
-        EXPECT_EQ(cfg.error(), "property 'cell-type' applies to ssd=conv only");
+        EXPECT_EQ(cfg.error(), "property 'cell-type' applies to ssd=conv and ssd=zns only");
     }
     {
         Cfg cfg("nvm");

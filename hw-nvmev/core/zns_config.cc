@@ -1,0 +1,508 @@
+// ssd=zns configuration: the zone properties, the zns presets, and their
+// validation into the zone state machine's and the zone timing model's
+// parameters. The NAND properties are shared with ssd=conv (conv_config.cc).
+#include <algorithm>
+#include <bit>
+#include <cinttypes>
+
+#include "config.h"
+#include "zone_metadata.h"
+
+namespace nvmev {
+namespace {
+
+using timing::CellType;
+
+constexpr uint64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
+
+// WD Ultrastar DC ZN540 as NVMeVirt's ssd_config.h (WD_ZN540) models it:
+// 2 GiB zones over all 32 dies, a 960 KiB buffer per zone; tBERS 3.8 ms
+// from MQSim's default ssdconfig.xml (NVMeVirt uses 0). 14 open/active
+// zones as the drive reports (MOR = MAR = 13, 0's based).
+ZnsPreset wd_zn540()
+{
+    ZnsPreset z;
+    auto &p = z.nand;
+    p.geo = {.channels = 8,
+             .luns_per_channel = 4,
+             .planes_per_lun = 1,
+             .blocks_per_plane = 0,
+             .pages_per_block = 0,
+             .flash_page_bytes = 32768,
+             .program_unit_bytes = 3 * 32768,
+             .cell = CellType::Tlc};
+    auto &t = p.timing;
+    t.read_4k_ns = {50000, 50000, 50000, 0};
+    t.read_page_ns = {58000, 58000, 58000, 0};
+    t.program_ns = 561000;
+    t.erase_ns = 3800000;
+    t.channel_mbps = 450;
+    t.channel_chunk_bytes = 32768;
+    t.pcie_mbps = 3050;
+    t.fw_read_4k_ns = 20000;
+    t.fw_read_ns = 13000;
+    t.fw_write_ns = 5600;
+    t.fw_write_4k_ns = 600;
+    p.write_buffer_bytes = 0;
+    p.early_completion = true;
+    p.rated_erase_cycles = 1000;
+    z.zone_bytes = 2 * kGiB;
+    z.zone_capacity_bytes = 0;
+    z.zone_dies = 32;
+    z.max_open = 14;
+    z.max_active = 14;
+    z.zone_write_buffer_bytes = 10 * 3 * 32768;  // ten one-shot programs
+    return z;
+}
+
+// NVMeVirt's ZNS_PROTOTYPE: 32 MiB zones on one die each, 128 KiB programs,
+// writes complete when programmed, a 32 MiB global buffer.
+ZnsPreset zns_prototype()
+{
+    ZnsPreset z;
+    auto &p = z.nand;
+    p.geo = {.channels = 8,
+             .luns_per_channel = 16,
+             .planes_per_lun = 1,
+             .blocks_per_plane = 0,
+             .pages_per_block = 0,
+             .flash_page_bytes = 65536,
+             .program_unit_bytes = 2 * 65536,
+             .cell = CellType::Tlc};
+    auto &t = p.timing;
+    t.read_4k_ns = {25485, 25485, 25485, 0};
+    t.read_page_ns = {40950, 40950, 40950, 0};
+    t.program_ns = 1913640;
+    t.erase_ns = 3800000;
+    t.channel_mbps = 800;
+    t.channel_chunk_bytes = 65536;
+    t.pcie_mbps = 3200;
+    t.fw_read_4k_ns = 32150;
+    t.fw_read_ns = 32150;
+    t.fw_write_ns = 0;
+    t.fw_write_4k_ns = 0;
+    p.write_buffer_bytes = 8 * 16 * 2 * 65536 * 2;  // dies x program unit x 2 = 32 MiB
+    p.early_completion = false;
+    p.rated_erase_cycles = 1000;
+    z.zone_bytes = 32 * kMiB;
+    z.zone_capacity_bytes = 0;
+    z.zone_dies = 1;
+    z.max_open = 0;
+    z.max_active = 0;
+    z.zone_write_buffer_bytes = 0;
+    return z;
+}
+
+// Zone properties while resolving (-1: not given).
+struct ZoneWide {
+    int64_t zone_size, zone_cap, zone_dies, max_open, max_active, zrwa_size, zrwa_fg, zrwa_zones,
+        zone_wbuf, ext_size, zasl;
+};
+
+struct ZoneField {
+    NvmevParamInfo info;
+    int64_t min, max;
+    int64_t ZoneWide::*field;
+};
+
+constexpr int64_t kMaxBytes = int64_t{1} << 44;
+
+const ZoneField kZoneFields[] = {
+    {{"zone-size", "ssd=zns: zone size in bytes; divides the capacity", 1},
+     4096,
+     kMaxBytes,
+     &ZoneWide::zone_size},
+    {{"zone-capacity", "ssd=zns: writable bytes per zone, <= zone-size (default: zone-size)", 1},
+     512,
+     kMaxBytes,
+     &ZoneWide::zone_cap},
+    {{"zone-dies", "ssd=zns: dies a zone is striped over; divides channels x luns-per-channel", 0},
+     1,
+     4096,
+     &ZoneWide::zone_dies},
+    {{"max-open-zones", "ssd=zns: open zone limit (0: no limit), <= the zone count", 0},
+     0,
+     UINT32_MAX,
+     &ZoneWide::max_open},
+    {{"max-active-zones", "ssd=zns: active zone limit (0: no limit), <= the zone count", 0},
+     0,
+     UINT32_MAX,
+     &ZoneWide::max_active},
+    {{"zrwa-size", "ssd=zns: zone random write area in bytes (0: no ZRWA)", 1},
+     512,
+     kMaxBytes,
+     &ZoneWide::zrwa_size},
+    {{"zrwa-flush-granularity",
+      "ssd=zns: ZRWA flush granularity in bytes; divides zrwa-size (default: one LBA)", 1},
+     512,
+     kMaxBytes,
+     &ZoneWide::zrwa_fg},
+    {{"zrwa-zones", "ssd=zns: zones that may hold a ZRWA at once (default: max-active-zones)", 0},
+     1,
+     UINT32_MAX,
+     &ZoneWide::zrwa_zones},
+    {{"zone-write-buffer-size",
+      "ssd=zns: write buffer per zone in bytes; unset with write-buffer-size given: one global "
+      "buffer",
+      1},
+     4096,
+     kMaxBytes,
+     &ZoneWide::zone_wbuf},
+    {{"zone-extension-size",
+      "ssd=zns: zone descriptor extension in bytes, a multiple of 64 up to 16320", 1},
+     64,
+     16320,
+     &ZoneWide::ext_size},
+    {{"zone-append-size-limit",
+      "ssd=zns: largest Zone Append in bytes, 4 KiB x a power of two (default: mdts)", 1},
+     4096,
+     kMaxBytes,
+     &ZoneWide::zasl},
+};
+
+std::string size_str(uint64_t b)
+{
+    if (b && b % kGiB == 0) {
+        return fmt("%" PRIu64 "G", b / kGiB);
+    }
+    if (b && b % kMiB == 0) {
+        return fmt("%" PRIu64 "M", b / kMiB);
+    }
+    if (b && b % kKiB == 0) {
+        return fmt("%" PRIu64 "K", b / kKiB);
+    }
+    return fmt("%" PRIu64, b);
+}
+
+// Nearest zone sizes below and above `zone` that are multiples of `unit`
+// and divide `capacity`, for the error message.
+std::string dividing_zone_sizes(uint64_t capacity, uint64_t zone, uint64_t unit)
+{
+    std::string out;
+    for (uint64_t d = zone / unit * unit, steps = 0; d >= unit && steps < 4096 * 64;
+         d -= unit, ++steps) {
+        if (capacity % d == 0) {
+            out = size_str(d);
+            break;
+        }
+    }
+    for (uint64_t d = (zone / unit + 1) * unit, steps = 0; d <= capacity && steps < 4096 * 64;
+         d += unit, ++steps) {
+        if (capacity % d == 0) {
+            out += (out.empty() ? "" : ", ") + size_str(d);
+            break;
+        }
+    }
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+const ZnsPreset &zns_preset_zn540()
+{
+    static const ZnsPreset p = wd_zn540();
+    return p;
+}
+const ZnsPreset &zns_preset_prototype()
+{
+    static const ZnsPreset p = zns_prototype();
+    return p;
+}
+
+const std::vector<NvmevParamInfo> &zns_param_infos()
+{
+    static const std::vector<NvmevParamInfo> t = [] {
+        std::vector<NvmevParamInfo> v;
+        for (const auto &f : kZoneFields) {
+            v.push_back(f.info);
+        }
+        return v;
+    }();
+    return t;
+}
+
+std::vector<ftl::Param> zns_config_params(const ResolvedConfig &rc)
+{
+    std::vector<ftl::Param> out = conv_config_params(rc.conv, SsdKind::Zns);
+    const ftl::ZnsParams &z = rc.zns;
+    const int64_t lba = rc.lba_size;
+    const ZoneWide w{static_cast<int64_t>(z.zones.zone_lbas) * lba,
+                     static_cast<int64_t>(z.zones.zone_cap_lbas) * lba,
+                     z.media.dies_per_zone,
+                     z.zones.max_open,
+                     z.zones.max_active,
+                     int64_t{z.zones.zrwa_lbas} * lba,
+                     int64_t{z.zones.zrwa_fg_lbas} * lba,
+                     z.zones.zrwa_resources,
+                     static_cast<int64_t>(z.media.zone_write_buffer_bytes),
+                     z.extension_bytes,
+                     static_cast<int64_t>(rc.zasl_bytes)};
+    for (const auto &f : kZoneFields) {
+        out.push_back({f.info.name, w.*f.field});
+    }
+    return out;
+}
+
+bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
+                 std::string &error)
+{
+    ftl::ConvParams nand = preset.nand;
+    if (!apply_nand_properties(cfg, SsdKind::Zns, nand, error)) {
+        return false;
+    }
+    if (cfg.gc_policy) {
+        error = "property 'gc-policy' applies to ssd=conv only (zones are reset by the host)";
+        return false;
+    }
+    ZoneWide w{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+    const size_t base = nand_param_count();
+    for (size_t i = 0; i < std::size(kZoneFields); ++i) {
+        const int64_t v = cfg.params ? cfg.params[base + i] : -1;
+        if (v == -1) {
+            continue;
+        }
+        const ZoneField &f = kZoneFields[i];
+        if (v < f.min || v > f.max) {
+            error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64
+                        ")",
+                        f.info.name, v, f.min, f.max);
+            return false;
+        }
+        w.*f.field = v;
+    }
+    const uint64_t lba = rc.lba_size;
+    const auto &g0 = nand.geo;
+    const uint64_t zone = w.zone_size < 0 ? preset.zone_bytes : static_cast<uint64_t>(w.zone_size);
+    const uint32_t zone_dies = w.zone_dies < 0 ? std::min(preset.zone_dies, g0.dies())
+                                               : static_cast<uint32_t>(w.zone_dies);
+    if (zone % lba) {
+        error = fmt("property 'zone-size': %s is not a multiple of lba-size %" PRIu64
+                    " (%s or %s would be)",
+                    size_str(zone).c_str(), lba, size_str(zone / lba * lba).c_str(),
+                    size_str((zone / lba + 1) * lba).c_str());
+        return false;
+    }
+    if (g0.dies() % zone_dies) {
+        error =
+            fmt("property 'zone-dies': %u does not divide the %u dies (channels x "
+                "luns-per-channel)",
+                zone_dies, g0.dies());
+        return false;
+    }
+    // Each die's share of a zone is one block per plane: whole programs.
+    const uint64_t stripe = uint64_t{zone_dies} * g0.planes_per_lun * g0.program_unit_bytes;
+    if (zone % stripe) {
+        error =
+            fmt("property 'zone-size': %s is not a multiple of zone-dies x planes-per-lun x "
+                "program-unit-size = %s (%s or %s would be)",
+                size_str(zone).c_str(), size_str(stripe).c_str(),
+                size_str(std::max(stripe, zone / stripe * stripe)).c_str(),
+                size_str((zone / stripe + 1) * stripe).c_str());
+        return false;
+    }
+    const uint64_t cap = w.zone_cap < 0
+                             ? (preset.zone_capacity_bytes ? preset.zone_capacity_bytes : zone)
+                             : static_cast<uint64_t>(w.zone_cap);
+    if (cap % lba || cap > zone) {
+        error = fmt("property 'zone-capacity': %s must be a multiple of lba-size %" PRIu64
+                    " and at most zone-size %s",
+                    size_str(cap).c_str(), lba, size_str(zone).c_str());
+        return false;
+    }
+
+    // Capacity: whole zones. With a memdev the metadata area comes out of
+    // the backend; with size= it is allocated beside the data.
+    const uint32_t ext = w.ext_size < 0 ? 0 : static_cast<uint32_t>(w.ext_size);
+    if (ext % 64) {
+        error = fmt("property 'zone-extension-size': %u is not a multiple of 64", ext);
+        return false;
+    }
+    uint64_t capacity = cfg.capacity_bytes;
+    if (cfg.capacity_from_memdev) {
+        uint64_t n = capacity / zone;
+        while (n > 0 && n * zone + zone_metadata_bytes(n, ext) > capacity) {
+            --n;
+        }
+        if (n == 0) {
+            error = fmt("property 'memdev': a backend of %" PRIu64
+                        " bytes holds no whole zone of zone-size %s beside the zone metadata "
+                        "(%" PRIu64 " bytes); use at least %" PRIu64 " bytes",
+                        capacity, size_str(zone).c_str(), zone_metadata_bytes(1, ext),
+                        zone + zone_metadata_bytes(1, ext));
+            return false;
+        }
+        capacity = n * zone;
+    } else if (capacity == 0) {
+        capacity = std::max<uint64_t>(kGiB, 4 * zone);
+        capacity = (capacity + zone - 1) / zone * zone;
+    } else if (capacity % zone) {
+        error =
+            fmt("property 'zone-size': %s does not divide the capacity %s (size); zone sizes "
+                "that would: %s; or size=%s or size=%s",
+                size_str(zone).c_str(), size_str(capacity).c_str(),
+                dividing_zone_sizes(capacity, zone, std::max(lba, stripe)).c_str(),
+                size_str(std::max(zone, capacity / zone * zone)).c_str(),
+                size_str((capacity / zone + 1) * zone).c_str());
+        return false;
+    }
+    const uint64_t zones = capacity / zone;
+    if (zones > UINT32_MAX) {
+        error = fmt("property 'zone-size': %s makes %" PRIu64 " zones (at most 2^32 - 1)",
+                    size_str(zone).c_str(), zones);
+        return false;
+    }
+    rc.capacity_bytes = capacity;
+
+    // Limits: a preset's are clamped to the zone count; given ones must fit.
+    auto limit = [&](const char *prop, int64_t given, uint32_t preset_value,
+                     uint32_t &out) -> bool {
+        if (given < 0) {
+            out = static_cast<uint32_t>(std::min<uint64_t>(preset_value, zones));
+            return true;
+        }
+        if (static_cast<uint64_t>(given) > zones) {
+            error = fmt("property '%s': %" PRId64 " is larger than the zone count %" PRIu64
+                        " (allowed: 0 = no limit, 1..%" PRIu64 ")",
+                        prop, given, zones, zones);
+            return false;
+        }
+        out = static_cast<uint32_t>(given);
+        return true;
+    };
+    ftl::ZoneConfig zc;
+    zc.zone_lbas = zone / lba;
+    zc.zone_cap_lbas = cap / lba;
+    zc.zones = static_cast<uint32_t>(zones);
+    if (!limit("max-open-zones", w.max_open, preset.max_open, zc.max_open) ||
+        !limit("max-active-zones", w.max_active, preset.max_active, zc.max_active)) {
+        return false;
+    }
+    // An open zone is active: under an active limit, the open limit is at
+    // most that (no limit or a preset's larger one becomes it).
+    if (zc.max_active && (zc.max_open == 0 || zc.max_open > zc.max_active)) {
+        if (w.max_open > 0) {
+            error =
+                fmt("property 'max-open-zones': %u exceeds max-active-zones %u (an open zone "
+                    "is also active)",
+                    zc.max_open, zc.max_active);
+            return false;
+        }
+        zc.max_open = zc.max_active;
+    }
+
+    // ZRWA: sizes in bytes, multiples of the LBA size; the spec's fields are
+    // 16-bit LBA counts.
+    if (w.zrwa_size > 0) {
+        const uint64_t zs = static_cast<uint64_t>(w.zrwa_size);
+        const uint64_t fg = w.zrwa_fg < 0 ? lba : static_cast<uint64_t>(w.zrwa_fg);
+        if (zs % lba || zs / lba > UINT16_MAX) {
+            error = fmt("property 'zrwa-size': %s must be a multiple of lba-size %" PRIu64
+                        " and at most 65535 LBAs",
+                        size_str(zs).c_str(), lba);
+            return false;
+        }
+        if (zs > cap) {
+            error = fmt("property 'zrwa-size': %s is larger than a zone (zone-capacity %s)",
+                        size_str(zs).c_str(), size_str(cap).c_str());
+            return false;
+        }
+        if (fg % lba || zs % fg) {
+            error =
+                fmt("property 'zrwa-flush-granularity': %s must be a multiple of lba-size "
+                    "%" PRIu64 " that divides zrwa-size %s",
+                    size_str(fg).c_str(), lba, size_str(zs).c_str());
+            return false;
+        }
+        if (cap % fg) {
+            error = fmt("property 'zrwa-flush-granularity': %s does not divide zone-capacity %s",
+                        size_str(fg).c_str(), size_str(cap).c_str());
+            return false;
+        }
+        zc.zrwa_lbas = static_cast<uint32_t>(zs / lba);
+        zc.zrwa_fg_lbas = static_cast<uint32_t>(fg / lba);
+        const uint64_t res = w.zrwa_zones > 0 ? static_cast<uint64_t>(w.zrwa_zones)
+                             : zc.max_active  ? zc.max_active
+                                              : std::min<uint64_t>(zones, 16);
+        if (res > zones || (zc.max_active && res > zc.max_active)) {
+            error = fmt("property 'zrwa-zones': %" PRIu64
+                        " is larger than the zone count or max-active-zones",
+                        res);
+            return false;
+        }
+        zc.zrwa_resources = static_cast<uint32_t>(res);
+    } else if (w.zrwa_fg > 0 || w.zrwa_zones > 0) {
+        error = fmt("property '%s' needs zrwa-size",
+                    w.zrwa_fg > 0 ? "zrwa-flush-granularity" : "zrwa-zones");
+        return false;
+    }
+
+    // Zone Append size limit: 4 KiB x 2^n, within MDTS.
+    uint64_t zasl = w.zasl < 0 ? 0 : static_cast<uint64_t>(w.zasl);
+    if (zasl) {
+        if (zasl % 4096 || !std::has_single_bit(zasl / 4096) || zasl / 4096 > (1u << 31)) {
+            error = fmt("property 'zone-append-size-limit': %s is not 4K times a power of two",
+                        size_str(zasl).c_str());
+            return false;
+        }
+        if (rc.mdts && zasl > rc.max_transfer_bytes()) {
+            error = fmt("property 'zone-append-size-limit': %s exceeds mdts (%s)",
+                        size_str(zasl).c_str(), size_str(rc.max_transfer_bytes()).c_str());
+            return false;
+        }
+    }
+    rc.zasl_bytes = zasl;
+
+    // Write buffers: per zone, unless write-buffer-size is given and
+    // zone-write-buffer-size is not (then one global buffer).
+    bool global_given = false;
+    for (size_t i = 0; cfg.params && i < base; ++i) {
+        if (std::string(param_table()[i].name) == "write-buffer-size") {
+            global_given = cfg.params[i] != -1;
+        }
+    }
+    uint64_t zone_wbuf = w.zone_wbuf >= 0 ? static_cast<uint64_t>(w.zone_wbuf)
+                         : global_given   ? 0
+                                          : preset.zone_write_buffer_bytes;
+    const uint64_t unit = uint64_t{g0.planes_per_lun} * g0.program_unit_bytes;
+    if (zone_wbuf && zone_wbuf < unit) {
+        error =
+            fmt("property 'zone-write-buffer-size': %s is smaller than one program unit (%s = "
+                "planes-per-lun x program-unit-size)",
+                size_str(zone_wbuf).c_str(), size_str(unit).c_str());
+        return false;
+    }
+    if (!zone_wbuf && nand.write_buffer_bytes < 2 * unit) {
+        error =
+            fmt("property 'write-buffer-size': %s is smaller than two program units (%s); "
+                "give it, or zone-write-buffer-size",
+                size_str(nand.write_buffer_bytes).c_str(), size_str(2 * unit).c_str());
+        return false;
+    }
+
+    // NAND geometry: a zone's share of a die is one block on each plane.
+    auto &g = nand.geo;
+    g.pages_per_block =
+        static_cast<uint32_t>(zone / zone_dies / g.planes_per_lun / g.flash_page_bytes);
+    g.blocks_per_plane = static_cast<uint32_t>((zones * zone_dies + g.dies() - 1) / g.dies());
+    nand.logical_bytes = capacity;
+
+    ftl::ZnsParams &zp = rc.zns;
+    zp.zones = zc;
+    zp.media.geo = g;
+    zp.media.timing = nand.timing;
+    zp.media.zone_bytes = zone;
+    zp.media.zones = zc.zones;
+    zp.media.dies_per_zone = zone_dies;
+    zp.media.zone_write_buffer_bytes = zone_wbuf;
+    zp.media.write_buffer_bytes = zone_wbuf ? 0 : nand.write_buffer_bytes;
+    zp.media.early_completion = nand.early_completion;
+    zp.lba_shift = rc.lba_shift();
+    zp.extension_bytes = ext;
+    zp.rated_erase_cycles = nand.rated_erase_cycles;
+    nand.write_buffer_bytes = zp.media.write_buffer_bytes;
+    rc.conv = nand;  // the NAND part, for parameter reporting
+    rc.metadata_bytes = zone_metadata_bytes(zones, ext);
+    return true;
+}
+
+}  // namespace nvmev

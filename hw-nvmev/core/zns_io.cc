@@ -1,0 +1,284 @@
+// Zoned Namespace Command Set I/O (NVMe ZNS 1.1 section 4): Zone Management
+// Send, Zone Management Receive and Zone Append. The zone rules for Read,
+// Write and Write Zeroes are applied in nvm_io.cc through the same FTL.
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <vector>
+
+#include "controller.h"
+
+namespace nvmev {
+namespace {
+
+uint64_t slba_of(const Sqe &sqe)
+{
+    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+}
+
+// Largest Zone Management Receive transfer when MDTS sets no limit: a
+// report of every zone of a large namespace fits, a hostile NUMD does not
+// make the controller write gigabytes.
+constexpr uint64_t kMaxReportBytes = 64ull << 20;
+
+bool matches(ftl::ZoneState s, uint8_t filter)
+{
+    using S = ftl::ZoneState;
+    switch (filter) {
+        case NVME_ZNS_ZRAS_REPORT_ALL: return true;
+        case NVME_ZNS_ZRAS_REPORT_EMPTY: return s == S::Empty;
+        case NVME_ZNS_ZRAS_REPORT_IMPL_OPENED: return s == S::ImplicitlyOpen;
+        case NVME_ZNS_ZRAS_REPORT_EXPL_OPENED: return s == S::ExplicitlyOpen;
+        case NVME_ZNS_ZRAS_REPORT_CLOSED: return s == S::Closed;
+        case NVME_ZNS_ZRAS_REPORT_FULL: return s == S::Full;
+        case NVME_ZNS_ZRAS_REPORT_READ_ONLY: return s == S::ReadOnly;
+        case NVME_ZNS_ZRAS_REPORT_OFFLINE: return s == S::Offline;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+// Zone commands need a zoned namespace and CC.CSS selecting all I/O
+// command sets; with CC.CSS = NVM only, a zoned namespace takes the NVM
+// commands (under its zone rules) and nothing more.
+ftl::ZnsFtl *Controller::zoned(const Sqe &sqe, Status &st)
+{
+    st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return nullptr;
+    }
+    if (!zns_ || cc_css(cc_) != NVME_CC_CSS_CSI) {
+        st = kInvalidOpcode;
+        return nullptr;
+    }
+    return zns_;
+}
+
+void Controller::apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects)
+{
+    for (const auto &e : effects) {
+        if (e.kind == ftl::ZoneEffect::Kind::Reset) {
+            // Reset zones read as zeros again, and lose their extension.
+            if (e.to > e.from) {
+                zero_media(e.from, e.to - e.from);
+            }
+            const uint32_t ext = cfg_.zns.extension_bytes;
+            if (ext) {
+                std::memset(zone_meta_.extensions + uint64_t{e.zone} * ext, 0, ext);
+            }
+        }
+    }
+}
+
+Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
+{
+    Status st;
+    ftl::ZnsFtl *zns = zoned(sqe, st);
+    if (!zns) {
+        return Outcome::of(st);
+    }
+    const uint64_t slba = slba_of(sqe);
+    const uint8_t action = sqe.cdw13 & 0xff;
+    const bool select_all = (sqe.cdw13 >> 8) & 1;
+    const bool zrwaa = (sqe.cdw13 >> 9) & 1;
+    if (!select_all && slba >= cfg_.nlbas()) {
+        return Outcome::of(kLbaOutOfRange);
+    }
+    Outcome out;
+    switch (action) {
+        case NVME_ZNS_ZSA_CLOSE:
+        case NVME_ZNS_ZSA_FINISH:
+        case NVME_ZNS_ZSA_OPEN:
+        case NVME_ZNS_ZSA_RESET:
+        case NVME_ZNS_ZSA_OFFLINE: {
+            zone_effects_.clear();
+            const ftl::MediaResult r =
+                zns->send(static_cast<ftl::ZoneAction>(action), slba, select_all,
+                          action == NVME_ZNS_ZSA_OPEN && zrwaa, fetch_ns_, zone_effects_);
+            apply_zone_effects(zone_effects_);
+            out.status = r.status;
+            out.complete_at_ns = r.complete_at_ns;
+            return out;
+        }
+        case NVME_ZNS_ZSA_SET_DESC_EXT: {
+            const uint32_t ext = cfg_.zns.extension_bytes;
+            if (select_all || ext == 0) {
+                return Outcome::of(kInvalidField);
+            }
+            std::vector<uint8_t> data(ext);
+            // Check first, so a failed transfer leaves the zone as it was.
+            if (zns->zones().zslba(zns->zones().zone_of(slba)) != slba) {
+                return Outcome::of(kInvalidField);
+            }
+            if (zns->zones().state(zns->zones().zone_of(slba)) != ftl::ZoneState::Empty) {
+                return Outcome::of(cmd_specific_error(NVME_SC_ZNS_INVAL_TRANSITION));
+            }
+            st = from_host(sqe, data.data(), ext);
+            if (st != kSuccess) {
+                return Outcome::of(st);
+            }
+            st = zns->zones().set_extension(slba);
+            if (st == kSuccess) {
+                std::memcpy(zone_meta_.extensions + uint64_t{zns->zones().zone_of(slba)} * ext,
+                            data.data(), ext);
+            }
+            out.status = st;
+            out.complete_at_ns = fetch_ns_ + cfg_.zns.media.timing.fw_write_ns;
+            return out;
+        }
+        case NVME_ZNS_ZSA_ZRWA_FLUSH: {
+            if (select_all) {
+                return Outcome::of(kInvalidField);
+            }
+            const ftl::MediaResult r = zns->zrwa_flush(slba, fetch_ns_);
+            out.status = r.status;
+            out.complete_at_ns = r.complete_at_ns;
+            return out;
+        }
+        default: return Outcome::of(kInvalidField);
+    }
+}
+
+Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
+{
+    Status st;
+    ftl::ZnsFtl *zns = zoned(sqe, st);
+    if (!zns) {
+        return Outcome::of(st);
+    }
+    const ftl::ZoneStateMachine &zones = zns->zones();
+    const uint64_t slba = slba_of(sqe);
+    const uint64_t len = (uint64_t{sqe.cdw12} + 1) * 4;
+    const uint8_t action = sqe.cdw13 & 0xff;
+    const uint8_t filter = (sqe.cdw13 >> 8) & 0xff;
+    const bool partial = (sqe.cdw13 >> 16) & 1;
+    const uint32_t ext = cfg_.zns.extension_bytes;
+    if (action != NVME_ZNS_ZRA_REPORT_ZONES &&
+        (action != NVME_ZNS_ZRA_EXTENDED_REPORT_ZONES || ext == 0)) {
+        return Outcome::of(kInvalidField);
+    }
+    if (filter > NVME_ZNS_ZRAS_REPORT_OFFLINE) {
+        return Outcome::of(kInvalidField);
+    }
+    if (slba >= cfg_.nlbas()) {
+        return Outcome::of(kLbaOutOfRange);
+    }
+    const uint64_t limit = cfg_.mdts ? cfg_.max_transfer_bytes() : kMaxReportBytes;
+    if (len > limit) {
+        return Outcome::of(kInvalidField);
+    }
+    const bool extended = action == NVME_ZNS_ZRA_EXTENDED_REPORT_ZONES;
+    const uint64_t entry = sizeof(struct nvme_zns_desc) + (extended ? ext : 0);
+    const uint64_t header = sizeof(struct nvme_zone_report);
+    const uint64_t fit = len > header ? (len - header) / entry : 0;
+
+    report_.assign(std::min<uint64_t>(len, header + fit * entry), 0);
+    uint64_t matched = 0, listed = 0;
+    for (uint32_t z = zones.zone_of(slba); z < zones.config().zones; ++z) {
+        if (!matches(zones.state(z), filter)) {
+            continue;
+        }
+        ++matched;
+        if (listed == fit) {
+            if (partial) {
+                break;  // the count covers listed zones only
+            }
+            continue;
+        }
+        const ftl::ZoneRecord &r = zones.zone(z);
+        struct nvme_zns_desc d {};
+        d.zt = NVME_ZONE_TYPE_SEQWRITE_REQ;
+        d.zs = static_cast<uint8_t>(r.state << 4);
+        d.za = r.attrs;
+        d.zcap = htole64(zones.config().zone_cap_lbas);
+        d.zslba = htole64(zones.zslba(z));
+        // A full zone reports zslba + zcap (where its last write ended).
+        d.wp = htole64(r.wp);
+        uint8_t *p = report_.data() + header + listed * entry;
+        std::memcpy(p, &d, sizeof(d));
+        if (extended && (r.attrs & NVME_ZNS_ZA_ZDEV)) {
+            std::memcpy(p + sizeof(d), zone_meta_.extensions + uint64_t{z} * ext, ext);
+        }
+        ++listed;
+    }
+    if (report_.size() >= 8) {
+        const uint64_t n = htole64(partial ? listed : matched);
+        std::memcpy(report_.data(), &n, sizeof(n));
+    }
+    Outcome out;
+    out.status = to_host_padded(sqe, report_.data(), report_.size(), len);
+    out.complete_at_ns = fetch_ns_ + cfg_.zns.media.timing.fw_read_4k_ns;
+    return out;
+}
+
+Outcome Controller::io_zone_append(const Sqe &sqe)
+{
+    Status st;
+    ftl::ZnsFtl *zns = zoned(sqe, st);
+    if (!zns) {
+        return Outcome::of(st);
+    }
+    const uint64_t zslba = slba_of(sqe);
+    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
+    const bool fua = (sqe.cdw12 >> 30) & 1;
+    if (!lba_range_ok(zslba, nlb)) {
+        return Outcome::of(kLbaOutOfRange);
+    }
+    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    const uint64_t zasl = cfg_.zasl_bytes ? cfg_.zasl_bytes : cfg_.max_transfer_bytes();
+    if (zasl && bytes > zasl) {
+        return Outcome::of(kInvalidField);  // over ZASL
+    }
+    uint64_t lba = 0;
+    st = zns->zones().check_append(zslba, nlb, lba);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    st = move_write_data(sqe, lba, bytes);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    Outcome out = media_outcome({ftl::MediaOp::Write, lba, nlb, bytes, fua, fetch_ns_});
+    zns->note_append();
+    counters_.write_bytes += bytes;
+    smart_.write_bytes += bytes;
+    smart_.host_write_cmds++;
+    out.dw0 = static_cast<uint32_t>(lba);
+    out.dw1 = static_cast<uint32_t>(lba >> 32);
+    return out;
+}
+
+}  // namespace nvmev
+
+namespace nvmev {
+
+std::string Controller::inject_zone(uint64_t zone, const std::string &state)
+{
+    if (!zns_) {
+        return fmt("the device is ssd=%s, not ssd=zns", cfg_.kind_name.c_str());
+    }
+    const uint32_t zones = cfg_.zns.zones.zones;
+    if (zone >= zones) {
+        return fmt("zone %" PRIu64 " does not exist (allowed: 0..%u)", zone, zones - 1);
+    }
+    using S = ftl::ZoneState;
+    const S target = state == "read-only" ? S::ReadOnly
+                     : state == "offline" ? S::Offline
+                     : state == "empty"   ? S::Empty
+                                          : S{};
+    if (target == S{}) {
+        return fmt("unknown zone state '%s' (allowed: read-only, offline, empty)", state.c_str());
+    }
+    zone_effects_.clear();
+    if (!zns_->inject(static_cast<uint32_t>(zone), target, host_.now_ns(), zone_effects_)) {
+        return fmt("zone %" PRIu64 " is not read-only or offline: only those can become empty",
+                   zone);
+    }
+    apply_zone_effects(zone_effects_);
+    host_.trace("nvmev_zone_set_state", "zone=%" PRIu64 " state=%s", zone, state.c_str());
+    queue_event(NVME_AER_NOTICE, kZoneDescriptorChanged, NVME_LOG_LID_ZNS_CHANGED_ZONES);
+    return "";
+}
+
+}  // namespace nvmev

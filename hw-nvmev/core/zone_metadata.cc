@@ -1,0 +1,95 @@
+// ssd=zns metadata area: header, zone records, descriptor extensions.
+#include "zone_metadata.h"
+
+#include <cinttypes>
+#include <cstring>
+
+#include "config.h"
+
+namespace nvmev {
+namespace {
+
+constexpr char kMagic[8] = {'N', 'V', 'M', 'E', 'V', 'Z', 'N', 'S'};
+constexpr uint32_t kVersion = 1;
+constexpr uint64_t kPage = 4096;
+
+// The first page of the area; host byte order (little-endian hosts only).
+struct Header {
+    char magic[8];
+    uint32_t version;
+    uint32_t lba_size;
+    uint64_t zone_lbas;
+    uint64_t zone_cap_lbas;
+    uint64_t zones;
+    uint32_t extension_bytes;
+    uint32_t reserved;
+};
+static_assert(sizeof(Header) <= kPage);
+
+uint64_t round_page(uint64_t n)
+{
+    return (n + kPage - 1) / kPage * kPage;
+}
+
+}  // namespace
+
+uint64_t zone_metadata_bytes(uint64_t zones, uint32_t extension_bytes)
+{
+    return kPage + round_page(zones * sizeof(ftl::ZoneRecord)) +
+           round_page(zones * extension_bytes);
+}
+
+std::string open_zone_metadata(const ResolvedConfig &rc, uint8_t *area, ZoneMetadata &out)
+{
+    const ftl::ZoneConfig &z = rc.zns.zones;
+    Header want{};
+    std::memcpy(want.magic, kMagic, sizeof(kMagic));
+    want.version = kVersion;
+    want.lba_size = rc.lba_size;
+    want.zone_lbas = z.zone_lbas;
+    want.zone_cap_lbas = z.zone_cap_lbas;
+    want.zones = z.zones;
+    want.extension_bytes = rc.zns.extension_bytes;
+
+    Header have;
+    std::memcpy(&have, area, sizeof(have));
+    out.records = reinterpret_cast<ftl::ZoneRecord *>(area + kPage);
+    out.extensions = area + kPage + round_page(uint64_t{z.zones} * sizeof(ftl::ZoneRecord));
+    if (std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
+        // No zone format yet (a new or zeroed backend): format it.
+        std::memset(area, 0, zone_metadata_bytes(z.zones, rc.zns.extension_bytes));
+        std::memcpy(area, &want, sizeof(want));
+        out.fresh = true;
+        return "";
+    }
+    const struct {
+        const char *prop;
+        uint64_t have, want;
+    } fields[] = {
+        {"lba-size", have.lba_size, want.lba_size},
+        {"zone-size", have.zone_lbas * have.lba_size, want.zone_lbas * want.lba_size},
+        {"zone-capacity", have.zone_cap_lbas * have.lba_size, want.zone_cap_lbas * want.lba_size},
+        {"memdev", have.zones, want.zones},
+        {"zone-extension-size", have.extension_bytes, want.extension_bytes},
+    };
+    if (have.version != kVersion) {
+        return fmt(
+            "property 'memdev': the backend holds zone metadata of format version %u; "
+            "this nvmev reads version %u (use a new backend)",
+            have.version, kVersion);
+    }
+    for (const auto &f : fields) {
+        if (f.have != f.want) {
+            return fmt(
+                "property '%s': the memdev backend holds a zoned namespace formatted "
+                "with %s %" PRIu64 " (zones: %" PRIu64 "), not %" PRIu64
+                "; start with the same properties and backend size, or a new backend",
+                f.prop, std::strcmp(f.prop, "memdev") ? f.prop : "zone count", f.have, have.zones,
+                f.want);
+        }
+    }
+    out.fresh = false;
+    return "";
+}
+
+}  // namespace nvmev

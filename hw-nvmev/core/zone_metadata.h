@@ -1,0 +1,31 @@
+// ssd=zns: the metadata area that follows the data in the backing store:
+// a header naming the zone format, the zone records (ZoneRecord) and the
+// zone descriptor extensions. With a file-backed memdev it persists, so
+// zones come back after a restart exactly as they were.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "../ftl/zone_state_machine.h"
+
+namespace nvmev {
+
+struct ResolvedConfig;
+
+// Bytes the metadata area of `zones` zones with `extension_bytes` of
+// descriptor extension each takes (whole 4 KiB pages).
+uint64_t zone_metadata_bytes(uint64_t zones, uint32_t extension_bytes);
+
+struct ZoneMetadata {
+    ftl::ZoneRecord *records = nullptr;
+    uint8_t *extensions = nullptr;  // zones x extension_bytes
+    bool fresh = false;             // just formatted: zones start empty
+};
+
+// Binds the metadata area at `area` (rc.metadata_bytes long): formats it
+// when it holds no zone format, loads it when it holds this one, and
+// returns an error naming the property that differs otherwise.
+std::string open_zone_metadata(const ResolvedConfig &rc, uint8_t *area, ZoneMetadata &out);
+
+}  // namespace nvmev
