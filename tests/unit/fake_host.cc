@@ -69,12 +69,12 @@ NvmevHostOps FakeHost::ops() const
     return o;
 }
 
-uint32_t Driver::enable(uint32_t admin_entries)
+uint32_t Driver::enable(uint32_t admin_entries, uint32_t css)
 {
     write32(NVME_REG_AQA, (admin_entries - 1) | ((admin_entries - 1) << 16));
     nvmev_core_mmio_write(core_, NVME_REG_ASQ, sq_base(0), 8);
     nvmev_core_mmio_write(core_, NVME_REG_ACQ, cq_base(0), 8);
-    write32(NVME_REG_CC, 1 | (6 << 16) | (4 << 20));
+    write32(NVME_REG_CC, 1 | (css << 4) | (6 << 16) | (4 << 20));
     queues_[0] = Queue{};
     queues_[0].entries = admin_entries;
     return reg32(NVME_REG_CSTS);

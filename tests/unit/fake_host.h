@@ -52,8 +52,8 @@ public:
 
     Driver(FakeHost &host, NvmevCore *core) : host_(host), core_(core) {}
 
-    // Sets AQA/ASQ/ACQ and CC.EN = 1; returns CSTS.
-    uint32_t enable(uint32_t admin_entries = 32);
+    // Sets AQA/ASQ/ACQ and CC.EN = 1 with CC.CSS = css; returns CSTS.
+    uint32_t enable(uint32_t admin_entries = 32, uint32_t css = 0);
     void disable();
     uint32_t reg32(uint64_t off)
     {

@@ -1,0 +1,484 @@
+// ssd=zns through the controller and the fake host: identify, CC.CSS
+// handling, the zone rules on Write, Zone Append from concurrent queues,
+// zone reports, management timing, fault injection with its log page and
+// event, and zone state that survives a restart over the same backing.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "fake_host.h"
+#include "nvmev_core.h"
+
+using nvmev::Cqe;
+using nvmev::Sqe;
+using nvmev::test::Driver;
+using nvmev::test::FakeHost;
+using nvmev::test::make_rw;
+
+namespace {
+
+constexpr uint64_t kMiB = 1024 * 1024;
+constexpr uint32_t kZoneLbas = 2048;  // 1 MiB zones of 512 B LBAs
+constexpr uint32_t kCssAll = NVME_CC_CSS_CSI;
+
+constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
+{
+    return static_cast<uint16_t>((sct << 8) | code | (dnr ? 0x4000 : 0));
+}
+constexpr uint16_t zns_sc(uint16_t code)
+{
+    return sc(NVME_SCT_CMD_SPECIFIC, code);
+}
+
+// 8 MiB of 1 MiB zones striped over 2 dies (2 channels x 1 LUN, 16 KiB
+// pages and programs), 2 open / 3 active zones, tBERS 1 ms, fw write 5600 ns.
+class ZnsControllerTest : public ::testing::Test {
+protected:
+    void SetUp() override { make(); }
+    void TearDown() override { nvmev_core_free(core_); }
+
+    std::string create(std::map<std::string, int64_t> extra = {}, bool keep_backing = false)
+    {
+        if (core_) {
+            nvmev_core_free(core_);
+            core_ = nullptr;
+        }
+        params_.assign(nvmev_core_param_count(), -1);
+        std::map<std::string, int64_t> p = {{"channels", 2},
+                                            {"luns-per-channel", 1},
+                                            {"flash-page-size", 16384},
+                                            {"program-unit-size", 16384},
+                                            {"zone-size", 1 << 20},
+                                            {"zone-dies", 2},
+                                            {"max-open-zones", 2},
+                                            {"max-active-zones", 3},
+                                            {"nand-erase-ns", 1000000},
+                                            {"zone-extension-size", 64},
+                                            {"zone-append-size-limit", 8192}};
+        for (auto &[k, v] : extra) {
+            p[k] = v;
+        }
+        for (size_t i = 0; i < params_.size(); ++i) {
+            auto it = p.find(nvmev_core_param_info(i)->name);
+            if (it != p.end()) {
+                params_[i] = it->second;
+            }
+        }
+        NvmevConfig c{};
+        c.ssd = "zns";
+        c.serial = "SN-ZNS-1";
+        c.capacity_bytes = 8 * kMiB;
+        c.lba_size = c.mdts = c.max_ioqpairs = -1;
+        c.read_latency_ns = c.write_latency_ns = -1;
+        c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
+        c.msix_vectors = 5;
+        c.params = params_.data();
+        NvmevLayout layout{};
+        char *err = nullptr;
+        if (nvmev_core_layout(&c, &layout, &err) < 0) {
+            std::string e = err;
+            nvmev_core_free_error(err);
+            return e;
+        }
+        if (!keep_backing) {
+            backing_.assign(layout.data_bytes + layout.metadata_bytes, 0);
+        }
+        EXPECT_EQ(backing_.size(), layout.data_bytes + layout.metadata_bytes);
+        ops_ = host_.ops();
+        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
+        if (!core_) {
+            std::string e = err;
+            nvmev_core_free_error(err);
+            return e;
+        }
+        nvmev_core_set_msix(core_, 1);
+        drv_ = std::make_unique<Driver>(host_, core_);
+        return "";
+    }
+    void make(std::map<std::string, int64_t> extra = {})
+    {
+        ASSERT_EQ(create(std::move(extra)), "");
+    }
+    void ready(uint32_t css = kCssAll)
+    {
+        ASSERT_EQ(drv_->enable(32, css) & 1, 1u);
+        ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+        ASSERT_EQ(drv_->create_io_queues(2, 64, 2), 0);
+    }
+
+    Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0)
+    {
+        Sqe s{};
+        s.opcode = opcode;
+        s.cdw10 = cdw10;
+        s.cdw11 = cdw11;
+        s.prp1 = Driver::kDataBase;
+        return s;
+    }
+    Sqe zone_send(uint64_t slba, uint8_t action, bool all = false, bool zrwa = false)
+    {
+        Sqe s = make_rw(nvme_zns_cmd_mgmt_send, slba, 1, Driver::kDataBase);
+        s.cdw12 = 0;
+        s.cdw13 = action | (all ? 1u << 8 : 0) | (zrwa ? 1u << 9 : 0);
+        return s;
+    }
+    uint16_t send(uint64_t slba, uint8_t action, bool all = false)
+    {
+        return Driver::status(drv_->call(1, zone_send(slba, action, all)));
+    }
+    // Report Zones into kDataBase; returns the status.
+    uint16_t report(uint64_t slba, uint8_t filter, bool partial, uint32_t bytes,
+                    bool extended = false)
+    {
+        Sqe s = make_rw(nvme_zns_cmd_mgmt_recv, slba, 1, Driver::kDataBase);
+        s.cdw12 = bytes / 4 - 1;
+        s.cdw13 = (extended ? 1u : 0u) | (uint32_t{filter} << 8) | (partial ? 1u << 16 : 0);
+        std::memset(host_.ram.data() + Driver::kDataBase, 0xa5, bytes);
+        return Driver::status(drv_->call(1, s));
+    }
+    struct nvme_zns_desc desc(unsigned i, bool extended = false)
+    {
+        const uint64_t entry = 64 + (extended ? 64 : 0);
+        return host_.read<struct nvme_zns_desc>(Driver::kDataBase + 64 + i * entry);
+    }
+    // A write of up to 16 LBAs (two pages: PRP1 and PRP2).
+    uint16_t write(uint64_t slba, uint32_t nlb, uint8_t fill = 0x11)
+    {
+        EXPECT_LE(nlb, 16u);
+        std::memset(host_.ram.data() + Driver::kDataBase, fill, nlb * 512);
+        return Driver::status(
+            drv_->call(1, make_rw(nvme_cmd_write, slba, nlb, Driver::kDataBase,
+                                  nlb * 512 > 4096 ? Driver::kDataBase + 4096 : 0)));
+    }
+    uint8_t zone_state(uint32_t zone)
+    {
+        EXPECT_EQ(report(uint64_t{zone} * kZoneLbas, 0, true, 128), 0);
+        return desc(0).zs >> 4;
+    }
+
+    FakeHost host_{64 << 20};
+    NvmevHostOps ops_{};
+    std::vector<int64_t> params_;
+    std::vector<uint8_t> backing_;
+    NvmevCore *core_ = nullptr;
+    std::unique_ptr<Driver> drv_;
+};
+
+TEST_F(ZnsControllerTest, IdentifyReportsTheZonedNamespace)
+{
+    const uint64_t cap = (uint64_t(drv_->reg32(NVME_REG_CAP + 4)) << 32) | drv_->reg32(NVME_REG_CAP);
+    EXPECT_EQ((cap >> 37) & 0xff, 0x41u);  // CSS: NVM and I/O command sets
+    ready();
+    // Namespace identification descriptors carry CSI 2.
+    ASSERT_EQ(Driver::status(drv_->call(0, [&] {
+                  Sqe s = admin(nvme_admin_identify, NVME_IDENTIFY_CNS_NS_DESC_LIST);
+                  s.nsid = 1;
+                  return s;
+              }())),
+              0);
+    bool found = false;
+    for (uint64_t off = 0; off < 4096;) {
+        const auto d = host_.read<struct nvme_ns_id_desc>(Driver::kDataBase + off);
+        if (d.nidt == 0) {
+            break;
+        }
+        if (d.nidt == NVME_NIDT_CSI) {
+            EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase + off + 4), NVME_CSI_ZNS);
+            found = true;
+        }
+        off += 4 + d.nidl;
+    }
+    EXPECT_TRUE(found);
+    // CNS 05h / CSI 2: zone size per LBA format, limits 0's based, no ZOC.
+    Sqe id = admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CSI_NS, uint32_t{NVME_CSI_ZNS} << 24);
+    id.nsid = 1;
+    ASSERT_EQ(Driver::status(drv_->call(0, id)), 0);
+    const auto zns = host_.read<struct nvme_zns_id_ns>(Driver::kDataBase);
+    EXPECT_EQ(zns.zoc, 0);
+    EXPECT_EQ(zns.ozcs, 1);  // RAZB, no ZRWA
+    EXPECT_EQ(zns.mar, 2u);
+    EXPECT_EQ(zns.mor, 1u);
+    EXPECT_EQ(zns.lbafe[0].zsze, kZoneLbas);
+    EXPECT_EQ(zns.lbafe[1].zsze, 256u);
+    EXPECT_EQ(zns.lbafe[0].zdes, 1);  // 64 bytes
+    // CNS 06h / CSI 2: ZASL 8 KiB = 4 KiB x 2^1.
+    ASSERT_EQ(Driver::status(drv_->call(
+                  0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CSI_CTRL,
+                           uint32_t{NVME_CSI_ZNS} << 24))),
+              0);
+    EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase), 1);
+    // CNS 1Ch: combination 0 offers NVM and Zoned.
+    ASSERT_EQ(Driver::status(
+                  drv_->call(0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE))),
+              0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 0x5u);
+    // The NVM Identify Namespace: 8 zones, no deallocation.
+    Sqe ns = admin(nvme_admin_identify, NVME_IDENTIFY_CNS_NS);
+    ns.nsid = 1;
+    ASSERT_EQ(Driver::status(drv_->call(0, ns)), 0);
+    EXPECT_EQ(host_.read<struct nvme_id_ns>(Driver::kDataBase).nsze, 8u * kZoneLbas);
+    EXPECT_EQ(host_.read<struct nvme_id_ns>(Driver::kDataBase).dlfeat, 0);
+    // The I/O Command Set Profile feature accepts combination 0 only.
+    EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_set_features,
+                                                 NVME_FEAT_FID_IOCS_PROFILE, 0))),
+              0);
+    EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_set_features,
+                                                 NVME_FEAT_FID_IOCS_PROFILE, 1))),
+              sc(0, NVME_SC_IOCS_COMBINATION_REJECTED));
+}
+
+TEST_F(ZnsControllerTest, NvmOnlyCssKeepsZoneRulesButNotZoneCommands)
+{
+    ready(NVME_CC_CSS_NVM);
+    EXPECT_EQ(send(0, NVME_ZNS_ZSA_OPEN), sc(0, NVME_SC_INVALID_OPCODE));
+    EXPECT_EQ(write(8, 8), zns_sc(NVME_SC_ZNS_INVALID_WRITE));
+    EXPECT_EQ(write(0, 8), 0);
+}
+
+TEST_F(ZnsControllerTest, AdminOnlyCssRejectsIo)
+{
+    ASSERT_EQ(drv_->enable(32, NVME_CC_CSS_ADMIN) & 1, 1u);
+    ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+    EXPECT_EQ(write(0, 8), sc(0, NVME_SC_INVALID_OPCODE));
+}
+
+TEST_F(ZnsControllerTest, WritesFollowTheWritePointerAndReportsShowIt)
+{
+    ready();
+    EXPECT_EQ(write(0, 8), 0);
+    EXPECT_EQ(write(0, 8), zns_sc(NVME_SC_ZNS_INVALID_WRITE));
+    EXPECT_EQ(write(8, 16), 0);
+    EXPECT_EQ(write(kZoneLbas - 8, 16), zns_sc(NVME_SC_ZNS_INVALID_WRITE));
+    ASSERT_EQ(send(2 * kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);
+    ASSERT_EQ(send(3 * kZoneLbas, NVME_ZNS_ZSA_FINISH), 0);
+
+    // Full report of 8 zones.
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_ALL, false, 64 + 8 * 64), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 8u);
+    EXPECT_EQ(desc(0).zs >> 4, NVME_ZNS_ZS_IMPL_OPEN);
+    EXPECT_EQ(desc(0).wp, 24u);
+    EXPECT_EQ(desc(0).zcap, kZoneLbas);
+    EXPECT_EQ(desc(0).zt, NVME_ZONE_TYPE_SEQWRITE_REQ);
+    EXPECT_EQ(desc(2).zs >> 4, NVME_ZNS_ZS_EXPL_OPEN);
+    EXPECT_EQ(desc(2).zslba, 2u * kZoneLbas);
+    EXPECT_EQ(desc(3).zs >> 4, NVME_ZNS_ZS_FULL);
+    EXPECT_EQ(desc(4).zs >> 4, NVME_ZNS_ZS_EMPTY);
+    EXPECT_EQ(desc(4).wp, 4u * kZoneLbas);
+    // A buffer for two: without the partial bit the count covers every
+    // matching zone, with it only those listed; the rest of the buffer is
+    // untouched by descriptors.
+    ASSERT_EQ(report(kZoneLbas, NVME_ZNS_ZRAS_REPORT_ALL, false, 64 + 2 * 64), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 7u);
+    EXPECT_EQ(desc(0).zslba, kZoneLbas);
+    ASSERT_EQ(report(kZoneLbas, NVME_ZNS_ZRAS_REPORT_ALL, true, 64 + 2 * 64), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 2u);
+    // Filters.
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_FULL, false, 4096), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 1u);
+    EXPECT_EQ(desc(0).zslba, 3u * kZoneLbas);
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_EMPTY, false, 4096), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 5u);
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_EXPL_OPENED, false, 4096), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 1u);
+    // Bad fields.
+    EXPECT_EQ(report(0, 9, false, 4096), sc(0, NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(report(8 * kZoneLbas, 0, false, 4096), sc(0, NVME_SC_LBA_RANGE));
+    EXPECT_EQ(send(5, NVME_ZNS_ZSA_OPEN), sc(0, NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(send(0, 0x7), sc(0, NVME_SC_INVALID_FIELD));
+}
+
+TEST_F(ZnsControllerTest, ZoneAppendsFromTwoQueuesGetDistinctLbasAndTheirData)
+{
+    ready();
+    // 16 appends of 8 LBAs, alternating queues, all submitted before any
+    // is processed: each gets its own LBA, the zone fills in order.
+    std::map<std::pair<uint16_t, uint16_t>, uint8_t> fill;  // (qid, cid) -> byte
+    for (int i = 0; i < 16; ++i) {
+        const uint16_t qid = 1 + i % 2;
+        const uint64_t buf = Driver::kDataBase + uint64_t(i) * 4096;
+        std::memset(host_.ram.data() + buf, 0x40 + i, 4096);
+        Sqe s = make_rw(nvme_zns_cmd_append, kZoneLbas, 8, buf);
+        fill[{qid, drv_->submit(qid, s)}] = static_cast<uint8_t>(0x40 + i);
+    }
+    drv_->run();
+    std::set<uint64_t> lbas;
+    std::map<uint64_t, uint8_t> at;
+    for (uint16_t qid : {1, 2}) {
+        while (auto c = drv_->reap(qid)) {
+            ASSERT_EQ(Driver::status(*c), 0);
+            const uint64_t lba = c->dw0 | (uint64_t{c->dw1} << 32);
+            EXPECT_TRUE(lbas.insert(lba).second);
+            at[lba] = fill[{qid, c->cid}];
+        }
+    }
+    ASSERT_EQ(lbas.size(), 16u);
+    EXPECT_EQ(*lbas.begin(), kZoneLbas);
+    EXPECT_EQ(*lbas.rbegin(), kZoneLbas + 15 * 8);
+    for (auto [lba, byte] : at) {
+        for (int b = 0; b < 4096; ++b) {
+            ASSERT_EQ(backing_[lba * 512 + b], byte) << lba;
+        }
+    }
+    // Not a zone start; over ZASL (8 KiB); then fill the zone and overflow.
+    EXPECT_EQ(Driver::status(drv_->call(
+                  1, make_rw(nvme_zns_cmd_append, kZoneLbas + 8, 8, Driver::kDataBase))),
+              sc(0, NVME_SC_INVALID_FIELD));
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 24,
+                                                   Driver::kDataBase, Driver::kDataBase + 4096))),
+              sc(0, NVME_SC_INVALID_FIELD));
+    for (uint64_t left = kZoneLbas - 128; left; left -= 16) {
+        ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 16,
+                                                       Driver::kDataBase,
+                                                       Driver::kDataBase + 4096))),
+                  0);
+    }
+    EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_FULL);
+    EXPECT_EQ(Driver::status(
+                  drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 8, Driver::kDataBase))),
+              zns_sc(NVME_SC_ZNS_FULL));
+    NvmevCoreInfo info;
+    nvmev_core_get_info(core_, &info);
+    EXPECT_EQ(info.zone_appends, 16u + (kZoneLbas - 128) / 16);
+    EXPECT_EQ(info.zones_in_state[4], 1u);  // full
+}
+
+TEST_F(ZnsControllerTest, OpenAndActiveLimitsWithImplicitClose)
+{
+    ready();
+    ASSERT_EQ(write(0, 8), 0);              // zone 0 implicitly open
+    ASSERT_EQ(write(kZoneLbas, 8), 0);      // zone 1 implicitly open
+    ASSERT_EQ(write(2 * kZoneLbas, 8), 0);  // closes zone 0 (oldest implicit)
+    EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_CLOSED);
+    EXPECT_EQ(write(3 * kZoneLbas, 8), zns_sc(NVME_SC_ZNS_TOO_MANY_ACTIVE));
+    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);      // explicit
+    ASSERT_EQ(send(2 * kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);  // explicit
+    EXPECT_EQ(write(8, 8), zns_sc(NVME_SC_ZNS_TOO_MANY_OPENS));  // closed zone 0
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_FINISH), 0);
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET, true), 0);
+    NvmevCoreInfo info;
+    nvmev_core_get_info(core_, &info);
+    EXPECT_EQ(info.zones_in_state[0], 8u);
+    EXPECT_EQ(info.zone_resets, 3u);
+    EXPECT_EQ(info.zone_finishes, 1u);
+}
+
+TEST_F(ZnsControllerTest, ResetZeroesDataAndTakesTheEraseTime)
+{
+    ready();
+    for (uint64_t lba = 0; lba < 64; lba += 16) {
+        ASSERT_EQ(write(lba, 16, 0x77), 0);  // 32 KiB: one 16 KiB unit per die
+    }
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_FINISH), 0);
+    host_.now_ns += 10'000'000;  // the programs are long done
+    drv_->log.clear();
+    const int64_t t0 = host_.now_ns;
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET), 0);
+    ASSERT_EQ(drv_->log.size(), 1u);
+    // Both dies erase their block in parallel once their programs are done
+    // (long done by now): fw 5600 ns, then tBERS 1 ms.
+    EXPECT_EQ(drv_->log[0].posted_at_ns - t0, 5600 + 1000000);
+    for (int b = 0; b < 64 * 512; ++b) {
+        ASSERT_EQ(backing_[b], 0) << b;
+    }
+    EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_EMPTY);
+    // A reset of an empty zone erases nothing: firmware time only.
+    drv_->log.clear();
+    const int64_t t1 = host_.now_ns;
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET), 0);
+    EXPECT_EQ(drv_->log[0].posted_at_ns - t1, 5600);
+}
+
+TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
+{
+    ready();
+    ASSERT_EQ(Driver::status(drv_->call(
+                  0, admin(nvme_admin_set_features, NVME_FEAT_FID_ASYNC_EVENT, NVME_CTRL_OAES_ZD))),
+              0);
+    const uint16_t aer = drv_->submit(0, admin(nvme_admin_async_event));
+    drv_->run();
+    ASSERT_EQ(write(kZoneLbas, 8), 0);
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "read-only", &err), 0);
+    drv_->run();
+    auto ev = drv_->reap(0);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->cid, aer);
+    EXPECT_EQ(ev->dw0, 2u | (0xefu << 8) | (0xbfu << 16));
+    EXPECT_EQ(write(kZoneLbas + 8, 8), zns_sc(NVME_SC_ZNS_READ_ONLY));
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8,
+                                                   Driver::kDataBase))),
+              0);
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "offline", &err), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8,
+                                                   Driver::kDataBase))),
+              zns_sc(NVME_SC_ZNS_OFFLINE));
+    // The Changed Zone List names zone 1 once; reading it consumes it.
+    Sqe log = admin(nvme_admin_get_log_page, NVME_LOG_LID_ZNS_CHANGED_ZONES | (1023u << 16));
+    log.nsid = 1;
+    log.cdw14 = uint32_t{NVME_CSI_ZNS} << 24;
+    ASSERT_EQ(Driver::status(drv_->call(0, log)), 0);
+    EXPECT_EQ(host_.read<uint16_t>(Driver::kDataBase), 1);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase + 8), kZoneLbas);
+    ASSERT_EQ(Driver::status(drv_->call(0, log)), 0);
+    EXPECT_EQ(host_.read<uint16_t>(Driver::kDataBase), 0);
+    // Bad injections name what is wrong.
+    EXPECT_EQ(nvmev_core_zone_set_state(core_, 8, "offline", &err), -1);
+    EXPECT_STREQ(err, "zone 8 does not exist (allowed: 0..7)");
+    nvmev_core_free_error(err);
+    EXPECT_EQ(nvmev_core_zone_set_state(core_, 0, "full", &err), -1);
+    EXPECT_STREQ(err, "unknown zone state 'full' (allowed: read-only, offline, empty)");
+    nvmev_core_free_error(err);
+    EXPECT_EQ(nvmev_core_zone_set_state(core_, 0, "empty", &err), -1);
+    EXPECT_STREQ(err, "zone 0 is not read-only or offline: only those can become empty");
+    nvmev_core_free_error(err);
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "empty", &err), 0);
+    EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_EMPTY);
+}
+
+TEST_F(ZnsControllerTest, ZoneStateAndDataSurviveARestartOnTheSameBacking)
+{
+    ready();
+    ASSERT_EQ(write(0, 16, 0x21), 0);                          // zone 0: implicitly open
+    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);          // zone 1: explicitly open
+    ASSERT_EQ(write(kZoneLbas, 8, 0x22), 0);
+    ASSERT_EQ(send(3 * kZoneLbas, NVME_ZNS_ZSA_FINISH), 0);    // zone 3: full
+    Sqe ext = zone_send(4 * kZoneLbas, NVME_ZNS_ZSA_SET_DESC_EXT);
+    std::memset(host_.ram.data() + Driver::kDataBase, 0x5e, 64);
+    ASSERT_EQ(Driver::status(drv_->call(1, ext)), 0);  // zone 4: closed, ZDEV
+    ASSERT_EQ(report(0, 0, false, 64 + 8 * 128, true), 0);
+    std::vector<uint8_t> before(host_.ram.begin() + Driver::kDataBase,
+                                host_.ram.begin() + Driver::kDataBase + 64 + 8 * 128);
+    EXPECT_EQ(desc(4, true).za, NVME_ZNS_ZA_ZDEV);
+    EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase + 64 + 4 * 128 + 64), 0x5e);
+
+    ASSERT_EQ(create({}, true), "");  // same backing: a restart
+    ready();
+    ASSERT_EQ(report(0, 0, false, 64 + 8 * 128, true), 0);
+    std::vector<uint8_t> after(host_.ram.begin() + Driver::kDataBase,
+                               host_.ram.begin() + Driver::kDataBase + 64 + 8 * 128);
+    EXPECT_EQ(before, after);
+    EXPECT_EQ(backing_[0], 0x21);
+    EXPECT_EQ(backing_[kZoneLbas * 512], 0x22);
+    EXPECT_EQ(write(16, 8), 0);  // zone 0 continues at its write pointer
+    NvmevCoreInfo info;
+    nvmev_core_get_info(core_, &info);
+    EXPECT_EQ(info.zones_in_state[1], 1u);
+    EXPECT_EQ(info.zones_in_state[2], 1u);
+    EXPECT_EQ(info.zones_in_state[3], 1u);
+    EXPECT_EQ(info.zones_in_state[4], 1u);
+
+    // Another zone format over the same backing is refused by name.
+    EXPECT_EQ(create({{"zone-extension-size", 128}}, true).rfind(
+                  "property 'zone-extension-size': the memdev backend holds a zoned namespace "
+                  "formatted with zone-extension-size 64",
+                  0),
+              0u);
+}
+
+}  // namespace
