@@ -35,12 +35,12 @@ class Nvme:
     def reg64(self, off): return self.qt.readq(BAR0 + off)
     def set32(self, off, v): self.qt.writel(BAR0 + off, v)
 
-    def enable(self, entries=16):
+    def enable(self, entries=16, css=0):
         self.set32(0x24, (entries - 1) | ((entries - 1) << 16))
         self.qt.writeq(BAR0 + 0x28, ASQ)
         self.qt.writeq(BAR0 + 0x30, ACQ)
         self.qt.memwrite(ACQ, bytes(16 * entries))
-        self.set32(0x14, 1 | (6 << 16) | (4 << 20))
+        self.set32(0x14, 1 | (css << 4) | (6 << 16) | (4 << 20))
         self.queues[0] = Queue(0, ASQ, ACQ, entries)
         return self.reg32(0x1C)
 
@@ -56,10 +56,11 @@ class Nvme:
         self.set32(0x1000 + 8 * qid, q.tail)
         return self.cid
 
-    def poll(self, qid):
-        """Returns (cid, status, dw0) of the next completion, or None."""
+    def poll(self, qid, dw1=False):
+        """Returns (cid, status, dw0) of the next completion, or None; with
+        dw1, (cid, status, dw0, dw1)."""
         q = self.queues[qid]
-        dw0, _, _, _, cid, status = struct.unpack(
+        dw0, d1, _, _, cid, status = struct.unpack(
             "<IIHHHH", self.qt.memread(q.cq + 16 * q.head, 16))
         if (status & 1) != q.phase:
             return None
@@ -67,7 +68,7 @@ class Nvme:
         if q.head == 0:
             q.phase ^= 1
         self.set32(0x1000 + 8 * qid + 4, q.head)
-        return cid, status >> 1, dw0
+        return (cid, status >> 1, dw0, d1) if dw1 else (cid, status >> 1, dw0)
 
     def wait(self, qid, step_ns=1000, limit_ns=10_000_000):
         waited = 0

@@ -5,6 +5,7 @@ clock, so completion times are asserted exactly."""
 import os
 import struct
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -228,6 +229,109 @@ class ConvDeviceTest(unittest.TestCase):
         self.assertEqual(info["kind"], "conv")
         self.assertEqual(info["preset"], "samsung-970pro")
         self.assertEqual(info["media"]["write-buffer-capacity"], 2**20)
+
+
+class ZnsDeviceTest(unittest.TestCase):
+    """ssd=zns (wd-zn540 preset, 48 MiB zones) in the real QEMU binary."""
+    # 4096 B over PCIe at 3050 MB/s: ceil(4096e6 / 3050) ps, rounded up = 1343 ns.
+    PCIE_4K = 1343
+
+    def start(self, opts="", extra=()):
+        self.qt = QTest("ssd=zns,zone-size=48M,max-open-zones=2,max-active-zones=3," + opts,
+                        extra)
+        self.nvme = Nvme(self.qt)
+        self.assertEqual(self.nvme.enable(css=6) & 1, 1)
+        self.assertEqual(self.nvme.create_io_queues(), 0)
+
+    def tearDown(self):
+        alive = self.qt.alive()
+        self.qt.close()
+        self.assertTrue(alive, "QEMU died:\n" + self.qt.stderr())
+
+    def zone_send(self, slba, action, select_all=False):
+        return self.nvme.call(1, 0x79, nsid=1, cdw10=slba & 0xFFFFFFFF, cdw11=slba >> 32,
+                              cdw13=action | (0x100 if select_all else 0))[0]
+
+    def report(self, slba=0, nzones=4):
+        size = 64 + 64 * nzones
+        st, _ = self.nvme.call(1, 0x7A, nsid=1, prp1=DATA, cdw10=slba, cdw12=size // 4 - 1)
+        self.assertEqual(st, 0)
+        data = self.qt.memread(DATA, size)
+        out = []
+        for i in range(struct.unpack_from("<Q", data)[0]):
+            zt, zs, za, _, zcap, zslba, wp = struct.unpack_from("<BBBBIQQQ", data, 64 + 64 * i)
+            out.append((zs >> 4, zslba, wp))
+        return out
+
+    def test_zone_commands_timing_and_qmp(self):
+        self.start("size=192M")
+        zone = 48 * 2**20 // 512
+        info = self.qt.qmp("query-nvmev")[0]
+        self.assertEqual(info["kind"], "zns")
+        self.assertEqual(info["capacity-bytes"], 192 * 2**20)
+        self.assertEqual(info["zones"]["count"], 4)
+        self.assertEqual(info["zones"]["zone-size"], 48 * 2**20)
+        # Identify CNS 05h CSI 2: zone size in LBAs, MOR/MAR 0's based.
+        st, _ = self.nvme.call(0, 0x06, nsid=1, prp1=DATA, cdw10=0x05, cdw11=2 << 24)
+        self.assertEqual(st, 0)
+        zoc, ozcs, mar, mor = struct.unpack_from("<HHII", self.qt.memread(DATA, 12))
+        self.assertEqual((zoc, mar, mor), (0, 2, 1))
+        self.assertEqual(struct.unpack_from("<Q", self.qt.memread(DATA + 2816, 8))[0], zone)
+        # Unwritten read: firmware 20 us + PCIe. Write at the write pointer,
+        # early completion: 5600 + 600 ns firmware + PCIe.
+        self.nvme.submit(1, 0x02, nsid=1, prp1=DATA, cdw12=7)
+        self.qt.clock_step(20000 + self.PCIE_4K - 1)
+        self.assertIsNone(self.nvme.poll(1))
+        self.qt.clock_step(1)
+        self.assertEqual(self.nvme.poll(1)[1], 0)
+        self.nvme.submit(1, 0x01, nsid=1, prp1=DATA, cdw12=7)
+        self.qt.clock_step(6200 + self.PCIE_4K - 1)
+        self.assertIsNone(self.nvme.poll(1))
+        self.qt.clock_step(1)
+        self.assertEqual(self.nvme.poll(1)[1], 0)
+        # Not at the write pointer: Zone Invalid Write (SCT 1, SC BCh, DNR).
+        self.assertEqual(self.nvme.rw(0x01, 0, 8, DATA)[0], 0x41BC)
+        # Zone Append returns the LBA it wrote.
+        self.nvme.submit(1, 0x7D, nsid=1, prp1=DATA, cdw10=zone, cdw12=7)
+        got = None
+        for _ in range(1000):
+            got = self.nvme.poll(1, dw1=True)
+            if got:
+                break
+            self.qt.clock_step(1000)
+        self.assertEqual(got[1:], (0, zone, 0))
+        self.assertEqual(self.report(), [(2, 0, 8), (2, zone, zone + 8), (1, 2 * zone, 2 * zone),
+                                         (1, 3 * zone, 3 * zone)])
+        self.assertEqual(self.zone_send(2 * zone, 0x02), 0)  # finish
+        self.assertEqual(self.zone_send(0, 0x04, select_all=True), 0)  # reset all
+        self.assertEqual([z[0] for z in self.report()], [1, 1, 1, 1])
+        info = self.qt.qmp("query-nvmev")[0]["zones"]
+        self.assertEqual((info["empty"], info["resets"], info["finishes"], info["appends"]),
+                         (4, 3, 1, 1))
+        # Fault injection over QMP.
+        self.qt.qmp("nvmev-zone-set-state", id="nvme0", zone=1, state="offline")
+        self.assertEqual(self.report()[1][0], 0xF)
+        self.assertEqual(self.nvme.rw(0x02, zone, 8, DATA)[0], 0x41BB)
+        with self.assertRaisesRegex(RuntimeError, "zone 4 does not exist"):
+            self.qt.qmp("nvmev-zone-set-state", id="nvme0", zone=4, state="offline")
+
+    def test_zones_persist_in_a_memdev_file(self):
+        path = os.path.join(tempfile.mkdtemp(prefix="nvmev-zns-"), "media")
+        backend = ("-object", f"memory-backend-file,id=m0,mem-path={path},"
+                   f"size={192 * 2**20 + 8192},share=on")
+        zone = 48 * 2**20 // 512
+        self.start("memdev=m0", backend)
+        self.qt.memwrite(DATA, bytes(range(256)) * 16)
+        self.assertEqual(self.nvme.rw(0x01, 0, 8, DATA)[0], 0)
+        self.assertEqual(self.zone_send(zone, 0x03), 0)          # explicitly open
+        self.assertEqual(self.zone_send(2 * zone, 0x02), 0)      # full
+        before = self.report()
+        self.assertEqual(before[0], (2, 0, 8))
+        self.qt.close()
+        self.start("memdev=m0", backend)
+        self.assertEqual(self.report(), before)
+        self.assertEqual(self.nvme.rw(0x02, 0, 8, DATA + 4096)[0], 0)
+        self.assertEqual(self.qt.memread(DATA + 4096, 4096), bytes(range(256)) * 16)
 
 
 if __name__ == "__main__":
