@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../timing/parallel_model.h"
@@ -42,6 +43,9 @@ struct ZnsTimingStats {
     uint64_t write_buffer_capacity = 0;
 };
 
+// The now_ns passed to admit, read, finish, reset, flush and stats must
+// not decrease from call to call (commands' fetch times): timeline history
+// before it is dropped, as the conv FTL does per command.
 class ZnsTiming {
 public:
     explicit ZnsTiming(const ZnsTimingParams &p);
@@ -79,14 +83,16 @@ public:
     // Returns when the last byte reached the host.
     int64_t read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t now_ns);
 
-    // Finish: the open partial unit, if any, is padded and programmed.
-    // Returns the end of that program, or now_ns.
+    // Finish: the open partial unit, if any, is padded and programmed
+    // after the firmware's fixed write time. Returns the end of that
+    // program, or now_ns + fw_write_ns.
     int64_t finish(uint32_t zone, int64_t now_ns);
 
     // Reset: buffered data of the zone is dropped; each die of the zone
     // erases the blocks (on all planes at once) that hold programmed units,
     // after its booked work. The zone's stream restarts at 0. Returns when
-    // the last erase ends (now_ns when nothing was programmed).
+    // the last erase ends (now_ns + fw_write_ns when nothing was
+    // programmed).
     int64_t reset(uint32_t zone, int64_t now_ns);
 
     // Flush: every zone's partial unit is padded and programmed; returns
@@ -101,9 +107,58 @@ public:
     void reset_stats();
 
 private:
+    // Per-zone state, kept small: 30000 zones cost a few MiB.
+    struct Zone {
+        uint64_t stream_end = 0;      // the sequential stream's end (commit)
+        uint64_t programmed_end = 0;  // whole units programmed (booked), unit-aligned
+        // Bytes on NAND, whose buffer space is released: programmed_end, or
+        // the stream end that a padded program of the partial unit covered.
+        uint64_t nand_end = 0;
+        uint64_t held = 0;         // bytes admitted to the buffer, not yet released
+        int64_t last_program = 0;  // latest end of the zone's programs since reset
+        int64_t data_ready = 0;    // latest arrival of the zone's written data
+        uint64_t units = 0;        // units programmed since reset (padded ones too)
+        bool finished = false;     // finish(): the stream end reads as the zone end
+    };
+    // The part of a read that lies in one flash page below programmed_end.
+    struct ReadPart {
+        uint64_t unit;  // zone unit index
+        uint32_t page;  // flash page within the one-shot program
+        uint32_t plane;
+        uint64_t nand;    // bytes sensed and moved on the channel (4 KiB-aligned)
+        uint64_t bytes;   // bytes to the host
+        uint64_t offset;  // zone byte of the piece (for its address)
+    };
+    struct Piece {
+        int64_t ready;
+        uint64_t bytes;
+    };
+
+    // The buffer zone `zone` writes into (created when `create`), or null.
+    timing::WriteBuffer *buffer(uint32_t zone, bool create);
+    // Buffer space of `bytes` of the zone leaves the buffer at `at`.
+    void release(uint32_t zone, uint64_t bytes, int64_t at);
+    // Programs the zone's whole units below its stream end from ready_ns.
+    void program_units(uint32_t zone, int64_t ready_ns);
+    // Programs the zone's partial unit padded, if it holds bytes not yet
+    // on NAND; returns the program's end, or -1 when there was nothing.
+    int64_t pad(uint32_t zone, int64_t ready_ns);
+    // Drops timeline history before now_ns (callers pass nondecreasing
+    // fetch times to admit/read/finish/reset/flush).
+    void forget_before(uint32_t zone, int64_t now_ns);
+
     ZnsTimingParams p_;
-    // ... implementation state (per-zone stream/programmed ends, buffered
-    // bytes, the buffers, the parallel model).
+    timing::ParallelModel model_;
+    uint64_t unit_ = 0;                 // U
+    uint32_t blocks_per_zone_die_ = 0;  // blocks per plane of a zone on one die
+    std::vector<Zone> zones_;
+    timing::WriteBuffer global_wb_;
+    // Per-zone buffers (zone_write_buffer_bytes > 0), created on first use.
+    std::vector<std::unique_ptr<timing::WriteBuffer>> zone_wb_;
+    std::vector<uint32_t> holders_;  // zones with held > 0
+    ZnsTimingStats stats_;           // counters (occupancy filled in by stats())
+    std::vector<ReadPart> parts_;    // read scratch
+    std::vector<Piece> pieces_;      // read scratch
 };
 
 }  // namespace nvmev::ftl
