@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace nvmev::ftl {
 
@@ -104,9 +105,32 @@ timing::WriteBuffer *ZnsTiming::buffer(uint32_t zone, bool create)
     return b.get();
 }
 
+void ZnsTiming::programmed(Zone &z, uint64_t unit, int64_t end)
+{
+    // Units are programmed in stream order: a unit is the last one listed,
+    // or after it (a padded unit is programmed again when it fills).
+    if (!z.in_flight.empty() && z.in_flight.back().unit == unit) {
+        z.in_flight.back().end = std::max(z.in_flight.back().end, end);
+    } else {
+        z.in_flight.push_back({unit, end});
+    }
+}
+
+int64_t ZnsTiming::program_end(const Zone &z, uint64_t unit)
+{
+    const auto it = std::lower_bound(z.in_flight.begin(), z.in_flight.end(), unit,
+                                     [](const InFlight &f, uint64_t u) { return f.unit < u; });
+    return it != z.in_flight.end() && it->unit == unit ? it->end : 0;
+}
+
 void ZnsTiming::forget_before(uint32_t zone, int64_t now_ns)
 {
     model_.forget_before(now_ns);
+    if (zone != kNoZone) {
+        // Programs ended by now_ns are over for every later read too.
+        std::erase_if(zones_[zone].in_flight,
+                      [now_ns](const InFlight &f) { return f.end <= now_ns; });
+    }
     if (p_.zone_write_buffer_bytes == 0) {
         global_wb_.forget_before(now_ns);
     } else if (zone != kNoZone) {
@@ -142,6 +166,7 @@ void ZnsTiming::program_units(uint32_t zone, int64_t ready_ns)
         // bytes: only the rest leave now.
         release(zone, off + unit_ - z.nand_end, end);
         z.programmed_end = z.nand_end = off + unit_;
+        programmed(z, off / unit_, end);
         z.units = std::max(z.units, off / unit_ + 1);
         z.last_program = std::max(z.last_program, end);
         stats_.nand_pages_written += unit_ / 4096;
@@ -163,6 +188,7 @@ int64_t ZnsTiming::pad(uint32_t zone, int64_t ready_ns)
     // programmed_end stays at the last whole unit: the unit is programmed
     // again, whole, when the stream fills it.
     z.nand_end = z.stream_end;
+    programmed(z, off / unit_, end);
     z.units = std::max(z.units, off / unit_ + 1);
     z.last_program = std::max(z.last_program, end);
     return end;
@@ -241,13 +267,14 @@ int64_t ZnsTiming::read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t 
     const uint64_t fp = g.flash_page_bytes;
     parts_.clear();
     pieces_.clear();
-    uint64_t other = 0;  // bytes read without NAND: buffered or unwritten
+    uint64_t other = 0;  // bytes read without NAND: buffered, being programmed or unwritten
     const uint64_t end = offset + bytes;
     for (uint64_t off = offset; off < end;) {
         const uint64_t next = std::min(end, (off / fp + 1) * fp);
         // programmed_end is unit-aligned, so a flash page is all below it
-        // or all above.
-        if (off < z.programmed_end) {
+        // or all above. A unit whose program ends after start is read from
+        // the buffer, as in the conv FTL.
+        if (off < z.programmed_end && program_end(z, off / unit_) <= start) {
             // Whole 4 KiB pieces are sensed and cross the channel; only the
             // requested bytes cross PCIe (as in the conv FTL).
             const uint64_t page = off / fp * fp;
@@ -347,7 +374,11 @@ int64_t ZnsTiming::reset(uint32_t zone, int64_t now_ns)
         done = std::max(done, ready);
         stats_.erases += blocks * g.planes_per_lun;
     }
+    // Start afresh, keeping the in-flight list's capacity.
+    std::vector<InFlight> in_flight = std::move(z.in_flight);
+    in_flight.clear();
     z = Zone{};
+    z.in_flight = std::move(in_flight);
     return done;
 }
 

@@ -76,11 +76,14 @@ public:
     // `durable`, else ready_ns.
     int64_t commit(uint32_t zone, uint64_t end, int64_t ready_ns, bool durable);
 
-    // A read of `bytes` at zone byte `offset` fetched at now_ns:
-    // firmware time, then for each flash-page piece below the zone's
-    // programmed end a NAND read (sense on its die, channel), for the rest
-    // (buffered or unwritten) nothing more; then PCIe to the host per piece.
-    // Returns when the last byte reached the host.
+    // A read of `bytes` at zone byte `offset` fetched at now_ns: firmware
+    // time to start = now_ns + fw_read; then each flash-page piece below
+    // the zone's programmed end whose unit is programmed by `start` (its
+    // latest program, whole or padded, ends at or before start) is a NAND
+    // read (sense on its die, channel); the rest is "buffered", with no
+    // NAND access: unwritten, still in the buffer, or in a unit whose
+    // program ends after start (as the conv FTL times it). Then PCIe to the
+    // host per piece. Returns when the last byte reached the host.
     int64_t read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t now_ns);
 
     // Finish: the open partial unit, if any, is padded and programmed
@@ -107,6 +110,11 @@ public:
     void reset_stats();
 
 private:
+    // A unit of a zone and the end of its latest program.
+    struct InFlight {
+        uint64_t unit;
+        int64_t end;
+    };
     // Per-zone state, kept small: 30000 zones cost a few MiB.
     struct Zone {
         uint64_t stream_end = 0;      // the sequential stream's end (commit)
@@ -119,6 +127,12 @@ private:
         int64_t data_ready = 0;    // latest arrival of the zone's written data
         uint64_t units = 0;        // units programmed since reset (padded ones too)
         bool finished = false;     // finish(): the stream end reads as the zone end
+        // Units whose latest program may still be under way, in increasing
+        // unit order (programs are booked in stream order); a unit not
+        // listed is programmed (or never was). Pruned of programs ended by
+        // each call's now_ns, so it holds at most the units in flight; its
+        // capacity is kept, so steady state allocates nothing.
+        std::vector<InFlight> in_flight;
     };
     // The part of a read that lies in one flash page below programmed_end.
     struct ReadPart {
@@ -143,8 +157,14 @@ private:
     // Programs the zone's partial unit padded, if it holds bytes not yet
     // on NAND; returns the program's end, or -1 when there was nothing.
     int64_t pad(uint32_t zone, int64_t ready_ns);
+    // Records that unit `unit` of the zone is programmed until `end`.
+    static void programmed(Zone &z, uint64_t unit, int64_t end);
+    // The end of the latest program of the zone's unit, if it may still be
+    // under way; else 0 (programmed long ago, or never).
+    static int64_t program_end(const Zone &z, uint64_t unit);
     // Drops timeline history before now_ns (callers pass nondecreasing
-    // fetch times to admit/read/finish/reset/flush).
+    // fetch times to admit/read/finish/reset/flush), and the zone's
+    // programs that ended by then.
     void forget_before(uint32_t zone, int64_t now_ns);
 
     ZnsTimingParams p_;

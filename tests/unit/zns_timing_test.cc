@@ -141,6 +141,9 @@ TEST(ZnsTiming, DurablePartialUnitIsPaddedAndProgrammedAgainWhenItFills)
     EXPECT_EQ(z.admit(0, 24576, 300000), 313680);
     EXPECT_EQ(z.commit(0, 32768, 313680, true), 554640);
     EXPECT_EQ(z.programmed_end(0), 32768u);
+    // Until that whole program ends, the unit reads from the buffer (at
+    // 400000: fw 10000 + PCIe 1280), though its padded program has ended.
+    EXPECT_EQ(z.read(0, 0, 4096, 400000), 400000 + 10000 + 1280);
     s = z.stats(554639);
     EXPECT_EQ(s.nand_pages_written, 16u);
     EXPECT_EQ(s.padding_pages, 6u);
@@ -235,16 +238,60 @@ TEST(ZnsTiming, ReadOfBufferedOrUnwrittenDataCostsFirmwareAndPcie)
     EXPECT_EQ(z.read(0, 28672, 8192, 1000000), 1056400);
 }
 
-TEST(ZnsTiming, ReadWaitsBehindAProgramOnTheSameDie)
+TEST(ZnsTiming, ReadOfAUnitBeingProgrammedIsBuffered)
 {
     ZnsTiming z(params());
     EXPECT_EQ(write(z, 0, 32768, 0, true), 258200);  // zone 0 unit 0: die 0
     // Zone 1's unit 0 is on die 0 too (block 1): in at 317240, channel to
     // 358200, tPROG [358200, 558200).
     EXPECT_EQ(write(z, 1, 32768, 300000, true), 558200);
-    // A read of zone 0 at 360000: fw to 370000, the sense waits for the
-    // die: [558200, 588200), channel 5120, PCIe 1280.
+    // A read of that unit at 360000: fw to 370000; its program ends later,
+    // so it is read from the buffer, without waiting for the die: PCIe
+    // 1280 only.
+    EXPECT_EQ(z.read(1, 0, 4096, 360000), 360000 + 10000 + 1280);
+}
+
+TEST(ZnsTiming, ReadOfAProgrammedUnitWaitsForItsDieBusyWithAProgram)
+{
+    ZnsTiming z(params());
+    EXPECT_EQ(write(z, 0, 32768, 0, true), 258200);  // zone 0 unit 0: die 0
+    // Zone 1's unit 0 is on die 0 too: tPROG [358200, 558200).
+    EXPECT_EQ(write(z, 1, 32768, 300000, true), 558200);
+    // A read of zone 0's unit (programmed at 258200) at 360000: fw to
+    // 370000, the sense waits for the die: [558200, 588200), channel 5120
+    // to 593320, PCIe 1280.
     EXPECT_EQ(z.read(0, 0, 4096, 360000), 594600);
+
+    // The same within one zone: a one-die zone's units 0 and 1 are both on
+    // die 0. 64 KiB in at 31480; unit 0 channel [31480, 72440), tPROG to
+    // 272440; unit 1 channel [72440, 113400), tPROG [272440, 472440).
+    ZnsTiming o(one_die_params());
+    EXPECT_EQ(write(o, 0, 65536, 0, true), 472440);
+    // At 300000, fw to 310000. Unit 1 is still being programmed: buffered,
+    // PCIe 1280 only.
+    EXPECT_EQ(o.read(0, 32768, 4096, 300000), 300000 + 10000 + 1280);
+    // Unit 0 is programmed: its sense waits for unit 1's program,
+    // [472440, 502440), channel 5120, PCIe 1280.
+    EXPECT_EQ(o.read(0, 0, 4096, 300000), 472440 + 30000 + 5120 + 1280);
+}
+
+TEST(ZnsTiming, ReadOfAUnitIsBufferedUntilItsProgramEnds)
+{
+    ZnsTiming z(params());
+    // Unit 0 on die 0: in at 17240, channel [17240, 58200), tPROG to
+    // P = 258200.
+    EXPECT_EQ(write(z, 0, 32768, 0, true), 258200);
+    // At 100000: start = 100000 + fw 10000 = 110000 < P: buffered, PCIe
+    // 1280 only.
+    EXPECT_EQ(z.read(0, 0, 4096, 100000), 110000 + 1280);
+    // At 248199: start 258199, one ns before P: still buffered.
+    EXPECT_EQ(z.read(0, 4096, 4096, 248199), 258199 + 1280);
+    // At 248200: start 258200 = P, the unit is programmed: sense [258200,
+    // 288200), channel 5120 to 293320, PCIe 1280 to 294600.
+    EXPECT_EQ(z.read(0, 8192, 4096, 248200), 258200 + 30000 + 5120 + 1280);
+    // At 300000, long after P: start 310000, sense 30000, channel 5120,
+    // PCIe 1280.
+    EXPECT_EQ(z.read(0, 0, 4096, 300000), 310000 + 30000 + 5120 + 1280);
 }
 
 TEST(ZnsTiming, UnitsOfAStripedZoneProgramInParallel)
@@ -282,6 +329,9 @@ TEST(ZnsTiming, FinishPadsTheOpenUnit)
     EXPECT_EQ(write(z, 0, 12288, 0, false), 8340);
     // fw 3000 from 10000; unit 0 padded on die 0: 13000 + 40960 + 200000.
     EXPECT_EQ(z.finish(0, 10000), 253960);
+    // Until that padded program ends, the unit reads from the buffer: a
+    // read at 20000 (start 30000) costs fw + PCIe only.
+    EXPECT_EQ(z.read(0, 0, 4096, 20000), 20000 + 10000 + 1280);
     ZnsTimingStats s = z.stats(253960);
     EXPECT_EQ(s.padding_pages, 5u);  // (32768 - 12288) / 4096
     EXPECT_EQ(s.nand_pages_written, 8u);
@@ -290,7 +340,7 @@ TEST(ZnsTiming, FinishPadsTheOpenUnit)
     EXPECT_EQ(z.programmed_end(0), 32768u);
     // The unwritten tail reads as unwritten: fw + PCIe.
     EXPECT_EQ(z.read(0, 65536, 4096, 300000), 311280);
-    // The padded unit reads from NAND.
+    // After its program, the padded unit reads from NAND.
     EXPECT_EQ(z.read(0, 0, 4096, 400000), 400000 + 10000 + 30000 + 5120 + 1280);
     // Commits after finish change nothing.
     EXPECT_EQ(z.commit(0, 16384, 500000, false), 500000);
