@@ -78,6 +78,11 @@ MediaResult ZnsFtl::submit(const MediaRequest &req)
             zsm_.commit_write(req.slba, req.nlb, scratch_);
             const bool durable = req.fua || !p_.media.early_completion;
             r.complete_at_ns = std::max(in, apply(scratch_, in, durable));
+            if (zsm_.state(z) == ZoneState::Full) {
+                // The zone filled: its last unit, if partial, is padded.
+                const int64_t pad = media_.finish(z, in);
+                r.complete_at_ns = std::max(r.complete_at_ns, durable ? pad : in);
+            }
             host_pages_written_ += (req.bytes + 4095) / 4096;
             break;
         }
@@ -113,6 +118,10 @@ MediaResult ZnsFtl::zrwa_flush(uint64_t elba, int64_t now_ns)
     if (r.status == 0) {
         const int64_t fw = now_ns + media_.params().timing.fw_write_ns;
         r.complete_at_ns = std::max(fw, apply(scratch_, fw, !p_.media.early_completion));
+        const uint32_t z = zsm_.zone_of(elba);
+        if (zsm_.state(z) == ZoneState::Full) {
+            r.complete_at_ns = std::max(r.complete_at_ns, media_.finish(z, fw));
+        }
     }
     return r;
 }

@@ -42,10 +42,13 @@ ZnsTiming::ZnsTiming(const ZnsTimingParams &p)
     unit_ = uint64_t{g.program_unit_bytes} * g.planes_per_lun;
     const uint64_t block_row = uint64_t{g.planes_per_lun} * g.block_bytes();
     const uint64_t zone_block_row = block_row * p.dies_per_zone;
-    if (p.zone_bytes == 0 || p.zone_bytes % zone_block_row != 0) {
-        fail("a zone must be a whole number of blocks on every plane of its dies");
+    if (p.zone_bytes == 0) {
+        fail("empty zone");
     }
-    blocks_per_zone_die_ = static_cast<uint32_t>(p.zone_bytes / zone_block_row);
+    // A zone need not fill its blocks: the last unit may be partial (2 GiB
+    // zones of 96 KiB units), and it is padded when the zone fills.
+    blocks_per_zone_die_ =
+        static_cast<uint32_t>((p.zone_bytes + zone_block_row - 1) / zone_block_row);
     zones_.resize(p.zones);
     if (p.zone_write_buffer_bytes > 0) {
         zone_wb_.resize(p.zones);

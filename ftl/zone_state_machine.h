@@ -29,26 +29,26 @@ enum class ZoneState : uint8_t {
 
 // One zone as persisted in the metadata area: 32 bytes, host byte order.
 struct ZoneRecord {
-    uint64_t wp;          // write pointer (LBA); zslba when empty
-    uint64_t written_end; // one past the highest LBA written since the last
-                          // reset (ZRWA writes land beyond wp); zslba when none
-    uint64_t open_seq;    // order in which zones became implicitly open
-    uint32_t resets;      // times reset: the erase count of the zone's blocks
-    uint8_t state;        // ZoneState
-    uint8_t attrs;        // Zone Attributes: NVME_ZNS_ZA_* bits
+    uint64_t wp;           // write pointer (LBA); zslba when empty
+    uint64_t written_end;  // one past the highest LBA written since the last
+                           // reset (ZRWA writes land beyond wp); zslba when none
+    uint64_t open_seq;     // order in which zones became implicitly open
+    uint32_t resets;       // times reset: the erase count of the zone's blocks
+    uint8_t state;         // ZoneState
+    uint8_t attrs;         // Zone Attributes: NVME_ZNS_ZA_* bits
     uint8_t reserved[2];
 };
 static_assert(sizeof(ZoneRecord) == 32, "the metadata layout depends on it");
 
 struct ZoneConfig {
-    uint64_t zone_lbas = 0;     // zone size in LBAs (zslba of zone i = i * zone_lbas)
-    uint64_t zone_cap_lbas = 0; // zone capacity in LBAs, 1..zone_lbas
+    uint64_t zone_lbas = 0;      // zone size in LBAs (zslba of zone i = i * zone_lbas)
+    uint64_t zone_cap_lbas = 0;  // zone capacity in LBAs, 1..zone_lbas
     uint32_t zones = 0;
-    uint32_t max_open = 0;       // open resources (0: no limit)
-    uint32_t max_active = 0;     // active resources (0: no limit)
-    uint32_t zrwa_lbas = 0;      // ZRWA size (0: no ZRWA support)
-    uint32_t zrwa_fg_lbas = 0;   // ZRWA flush granularity; divides zrwa_lbas
-    uint32_t zrwa_resources = 0; // zones that may hold a ZRWA at once
+    uint32_t max_open = 0;        // open resources (0: no limit)
+    uint32_t max_active = 0;      // active resources (0: no limit)
+    uint32_t zrwa_lbas = 0;       // ZRWA size (0: no ZRWA support)
+    uint32_t zrwa_fg_lbas = 0;    // ZRWA flush granularity; divides zrwa_lbas
+    uint32_t zrwa_resources = 0;  // zones that may hold a ZRWA at once
 };
 
 // Zone Management Send actions (ZSA), as the spec numbers them.

@@ -289,17 +289,9 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
                 zone_dies, g0.dies());
         return false;
     }
-    // Each die's share of a zone is one block per plane: whole programs.
-    const uint64_t stripe = uint64_t{zone_dies} * g0.planes_per_lun * g0.program_unit_bytes;
-    if (zone % stripe) {
-        error =
-            fmt("property 'zone-size': %s is not a multiple of zone-dies x planes-per-lun x "
-                "program-unit-size = %s (%s or %s would be)",
-                size_str(zone).c_str(), size_str(stripe).c_str(),
-                size_str(std::max(stripe, zone / stripe * stripe)).c_str(),
-                size_str((zone / stripe + 1) * stripe).c_str());
-        return false;
-    }
+    // Units of U = planes x program unit go to the zone's dies in turn; the
+    // zone's last unit may be partial (2 GiB over 32 dies of 96 KiB units).
+    const uint64_t unit = uint64_t{g0.planes_per_lun} * g0.program_unit_bytes;
     const uint64_t cap = w.zone_cap < 0
                              ? (preset.zone_capacity_bytes ? preset.zone_capacity_bytes : zone)
                              : static_cast<uint64_t>(w.zone_cap);
@@ -340,7 +332,7 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
             fmt("property 'zone-size': %s does not divide the capacity %s (size); zone sizes "
                 "that would: %s; or size=%s or size=%s",
                 size_str(zone).c_str(), size_str(capacity).c_str(),
-                dividing_zone_sizes(capacity, zone, std::max(lba, stripe)).c_str(),
+                dividing_zone_sizes(capacity, zone, lba).c_str(),
                 size_str(std::max(zone, capacity / zone * zone)).c_str(),
                 size_str((capacity / zone + 1) * zone).c_str());
         return false;
@@ -463,7 +455,6 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
     uint64_t zone_wbuf = w.zone_wbuf >= 0 ? static_cast<uint64_t>(w.zone_wbuf)
                          : global_given   ? 0
                                           : preset.zone_write_buffer_bytes;
-    const uint64_t unit = uint64_t{g0.planes_per_lun} * g0.program_unit_bytes;
     if (zone_wbuf && zone_wbuf < unit) {
         error =
             fmt("property 'zone-write-buffer-size': %s is smaller than one program unit (%s = "
@@ -481,8 +472,15 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
 
     // NAND geometry: a zone's share of a die is one block on each plane.
     auto &g = nand.geo;
-    g.pages_per_block =
-        static_cast<uint32_t>(zone / zone_dies / g.planes_per_lun / g.flash_page_bytes);
+    const uint64_t units_per_die = ((zone + unit - 1) / unit + zone_dies - 1) / zone_dies;
+    if (units_per_die * g.pages_per_program() > UINT32_MAX) {
+        error =
+            fmt("property 'zone-size': %s needs more than 2^32 pages per block; use more "
+                "zone-dies",
+                size_str(zone).c_str());
+        return false;
+    }
+    g.pages_per_block = static_cast<uint32_t>(units_per_die * g.pages_per_program());
     g.blocks_per_plane = static_cast<uint32_t>((zones * zone_dies + g.dies() - 1) / g.dies());
     nand.logical_bytes = capacity;
 

@@ -72,12 +72,14 @@ TEST(ConvConfig, ParameterTableMatchesTheCoreApi)
 {
     const auto &table = nvmev::param_table();
     ASSERT_EQ(table.size(), nvmev_core_param_count());
-    // 14 geometry/FTL parameters, then the 16 timing ones.
-    ASSERT_EQ(table.size(), 30u);
+    // 14 geometry/FTL parameters, the 16 timing ones, then 11 of ssd=zns.
+    ASSERT_EQ(table.size(), 41u);
     EXPECT_STREQ(table[0].name, "channels");
     EXPECT_STREQ(table[14].name, "nand-read-4k-lsb-ns");
     EXPECT_STREQ(nvmev_core_param_info(29)->name, "fw-write-4k-ns");
-    EXPECT_EQ(nvmev_core_param_info(30), nullptr);
+    EXPECT_STREQ(nvmev_core_param_info(30)->name, "zone-size");
+    EXPECT_STREQ(nvmev_core_param_info(40)->name, "zone-append-size-limit");
+    EXPECT_EQ(nvmev_core_param_info(41), nullptr);
 }
 
 TEST(ConvConfig, ConvDefaultsToTheSamsung970Pro)

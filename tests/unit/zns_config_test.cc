@@ -77,8 +77,9 @@ TEST(ZnsConfig, Zn540PresetByDefault)
     EXPECT_EQ(z.media.write_buffer_bytes, 0u);
     EXPECT_TRUE(z.media.early_completion);
     EXPECT_EQ(z.media.timing.program_ns, 561000);
-    // A zone's share of a die is one 64 MiB block: 2048 pages of 32 KiB.
-    EXPECT_EQ(z.media.geo.pages_per_block, 2048u);
+    // 2 GiB / 96 KiB = 21845.3 units, 683 per die: a block of 683 programs
+    // of 3 pages; the zone's last unit is partial.
+    EXPECT_EQ(z.media.geo.pages_per_block, 2049u);
     EXPECT_EQ(z.media.geo.blocks_per_plane, 4u);
     // Metadata: header page, 4 records in one page, no extensions.
     EXPECT_EQ(rc.metadata_bytes, 8192u);
@@ -129,10 +130,17 @@ TEST(ZnsConfig, ErrorsNameThePropertyAndWhatWouldFit)
     {
         Cfg cfg(1 * kGiB);
         cfg.set("zone-size", 16 * kMiB + 512);
-        EXPECT_EQ(cfg.error().rfind("property 'zone-size': 16777728 is not a multiple of "
-                                    "zone-dies x planes-per-lun x program-unit-size = 3M",
+        EXPECT_EQ(cfg.error().rfind("property 'zone-size': 16777728 does not divide the capacity "
+                                    "1G (size); zone sizes that would: 16M, 32M;",
                                     0),
                   0u);
+    }
+    {
+        Cfg cfg(1 * kGiB);
+        cfg.set("zone-size", 16 * kMiB + 100);
+        EXPECT_EQ(cfg.error(),
+                  "property 'zone-size': 16777316 is not a multiple of lba-size 512 (16M or "
+                  "16777728 would be)");
     }
     {
         Cfg cfg(1 * kGiB, "zns-prototype");
@@ -165,7 +173,8 @@ TEST(ZnsConfig, ErrorsNameThePropertyAndWhatWouldFit)
     {
         Cfg cfg(256 * kMiB, "zns-prototype");
         cfg.set("zone-capacity", 16 * 1024).set("zrwa-size", 64 * 1024);
-        EXPECT_EQ(cfg.error(), "property 'zrwa-size': 64K is larger than a zone (zone-capacity 16K)");
+        EXPECT_EQ(cfg.error(),
+                  "property 'zrwa-size': 64K is larger than a zone (zone-capacity 16K)");
     }
     {
         Cfg cfg(256 * kMiB, "zns-prototype");

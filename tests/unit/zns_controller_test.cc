@@ -172,15 +172,18 @@ protected:
 
 TEST_F(ZnsControllerTest, IdentifyReportsTheZonedNamespace)
 {
-    const uint64_t cap = (uint64_t(drv_->reg32(NVME_REG_CAP + 4)) << 32) | drv_->reg32(NVME_REG_CAP);
+    const uint64_t cap =
+        (uint64_t(drv_->reg32(NVME_REG_CAP + 4)) << 32) | drv_->reg32(NVME_REG_CAP);
     EXPECT_EQ((cap >> 37) & 0xff, 0x41u);  // CSS: NVM and I/O command sets
     ready();
     // Namespace identification descriptors carry CSI 2.
-    ASSERT_EQ(Driver::status(drv_->call(0, [&] {
-                  Sqe s = admin(nvme_admin_identify, NVME_IDENTIFY_CNS_NS_DESC_LIST);
-                  s.nsid = 1;
-                  return s;
-              }())),
+    ASSERT_EQ(Driver::status(drv_->call(0,
+                                        [&] {
+                                            Sqe s = admin(nvme_admin_identify,
+                                                          NVME_IDENTIFY_CNS_NS_DESC_LIST);
+                                            s.nsid = 1;
+                                            return s;
+                                        }())),
               0);
     bool found = false;
     for (uint64_t off = 0; off < 4096;) {
@@ -208,14 +211,13 @@ TEST_F(ZnsControllerTest, IdentifyReportsTheZonedNamespace)
     EXPECT_EQ(zns.lbafe[1].zsze, 256u);
     EXPECT_EQ(zns.lbafe[0].zdes, 1);  // 64 bytes
     // CNS 06h / CSI 2: ZASL 8 KiB = 4 KiB x 2^1.
-    ASSERT_EQ(Driver::status(drv_->call(
-                  0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CSI_CTRL,
-                           uint32_t{NVME_CSI_ZNS} << 24))),
+    ASSERT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CSI_CTRL,
+                                                 uint32_t{NVME_CSI_ZNS} << 24))),
               0);
     EXPECT_EQ(host_.read<uint8_t>(Driver::kDataBase), 1);
     // CNS 1Ch: combination 0 offers NVM and Zoned.
-    ASSERT_EQ(Driver::status(
-                  drv_->call(0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE))),
+    ASSERT_EQ(Driver::status(drv_->call(
+                  0, admin(nvme_admin_identify, NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE))),
               0);
     EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 0x5u);
     // The NVM Identify Namespace: 8 zones, no deallocation.
@@ -225,11 +227,11 @@ TEST_F(ZnsControllerTest, IdentifyReportsTheZonedNamespace)
     EXPECT_EQ(host_.read<struct nvme_id_ns>(Driver::kDataBase).nsze, 8u * kZoneLbas);
     EXPECT_EQ(host_.read<struct nvme_id_ns>(Driver::kDataBase).dlfeat, 0);
     // The I/O Command Set Profile feature accepts combination 0 only.
-    EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_set_features,
-                                                 NVME_FEAT_FID_IOCS_PROFILE, 0))),
+    EXPECT_EQ(Driver::status(
+                  drv_->call(0, admin(nvme_admin_set_features, NVME_FEAT_FID_IOCS_PROFILE, 0))),
               0);
-    EXPECT_EQ(Driver::status(drv_->call(0, admin(nvme_admin_set_features,
-                                                 NVME_FEAT_FID_IOCS_PROFILE, 1))),
+    EXPECT_EQ(Driver::status(
+                  drv_->call(0, admin(nvme_admin_set_features, NVME_FEAT_FID_IOCS_PROFILE, 1))),
               sc(0, NVME_SC_IOCS_COMBINATION_REJECTED));
 }
 
@@ -326,17 +328,17 @@ TEST_F(ZnsControllerTest, ZoneAppendsFromTwoQueuesGetDistinctLbasAndTheirData)
         }
     }
     // Not a zone start; over ZASL (8 KiB); then fill the zone and overflow.
-    EXPECT_EQ(Driver::status(drv_->call(
-                  1, make_rw(nvme_zns_cmd_append, kZoneLbas + 8, 8, Driver::kDataBase))),
+    EXPECT_EQ(Driver::status(
+                  drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas + 8, 8, Driver::kDataBase))),
               sc(0, NVME_SC_INVALID_FIELD));
     EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 24,
                                                    Driver::kDataBase, Driver::kDataBase + 4096))),
               sc(0, NVME_SC_INVALID_FIELD));
     for (uint64_t left = kZoneLbas - 128; left; left -= 16) {
-        ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 16,
-                                                       Driver::kDataBase,
-                                                       Driver::kDataBase + 4096))),
-                  0);
+        ASSERT_EQ(
+            Driver::status(drv_->call(1, make_rw(nvme_zns_cmd_append, kZoneLbas, 16,
+                                                 Driver::kDataBase, Driver::kDataBase + 4096))),
+            0);
     }
     EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_FULL);
     EXPECT_EQ(Driver::status(
@@ -356,8 +358,8 @@ TEST_F(ZnsControllerTest, OpenAndActiveLimitsWithImplicitClose)
     ASSERT_EQ(write(2 * kZoneLbas, 8), 0);  // closes zone 0 (oldest implicit)
     EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_CLOSED);
     EXPECT_EQ(write(3 * kZoneLbas, 8), zns_sc(NVME_SC_ZNS_TOO_MANY_ACTIVE));
-    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);      // explicit
-    ASSERT_EQ(send(2 * kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);  // explicit
+    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);            // explicit
+    ASSERT_EQ(send(2 * kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);        // explicit
     EXPECT_EQ(write(8, 8), zns_sc(NVME_SC_ZNS_TOO_MANY_OPENS));  // closed zone 0
     ASSERT_EQ(send(0, NVME_ZNS_ZSA_FINISH), 0);
     ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET, true), 0);
@@ -411,13 +413,12 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
     EXPECT_EQ(ev->cid, aer);
     EXPECT_EQ(ev->dw0, 2u | (0xefu << 8) | (0xbfu << 16));
     EXPECT_EQ(write(kZoneLbas + 8, 8), zns_sc(NVME_SC_ZNS_READ_ONLY));
-    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8,
-                                                   Driver::kDataBase))),
-              0);
+    EXPECT_EQ(
+        Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8, Driver::kDataBase))), 0);
     ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "offline", &err), 0);
-    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8,
-                                                   Driver::kDataBase))),
-              zns_sc(NVME_SC_ZNS_OFFLINE));
+    EXPECT_EQ(
+        Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8, Driver::kDataBase))),
+        zns_sc(NVME_SC_ZNS_OFFLINE));
     // The Changed Zone List names zone 1 once; reading it consumes it.
     Sqe log = admin(nvme_admin_get_log_page, NVME_LOG_LID_ZNS_CHANGED_ZONES | (1023u << 16));
     log.nsid = 1;
@@ -444,10 +445,10 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
 TEST_F(ZnsControllerTest, ZoneStateAndDataSurviveARestartOnTheSameBacking)
 {
     ready();
-    ASSERT_EQ(write(0, 16, 0x21), 0);                          // zone 0: implicitly open
-    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);          // zone 1: explicitly open
+    ASSERT_EQ(write(0, 16, 0x21), 0);                  // zone 0: implicitly open
+    ASSERT_EQ(send(kZoneLbas, NVME_ZNS_ZSA_OPEN), 0);  // zone 1: explicitly open
     ASSERT_EQ(write(kZoneLbas, 8, 0x22), 0);
-    ASSERT_EQ(send(3 * kZoneLbas, NVME_ZNS_ZSA_FINISH), 0);    // zone 3: full
+    ASSERT_EQ(send(3 * kZoneLbas, NVME_ZNS_ZSA_FINISH), 0);  // zone 3: full
     Sqe ext = zone_send(4 * kZoneLbas, NVME_ZNS_ZSA_SET_DESC_EXT);
     std::memset(host_.ram.data() + Driver::kDataBase, 0x5e, 64);
     ASSERT_EQ(Driver::status(drv_->call(1, ext)), 0);  // zone 4: closed, ZDEV
@@ -474,11 +475,12 @@ TEST_F(ZnsControllerTest, ZoneStateAndDataSurviveARestartOnTheSameBacking)
     EXPECT_EQ(info.zones_in_state[4], 1u);
 
     // Another zone format over the same backing is refused by name.
-    EXPECT_EQ(create({{"zone-extension-size", 128}}, true).rfind(
-                  "property 'zone-extension-size': the memdev backend holds a zoned namespace "
-                  "formatted with zone-extension-size 64",
-                  0),
-              0u);
+    EXPECT_EQ(
+        create({{"zone-extension-size", 128}}, true)
+            .rfind("property 'zone-extension-size': the memdev backend holds a zoned namespace "
+                   "formatted with zone-extension-size 64",
+                   0),
+        0u);
 }
 
 }  // namespace
