@@ -345,6 +345,16 @@ static void nvmev_release_data(NvmevState *s)
 static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
                               int64_t *params)
 {
+    if (!s->serial && !s->default_serial[0]) {
+        /*
+         * Distinct devices need distinct serials (Linux rejects a second
+         * controller with the same subsystem NQN); the QOM path is unique
+         * and stable across restarts with the same command line.
+         */
+        g_autofree char *path = object_get_canonical_path(OBJECT(s));
+        snprintf(s->default_serial, sizeof(s->default_serial), "NVMEV%08X",
+                 g_str_hash(path));
+    }
     memset(cfg, 0, sizeof(*cfg));
     cfg->ssd = s->ssd;
     cfg->preset = s->preset;
@@ -383,16 +393,6 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
 
     s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
-    if (!s->serial) {
-        /*
-         * Distinct devices need distinct serials (Linux rejects a second
-         * controller with the same subsystem NQN); the QOM path is unique
-         * and stable across restarts with the same command line.
-         */
-        g_autofree char *path = object_get_canonical_path(OBJECT(s));
-        snprintf(s->default_serial, sizeof(s->default_serial), "NVMEV%08X",
-                 g_str_hash(path));
-    }
     nvmev_fill_config(s, &cfg, params);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {

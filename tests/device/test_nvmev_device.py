@@ -259,7 +259,7 @@ class ZnsDeviceTest(unittest.TestCase):
         data = self.qt.memread(DATA, size)
         out = []
         for i in range(struct.unpack_from("<Q", data)[0]):
-            zt, zs, za, _, zcap, zslba, wp = struct.unpack_from("<BBBBIQQQ", data, 64 + 64 * i)
+            zt, zs, za, _, zcap, zslba, wp = struct.unpack_from("<BBBB4xQQQ", data, 64 + 64 * i)
             out.append((zs >> 4, zslba, wp))
         return out
 
