@@ -79,6 +79,16 @@ const Preset *find_preset(const std::string &name)
 
 }  // namespace
 
+bool in_range(const char *prop, int64_t v, int64_t min, int64_t max, std::string &error)
+{
+    if (v >= min && v <= max) {
+        return true;
+    }
+    error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64 ")",
+                prop, v, min, max);
+    return false;
+}
+
 std::string kind_names()
 {
     return join_names(kKinds);

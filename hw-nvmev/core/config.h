@@ -110,6 +110,9 @@ std::string fmt(const char *format, Args... args)
     return buf;
 }
 
+// min <= v <= max, or false with `error` naming the property and the range.
+bool in_range(const char *prop, int64_t v, int64_t min, int64_t max, std::string &error);
+
 // Comma-separated names, for messages.
 std::string kind_names();
 std::string preset_names();

@@ -280,10 +280,7 @@ bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ConvParams &p, 
                     f.info.name);
             return false;
         }
-        if (v < f.min || v > f.max) {
-            error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64
-                        ")",
-                        f.info.name, v, f.min, f.max);
+        if (!in_range(f.info.name, v, f.min, f.max, error)) {
             return false;
         }
         w.*f.field = v;

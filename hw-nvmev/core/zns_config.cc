@@ -262,10 +262,7 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
             continue;
         }
         const ZoneField &f = kZoneFields[i];
-        if (v < f.min || v > f.max) {
-            error = fmt("property '%s': %" PRId64 " is out of range (allowed: %" PRId64 "..%" PRId64
-                        ")",
-                        f.info.name, v, f.min, f.max);
+        if (!in_range(f.info.name, v, f.min, f.max, error)) {
             return false;
         }
         w.*f.field = v;

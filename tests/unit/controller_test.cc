@@ -49,12 +49,7 @@ protected:
 
     Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0)
     {
-        Sqe s{};
-        s.opcode = opcode;
-        s.cdw10 = cdw10;
-        s.cdw11 = cdw11;
-        s.prp1 = Driver::kDataBase;
-        return s;
+        return nvmev::test::make_admin(opcode, cdw10, cdw11);
     }
 
     uint16_t admin_status(const Sqe &s) { return Driver::status(drv_->call(0, s)); }

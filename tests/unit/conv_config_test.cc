@@ -9,6 +9,7 @@
 
 #include "../../ftl/conv_ftl.h"
 #include "config.h"
+#include "config_fixture.h"
 
 using nvmev::resolve_config;
 using nvmev::ResolvedConfig;
@@ -19,50 +20,11 @@ namespace {
 constexpr uint64_t kMiB = 1024 * 1024;
 constexpr uint64_t kGiB = 1024 * kMiB;
 
-// A configuration with every property unset (-1 / NULL) and a params
-// array of nvmev_core_param_count() entries. Not copyable: c.params
-// points into it.
-struct Cfg {
-    std::vector<int64_t> params;
-    NvmevConfig c{};
-
+// ssd=conv, 1 GiB unless given.
+struct Cfg : nvmev::test::Cfg {
     explicit Cfg(const char *ssd = "conv", uint64_t capacity = kGiB)
-        : params(nvmev_core_param_count(), -1)
+        : nvmev::test::Cfg(ssd, capacity)
     {
-        c.ssd = ssd;
-        c.capacity_bytes = capacity;
-        c.lba_size = c.mdts = c.max_ioqpairs = -1;
-        c.read_latency_ns = c.write_latency_ns = -1;
-        c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
-        c.params = params.data();
-    }
-    Cfg(const Cfg &) = delete;
-
-    Cfg &set(const std::string &name, int64_t value)
-    {
-        const auto &table = nvmev::param_table();
-        for (size_t i = 0; i < table.size(); ++i) {
-            if (name == table[i].name) {
-                params[i] = value;
-                return *this;
-            }
-        }
-        ADD_FAILURE() << "no parameter " << name;
-        return *this;
-    }
-
-    std::string error() const
-    {
-        std::string e;
-        EXPECT_FALSE(resolve_config(c, e).has_value());
-        return e;
-    }
-    ResolvedConfig resolve() const
-    {
-        std::string e;
-        auto rc = resolve_config(c, e);
-        EXPECT_TRUE(rc.has_value()) << e;
-        return rc.value_or(ResolvedConfig{});
     }
 };
 

@@ -205,4 +205,14 @@ Sqe make_rw(uint8_t opcode, uint64_t slba, uint32_t nlb, uint64_t prp1, uint64_t
     return s;
 }
 
+Sqe make_admin(uint8_t opcode, uint32_t cdw10, uint32_t cdw11)
+{
+    Sqe s{};
+    s.opcode = opcode;
+    s.cdw10 = cdw10;
+    s.cdw11 = cdw11;
+    s.prp1 = Driver::kDataBase;
+    return s;
+}
+
 }  // namespace nvmev::test

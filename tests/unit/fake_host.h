@@ -104,5 +104,7 @@ private:
 };
 
 Sqe make_rw(uint8_t opcode, uint64_t slba, uint32_t nlb, uint64_t prp1, uint64_t prp2 = 0);
+// An admin command whose data buffer is Driver::kDataBase.
+Sqe make_admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0);
 
 }  // namespace nvmev::test

@@ -114,12 +114,7 @@ protected:
 
     Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0)
     {
-        Sqe s{};
-        s.opcode = opcode;
-        s.cdw10 = cdw10;
-        s.cdw11 = cdw11;
-        s.prp1 = Driver::kDataBase;
-        return s;
+        return nvmev::test::make_admin(opcode, cdw10, cdw11);
     }
     Sqe zone_send(uint64_t slba, uint8_t action, bool all = false, bool zrwa = false)
     {
