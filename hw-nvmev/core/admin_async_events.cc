@@ -65,11 +65,19 @@ void Controller::deliver_events()
     }
 }
 
+void Controller::drop_events(uint8_t log_page)
+{
+    std::erase_if(events_, [log_page](const AsyncEvent &e) { return e.log_page == log_page; });
+}
+
 void Controller::clear_event_mask(uint8_t log_page)
 {
     if (log_page == NVME_LOG_LID_ERROR) {
         masked_event_types_ &= ~(1u << NVME_AER_ERROR);
     } else if (log_page == NVME_LOG_LID_ZNS_CHANGED_ZONES) {
+        // The host has read what a queued notice would announce: drop it,
+        // so the next event reports a change the host has not seen.
+        drop_events(log_page);
         masked_event_types_ &= ~(1u << NVME_AER_NOTICE);
     } else if (log_page == NVME_LOG_LID_SMART) {
         masked_event_types_ &= ~(1u << NVME_AER_SMART);

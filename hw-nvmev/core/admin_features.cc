@@ -155,6 +155,9 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
         case NVME_FEAT_FID_WRITE_ATOMIC: feat_write_atomicity_ = v & 1; break;
         case NVME_FEAT_FID_ASYNC_EVENT:
             feat_async_event_cfg_ = v;
+            if (!(v & NVME_CTRL_OAES_ZD)) {
+                drop_events(NVME_LOG_LID_ZNS_CHANGED_ZONES);  // notices now disabled
+            }
             check_temperature();
             break;
         case NVME_FEAT_FID_TIMESTAMP: {

@@ -59,9 +59,11 @@ struct ResolvedConfig {
     ftl::ConvParams conv;     // ssd=conv
     ftl::ZnsParams zns;       // ssd=zns
     uint64_t zasl_bytes = 0;  // ssd=zns: Zone Append size limit (0: MDTS)
-    // The backing store holds capacity_bytes of data, then the metadata
-    // area (ssd=zns: zone states and descriptor extensions).
+    // The backing store holds capacity_bytes of data from offset 0 and the
+    // metadata area (ssd=zns: zone states and descriptor extensions) at
+    // metadata_offset: right after the data, or at the end of a memdev.
     uint64_t metadata_bytes = 0;
+    uint64_t metadata_offset = 0;
 
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }

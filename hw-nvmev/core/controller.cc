@@ -30,7 +30,7 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     if (cfg.kind == SsdKind::Conv) {
         ftl_ = ftl::make_conv_ftl(cfg.conv);
     } else if (cfg.kind == SsdKind::Zns) {
-        const std::string err = open_zone_metadata(cfg, backing + cfg.capacity_bytes, zone_meta_);
+        const std::string err = open_zone_metadata(cfg, backing + cfg.metadata_offset, zone_meta_);
         if (!err.empty()) {
             throw std::invalid_argument(err);
         }

@@ -133,6 +133,8 @@ private:
     void queue_event(uint8_t type, uint8_t info, uint8_t log_page);
     void deliver_events();
     void clear_event_mask(uint8_t log_page);
+    // Forgets queued events that point at this log page.
+    void drop_events(uint8_t log_page);
     void check_temperature();
     // nvm_io.cc
     Outcome io_read(const Sqe &sqe) { return io_read_write(sqe, false); }

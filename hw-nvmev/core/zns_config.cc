@@ -497,6 +497,11 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
     nand.write_buffer_bytes = zp.media.write_buffer_bytes;
     rc.conv = nand;  // the NAND part, for parameter reporting
     rc.metadata_bytes = zone_metadata_bytes(zones, ext);
+    // The metadata ends where the backing store ends, so its header sits in
+    // the backend's last page whatever the zone format (a memdev written
+    // with another zone size is recognised, not misread).
+    rc.metadata_offset =
+        cfg.capacity_from_memdev ? cfg.capacity_bytes - rc.metadata_bytes : capacity;
     return true;
 }
 

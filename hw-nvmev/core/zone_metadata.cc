@@ -13,7 +13,7 @@ constexpr char kMagic[8] = {'N', 'V', 'M', 'E', 'V', 'Z', 'N', 'S'};
 constexpr uint32_t kVersion = 1;
 constexpr uint64_t kPage = 4096;
 
-// The first page of the area; host byte order (little-endian hosts only).
+// The last page of the area; host byte order (little-endian hosts only).
 struct Header {
     char magic[8];
     uint32_t version;
@@ -51,14 +51,17 @@ std::string open_zone_metadata(const ResolvedConfig &rc, uint8_t *area, ZoneMeta
     want.zones = z.zones;
     want.extension_bytes = rc.zns.extension_bytes;
 
+    // Records, then extensions, then the header in the area's last page.
+    const uint64_t bytes = zone_metadata_bytes(z.zones, rc.zns.extension_bytes);
+    uint8_t *header = area + bytes - kPage;
     Header have;
-    std::memcpy(&have, area, sizeof(have));
-    out.records = reinterpret_cast<ftl::ZoneRecord *>(area + kPage);
-    out.extensions = area + kPage + round_page(uint64_t{z.zones} * sizeof(ftl::ZoneRecord));
+    std::memcpy(&have, header, sizeof(have));
+    out.records = reinterpret_cast<ftl::ZoneRecord *>(area);
+    out.extensions = area + round_page(uint64_t{z.zones} * sizeof(ftl::ZoneRecord));
     if (std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
         // No zone format yet (a new or zeroed backend): format it.
-        std::memset(area, 0, zone_metadata_bytes(z.zones, rc.zns.extension_bytes));
-        std::memcpy(area, &want, sizeof(want));
+        std::memset(area, 0, bytes);
+        std::memcpy(header, &want, sizeof(want));
         out.fresh = true;
         return "";
     }

@@ -1,7 +1,7 @@
-// ssd=zns: the metadata area that follows the data in the backing store:
-// a header naming the zone format, the zone records (ZoneRecord) and the
-// zone descriptor extensions. With a file-backed memdev it persists, so
-// zones come back after a restart exactly as they were.
+// ssd=zns: the metadata area of the backing store: the zone records
+// (ZoneRecord), the zone descriptor extensions, and in its last page a
+// header naming the zone format. It ends where the backend ends. With a file-backed memdev it
+// persists, so zones come back after a restart exactly as they were.
 #pragma once
 
 #include <cstdint>

@@ -43,7 +43,9 @@ protected:
     void SetUp() override { make(); }
     void TearDown() override { nvmev_core_free(core_); }
 
-    std::string create(std::map<std::string, int64_t> extra = {}, bool keep_backing = false)
+    // memdev: the backing is a memdev of 8 MiB + 12 KiB (metadata at its end).
+    std::string create(std::map<std::string, int64_t> extra = {}, bool keep_backing = false,
+                       bool memdev = false)
     {
         if (core_) {
             nvmev_core_free(core_);
@@ -73,7 +75,8 @@ protected:
         NvmevConfig c{};
         c.ssd = "zns";
         c.serial = "SN-ZNS-1";
-        c.capacity_bytes = 8 * kMiB;
+        c.capacity_bytes = memdev ? 8 * kMiB + 12288 : 8 * kMiB;
+        c.capacity_from_memdev = memdev;
         c.lba_size = c.mdts = c.max_ioqpairs = -1;
         c.read_latency_ns = c.write_latency_ns = -1;
         c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
@@ -86,10 +89,12 @@ protected:
             nvmev_core_free_error(err);
             return e;
         }
+        const uint64_t total =
+            memdev ? c.capacity_bytes : layout.data_bytes + layout.metadata_bytes;
         if (!keep_backing) {
-            backing_.assign(layout.data_bytes + layout.metadata_bytes, 0);
+            backing_.assign(total, 0);
         }
-        EXPECT_EQ(backing_.size(), layout.data_bytes + layout.metadata_bytes);
+        EXPECT_EQ(backing_.size(), total);
         ops_ = host_.ops();
         core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
         if (!core_) {
@@ -410,7 +415,12 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
     EXPECT_EQ(write(kZoneLbas + 8, 8), zns_sc(NVME_SC_ZNS_READ_ONLY));
     EXPECT_EQ(
         Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8, Driver::kDataBase))), 0);
+    // The notice type stays masked until the log is read: a second change
+    // queues nothing new for a second AER.
+    drv_->submit(0, admin(nvme_admin_async_event));
     ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "offline", &err), 0);
+    drv_->run();
+    EXPECT_FALSE(drv_->reap(0));
     EXPECT_EQ(
         Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8, Driver::kDataBase))),
         zns_sc(NVME_SC_ZNS_OFFLINE));
@@ -423,6 +433,10 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
     EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase + 8), kZoneLbas);
     ASSERT_EQ(Driver::status(drv_->call(0, log)), 0);
     EXPECT_EQ(host_.read<uint16_t>(Driver::kDataBase), 0);
+    // Reading the log consumed the queued notice: the AER stays pending
+    // until the next change.
+    drv_->run();
+    EXPECT_FALSE(drv_->reap(0));
     // Bad injections name what is wrong.
     EXPECT_EQ(nvmev_core_zone_set_state(core_, 8, "offline", &err), -1);
     EXPECT_STREQ(err, "zone 8 does not exist (allowed: 0..7)");
@@ -434,7 +448,27 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
     EXPECT_STREQ(err, "zone 0 is not read-only or offline: only those can become empty");
     nvmev_core_free_error(err);
     ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "empty", &err), 0);
+    drv_->run();
+    auto again = drv_->reap(0);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->dw0, 2u | (0xefu << 8) | (0xbfu << 16));
     EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_EMPTY);
+}
+
+TEST_F(ZnsControllerTest, AnotherZoneSizeOnTheSameMemdevIsRefused)
+{
+    // A memdev of 8 MiB + 12 KiB: 1 MiB zones (8 records) or 512 KiB zones
+    // (16 records) both fit; the header sits in the backend's last page.
+    ASSERT_EQ(create({}, false, true), "");
+    ready();
+    ASSERT_EQ(write(0, 8), 0);
+    EXPECT_EQ(create({{"zone-size", 512 * 1024}}, true, true),
+              "property 'zone-size': the memdev backend holds a zoned namespace formatted with "
+              "zone-size 1048576 (zones: 8), not 524288; start with the same properties and "
+              "backend size, or a new backend");
+    ASSERT_EQ(create({}, true, true), "");
+    ready();
+    EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_IMPL_OPEN);
 }
 
 TEST_F(ZnsControllerTest, ZoneStateAndDataSurviveARestartOnTheSameBacking)
