@@ -60,8 +60,9 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.cqes = (4 << 4) | 4;
     id.maxcmd = 0;
     id.nn = kNsid;
-    id.oncs = NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
-              NVME_CTRL_ONCS_WRITE_ZEROES;
+    id.oncs = NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
+              NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
+              NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY;
     // A volatile write cache is reported so Flush and FUA are exercised;
     // Flush also accepts the broadcast NSID.
     id.vwc = NVME_CTRL_VWC_PRESENT | (3 << 1);

@@ -118,7 +118,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
                     log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
                 }
             }
-            for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes}) {
+            for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor}) {
                 log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
             }
             if (csi == NVME_CSI_ZNS) {

@@ -327,6 +327,9 @@ const std::array<Controller::Handler, 256> &Controller::io_table()
         t[nvme_cmd_read] = &Controller::io_read;
         t[nvme_cmd_write_zeroes] = &Controller::io_write_zeroes;
         t[nvme_cmd_dsm] = &Controller::io_dataset_management;
+        t[nvme_cmd_write_uncor] = &Controller::io_write_uncorrectable;
+        t[nvme_cmd_compare] = &Controller::io_compare;
+        t[nvme_cmd_verify] = &Controller::io_verify;
         t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
         t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
         t[nvme_zns_cmd_append] = &Controller::io_zone_append;

@@ -17,6 +17,7 @@
 #include "queues.h"
 #include "spec.h"
 #include "stats.h"
+#include "uncorrectable_ranges.h"
 #include "zone_metadata.h"
 
 namespace nvmev {
@@ -148,6 +149,11 @@ private:
     // on a failed transfer the range is zeroed again (nothing half-written
     // stays readable) and the status returned.
     Status move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes);
+    // nvm_io_integrity.cc
+    Outcome io_compare(const Sqe &sqe);
+    Outcome io_verify(const Sqe &sqe);
+    Outcome io_write_uncorrectable(const Sqe &sqe);
+    Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
     // zns_io.cc
     Outcome io_zone_mgmt_send(const Sqe &sqe);
     Outcome io_zone_mgmt_recv(const Sqe &sqe);
@@ -168,7 +174,8 @@ private:
     Host host_;
     uint8_t *backing_;
     std::unique_ptr<ftl::Ftl> ftl_;
-    ftl::ZnsFtl *zns_ = nullptr;  // ftl_ when ssd=zns
+    ftl::ZnsFtl *zns_ = nullptr;         // ftl_ when ssd=zns
+    UncorrectableRanges uncorrectable_;  // Write Uncorrectable marks (not persisted)
     ZoneMetadata zone_meta_;
     std::vector<ftl::ZoneEffect> zone_effects_;
     std::vector<uint8_t> report_;          // Zone Management Receive scratch

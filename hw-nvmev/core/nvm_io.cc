@@ -52,6 +52,9 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
             return Outcome::of(st);
         }
     }
+    if (!write && uncorrectable_.any(slba, nlb)) {
+        return Outcome::of(kUnrecoveredReadError);
+    }
     if (write) {
         st = move_write_data(sqe, slba, bytes);
     } else {
@@ -75,6 +78,9 @@ Status Controller::move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes
     if (st != kSuccess && zns_) {
         // Beyond the write pointer a zone must read as zeros.
         zero_media(slba, bytes >> cfg_.lba_shift());
+    }
+    if (st == kSuccess) {
+        uncorrectable_.clear(slba, bytes >> cfg_.lba_shift());  // rewritten: readable again
     }
     return st;
 }
@@ -101,6 +107,7 @@ Outcome Controller::media_outcome(const ftl::MediaRequest &req)
 // so the backing store is cleared as well as the mapping.
 void Controller::zero_media(uint64_t slba, uint64_t nlb)
 {
+    uncorrectable_.clear(slba, nlb);
     std::memset(backing_ + (slba << cfg_.lba_shift()), 0, nlb << cfg_.lba_shift());
 }
 

@@ -62,6 +62,12 @@ constexpr Status kCommandSequenceError = generic_error(NVME_SC_CMD_SEQ_ERROR);
 constexpr Status kInvalidPrpOffset = generic_error(NVME_SC_PRP_INVALID_OFFSET);
 constexpr Status kLbaOutOfRange = generic_error(NVME_SC_LBA_RANGE);
 constexpr Status kAbortRequested = generic_error(NVME_SC_ABORT_REQ, false);
+constexpr Status media_error(uint16_t sc)
+{
+    return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc | NVME_SC_DNR);
+}
+constexpr Status kUnrecoveredReadError = media_error(NVME_SC_READ_ERROR);
+constexpr Status kCompareFailure = media_error(NVME_SC_COMPARE_FAILED);
 
 // Controller register values we implement (NVMe 2.0c 3.1.3).
 constexpr uint32_t kVersion = 0x00010400;    // 1.4.0

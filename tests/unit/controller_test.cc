@@ -318,6 +318,46 @@ TEST_F(ControllerTest, IoErrorsGetSpecStatuses)
     EXPECT_EQ(e.status_field >> 1, sc(0, NVME_SC_INVALID_FIELD));
 }
 
+TEST_F(ControllerTest, WriteUncorrectableCompareAndVerify)
+{
+    ready_with_io_queue();
+    const uint64_t buf = Driver::kDataBase;
+    for (uint32_t j = 0; j < 4096; j++) {
+        host_.write<uint8_t>(buf + j, static_cast<uint8_t>(j * 7));
+    }
+    ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write, 16, 8, buf))), 0);
+    // Compare: equal, then one byte off (SCT 2, SC 85h).
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_compare, 16, 8, buf))), 0);
+    host_.write<uint8_t>(buf + 4095, 0x5a);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_compare, 16, 8, buf))),
+              sc(NVME_SCT_MEDIA, NVME_SC_COMPARE_FAILED));
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_verify, 16, 8, 0))), 0);
+    // Write Uncorrectable on LBAs 20..21: reads, compares and verifies that
+    // touch them fail with Unrecovered Read Error (SCT 2, SC 81h).
+    ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write_uncor, 20, 2, 0))), 0);
+    const uint16_t unrecovered = sc(NVME_SCT_MEDIA, NVME_SC_READ_ERROR);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 16, 8, buf))), unrecovered);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_verify, 21, 1, 0))), unrecovered);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_compare, 16, 8, buf))), unrecovered);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 16, 4, buf))), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 22, 2, buf))), 0);
+    // Rewriting LBA 20 and zeroing LBA 21 make them readable again.
+    ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write, 20, 1, buf))), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 20, 1, buf))), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 21, 1, buf))), unrecovered);
+    ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write_zeroes, 21, 1, 0))), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 16, 8, buf))), 0);
+    // Out of range, and ONCS reports all three commands.
+    const uint64_t nlbas = (8 << 20) / 512;
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_write_uncor, nlbas, 1, 0))),
+              sc(0, NVME_SC_LBA_RANGE));
+    ASSERT_EQ(admin_status(admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL)), 0);
+    const uint16_t oncs = host_.read<struct nvme_id_ctrl>(Driver::kDataBase).oncs;
+    EXPECT_EQ(oncs & (NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
+                      NVME_CTRL_ONCS_VERIFY),
+              NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE | NVME_CTRL_ONCS_VERIFY);
+}
+
 TEST_F(ControllerTest, UnwrittenBlocksReadAsZeros)
 {
     ready_with_io_queue();

@@ -1,0 +1,121 @@
+// NVM command set data-integrity commands (NVM Command Set 1.0c 3.2):
+// Compare, Verify and Write Uncorrectable. Reads of LBAs marked by Write
+// Uncorrectable fail until a write covers them (nvm_io.cc clears marks).
+#include <cstring>
+
+#include "controller.h"
+
+namespace nvmev {
+namespace {
+
+uint64_t slba_of(const Sqe &sqe)
+{
+    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+}
+
+}  // namespace
+
+// The checks Compare and Verify share with Read: namespace, range, zone
+// state and marked LBAs. Returns the status; sets slba and nlb.
+Status Controller::check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const
+{
+    Status st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return st;
+    }
+    slba = slba_of(sqe);
+    nlb = (sqe.cdw12 & 0xffff) + 1;
+    if (!lba_range_ok(slba, nlb)) {
+        return kLbaOutOfRange;
+    }
+    if (zns_) {
+        st = zns_->zones().check_read(slba, nlb);
+        if (st != kSuccess) {
+            return st;
+        }
+    }
+    return uncorrectable_.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
+}
+
+Outcome Controller::io_compare(const Sqe &sqe)
+{
+    uint64_t slba = 0;
+    uint32_t nlb = 0;
+    Status st = check_readable(sqe, slba, nlb);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
+        return Outcome::of(kInvalidField);
+    }
+    st = prp_.map(sqe.prp1, sqe.prp2, bytes);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    // Compare page by page through a bounce buffer: no allocation.
+    uint8_t chunk[kPageSize];
+    const uint8_t *media = backing_ + (slba << cfg_.lba_shift());
+    bool equal = true;
+    for (const auto &seg : prp_.segments()) {
+        for (uint64_t done = 0; done < seg.len;) {
+            const uint64_t n = std::min<uint64_t>(seg.len - done, sizeof(chunk));
+            if (!host_.dma_read(seg.addr + done, chunk, n)) {
+                return Outcome::of(kDataTransferError);
+            }
+            equal = equal && std::memcmp(chunk, media, n) == 0;
+            media += n;
+            done += n;
+        }
+    }
+    Outcome out = media_outcome({ftl::MediaOp::Read, slba, nlb, bytes, false, fetch_ns_});
+    smart_.host_read_cmds++;
+    if (!equal && out.status == kSuccess) {
+        out.status = kCompareFailure;
+    }
+    return out;
+}
+
+Outcome Controller::io_verify(const Sqe &sqe)
+{
+    uint64_t slba = 0;
+    uint32_t nlb = 0;
+    const Status st = check_readable(sqe, slba, nlb);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    // Timed as a read of the range (the data is checked, not transferred;
+    // the model charges the PCIe transfer too).
+    smart_.host_read_cmds++;
+    return media_outcome(
+        {ftl::MediaOp::Read, slba, nlb, uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+}
+
+Outcome Controller::io_write_uncorrectable(const Sqe &sqe)
+{
+    Status st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint64_t slba = slba_of(sqe);
+    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
+    if (!lba_range_ok(slba, nlb)) {
+        return Outcome::of(kLbaOutOfRange);
+    }
+    Outcome out;
+    out.complete_at_ns = fetch_ns_;
+    if (zns_) {
+        // A zone takes it as a write at the write pointer (of no data).
+        st = zns_->zones().check_write(slba, nlb);
+        if (st != kSuccess) {
+            return Outcome::of(st);
+        }
+        zero_media(slba, nlb);
+        out = media_outcome({ftl::MediaOp::WriteZeroes, slba, nlb,
+                             uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+    }
+    uncorrectable_.mark(slba, nlb);
+    return out;
+}
+
+}  // namespace nvmev

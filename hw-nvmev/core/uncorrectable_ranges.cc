@@ -1,0 +1,62 @@
+// Write Uncorrectable marks as merged intervals.
+#include "uncorrectable_ranges.h"
+
+#include <algorithm>
+
+namespace nvmev {
+
+void UncorrectableRanges::mark(uint64_t slba, uint64_t nlb)
+{
+    if (nlb == 0) {
+        return;
+    }
+    uint64_t start = slba, end = slba + nlb;
+    // Merge every interval that overlaps or touches [start, end).
+    auto it = ranges_.upper_bound(start);
+    if (it != ranges_.begin() && std::prev(it)->second >= start) {
+        --it;
+    }
+    while (it != ranges_.end() && it->first <= end) {
+        start = std::min(start, it->first);
+        end = std::max(end, it->second);
+        it = ranges_.erase(it);
+    }
+    ranges_[start] = end;
+}
+
+void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
+{
+    if (nlb == 0) {
+        return;
+    }
+    const uint64_t start = slba, end = slba + nlb;
+    auto it = ranges_.upper_bound(start);
+    if (it != ranges_.begin() && std::prev(it)->second > start) {
+        --it;
+    }
+    while (it != ranges_.end() && it->first < end) {
+        const uint64_t s = it->first, e = it->second;
+        it = ranges_.erase(it);
+        if (s < start) {
+            ranges_[s] = start;  // the part before the cleared range stays
+        }
+        if (e > end) {
+            ranges_[end] = e;  // and the part after it
+            break;
+        }
+    }
+}
+
+bool UncorrectableRanges::any(uint64_t slba, uint64_t nlb) const
+{
+    if (nlb == 0) {
+        return false;
+    }
+    auto it = ranges_.upper_bound(slba);
+    if (it != ranges_.begin() && std::prev(it)->second > slba) {
+        return true;
+    }
+    return it != ranges_.end() && it->first < slba + nlb;
+}
+
+}  // namespace nvmev
