@@ -44,6 +44,7 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     copy_padded(id.mn, sizeof(id.mn), cfg_.model);
     copy_padded(id.fr, sizeof(id.fr), "1.0");
     id.rab = 6;
+    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG);  // shadow doorbells
     id.mdts = static_cast<uint8_t>(cfg_.mdts);
     id.cntlid = 1;
     id.ver = kVersion;

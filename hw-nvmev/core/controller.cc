@@ -80,7 +80,20 @@ void Controller::process()
     const auto n = static_cast<uint16_t>(sqs_.size());
     for (uint16_t i = 0; i + 1 < n && ready(); i++) {
         const uint16_t qid = static_cast<uint16_t>(1 + (rr_next_ - 1 + i) % (n - 1));
-        if (sqs_[qid].valid) {
+        if (!sqs_[qid].valid) {
+            continue;
+        }
+        if (dbbuf_) {
+            // Shadow doorbells: take the host's values, fetch, publish what
+            // was seen, then look again (the host may have written the shadow
+            // before it could see the new event index, and rung nothing).
+            read_shadow_doorbells(qid);
+            fetch_from(qid, kFetchBurst, more);
+            publish_event_indexes(qid);
+            if (read_shadow_doorbells(qid)) {
+                more = true;
+            }
+        } else {
             fetch_from(qid, kFetchBurst, more);
         }
     }
@@ -313,6 +326,7 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_get_features] = &Controller::admin_get_features;
         t[nvme_admin_async_event] = &Controller::admin_async_event;
         t[nvme_admin_keep_alive] = &Controller::admin_keep_alive;
+        t[nvme_admin_dbbuf] = &Controller::admin_doorbell_buffer_config;
         return t;
     }();
     return table;

@@ -112,6 +112,13 @@ private:
     Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
     Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
+    // shadow_doorbells.cc
+    Outcome admin_doorbell_buffer_config(const Sqe &sqe);
+    static uint64_t shadow_offset(uint16_t qid, bool cq);
+    // Takes the queue pair's shadow SQ tail and CQ head; true if either moved.
+    bool read_shadow_doorbells(uint16_t qid);
+    // Publishes the SQ tail and CQ head the controller has seen as event indexes.
+    void publish_event_indexes(uint16_t qid);
     // admin_queues.cc
     Outcome admin_create_cq(const Sqe &sqe);
     Outcome admin_create_sq(const Sqe &sqe);
@@ -196,6 +203,9 @@ private:
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
     uint16_t rr_next_ = 1;          // round robin over I/O SQs
+    bool dbbuf_ = false;            // Doorbell Buffer Config in effect
+    uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
+    uint64_t dbbuf_eventidx_ = 0;   // event index buffer
     std::vector<Pending> pending_;  // min-heap on (due, seq)
     uint64_t seq_ = 0;
     int64_t armed_ns_ = INT64_MAX;

@@ -196,6 +196,7 @@ void Controller::disable()
         cq = CompletionQueue{};
     }
     pending_.clear();
+    dbbuf_ = false;  // the host configures shadow doorbells again after a reset
     aer_cids_.clear();
     events_.clear();
     masked_event_types_ = 0;

@@ -358,6 +358,52 @@ TEST_F(ControllerTest, WriteUncorrectableCompareAndVerify)
               NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE | NVME_CTRL_ONCS_VERIFY);
 }
 
+TEST_F(ControllerTest, ShadowDoorbellsReplaceMmioDoorbellsForIoQueues)
+{
+    ASSERT_EQ(drv_->enable() & 1, 1u);
+    constexpr uint64_t kShadow = 0xA00000, kEventIdx = 0xA01000;
+    Sqe cfg = admin(nvme_admin_dbbuf);
+    cfg.prp1 = kShadow + 8;  // not page aligned
+    cfg.prp2 = kEventIdx;
+    EXPECT_EQ(admin_status(cfg), sc(0, NVME_SC_INVALID_FIELD));
+    cfg.prp1 = kShadow;
+    ASSERT_EQ(admin_status(cfg), 0);
+    ASSERT_EQ(drv_->create_io_queues(1, 16, 1), 0);
+    ASSERT_EQ(admin_status(admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL)), 0);
+    EXPECT_EQ(host_.read<struct nvme_id_ctrl>(Driver::kDataBase).oacs & NVME_CTRL_OACS_DBBUF_CFG,
+              NVME_CTRL_OACS_DBBUF_CFG);
+
+    // A write submitted through the shadow SQ tail only (no MMIO doorbell).
+    Sqe w = make_rw(nvme_cmd_write, 0, 1, Driver::kDataBase);
+    w.cid = 77;
+    host_.write(drv_->sq_base(1), w);
+    host_.write<uint32_t>(kShadow + 8, 1);  // SQ 1 tail
+    nvmev_core_process(core_);
+    EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 1u);  // the tail it has seen
+    host_.now_ns += 1'000'000;
+    host_.timer_deadline = INT64_MAX;
+    nvmev_core_timer(core_);
+    const Cqe c = host_.read<Cqe>(drv_->cq_base(1));
+    EXPECT_EQ(c.cid, 77);
+    EXPECT_EQ(c.status & 1, 1);  // phase 1: posted
+    EXPECT_EQ(c.status >> 1, 0);
+    // The host consumes it through the shadow CQ head.
+    host_.write<uint32_t>(kShadow + 12, 1);
+    nvmev_core_process(core_);
+    EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 12), 1u);
+    // A shadow tail beyond the queue is ignored: nothing is fetched.
+    host_.write<uint32_t>(kShadow + 8, 16);
+    nvmev_core_process(core_);
+    EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 1u);
+    // A controller reset turns shadow doorbells off.
+    drv_->disable();
+    ASSERT_EQ(drv_->enable() & 1, 1u);
+    ASSERT_EQ(drv_->create_io_queues(1, 16, 1), 0);
+    host_.write<uint32_t>(kEventIdx + 8, 0xdead);
+    nvmev_core_process(core_);
+    EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 0xdeadu);
+}
+
 TEST_F(ControllerTest, UnwrittenBlocksReadAsZeros)
 {
     ready_with_io_queue();

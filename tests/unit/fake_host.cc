@@ -71,6 +71,8 @@ NvmevHostOps FakeHost::ops() const
 
 uint32_t Driver::enable(uint32_t admin_entries, uint32_t css)
 {
+    // As a real driver does: a fresh admin CQ holds no stale phase bits.
+    std::memset(host_.ram.data() + cq_base(0), 0, admin_entries * sizeof(Cqe));
     write32(NVME_REG_AQA, (admin_entries - 1) | ((admin_entries - 1) << 16));
     nvmev_core_mmio_write(core_, NVME_REG_ASQ, sq_base(0), 8);
     nvmev_core_mmio_write(core_, NVME_REG_ACQ, cq_base(0), 8);
@@ -104,6 +106,7 @@ void Driver::run(bool advance)
             reap_all();
         }
         if (host_.timer_deadline != INT64_MAX && host_.timer_deadline <= host_.now_ns) {
+            host_.timer_deadline = INT64_MAX;  // a one-shot timer, as QEMU's
             nvmev_core_timer(core_);
             if (auto_reap) {
                 reap_all();
@@ -170,6 +173,7 @@ Cqe Driver::call(uint16_t qid, Sqe sqe)
 
 uint16_t Driver::create_io_queues(uint16_t qid, uint32_t entries, uint16_t vector)
 {
+    std::memset(host_.ram.data() + cq_base(qid), 0, entries * sizeof(Cqe));
     Sqe cq{};
     cq.opcode = nvme_admin_create_cq;
     cq.prp1 = cq_base(qid);
