@@ -7,48 +7,9 @@
 #include <stdexcept>
 
 #include "conv_partition.h"
+#include "nand_timing_fields.h"
 
 namespace nvmev::ftl {
-
-const std::vector<ConvTimingField> &conv_timing_fields()
-{
-    using T = timing::NandTiming;
-    static const std::vector<ConvTimingField> fields = {
-        {"nand-read-4k-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kLsb]; },
-         "ssd=conv, zns: NAND tR of a read of up to 4 KiB from an LSB page"},
-        {"nand-read-4k-csb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kCsb]; },
-         "ssd=conv, zns: NAND tR of a read of up to 4 KiB from a CSB page (TLC, QLC)"},
-        {"nand-read-4k-msb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kMsb]; },
-         "ssd=conv, zns: NAND tR of a read of up to 4 KiB from an MSB page"},
-        {"nand-read-4k-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kTsb]; },
-         "ssd=conv, zns: NAND tR of a read of up to 4 KiB from a TSB page (QLC)"},
-        {"nand-read-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kLsb]; },
-         "ssd=conv, zns: NAND tR of a larger read from an LSB page"},
-        {"nand-read-csb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kCsb]; },
-         "ssd=conv, zns: NAND tR of a larger read from a CSB page"},
-        {"nand-read-msb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kMsb]; },
-         "ssd=conv, zns: NAND tR of a larger read from an MSB page"},
-        {"nand-read-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kTsb]; },
-         "ssd=conv, zns: NAND tR of a larger read from a TSB page"},
-        {"nand-program-ns", 0, [](T &t) -> int64_t & { return t.program_ns; },
-         "ssd=conv, zns: NAND tPROG of one (multi-plane, one-shot) program"},
-        {"nand-erase-ns", 0, [](T &t) -> int64_t & { return t.erase_ns; },
-         "ssd=conv, zns: NAND tBERS of a (multi-plane) block erase"},
-        {"channel-mbps", 1, [](T &t) -> int64_t & { return t.channel_mbps; },
-         "ssd=conv, zns: NAND channel bandwidth in MB/s"},
-        {"pcie-mbps", 1, [](T &t) -> int64_t & { return t.pcie_mbps; },
-         "ssd=conv, zns: PCIe link bandwidth per direction in MB/s"},
-        {"fw-read-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_read_4k_ns; },
-         "ssd=conv, zns: controller firmware time of a read of up to 4 KiB"},
-        {"fw-read-ns", 0, [](T &t) -> int64_t & { return t.fw_read_ns; },
-         "ssd=conv, zns: controller firmware time of a larger read"},
-        {"fw-write-ns", 0, [](T &t) -> int64_t & { return t.fw_write_ns; },
-         "ssd=conv, zns: firmware time of a write-buffer admission: fixed part"},
-        {"fw-write-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_write_4k_ns; },
-         "ssd=conv, zns: firmware time of a write-buffer admission: per 4 KiB"},
-    };
-    return fields;
-}
 
 uint32_t conv_blocks_per_plane(const timing::NandGeometry &g, uint64_t logical_bytes,
                                uint32_t op_percent)
@@ -101,42 +62,16 @@ public:
         return r;
     }
 
-    std::vector<Param> params() const override
-    {
-        std::vector<Param> out;
-        timing::NandTiming t = model_.timing();
-        for (const auto &f : conv_timing_fields()) {
-            out.push_back({f.name, f.ref(t)});
-        }
-        return out;
-    }
+    std::vector<Param> params() const override { return nand_timing_params(model_.timing()); }
 
     std::string check_retune(const std::vector<Param> &changes) const override
     {
-        for (const auto &c : changes) {
-            const ConvTimingField *f = field(c.name);
-            if (!f) {
-                std::string names;
-                for (const auto &g : conv_timing_fields()) {
-                    names += names.empty() ? g.name : std::string(", ") + g.name;
-                }
-                return "'" + c.name + "' is not a timing parameter of ssd=conv (allowed: " + names +
-                       ")";
-            }
-            if (c.value < f->min) {
-                return "'" + c.name + "' must be at least " + std::to_string(f->min);
-            }
-        }
-        return "";
+        return check_nand_retune(changes, "conv");
     }
 
     void retune(const std::vector<Param> &changes, int64_t) override
     {
-        timing::NandTiming t = model_.timing();
-        for (const auto &c : changes) {
-            field(c.name)->ref(t) = c.value;
-        }
-        model_.retune(t);
+        model_.retune(retuned(model_.timing(), changes));
     }
 
     FtlStats stats(int64_t now) const override
@@ -169,16 +104,6 @@ public:
     }
 
 private:
-    static const ConvTimingField *field(const std::string &name)
-    {
-        for (const auto &f : conv_timing_fields()) {
-            if (name == f.name) {
-                return &f;
-            }
-        }
-        return nullptr;
-    }
-
     struct Span {
         uint64_t first, last;  // 4 KiB logical pages, inclusive
         uint64_t lba_bytes;

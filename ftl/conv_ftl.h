@@ -38,17 +38,3 @@ uint32_t conv_blocks_per_plane(const timing::NandGeometry &g, uint64_t logical_b
 std::unique_ptr<Ftl> make_conv_ftl(const ConvParams &p);
 
 }  // namespace nvmev::ftl
-
-namespace nvmev::ftl {
-
-// The NAND, channel, PCIe and firmware timings, by property name: what
-// the device properties set and nvmev-set-timing retunes.
-struct ConvTimingField {
-    const char *name;
-    int64_t min;  // smallest allowed value
-    int64_t &(*ref)(timing::NandTiming &);
-    const char *description;
-};
-const std::vector<ConvTimingField> &conv_timing_fields();
-
-}  // namespace nvmev::ftl

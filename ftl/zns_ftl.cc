@@ -3,23 +3,9 @@
 
 #include <algorithm>
 
-#include "conv_ftl.h"  // conv_timing_fields(): the NAND timing properties
+#include "nand_timing_fields.h"
 
 namespace nvmev::ftl {
-
-namespace {
-
-const ConvTimingField *timing_field(const std::string &name)
-{
-    for (const auto &f : conv_timing_fields()) {
-        if (name == f.name) {
-            return &f;
-        }
-    }
-    return nullptr;
-}
-
-}  // namespace
 
 ZnsFtl::ZnsFtl(const ZnsParams &p, ZoneRecord *records, bool fresh)
     : p_(p), zsm_(p.zones, records, fresh), media_(p.media)
@@ -141,39 +127,17 @@ bool ZnsFtl::inject(uint32_t zone, ZoneState target, int64_t now_ns,
 
 std::vector<Param> ZnsFtl::params() const
 {
-    std::vector<Param> out;
-    timing::NandTiming t = media_.params().timing;
-    for (const auto &f : conv_timing_fields()) {
-        out.push_back({f.name, f.ref(t)});
-    }
-    return out;
+    return nand_timing_params(media_.params().timing);
 }
 
 std::string ZnsFtl::check_retune(const std::vector<Param> &changes) const
 {
-    for (const auto &c : changes) {
-        const ConvTimingField *f = timing_field(c.name);
-        if (!f) {
-            std::string names;
-            for (const auto &g : conv_timing_fields()) {
-                names += names.empty() ? g.name : std::string(", ") + g.name;
-            }
-            return "'" + c.name + "' is not a timing parameter of ssd=zns (allowed: " + names + ")";
-        }
-        if (c.value < f->min) {
-            return "'" + c.name + "' must be at least " + std::to_string(f->min);
-        }
-    }
-    return "";
+    return check_nand_retune(changes, "zns");
 }
 
 void ZnsFtl::retune(const std::vector<Param> &changes, int64_t now_ns)
 {
-    timing::NandTiming t = media_.params().timing;
-    for (const auto &c : changes) {
-        timing_field(c.name)->ref(t) = c.value;
-    }
-    media_.retune(t, now_ns);
+    media_.retune(retuned(media_.params().timing, changes), now_ns);
 }
 
 FtlStats ZnsFtl::stats(int64_t now_ns) const

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iterator>
 
+#include "../ftl/nand_timing_fields.h"
 #include "config.h"
 
 namespace nvmev {
@@ -235,7 +236,7 @@ const std::vector<NvmevParamInfo> &param_table()
         for (const auto &f : kGeoFields) {
             t.push_back(f.info);
         }
-        for (const auto &f : ftl::conv_timing_fields()) {
+        for (const auto &f : ftl::nand_timing_fields()) {
             t.push_back({f.name, f.description, 0});
         }
         for (const auto &f : zns_param_infos()) {
@@ -260,7 +261,7 @@ std::vector<ftl::Param> conv_config_params(const ConvParams &p, SsdKind kind)
 
 size_t nand_param_count()
 {
-    return std::size(kGeoFields) + ftl::conv_timing_fields().size();
+    return std::size(kGeoFields) + ftl::nand_timing_fields().size();
 }
 
 bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ConvParams &p, std::string &error)
@@ -286,7 +287,7 @@ bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ConvParams &p, 
         w.*f.field = v;
     }
     narrow(w, p);
-    const auto &tf = ftl::conv_timing_fields();
+    const auto &tf = ftl::nand_timing_fields();
     for (size_t i = 0; i < tf.size(); ++i) {
         const int64_t v = cfg.params ? cfg.params[ngeo + i] : -1;
         if (v == -1) {
