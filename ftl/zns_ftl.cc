@@ -12,7 +12,7 @@ ZnsFtl::ZnsFtl(const ZnsParams &p, ZoneRecord *records, bool fresh)
 {
 }
 
-int64_t ZnsFtl::apply(const std::vector<ZoneEffect> &effects, int64_t now_ns, bool durable)
+int64_t ZnsFtl::apply(std::span<const ZoneEffect> effects, int64_t now_ns, bool durable)
 {
     int64_t end = now_ns;
     for (const auto &e : effects) {
@@ -58,7 +58,7 @@ MediaResult ZnsFtl::submit(const MediaRequest &req)
             const uint32_t z = zsm_.zone_of(req.slba);
             // ZRWA writes land in the ZRWA's own memory; the buffer sees
             // them when a flush commits them.
-            const bool zrwa = zsm_.zone(z).attrs & kZrwaValid;
+            const bool zrwa = zsm_.zone(z).attrs & NVME_ZNS_ZA_ZRWAV;
             const int64_t in = media_.admit(z, req.bytes, req.now_ns, !zrwa);
             scratch_.clear();
             zsm_.commit_write(req.slba, req.nlb, scratch_);
@@ -86,8 +86,8 @@ MediaResult ZnsFtl::send(ZoneAction action, uint64_t slba, bool select_all, bool
     r.status = zsm_.send(action, slba, select_all, zrwa, effects);
     r.complete_at_ns = now_ns;
     if (r.status == 0) {
-        const std::vector<ZoneEffect> mine(effects.begin() + static_cast<ptrdiff_t>(first),
-                                           effects.end());
+        const std::span<const ZoneEffect> mine(effects.begin() + static_cast<ptrdiff_t>(first),
+                                               effects.end());
         // Zone management is firmware work even when no media is touched.
         const int64_t fw = now_ns + media_.params().timing.fw_write_ns;
         r.complete_at_ns = std::max(fw, apply(mine, now_ns, false));
@@ -119,8 +119,8 @@ bool ZnsFtl::inject(uint32_t zone, ZoneState target, int64_t now_ns,
     if (!zsm_.inject(zone, target, effects)) {
         return false;
     }
-    const std::vector<ZoneEffect> mine(effects.begin() + static_cast<ptrdiff_t>(first),
-                                       effects.end());
+    const std::span<const ZoneEffect> mine(effects.begin() + static_cast<ptrdiff_t>(first),
+                                           effects.end());
     apply(mine, now_ns, false);
     return true;
 }

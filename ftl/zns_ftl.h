@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,6 @@ struct ZnsParams {
     uint32_t rated_erase_cycles = 1000;  // SMART Percentage Used
 };
 
-// Zone Attributes bit: the zone has a ZRWA (NVME_ZNS_ZA_ZRWAV).
-constexpr uint8_t kZrwaValid = 1 << 3;
-
 struct ZnsCounters {
     uint64_t resets = 0;    // zones reset (by command or select all)
     uint64_t finishes = 0;  // zones finished
@@ -37,7 +35,6 @@ public:
 
     ZoneStateMachine &zones() { return zsm_; }
     const ZoneStateMachine &zones() const { return zsm_; }
-    const ZnsParams &zns_params() const { return p_; }
     const ZnsCounters &counters() const { return counters_; }
 
     // Read: timing only (check_read first). Write / WriteZeroes: commits a
@@ -65,7 +62,7 @@ public:
 
 private:
     // Times the media work of state effects from now_ns; returns the end.
-    int64_t apply(const std::vector<ZoneEffect> &effects, int64_t now_ns, bool durable);
+    int64_t apply(std::span<const ZoneEffect> effects, int64_t now_ns, bool durable);
     uint64_t zone_offset(uint32_t zone, uint64_t lba) const
     {
         return (lba - zsm_.zslba(zone)) << p_.lba_shift;

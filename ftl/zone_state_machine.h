@@ -9,6 +9,8 @@
 // them out: SC in bits 7:0, SCT in bits 10:8, DNR in bit 14.
 #pragma once
 
+#include <nvme/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,13 +20,13 @@ namespace nvmev::ftl {
 // Zone states, in the spec's encoding (Zone Descriptor ZS field, bits 7:4,
 // shifted down): libnvme's enum nvme_zns_zs.
 enum class ZoneState : uint8_t {
-    Empty = 0x1,
-    ImplicitlyOpen = 0x2,
-    ExplicitlyOpen = 0x3,
-    Closed = 0x4,
-    ReadOnly = 0xd,
-    Full = 0xe,
-    Offline = 0xf,
+    Empty = NVME_ZNS_ZS_EMPTY,
+    ImplicitlyOpen = NVME_ZNS_ZS_IMPL_OPEN,
+    ExplicitlyOpen = NVME_ZNS_ZS_EXPL_OPEN,
+    Closed = NVME_ZNS_ZS_CLOSED,
+    ReadOnly = NVME_ZNS_ZS_READ_ONLY,
+    Full = NVME_ZNS_ZS_FULL,
+    Offline = NVME_ZNS_ZS_OFFLINE,
 };
 
 // One zone as persisted in the metadata area: 32 bytes, host byte order.
@@ -51,13 +53,13 @@ struct ZoneConfig {
     uint32_t zrwa_resources = 0;  // zones that may hold a ZRWA at once
 };
 
-// Zone Management Send actions (ZSA), as the spec numbers them.
+// Zone Management Send actions (ZSA): libnvme's enum nvme_zns_send_action.
 enum class ZoneAction : uint8_t {
-    Close = 0x1,
-    Finish = 0x2,
-    Open = 0x3,
-    Reset = 0x4,
-    Offline = 0x5,
+    Close = NVME_ZNS_ZSA_CLOSE,
+    Finish = NVME_ZNS_ZSA_FINISH,
+    Open = NVME_ZNS_ZSA_OPEN,
+    Reset = NVME_ZNS_ZSA_RESET,
+    Offline = NVME_ZNS_ZSA_OFFLINE,
 };
 
 // What a state change means for the media, for the timing model. LBAs are
