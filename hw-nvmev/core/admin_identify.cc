@@ -1,6 +1,7 @@
 // Identify (NVMe 2.0c 5.17): controller, namespace, active namespace list,
 // namespace identification descriptors and the command-set-specific forms
-// for the NVM command set.
+// for the NVM and Zoned Namespace command sets, and the I/O Command Set data
+// structure.
 #include <bit>
 #include <cstring>
 

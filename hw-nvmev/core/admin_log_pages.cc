@@ -1,9 +1,9 @@
 // Get Log Page (NVMe 2.0c 5.16): Error Information, SMART / Health
-// Information, Firmware Slot Information, Commands Supported and Effects.
+// Information, Firmware Slot Information, Commands Supported and Effects,
+// Changed Zone List (ZNS 1.1 5.3).
+#include <algorithm>
 #include <cstring>
 #include <vector>
-
-#include <algorithm>
 
 #include "controller.h"
 

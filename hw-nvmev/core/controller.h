@@ -173,6 +173,9 @@ private:
     void zero_media(uint64_t slba, uint64_t nlb);
     Status check_io_namespace(const Sqe &sqe) const;
     bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
+    // The namespace and the LBA range (SLBA, NLB) of a Read-like command,
+    // checked: Invalid Namespace or LBA Out of Range.
+    Status lba_range_of(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
 
     static const std::array<Handler, 256> &admin_table();
     static const std::array<Handler, 256> &io_table();

@@ -14,15 +14,6 @@ Status Controller::check_io_namespace(const Sqe &sqe) const
     return sqe.nsid == 1 ? kSuccess : kInvalidNamespace;
 }
 
-namespace {
-
-uint64_t slba_of(const Sqe &sqe)
-{
-    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
-}
-
-}  // namespace
-
 // [slba, slba + nlb) lies in the namespace (an empty range may sit at its end).
 bool Controller::lba_range_ok(uint64_t slba, uint64_t nlb) const
 {
@@ -30,18 +21,26 @@ bool Controller::lba_range_ok(uint64_t slba, uint64_t nlb) const
     return slba <= nlbas && nlb <= nlbas - slba;
 }
 
+Status Controller::lba_range_of(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const
+{
+    const Status st = check_io_namespace(sqe);
+    if (st != kSuccess) {
+        return st;
+    }
+    slba = sqe_slba(sqe);
+    nlb = sqe_nlb(sqe);
+    return lba_range_ok(slba, nlb) ? kSuccess : kLbaOutOfRange;
+}
+
 Outcome Controller::io_read_write(const Sqe &sqe, bool write)
 {
-    Status st = check_io_namespace(sqe);
+    uint64_t slba = 0;
+    uint32_t nlb = 0;
+    Status st = lba_range_of(sqe, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t slba = slba_of(sqe);
-    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
     const bool fua = (sqe.cdw12 >> 30) & 1;
-    if (!lba_range_ok(slba, nlb)) {
-        return Outcome::of(kLbaOutOfRange);
-    }
     const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
@@ -113,14 +112,11 @@ void Controller::zero_media(uint64_t slba, uint64_t nlb)
 
 Outcome Controller::io_write_zeroes(const Sqe &sqe)
 {
-    Status st = check_io_namespace(sqe);
+    uint64_t slba = 0;
+    uint32_t nlb = 0;
+    Status st = lba_range_of(sqe, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
-    }
-    const uint64_t slba = slba_of(sqe);
-    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
-    if (!lba_range_ok(slba, nlb)) {
-        return Outcome::of(kLbaOutOfRange);
     }
     if (zns_) {
         st = zns_->zones().check_write(slba, nlb);

@@ -6,27 +6,13 @@
 #include "controller.h"
 
 namespace nvmev {
-namespace {
-
-uint64_t slba_of(const Sqe &sqe)
-{
-    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
-}
-
-}  // namespace
-
 // The checks Compare and Verify share with Read: namespace, range, zone
 // state and marked LBAs. Returns the status; sets slba and nlb.
 Status Controller::check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const
 {
-    Status st = check_io_namespace(sqe);
+    Status st = lba_range_of(sqe, slba, nlb);
     if (st != kSuccess) {
         return st;
-    }
-    slba = slba_of(sqe);
-    nlb = (sqe.cdw12 & 0xffff) + 1;
-    if (!lba_range_ok(slba, nlb)) {
-        return kLbaOutOfRange;
     }
     if (zns_) {
         st = zns_->zones().check_read(slba, nlb);
@@ -93,14 +79,11 @@ Outcome Controller::io_verify(const Sqe &sqe)
 
 Outcome Controller::io_write_uncorrectable(const Sqe &sqe)
 {
-    Status st = check_io_namespace(sqe);
+    uint64_t slba = 0;
+    uint32_t nlb = 0;
+    Status st = lba_range_of(sqe, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
-    }
-    const uint64_t slba = slba_of(sqe);
-    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
-    if (!lba_range_ok(slba, nlb)) {
-        return Outcome::of(kLbaOutOfRange);
     }
     Outcome out;
     out.complete_at_ns = fetch_ns_;

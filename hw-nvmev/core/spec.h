@@ -75,6 +75,17 @@ constexpr uint32_t kPageSize = 4096;         // CAP.MPSMIN = CAP.MPSMAX = 0
 constexpr uint32_t kMaxQueueEntries = 4096;  // CAP.MQES + 1
 constexpr uint64_t kDoorbellBase = 0x1000;
 
+// Starting LBA of an LBA-range command (CDW10-11).
+constexpr uint64_t sqe_slba(const Sqe &sqe)
+{
+    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+}
+// Number of logical blocks of a Read-like command (CDW12 bits 15:0, 0's based).
+constexpr uint32_t sqe_nlb(const Sqe &sqe)
+{
+    return (sqe.cdw12 & 0xffff) + 1;
+}
+
 // CC fields.
 constexpr uint32_t cc_en(uint32_t cc)
 {

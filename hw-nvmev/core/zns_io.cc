@@ -11,11 +11,6 @@
 namespace nvmev {
 namespace {
 
-uint64_t slba_of(const Sqe &sqe)
-{
-    return sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
-}
-
 // Largest Zone Management Receive transfer when MDTS sets no limit: a
 // report of every zone of a large namespace fits, a hostile NUMD does not
 // make the controller write gigabytes.
@@ -78,7 +73,7 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
     if (!zns) {
         return Outcome::of(st);
     }
-    const uint64_t slba = slba_of(sqe);
+    const uint64_t slba = sqe_slba(sqe);
     const uint8_t action = sqe.cdw13 & 0xff;
     const bool select_all = (sqe.cdw13 >> 8) & 1;
     const bool zrwaa = (sqe.cdw13 >> 9) & 1;
@@ -106,14 +101,9 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
             if (select_all || ext == 0) {
                 return Outcome::of(kInvalidField);
             }
+            // The extension lands in a local copy first: the zone changes only
+            // if the state machine accepts it.
             std::vector<uint8_t> data(ext);
-            // Check first, so a failed transfer leaves the zone as it was.
-            if (zns->zones().zslba(zns->zones().zone_of(slba)) != slba) {
-                return Outcome::of(kInvalidField);
-            }
-            if (zns->zones().state(zns->zones().zone_of(slba)) != ftl::ZoneState::Empty) {
-                return Outcome::of(cmd_specific_error(NVME_SC_ZNS_INVAL_TRANSITION));
-            }
             st = from_host(sqe, data.data(), ext);
             if (st != kSuccess) {
                 return Outcome::of(st);
@@ -148,7 +138,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
         return Outcome::of(st);
     }
     const ftl::ZoneStateMachine &zones = zns->zones();
-    const uint64_t slba = slba_of(sqe);
+    const uint64_t slba = sqe_slba(sqe);
     const uint64_t len = (uint64_t{sqe.cdw12} + 1) * 4;
     const uint8_t action = sqe.cdw13 & 0xff;
     const uint8_t filter = (sqe.cdw13 >> 8) & 0xff;
@@ -219,12 +209,13 @@ Outcome Controller::io_zone_append(const Sqe &sqe)
     if (!zns) {
         return Outcome::of(st);
     }
-    const uint64_t zslba = slba_of(sqe);
-    const uint32_t nlb = (sqe.cdw12 & 0xffff) + 1;
-    const bool fua = (sqe.cdw12 >> 30) & 1;
-    if (!lba_range_ok(zslba, nlb)) {
-        return Outcome::of(kLbaOutOfRange);
+    uint64_t zslba = 0;
+    uint32_t nlb = 0;
+    st = lba_range_of(sqe, zslba, nlb);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
+    const bool fua = (sqe.cdw12 >> 30) & 1;
     const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
     const uint64_t zasl = cfg_.zasl_bytes ? cfg_.zasl_bytes : cfg_.max_transfer_bytes();
     if (zasl && bytes > zasl) {
