@@ -85,12 +85,12 @@ void Controller::process()
         }
         if (dbbuf_) {
             // Shadow doorbells: take the host's values, fetch, publish what
-            // was seen, then look again (the host may have written the shadow
-            // before it could see the new event index, and rung nothing).
+            // was seen, then, if an index moved, look again (the host may have
+            // written the shadow before it could see the new index, and rung
+            // nothing; with unchanged indexes it rings as before).
             read_shadow_doorbells(qid);
             fetch_from(qid, kFetchBurst, more);
-            publish_event_indexes(qid);
-            if (read_shadow_doorbells(qid)) {
+            if (publish_event_indexes(qid) && read_shadow_doorbells(qid)) {
                 more = true;
             }
         } else {

@@ -117,8 +117,9 @@ private:
     static uint64_t shadow_offset(uint16_t qid, bool cq);
     // Takes the queue pair's shadow SQ tail and CQ head; true if either moved.
     bool read_shadow_doorbells(uint16_t qid);
-    // Publishes the SQ tail and CQ head the controller has seen as event indexes.
-    void publish_event_indexes(uint16_t qid);
+    // Publishes the SQ tail and CQ head the controller has seen as event
+    // indexes, where they moved; true if it wrote any.
+    bool publish_event_indexes(uint16_t qid);
     // admin_queues.cc
     Outcome admin_create_cq(const Sqe &sqe);
     Outcome admin_create_sq(const Sqe &sqe);

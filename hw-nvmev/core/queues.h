@@ -8,10 +8,11 @@ namespace nvmev {
 struct SubmissionQueue {
     bool valid = false;
     uint16_t cqid = 0;
-    uint64_t base = 0;  // guest-physical address of entry 0 (contiguous)
-    uint32_t size = 0;  // entries
-    uint32_t head = 0;  // next entry the controller fetches
-    uint32_t tail = 0;  // last value the host wrote to the doorbell
+    uint64_t base = 0;                // guest-physical address of entry 0 (contiguous)
+    uint32_t size = 0;                // entries
+    uint32_t head = 0;                // next entry the controller fetches
+    uint32_t tail = 0;                // last value the host wrote to the doorbell
+    uint32_t event_idx = UINT32_MAX;  // shadow doorbells: last published tail
 
     bool empty() const { return head == tail; }
 };
@@ -29,7 +30,8 @@ struct CompletionQueue {
     // Entries promised to fetched commands. A command is fetched only when
     // its completion is guaranteed a slot, so posting never overruns the CQ.
     uint32_t reserved = 0;
-    bool irq_pending = false;  // posted since the last interrupt
+    bool irq_pending = false;         // posted since the last interrupt
+    uint32_t event_idx = UINT32_MAX;  // shadow doorbells: last published head
 
     uint32_t used() const { return (tail + size - head) % size; }
     // One slot always stays empty: a full CQ has tail + 1 == head.

@@ -17,8 +17,10 @@ Outcome Controller::admin_doorbell_buffer_config(const Sqe &sqe)
     dbbuf_shadow_ = sqe.prp1;
     dbbuf_eventidx_ = sqe.prp2;
     dbbuf_ = true;
-    // Queues that exist already publish their event indexes now.
+    // Queues that exist already publish their event indexes in the new
+    // buffer now.
     for (uint16_t qid = 1; qid < sqs_.size(); ++qid) {
+        sqs_[qid].event_idx = cqs_[qid].event_idx = UINT32_MAX;
         publish_event_indexes(qid);
     }
     host_.trace("nvmev_dbbuf", "shadow=0x%llx eventidx=0x%llx",
@@ -33,19 +35,27 @@ uint64_t Controller::shadow_offset(uint16_t qid, bool cq)
     return (uint64_t{qid} * 2 + (cq ? 1 : 0)) * 4;
 }
 
-void Controller::publish_event_indexes(uint16_t qid)
+bool Controller::publish_event_indexes(uint16_t qid)
 {
     if (!dbbuf_ || qid == 0) {
-        return;
+        return false;
     }
-    if (sqs_[qid].valid) {
-        const uint32_t tail = sqs_[qid].tail;
-        host_.dma_write(dbbuf_eventidx_ + shadow_offset(qid, false), &tail, sizeof(tail));
+    // Only values that moved are written: a pass over an idle queue pair
+    // costs one 8-byte read of its shadow entries and nothing more.
+    bool wrote = false;
+    SubmissionQueue &sq = sqs_[qid];
+    if (sq.valid && sq.event_idx != sq.tail) {
+        sq.event_idx = sq.tail;
+        host_.dma_write(dbbuf_eventidx_ + shadow_offset(qid, false), &sq.tail, sizeof(sq.tail));
+        wrote = true;
     }
-    if (cqs_[qid].valid) {
-        const uint32_t head = cqs_[qid].head;
-        host_.dma_write(dbbuf_eventidx_ + shadow_offset(qid, true), &head, sizeof(head));
+    CompletionQueue &cq = cqs_[qid];
+    if (cq.valid && cq.event_idx != cq.head) {
+        cq.event_idx = cq.head;
+        host_.dma_write(dbbuf_eventidx_ + shadow_offset(qid, true), &cq.head, sizeof(cq.head));
+        wrote = true;
     }
+    return wrote;
 }
 
 bool Controller::read_shadow_doorbells(uint16_t qid)
