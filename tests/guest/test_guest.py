@@ -73,8 +73,9 @@ class GuestTest(unittest.TestCase):
         is made inside one boot, because two boots of a TCG guest differ in
         their baseline by tens of microseconds: the first guest starts at
         20 us and alternates with 200 us over QMP four times; the second
-        starts at the property's 200 us and is then retuned to 20 us; the
-        first guest alternates six times, so its medians carry less noise."""
+        starts at the property's 200 us (three runs after a warm-up) and is
+        then retuned to 20 us (three runs); each comparison is of medians
+        over several runs, so one slow run does not decide it."""
         fio = dict(rw="randread", bs="4k", size="64M", ioengine="io_uring", hipri=1,
                    iodepth=1, runtime=2, time_based=1, lat_percentiles=1)
         poll = ("--append", "nvme.poll_queues=1")
@@ -89,14 +90,18 @@ class GuestTest(unittest.TestCase):
         self.assertGuestOk(r)
         fast = [r.json(f"fast{i}") for i in range(6)]
         slow = [r.json(f"slow{i}") for i in range(6)]
-        # A discarded warm-up run first: a fresh TCG guest translates code.
-        warm = dict(fio, runtime=1)
-        r2 = run_guest(f"{fio_job('warm', **warm)} && {fio_job('prop', **fio)} && "
-                       f"nvmev-host fast && {fio_job('propfast', **fio)}", *poll,
+        # A discarded warm-up run first: a fresh TCG guest translates code,
+        # and its first seconds run slower. Then three runs at the property's
+        # value and three after the retune, compared by their medians.
+        warm = dict(fio, runtime=2)
+        runs = lambda name: " && ".join(fio_job(f"{name}{i}", **fio) for i in range(3))  # noqa: E731
+        r2 = run_guest(f"{fio_job('warm', **warm)} && {runs('prop')} && "
+                       f"nvmev-host fast && {runs('propfast')}", *poll,
                        "--device-opts", "read-latency-ns=200000",
                        "--hook", "fast=" + set_lat.format(20000))
         self.assertGuestOk(r2)
-        prop, prop_fast = r2.json("prop"), r2.json("propfast")
+        prop = [r2.json(f"prop{i}") for i in range(3)]
+        prop_fast = [r2.json(f"propfast{i}") for i in range(3)]
 
         def med(results, fn):
             return statistics.median(fn(x) for x in results)
@@ -105,9 +110,10 @@ class GuestTest(unittest.TestCase):
         fast_p50, slow_p50 = med(fast, median_lat_us), med(slow, median_lat_us)
         print(f"\n  4 KiB QD1 read latency (mean / median), 20 us: {fast_mean:.1f} / "
               f"{fast_p50:.1f} us; retuned to 200 us: {slow_mean:.1f} / {slow_p50:.1f} us; "
-              f"property 200 us: {mean_lat_us(prop):.1f} / {median_lat_us(prop):.1f} us, "
-              f"then retuned to 20 us: {mean_lat_us(prop_fast):.1f} / "
-              f"{median_lat_us(prop_fast):.1f} us", file=sys.stderr)
+              f"property 200 us: {med(prop, mean_lat_us):.1f} / "
+              f"{med(prop, median_lat_us):.1f} us, then retuned to 20 us: "
+              f"{med(prop_fast, mean_lat_us):.1f} / {med(prop_fast, median_lat_us):.1f} us",
+              file=sys.stderr)
         # Asserted on medians: a TCG guest stalls for milliseconds now and
         # then, which moves a 2 s mean by tens of microseconds either way.
         # The target is 15 %; on the CI machine class (TCG in a 2-vCPU
@@ -115,10 +121,13 @@ class GuestTest(unittest.TestCase):
         # +10 %) with the device itself on time (lateness p50 ~0.1 us): a
         # guest-side bias with about 10 us of run-to-run noise. One CI run
         # failed a 20 % bound at +20.8 %, so the bound is 25 %: a failing CI
-        # lands nothing. docs/performance.md has the figures.
+        # lands nothing. A later one failed the property comparison at +26 %
+        # when it was one run measured right after a 1 s warm-up (a fresh
+        # guest runs slower), hence the 2 s warm-up and the medians of three.
+        # docs/performance.md has the figures.
         for name, value in (("retuned (median)", slow_p50 - fast_p50),
                             ("property (median)",
-                             median_lat_us(prop) - median_lat_us(prop_fast))):
+                             med(prop, median_lat_us) - med(prop_fast, median_lat_us))):
             self.assertAlmostEqual(value, 180.0, delta=180.0 * 0.25,
                                    msg=f"{name}: +{value:.1f} us")
 
