@@ -30,6 +30,10 @@ void Controller::queue_event(uint8_t type, uint8_t info, uint8_t log_page)
         !(feat_async_event_cfg_ & NVME_CTRL_OAES_ZD)) {
         return;  // Zone Descriptor Changed notices disabled (bit 27)
     }
+    if (type == NVME_AER_NOTICE && info == NVME_AER_NOTICE_NS_CHANGED &&
+        !(feat_async_event_cfg_ & NVME_CTRL_OAES_NA)) {
+        return;  // Namespace Attribute Notices disabled (bit 8)
+    }
     for (const auto &e : events_) {
         if (e.type == type && e.info == info) {
             return;  // already queued
@@ -74,7 +78,7 @@ void Controller::clear_event_mask(uint8_t log_page)
 {
     if (log_page == NVME_LOG_LID_ERROR) {
         masked_event_types_ &= ~(1u << NVME_AER_ERROR);
-    } else if (log_page == NVME_LOG_LID_ZNS_CHANGED_ZONES) {
+    } else if (log_page == NVME_LOG_LID_ZNS_CHANGED_ZONES || log_page == NVME_LOG_LID_CHANGED_NS) {
         // The host has read what a queued notice would announce: drop it,
         // so the next event reports a change the host has not seen.
         drop_events(log_page);

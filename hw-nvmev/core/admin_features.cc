@@ -158,6 +158,9 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             if (!(v & NVME_CTRL_OAES_ZD)) {
                 drop_events(NVME_LOG_LID_ZNS_CHANGED_ZONES);  // notices now disabled
             }
+            if (!(v & NVME_CTRL_OAES_NA)) {
+                drop_events(NVME_LOG_LID_CHANGED_NS);
+            }
             check_temperature();
             break;
         case NVME_FEAT_FID_TIMESTAMP: {

@@ -15,8 +15,6 @@ static_assert(std::endian::native == std::endian::little,
 static_assert(sizeof(struct nvme_id_ctrl) == 4096);
 static_assert(sizeof(struct nvme_id_ns) == 4096);
 
-constexpr uint32_t kNsid = 1;  // this controller exposes one namespace
-
 void copy_padded(char *dst, size_t len, const std::string &src)
 {
     std::memset(dst, ' ', len);
@@ -34,6 +32,13 @@ uint64_t fnv1a(const std::string &s, uint64_t seed)
     return h;
 }
 
+// The string a namespace's identifiers derive from: NSID 1 keeps the
+// identifiers of a one-namespace controller.
+std::string id_source(const std::string &serial, uint32_t nsid)
+{
+    return nsid == 1 ? serial : serial + "/ns" + std::to_string(nsid);
+}
+
 }  // namespace
 
 void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
@@ -45,7 +50,8 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     copy_padded(id.mn, sizeof(id.mn), cfg_.model);
     copy_padded(id.fr, sizeof(id.fr), "1.0");
     id.rab = 6;
-    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG);  // shadow doorbells
+    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG |  // shadow doorbells
+                      (multi_namespace() ? NVME_CTRL_OACS_NS_MGMT : 0));
     id.mdts = static_cast<uint8_t>(cfg_.mdts);
     id.cntlid = 1;
     id.ver = kVersion;
@@ -61,7 +67,10 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.sqes = (6 << 4) | 6;
     id.cqes = (4 << 4) | 4;
     id.maxcmd = 0;
-    id.nn = kNsid;
+    id.nn = nn_;
+    if (multi_namespace()) {
+        id.mnan = nn_;  // every namespace may be attached at once
+    }
     id.oncs = NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
               NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
               NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY;
@@ -72,15 +81,15 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     const std::string nqn = "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
     std::memcpy(id.subnqn, nqn.data(), std::min(sizeof(id.subnqn) - 1, nqn.size()));
     id.psd[0].mp = 2500;  // 25 W in centiwatts
-    if (zns_) {
-        id.oaes = htole32(NVME_CTRL_OAES_ZD);  // Zone Descriptor Changed notices
-    }
+    // Zone Descriptor Changed notices; Namespace Attribute Notices.
+    id.oaes = htole32((first_zoned() ? NVME_CTRL_OAES_ZD : 0) |
+                      (multi_namespace() ? NVME_CTRL_OAES_NA : 0));
 }
 
-void Controller::fill_zns_id_ns(struct nvme_zns_id_ns &id) const
+void Controller::fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const
 {
     std::memset(&id, 0, sizeof(id));
-    const ftl::ZoneConfig &z = cfg_.zns.zones;
+    const ftl::ZoneConfig &z = ns.cfg.zns.zones;
     // No variable capacity, no active excursions (Linux requires ZOC = 0).
     id.zoc = 0;
     id.ozcs = htole16(1 | (z.zrwa_lbas ? 2 : 0));  // RAZB; ZRWASUP
@@ -94,32 +103,33 @@ void Controller::fill_zns_id_ns(struct nvme_zns_id_ns &id) const
         id.zrwacap = 1;  // explicit ZRWA flush
     }
     // One extension per LBA format: the zone size in that format's LBAs.
-    const uint64_t zone_bytes = z.zone_lbas << cfg_.lba_shift();
-    const uint8_t zdes = static_cast<uint8_t>(cfg_.zns.extension_bytes / 64);
+    const uint64_t zone_bytes = z.zone_lbas << ns.cfg.lba_shift();
+    const uint8_t zdes = static_cast<uint8_t>(ns.cfg.zns.extension_bytes / 64);
     id.lbafe[0].zsze = htole64(zone_bytes >> 9);
     id.lbafe[0].zdes = zdes;
     id.lbafe[1].zsze = htole64(zone_bytes >> 12);
     id.lbafe[1].zdes = zdes;
 }
 
-void Controller::fill_id_ns(struct nvme_id_ns &id) const
+void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
 {
     std::memset(&id, 0, sizeof(id));
-    id.nsze = cfg_.nlbas();
-    id.ncap = cfg_.nlbas();
-    id.nuse = cfg_.nlbas();
+    id.nsze = ns.cfg.nlbas();
+    id.ncap = ns.cfg.nlbas();
+    id.nuse = ns.cfg.nlbas();
     id.nlbaf = 1;  // two formats (0-based): 512 B and 4 KiB
-    id.flbas = cfg_.lba_size == 4096 ? 1 : 0;
+    id.flbas = ns.cfg.lba_size == 4096 ? 1 : 0;
     // Deallocated blocks read as zeros; Write Zeroes clears its range. A
     // zoned namespace does not deallocate (only zone reset frees blocks).
-    id.dlfeat = zns_ ? 0 : 1;
+    id.dlfeat = ns.zns ? 0 : 1;
     id.lbaf[0].ds = 9;
     id.lbaf[1].ds = 12;
-    const uint64_t a = fnv1a(cfg_.serial, 1), b = fnv1a(cfg_.serial, 2);
+    const std::string src = id_source(cfg_.serial, ns.nsid);
+    const uint64_t a = fnv1a(src, 1), b = fnv1a(src, 2);
     std::memcpy(id.nguid, &a, 8);
     std::memcpy(id.nguid + 8, &b, 8);
-    const uint64_t eui = (fnv1a(cfg_.serial, 3) & ~0xffffff0000000000ull) |
-                         0x0025380000000000ull;  // any OUI-shaped prefix
+    const uint64_t eui =
+        (fnv1a(src, 3) & ~0xffffff0000000000ull) | 0x0025380000000000ull;  // any OUI-shaped prefix
     for (int i = 0; i < 8; i++) {
         id.eui64[i] = static_cast<uint8_t>(eui >> (56 - 8 * i));
     }
@@ -131,43 +141,88 @@ Outcome Controller::admin_identify(const Sqe &sqe)
     const uint8_t csi = static_cast<uint8_t>(sqe.cdw11 >> 24);
     alignas(8) uint8_t buf[4096] = {};
 
+    // A valid NSID names a slot (1..NN); an inactive one (unallocated or
+    // detached) reads as zeros where the spec says so.
+    const bool valid_nsid = sqe.nsid >= 1 && sqe.nsid <= nn_;
+    const Namespace *active = active_namespace(sqe.nsid);
+    const Namespace *slot = valid_nsid ? namespace_slot(sqe.nsid) : nullptr;
+    const bool multi = multi_namespace();
     switch (cns) {
         case NVME_IDENTIFY_CNS_NS:
-            if (sqe.nsid != kNsid) {
+            if (!valid_nsid) {
                 return Outcome::of(kInvalidNamespace);
             }
-            fill_id_ns(*reinterpret_cast<struct nvme_id_ns *>(buf));
+            if (active) {
+                fill_id_ns(*active, *reinterpret_cast<struct nvme_id_ns *>(buf));
+            }
+            break;
+        case NVME_IDENTIFY_CNS_ALLOCATED_NS:
+            if (!multi || !valid_nsid) {
+                return Outcome::of(multi ? kInvalidNamespace : kInvalidField);
+            }
+            if (slot && slot->allocated) {
+                fill_id_ns(*slot, *reinterpret_cast<struct nvme_id_ns *>(buf));
+            }
             break;
         case NVME_IDENTIFY_CNS_CTRL:
             fill_id_ctrl(*reinterpret_cast<struct nvme_id_ctrl *>(buf));
             break;
         case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
+        case NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST:
+            if (cns == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST && !multi) {
+                return Outcome::of(kInvalidField);
+            }
             if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS) {
                 return Outcome::of(kInvalidField);
             }
             if (sqe.nsid >= 0xfffffffeu) {
                 return Outcome::of(kInvalidNamespace);
             }
-            if (sqe.nsid < kNsid && csi == ns_csi()) {
-                const uint32_t list[1] = {kNsid};
-                std::memcpy(buf, list, sizeof(list));
-            }
+            fill_ns_list(buf, sqe.nsid, csi, cns == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST);
             break;
         case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
+        case NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST:
+            if (cns == NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST && !multi) {
+                return Outcome::of(kInvalidField);
+            }
             if (sqe.nsid >= 0xfffffffeu) {
                 return Outcome::of(kInvalidNamespace);
             }
-            if (sqe.nsid < kNsid) {
-                const uint32_t list[1] = {kNsid};
-                std::memcpy(buf, list, sizeof(list));
+            fill_ns_list(buf, sqe.nsid, -1, cns == NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST);
+            break;
+        case NVME_IDENTIFY_CNS_NS_CTRL_LIST:
+        case NVME_IDENTIFY_CNS_CTRL_LIST: {
+            if (!multi) {
+                return Outcome::of(kInvalidField);
+            }
+            const auto from = static_cast<uint16_t>(sqe.cdw10 >> 16);  // CNTID
+            if (cns == NVME_IDENTIFY_CNS_CTRL_LIST) {
+                fill_ctrl_list(buf, from, true);
+                break;
+            }
+            if (!valid_nsid) {
+                return Outcome::of(kInvalidNamespace);
+            }
+            fill_ctrl_list(buf, from, slot && slot->active());
+            break;
+        }
+        case NVME_IDENTIFY_CNS_CSI_INDEPENDENT_ID_NS:
+            if (!multi) {
+                return Outcome::of(kInvalidField);
+            }
+            if (!valid_nsid) {
+                return Outcome::of(kInvalidNamespace);
+            }
+            if (active) {
+                fill_independent_id_ns(*active, buf);
             }
             break;
         case NVME_IDENTIFY_CNS_NS_DESC_LIST: {
-            if (sqe.nsid != kNsid) {
+            if (!active) {
                 return Outcome::of(kInvalidNamespace);
             }
             struct nvme_id_ns ns;
-            fill_id_ns(ns);
+            fill_id_ns(*active, ns);
             uint8_t *p = buf;
             auto add = [&p](uint8_t type, const void *data, uint8_t len) {
                 auto *d = reinterpret_cast<struct nvme_ns_id_desc *>(p);
@@ -179,32 +234,37 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             add(NVME_NIDT_EUI64, ns.eui64, NVME_NIDT_EUI64_LEN);
             add(NVME_NIDT_NGUID, ns.nguid, NVME_NIDT_NGUID_LEN);
             uint8_t uuid[16];
-            const uint64_t u1 = fnv1a(cfg_.serial, 4), u2 = fnv1a(cfg_.serial, 5);
+            const std::string src = id_source(cfg_.serial, active->nsid);
+            const uint64_t u1 = fnv1a(src, 4), u2 = fnv1a(src, 5);
             std::memcpy(uuid, &u1, 8);
             std::memcpy(uuid + 8, &u2, 8);
             uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
             uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
             add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
-            const uint8_t ns_csi_value = ns_csi();
+            const uint8_t ns_csi_value = active->csi();
             add(NVME_NIDT_CSI, &ns_csi_value, NVME_NIDT_CSI_LEN);
             break;
         }
         case NVME_IDENTIFY_CNS_CSI_NS:
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && zns_)) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
                 return Outcome::of(kInvalidField);
             }
-            if (sqe.nsid != kNsid) {
+            if (!valid_nsid) {
                 return Outcome::of(kInvalidNamespace);
             }
-            if (csi == NVME_CSI_ZNS) {
+            if (csi == NVME_CSI_ZNS && active) {
+                if (!active->zns) {
+                    return Outcome::of(kInvalidField);  // not a zoned namespace
+                }
                 static_assert(sizeof(struct nvme_zns_id_ns) == 4096);
-                fill_zns_id_ns(*reinterpret_cast<struct nvme_zns_id_ns *>(buf));
+                fill_zns_id_ns(*active, *reinterpret_cast<struct nvme_zns_id_ns *>(buf));
             }
             break;  // NVM Command Set Identify Namespace: no optional fields
         case NVME_IDENTIFY_CNS_CSI_CTRL:
-            if (csi == NVME_CSI_ZNS && zns_) {
+            if (csi == NVME_CSI_ZNS && first_zoned()) {
                 // ZASL: log2 of the limit in 4 KiB units; 0: MDTS applies.
-                const uint64_t zasl = cfg_.zasl_bytes;
+                // The controller has one: the first zoned namespace's.
+                const uint64_t zasl = first_zoned()->cfg.zasl_bytes;
                 buf[0] = zasl ? static_cast<uint8_t>(std::countr_zero(zasl / 4096)) : 0;
                 break;
             }
@@ -216,7 +276,7 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             // I/O Command Set combinations (one 64-bit vector each): index 0
             // offers NVM, plus Zoned on a zoned namespace's controller.
             const uint64_t vec =
-                (uint64_t{1} << NVME_CSI_NVM) | (zns_ ? uint64_t{1} << NVME_CSI_ZNS : 0);
+                (uint64_t{1} << NVME_CSI_NVM) | (first_zoned() ? uint64_t{1} << NVME_CSI_ZNS : 0);
             std::memcpy(buf, &vec, sizeof(vec));
             break;
         }

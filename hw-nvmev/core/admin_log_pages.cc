@@ -1,6 +1,6 @@
 // Get Log Page (NVMe 2.0c 5.16): Error Information, SMART / Health
 // Information, Firmware Slot Information, Commands Supported and Effects,
-// Changed Zone List (ZNS 1.1 5.3).
+// Changed Namespace List, Changed Zone List (ZNS 1.1 5.3).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -40,11 +40,18 @@ void Controller::fill_smart(struct nvme_smart_log &log) const
     log.spare_thresh = 10;
     // Wear of the most-erased block against its rated cycles (255 caps it,
     // as the spec allows values above 100).
-    const ftl::FtlStats media = ftl_->stats(host_.now_ns());
-    log.percent_used = media.rated_erase_cycles
-                           ? static_cast<uint8_t>(std::min<uint64_t>(
-                                 255, media.max_erase_count * 100 / media.rated_erase_cycles))
-                           : 0;
+    // With several namespaces, the most worn one's media.
+    uint64_t used = 0;
+    for (const auto &ns : namespaces_) {
+        if (!ns) {
+            continue;
+        }
+        const ftl::FtlStats media = ns->ftl->stats(host_.now_ns());
+        if (media.rated_erase_cycles) {
+            used = std::max<uint64_t>(used, media.max_erase_count * 100 / media.rated_erase_cycles);
+        }
+    }
+    log.percent_used = static_cast<uint8_t>(std::min<uint64_t>(255, used));
     put_u128(log.data_units_read, data_units(smart_.read_bytes));
     put_u128(log.data_units_written, data_units(smart_.write_bytes));
     put_u128(log.host_reads, smart_.host_read_cmds);
@@ -85,8 +92,9 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             break;
         }
         case NVME_LOG_LID_SMART: {
-            // Controller-wide only: NSID must be 0, FFFFFFFFh, or the namespace.
-            if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && sqe.nsid != 1) {
+            // Controller-wide only (LPA bit 0 clear): NSID 0, FFFFFFFFh, or
+            // an active namespace, which reads the same aggregate.
+            if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && !active_namespace(sqe.nsid)) {
                 return Outcome::of(kInvalidNamespace);
             }
             page.resize(sizeof(struct nvme_smart_log));
@@ -101,7 +109,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             break;
         }
         case NVME_LOG_LID_CMD_EFFECTS: {
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && zns_)) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
                 return Outcome::of(kInvalidField);
             }
             page.resize(sizeof(struct nvme_cmd_effects_log));
@@ -128,35 +136,42 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             break;
         }
         case NVME_LOG_LID_ZNS_CHANGED_ZONES: {
-            if (!zns_ || csi != NVME_CSI_ZNS) {
+            if (!first_zoned() || csi != NVME_CSI_ZNS) {
                 return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
             }
-            if (sqe.nsid != 1) {
+            Namespace *zns_ns = active_namespace(sqe.nsid);
+            if (!zns_ns || !zns_ns->zns) {
                 return Outcome::of(kInvalidNamespace);
             }
+            std::vector<uint32_t> &changed = zns_ns->changed_zones;
+            bool &changed_overflow = zns_ns->changed_overflow;
             page.resize(sizeof(struct nvme_zns_changed_zone_log));
             auto *log = reinterpret_cast<struct nvme_zns_changed_zone_log *>(page.data());
-            ftl::ZoneStateMachine &zones = zns_->zones();
+            ftl::ZoneStateMachine &zones = zns_ns->zns->zones();
             bool overflow = false;
             for (uint32_t z : zones.take_changed(overflow)) {
-                if (std::find(changed_zones_.begin(), changed_zones_.end(), z) ==
-                    changed_zones_.end()) {
-                    changed_zones_.push_back(z);
+                if (std::find(changed.begin(), changed.end(), z) == changed.end()) {
+                    changed.push_back(z);
                 }
             }
-            changed_overflow_ =
-                changed_overflow_ || overflow || changed_zones_.size() > NVME_ZNS_CHANGED_ZONES_MAX;
-            log->nrzid =
-                htole16(changed_overflow_ ? 0xffff : static_cast<uint16_t>(changed_zones_.size()));
-            for (size_t i = 0; !changed_overflow_ && i < changed_zones_.size(); ++i) {
-                log->zid[i] = htole64(zones.zslba(changed_zones_[i]));
+            changed_overflow =
+                changed_overflow || overflow || changed.size() > NVME_ZNS_CHANGED_ZONES_MAX;
+            log->nrzid = htole16(changed_overflow ? 0xffff : static_cast<uint16_t>(changed.size()));
+            for (size_t i = 0; !changed_overflow && i < changed.size(); ++i) {
+                log->zid[i] = htole64(zones.zslba(changed[i]));
             }
             if (!rae) {  // read with RAE clear: the list is consumed
-                changed_zones_.clear();
-                changed_overflow_ = false;
+                changed.clear();
+                changed_overflow = false;
             }
             break;
         }
+        case NVME_LOG_LID_CHANGED_NS:
+            if (!multi_namespace()) {
+                return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+            }
+            fill_changed_ns_log(page, !rae);
+            break;
         default: return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
     }
     if (offset > page.size()) {

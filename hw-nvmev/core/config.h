@@ -41,17 +41,15 @@ struct Preset {
     const ZnsPreset *zns = nullptr;         // ssd=zns
 };
 
-struct ResolvedConfig {
+// What each namespace has for itself: kind, preset, capacity, LBA size,
+// timing and FTL parameters, and where its metadata lives in its backing
+// store.
+struct NamespaceConfig {
     SsdKind kind = SsdKind::Nvm;
     std::string kind_name;
     std::string preset;
-    std::string serial;
-    std::string model;
     uint64_t capacity_bytes = 0;
     uint32_t lba_size = 512;
-    uint32_t mdts = 0;
-    uint32_t max_ioqpairs = 64;
-    uint16_t msix_vectors = 1;
     int64_t read_latency_ns = 0;
     int64_t write_latency_ns = 0;
     int64_t read_bandwidth_mbps = 1;
@@ -67,6 +65,17 @@ struct ResolvedConfig {
 
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }
+};
+
+// The controller-wide settings, over the configuration of NSID 1 (the
+// nvmev device's own kind properties).
+struct ResolvedConfig : NamespaceConfig {
+    std::string serial;
+    std::string model;
+    uint32_t mdts = 0;
+    uint32_t max_ioqpairs = 64;
+    uint16_t msix_vectors = 1;
+
     // Maximum data transfer in bytes (0: unlimited).
     uint64_t max_transfer_bytes() const { return mdts ? (uint64_t{4096} << mdts) : 0; }
 };
@@ -99,7 +108,7 @@ size_t nand_param_count();
 const ZnsPreset &zns_preset_zn540();
 const ZnsPreset &zns_preset_prototype();
 const std::vector<NvmevParamInfo> &zns_param_infos();
-std::vector<ftl::Param> zns_config_params(const ResolvedConfig &rc);
+std::vector<ftl::Param> zns_config_params(const NamespaceConfig &rc);
 bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
                  std::string &error);
 

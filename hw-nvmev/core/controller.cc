@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 
 namespace nvmev {
 namespace {
@@ -25,23 +24,9 @@ uint64_t build_cap()
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
-    : cfg_(cfg), host_(host), backing_(backing), prp_(host_)
+    : cfg_(cfg), host_(host), prp_(host_)
 {
-    if (cfg.kind == SsdKind::Conv) {
-        ftl_ = ftl::make_conv_ftl(cfg.conv);
-    } else if (cfg.kind == SsdKind::Zns) {
-        const std::string err = open_zone_metadata(cfg, backing + cfg.metadata_offset, zone_meta_);
-        if (!err.empty()) {
-            throw std::invalid_argument(err);
-        }
-        auto zns = std::make_unique<ftl::ZnsFtl>(cfg.zns, zone_meta_.records, zone_meta_.fresh);
-        zns_ = zns.get();
-        ftl_ = std::move(zns);
-    } else {
-        ftl_ = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
-                                     cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
-                                    4096);
-    }
+    namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing);
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
@@ -162,7 +147,9 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
         out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
     } else if (Handler h = table[sqe.opcode]) {
+        ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
         out = (this->*h)(sqe);
+        ns_ = nullptr;
     } else {
         out = Outcome::of(kInvalidOpcode);
     }
@@ -327,6 +314,8 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_async_event] = &Controller::admin_async_event;
         t[nvme_admin_keep_alive] = &Controller::admin_keep_alive;
         t[nvme_admin_dbbuf] = &Controller::admin_doorbell_buffer_config;
+        t[nvme_admin_ns_mgmt] = &Controller::admin_ns_management;
+        t[nvme_admin_ns_attach] = &Controller::admin_ns_attachment;
         return t;
     }();
     return table;

@@ -13,12 +13,11 @@
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
 #include "host.h"
+#include "namespace.h"
 #include "prp.h"
 #include "queues.h"
 #include "spec.h"
 #include "stats.h"
-#include "uncorrectable_ranges.h"
-#include "zone_metadata.h"
 
 namespace nvmev {
 
@@ -50,7 +49,8 @@ public:
     void internal_error(const char *what) { fail(what); }
 
     const ResolvedConfig &config() const { return cfg_; }
-    ftl::Ftl &ftl() { return *ftl_; }
+    // NSID 1's FTL (the nvmev device's own namespace).
+    ftl::Ftl &ftl() { return *namespaces_[1]->ftl; }
     const DeviceCounters &counters() const { return counters_; }
     const LatenessHistogram &lateness() const { return lateness_; }
     void reset_stats();
@@ -60,8 +60,22 @@ public:
 
     // ssd=zns: the zoned FTL (nullptr for other kinds), and fault injection
     // (QMP): "" or an error naming the argument.
-    const ftl::ZnsFtl *zns() const { return zns_; }
-    std::string inject_zone(uint64_t zone, const std::string &state);
+    const ftl::ZnsFtl *zns() const { return namespaces_[1]->zns; }
+    std::string inject_zone(uint64_t zone, const std::string &state, uint32_t nsid = 1);
+
+    // namespaces.cc: a further namespace (nvmev-ns), added before the host
+    // uses the controller; "" or an error naming the property. Makes this a
+    // multi-namespace controller (NN = kMaxNamespaces, Namespace Management
+    // and Attachment offered).
+    std::string add_namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing,
+                              bool attached);
+    // The slot of nsid (allocated or not), or nullptr.
+    Namespace *namespace_slot(uint32_t nsid) const
+    {
+        return nsid && nsid < namespaces_.size() ? namespaces_[nsid].get() : nullptr;
+    }
+    // Attaches or detaches (QMP); "" or an error.
+    std::string set_attached(uint32_t nsid, bool attach);
 
 private:
     struct Pending {
@@ -128,7 +142,7 @@ private:
     // admin_identify.cc
     Outcome admin_identify(const Sqe &sqe);
     void fill_id_ctrl(struct nvme_id_ctrl &id) const;
-    void fill_id_ns(struct nvme_id_ns &id) const;
+    void fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const;
     // admin_features.cc
     Outcome admin_get_features(const Sqe &sqe);
     Outcome admin_set_features(const Sqe &sqe);
@@ -142,6 +156,20 @@ private:
     void queue_event(uint8_t type, uint8_t info, uint8_t log_page);
     void deliver_events();
     void clear_event_mask(uint8_t log_page);
+    // namespaces.cc: Namespace Management and Attachment, the namespace
+    // lists of Identify, and the Changed Namespace List.
+    Outcome admin_ns_management(const Sqe &sqe);
+    Outcome admin_ns_attachment(const Sqe &sqe);
+    Namespace *active_namespace(uint32_t nsid) const;
+    bool multi_namespace() const { return nn_ > 1; }
+    // Identify CNS 02h/07h/10h/1Ah: NSIDs above `after` (of one CSI, or any
+    // with csi < 0) that are active, or allocated.
+    void fill_ns_list(uint8_t *buf, uint32_t after, int csi, bool allocated_only) const;
+    // Identify CNS 12h/13h: our controller if it is at or above `from`.
+    void fill_ctrl_list(uint8_t *buf, uint16_t from, bool include) const;
+    void fill_independent_id_ns(const Namespace &ns, uint8_t *buf) const;
+    void note_ns_changed(uint32_t nsid);
+    void fill_changed_ns_log(std::vector<uint8_t> &page, bool consume);
     // Forgets queued events that point at this log page.
     void drop_events(uint8_t log_page);
     void check_temperature();
@@ -169,8 +197,9 @@ private:
     ftl::ZnsFtl *zoned(const Sqe &sqe, Status &st);
     void apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects);
     // admin_identify.cc
-    void fill_zns_id_ns(struct nvme_zns_id_ns &id) const;
-    uint8_t ns_csi() const { return zns_ ? NVME_CSI_ZNS : NVME_CSI_NVM; }
+    void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
+    // Some allocated namespace is zoned (the controller offers ZNS).
+    const Namespace *first_zoned() const;
     void zero_media(uint64_t slba, uint64_t nlb);
     Status check_io_namespace(const Sqe &sqe) const;
     bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
@@ -183,15 +212,13 @@ private:
 
     ResolvedConfig cfg_;
     Host host_;
-    uint8_t *backing_;
-    std::unique_ptr<ftl::Ftl> ftl_;
-    ftl::ZnsFtl *zns_ = nullptr;         // ftl_ when ssd=zns
-    UncorrectableRanges uncorrectable_;  // Write Uncorrectable marks (not persisted)
-    ZoneMetadata zone_meta_;
-    std::vector<ftl::ZoneEffect> zone_effects_;
-    std::vector<uint8_t> report_;          // Zone Management Receive scratch
-    std::vector<uint32_t> changed_zones_;  // Changed Zone List not yet consumed
-    bool changed_overflow_ = false;
+    // Index = NSID (0 unused); NSID 1 always has a slot.
+    std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
+    uint32_t nn_ = 1;  // ID-CTRL NN
+    // The namespace of the I/O command being executed (execute() looks it
+    // up once): nullptr when its NSID is not active.
+    Namespace *ns_ = nullptr;
+    std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
     PrpWalker prp_;
 
     // Registers (NVMe 2.0c 3.1.3).

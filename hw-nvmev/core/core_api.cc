@@ -54,6 +54,54 @@ auto guarded(NvmevCore *core, F f) -> decltype(f())
     return decltype(f())();
 }
 
+// The namespace fields of NvmevCoreInfo: kind, capacity, timing, media
+// and zones.
+void fill_namespace_info(const nvmev::Namespace &ns, int64_t now, NvmevCoreInfo *info)
+{
+    const nvmev::NamespaceConfig &cfg = ns.cfg;
+    copy_str(info->kind, sizeof(info->kind), cfg.kind_name);
+    copy_str(info->preset, sizeof(info->preset), cfg.preset);
+    info->capacity_bytes = cfg.capacity_bytes;
+    info->lba_size = cfg.lba_size;
+    if (cfg.kind == nvmev::SsdKind::Nvm) {
+        info->simple_timing = 1;
+        for (const auto &p : ns.ftl->params()) {
+            (p.name == "read-latency-ns"       ? info->read_latency_ns
+             : p.name == "write-latency-ns"    ? info->write_latency_ns
+             : p.name == "read-bandwidth-mbps" ? info->read_bandwidth_mbps
+                                               : info->write_bandwidth_mbps) = p.value;
+        }
+    } else {
+        const nvmev::ftl::FtlStats m = ns.ftl->stats(now);
+        info->has_media = 1;
+        info->host_pages_written = m.host_pages_written;
+        info->nand_pages_written = m.nand_pages_written;
+        info->gc_runs = m.gc_runs;
+        info->gc_pages_copied = m.gc_pages_copied;
+        info->erases = m.erases;
+        info->free_lines = m.free_lines;
+        info->total_lines = m.total_lines;
+        info->write_buffer_bytes = m.write_buffer_bytes;
+        info->write_buffer_capacity = m.write_buffer_capacity;
+    }
+    if (const nvmev::ftl::ZnsFtl *zns = ns.zns) {
+        using S = nvmev::ftl::ZoneState;
+        const auto &zones = zns->zones();
+        info->is_zoned = 1;
+        info->zone_size_bytes = zones.config().zone_lbas * cfg.lba_size;
+        info->zone_capacity_bytes = zones.config().zone_cap_lbas * cfg.lba_size;
+        info->zone_count = zones.config().zones;
+        const S states[7] = {S::Empty, S::ImplicitlyOpen, S::ExplicitlyOpen, S::Closed,
+                             S::Full,  S::ReadOnly,       S::Offline};
+        for (int i = 0; i < 7; ++i) {
+            info->zones_in_state[i] = zones.count(states[i]);
+        }
+        info->zone_resets = zns->counters().resets;
+        info->zone_finishes = zns->counters().finishes;
+        info->zone_appends = zns->counters().appends;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -93,8 +141,14 @@ int nvmev_core_layout(const NvmevConfig *cfg, NvmevLayout *layout, char **errmsg
 
 int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg)
 {
+    return nvmev_core_ns_zone_set_state(core, 1, zone, state, errmsg);
+}
+
+int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, const char *state,
+                                 char **errmsg)
+{
     std::string error;
-    guarded(core, [&] { error = core->ctrl.inject_zone(zone, state); });
+    guarded(core, [&] { error = core->ctrl.inject_zone(zone, state, nsid); });
     if (!error.empty()) {
         *errmsg = dup_error(error);
         return -1;
@@ -150,17 +204,74 @@ void nvmev_core_set_msix(NvmevCore *core, int enabled)
 
 int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, char **errmsg)
 {
+    return nvmev_core_ns_set_timing(core, 1, changes, n, errmsg);
+}
+
+int nvmev_core_ns_set_timing(NvmevCore *core, uint32_t nsid, const NvmevParam *changes, size_t n,
+                             char **errmsg)
+{
     std::lock_guard<std::mutex> g(core->lock);
+    nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
+    if (!ns || !ns->allocated) {
+        *errmsg = dup_error(nvmev::fmt("namespace %u does not exist", nsid));
+        return -1;
+    }
     std::vector<nvmev::ftl::Param> list;
     for (size_t i = 0; i < n; i++) {
         list.push_back({changes[i].name, changes[i].value});
     }
-    const std::string error = core->ctrl.ftl().check_retune(list);
+    const std::string error = ns->ftl->check_retune(list);
     if (!error.empty()) {
         *errmsg = dup_error(error);
         return -1;
     }
-    core->ctrl.ftl().retune(list, core->ctrl.now());
+    ns->ftl->retune(list, core->ctrl.now());
+    return 0;
+}
+
+int nvmev_core_add_namespace(NvmevCore *core, uint32_t nsid, const NvmevConfig *cfg,
+                             uint8_t *backing, int attached, char **errmsg)
+{
+    std::string error;
+    auto rc = nvmev::resolve_config(*cfg, error);
+    if (rc) {
+        std::lock_guard<std::mutex> g(core->lock);
+        try {
+            error = core->ctrl.add_namespace(nsid, *rc, backing, attached != 0);
+        } catch (const std::bad_alloc &) {
+            error = "out of memory creating the namespace";
+        }
+    }
+    if (!error.empty()) {
+        *errmsg = dup_error(error);
+        return -1;
+    }
+    return 0;
+}
+
+int nvmev_core_ns_set_attached(NvmevCore *core, uint32_t nsid, int attached, char **errmsg)
+{
+    std::string error;
+    guarded(core, [&] { error = core->ctrl.set_attached(nsid, attached != 0); });
+    if (!error.empty()) {
+        *errmsg = dup_error(error);
+        return -1;
+    }
+    return 0;
+}
+
+int nvmev_core_ns_get_info(NvmevCore *core, uint32_t nsid, NvmevCoreInfo *info, int *allocated,
+                           int *attached)
+{
+    std::lock_guard<std::mutex> g(core->lock);
+    const nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
+    if (!ns) {
+        return -1;
+    }
+    std::memset(info, 0, sizeof(*info));
+    fill_namespace_info(*ns, core->ctrl.now(), info);
+    *allocated = ns->allocated;
+    *attached = ns->attached;
     return 0;
 }
 
@@ -203,53 +314,13 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
     const nvmev::Controller &c = core->ctrl;
     const nvmev::ResolvedConfig &cfg = c.config();
     std::memset(info, 0, sizeof(*info));
-    copy_str(info->kind, sizeof(info->kind), cfg.kind_name);
-    copy_str(info->preset, sizeof(info->preset), cfg.preset);
+    fill_namespace_info(*c.namespace_slot(1), c.now(), info);  // NSID 1
     copy_str(info->serial, sizeof(info->serial), cfg.serial);
     copy_str(info->model, sizeof(info->model), cfg.model);
-    info->capacity_bytes = cfg.capacity_bytes;
-    info->lba_size = cfg.lba_size;
     info->mdts = cfg.mdts;
     info->max_ioqpairs = cfg.max_ioqpairs;
     info->active_ioqpairs = c.active_io_sqs();
     info->enabled = c.ready();
-    if (cfg.kind == nvmev::SsdKind::Nvm) {
-        info->simple_timing = 1;
-        for (const auto &p : core->ctrl.ftl().params()) {
-            (p.name == "read-latency-ns"       ? info->read_latency_ns
-             : p.name == "write-latency-ns"    ? info->write_latency_ns
-             : p.name == "read-bandwidth-mbps" ? info->read_bandwidth_mbps
-                                               : info->write_bandwidth_mbps) = p.value;
-        }
-    } else {
-        const nvmev::ftl::FtlStats m = core->ctrl.ftl().stats(core->ctrl.now());
-        info->has_media = 1;
-        info->host_pages_written = m.host_pages_written;
-        info->nand_pages_written = m.nand_pages_written;
-        info->gc_runs = m.gc_runs;
-        info->gc_pages_copied = m.gc_pages_copied;
-        info->erases = m.erases;
-        info->free_lines = m.free_lines;
-        info->total_lines = m.total_lines;
-        info->write_buffer_bytes = m.write_buffer_bytes;
-        info->write_buffer_capacity = m.write_buffer_capacity;
-    }
-    if (const nvmev::ftl::ZnsFtl *zns = c.zns()) {
-        using S = nvmev::ftl::ZoneState;
-        const auto &zones = zns->zones();
-        info->is_zoned = 1;
-        info->zone_size_bytes = zones.config().zone_lbas * cfg.lba_size;
-        info->zone_capacity_bytes = zones.config().zone_cap_lbas * cfg.lba_size;
-        info->zone_count = zones.config().zones;
-        const S states[7] = {S::Empty, S::ImplicitlyOpen, S::ExplicitlyOpen, S::Closed,
-                             S::Full,  S::ReadOnly,       S::Offline};
-        for (int i = 0; i < 7; ++i) {
-            info->zones_in_state[i] = zones.count(states[i]);
-        }
-        info->zone_resets = zns->counters().resets;
-        info->zone_finishes = zns->counters().finishes;
-        info->zone_appends = zns->counters().appends;
-    }
     const auto &n = c.counters();
     info->read_cmds = n.read_cmds;
     info->write_cmds = n.write_cmds;

@@ -11,13 +11,16 @@ namespace nvmev {
 
 Status Controller::check_io_namespace(const Sqe &sqe) const
 {
-    return sqe.nsid == 1 ? kSuccess : kInvalidNamespace;
+    // execute() looked the namespace up: an inactive NSID (unallocated or
+    // detached) or an invalid one has none.
+    (void)sqe;
+    return ns_ ? kSuccess : kInvalidNamespace;
 }
 
 // [slba, slba + nlb) lies in the namespace (an empty range may sit at its end).
 bool Controller::lba_range_ok(uint64_t slba, uint64_t nlb) const
 {
-    const uint64_t nlbas = cfg_.nlbas();
+    const uint64_t nlbas = ns_->cfg.nlbas();
     return slba <= nlbas && nlb <= nlbas - slba;
 }
 
@@ -41,23 +44,24 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
         return Outcome::of(st);
     }
     const bool fua = (sqe.cdw12 >> 30) & 1;
-    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    if (zns_) {
-        st = write ? zns_->zones().check_write(slba, nlb) : zns_->zones().check_read(slba, nlb);
+    if (ns_->zns) {
+        st = write ? ns_->zns->zones().check_write(slba, nlb)
+                   : ns_->zns->zones().check_read(slba, nlb);
         if (st != kSuccess) {
             return Outcome::of(st);
         }
     }
-    if (!write && uncorrectable_.any(slba, nlb)) {
+    if (!write && ns_->uncorrectable.any(slba, nlb)) {
         return Outcome::of(kUnrecoveredReadError);
     }
     if (write) {
         st = move_write_data(sqe, slba, bytes);
     } else {
-        st = to_host(sqe, backing_ + (slba << cfg_.lba_shift()), bytes);
+        st = to_host(sqe, ns_->backing + (slba << ns_->cfg.lba_shift()), bytes);
     }
     if (st != kSuccess) {
         return Outcome::of(st);
@@ -73,13 +77,13 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
 
 Status Controller::move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes)
 {
-    const Status st = from_host(sqe, backing_ + (slba << cfg_.lba_shift()), bytes);
-    if (st != kSuccess && zns_) {
+    const Status st = from_host(sqe, ns_->backing + (slba << ns_->cfg.lba_shift()), bytes);
+    if (st != kSuccess && ns_->zns) {
         // Beyond the write pointer a zone must read as zeros.
-        zero_media(slba, bytes >> cfg_.lba_shift());
+        zero_media(slba, bytes >> ns_->cfg.lba_shift());
     }
     if (st == kSuccess) {
-        uncorrectable_.clear(slba, bytes >> cfg_.lba_shift());  // rewritten: readable again
+        ns_->uncorrectable.clear(slba, bytes >> ns_->cfg.lba_shift());  // rewritten: readable again
     }
     return st;
 }
@@ -87,15 +91,30 @@ Status Controller::move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes
 Outcome Controller::io_flush(const Sqe &sqe)
 {
     // The broadcast NSID flushes every namespace (ID-CTRL VWC bits 2:1 = 11b).
-    if (sqe.nsid != 0xffffffffu && check_io_namespace(sqe) != kSuccess) {
-        return Outcome::of(kInvalidNamespace);
+    if (sqe.nsid != 0xffffffffu) {
+        if (check_io_namespace(sqe) != kSuccess) {
+            return Outcome::of(kInvalidNamespace);
+        }
+        return media_outcome({ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_});
     }
-    return media_outcome({ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_});
+    Outcome out;
+    out.complete_at_ns = fetch_ns_;
+    for (const auto &ns : namespaces_) {
+        if (ns && ns->active()) {
+            ns_ = ns.get();
+            const Outcome o = media_outcome({ftl::MediaOp::Flush, 0, 0, 0, false, fetch_ns_});
+            out.complete_at_ns = std::max(out.complete_at_ns, o.complete_at_ns);
+            if (o.status != kSuccess) {
+                out.status = o.status;
+            }
+        }
+    }
+    return out;
 }
 
 Outcome Controller::media_outcome(const ftl::MediaRequest &req)
 {
-    const ftl::MediaResult res = ftl_->submit(req);
+    const ftl::MediaResult res = ns_->ftl->submit(req);
     Outcome out;
     out.status = res.status;
     out.complete_at_ns = res.complete_at_ns;
@@ -106,8 +125,8 @@ Outcome Controller::media_outcome(const ftl::MediaRequest &req)
 // so the backing store is cleared as well as the mapping.
 void Controller::zero_media(uint64_t slba, uint64_t nlb)
 {
-    uncorrectable_.clear(slba, nlb);
-    std::memset(backing_ + (slba << cfg_.lba_shift()), 0, nlb << cfg_.lba_shift());
+    ns_->uncorrectable.clear(slba, nlb);
+    std::memset(ns_->backing + (slba << ns_->cfg.lba_shift()), 0, nlb << ns_->cfg.lba_shift());
 }
 
 Outcome Controller::io_write_zeroes(const Sqe &sqe)
@@ -118,14 +137,14 @@ Outcome Controller::io_write_zeroes(const Sqe &sqe)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    if (zns_) {
-        st = zns_->zones().check_write(slba, nlb);
+    if (ns_->zns) {
+        st = ns_->zns->zones().check_write(slba, nlb);
         if (st != kSuccess) {
             return Outcome::of(st);
         }
     }
     zero_media(slba, nlb);
-    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
     return media_outcome(
         {ftl::MediaOp::WriteZeroes, slba, nlb, bytes, ((sqe.cdw12 >> 30) & 1) != 0, fetch_ns_});
 }
@@ -150,7 +169,7 @@ Outcome Controller::io_dataset_management(const Sqe &sqe)
     }
     Outcome out;
     out.complete_at_ns = fetch_ns_;
-    if (!deallocate || zns_) {
+    if (!deallocate || ns_->zns) {
         // Integral read/write hints are advisory; a zoned namespace frees
         // blocks only by zone reset (its DLFEAT reports no deallocation).
         return out;
@@ -163,7 +182,7 @@ Outcome Controller::io_dataset_management(const Sqe &sqe)
         }
         zero_media(slba, nlb);
         const Outcome o = media_outcome({ftl::MediaOp::Deallocate, slba, nlb,
-                                         uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+                                         uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
         out.complete_at_ns = std::max(out.complete_at_ns, o.complete_at_ns);
         if (o.status != kSuccess) {
             return o;

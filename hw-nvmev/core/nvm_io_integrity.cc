@@ -14,13 +14,13 @@ Status Controller::check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb)
     if (st != kSuccess) {
         return st;
     }
-    if (zns_) {
-        st = zns_->zones().check_read(slba, nlb);
+    if (ns_->zns) {
+        st = ns_->zns->zones().check_read(slba, nlb);
         if (st != kSuccess) {
             return st;
         }
     }
-    return uncorrectable_.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
+    return ns_->uncorrectable.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
 }
 
 Outcome Controller::io_compare(const Sqe &sqe)
@@ -31,7 +31,7 @@ Outcome Controller::io_compare(const Sqe &sqe)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
+    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
@@ -41,7 +41,7 @@ Outcome Controller::io_compare(const Sqe &sqe)
     }
     // Compare page by page through a bounce buffer: no allocation.
     uint8_t chunk[kPageSize];
-    const uint8_t *media = backing_ + (slba << cfg_.lba_shift());
+    const uint8_t *media = ns_->backing + (slba << ns_->cfg.lba_shift());
     bool equal = true;
     for (const auto &seg : prp_.segments()) {
         for (uint64_t done = 0; done < seg.len;) {
@@ -74,7 +74,7 @@ Outcome Controller::io_verify(const Sqe &sqe)
     // the model charges the PCIe transfer too).
     smart_.host_read_cmds++;
     return media_outcome(
-        {ftl::MediaOp::Read, slba, nlb, uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+        {ftl::MediaOp::Read, slba, nlb, uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
 }
 
 Outcome Controller::io_write_uncorrectable(const Sqe &sqe)
@@ -87,17 +87,17 @@ Outcome Controller::io_write_uncorrectable(const Sqe &sqe)
     }
     Outcome out;
     out.complete_at_ns = fetch_ns_;
-    if (zns_) {
+    if (ns_->zns) {
         // A zone takes it as a write at the write pointer (of no data).
-        st = zns_->zones().check_write(slba, nlb);
+        st = ns_->zns->zones().check_write(slba, nlb);
         if (st != kSuccess) {
             return Outcome::of(st);
         }
         zero_media(slba, nlb);
         out = media_outcome({ftl::MediaOp::WriteZeroes, slba, nlb,
-                             uint64_t{nlb} << cfg_.lba_shift(), false, fetch_ns_});
+                             uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
     }
-    uncorrectable_.mark(slba, nlb);
+    ns_->uncorrectable.mark(slba, nlb);
     return out;
 }
 

@@ -177,6 +177,36 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
 int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg);
 void nvmev_core_reset_stats(NvmevCore *core);
 
+/* Namespaces. The nvmev device's own properties define NSID 1; further
+ * namespaces (nvmev-ns) take NSIDs 2..NVMEV_MAX_NAMESPACES. A controller with
+ * more than NSID 1 reports NN = NVMEV_MAX_NAMESPACES and offers Namespace
+ * Management and Namespace Attachment. */
+#define NVMEV_MAX_NAMESPACES 32
+
+/* Adds namespace nsid before the guest runs. Of cfg only the namespace
+ * fields count (ssd, preset, capacity, lba_size, timing, kind properties);
+ * serial, model, mdts, max_ioqpairs and msix_vectors are the controller's.
+ * backing is the store nvmev_core_layout(cfg) describes. attached = 0 starts
+ * it detached. Returns -1 and sets *errmsg (naming the property) on a bad
+ * nsid or configuration. */
+int nvmev_core_add_namespace(NvmevCore *core, uint32_t nsid, const NvmevConfig *cfg,
+                             uint8_t *backing, int attached, char **errmsg);
+/* Attaches (1) or detaches (0) an allocated namespace as Namespace
+ * Attachment would, with the Namespace Attribute Changed notice. Returns -1
+ * and sets *errmsg when it does not exist or already is so. */
+int nvmev_core_ns_set_attached(NvmevCore *core, uint32_t nsid, int attached, char **errmsg);
+/* Per-namespace forms of nvmev_core_set_timing / nvmev_core_zone_set_state. */
+int nvmev_core_ns_set_timing(NvmevCore *core, uint32_t nsid, const NvmevParam *changes, size_t n,
+                             char **errmsg);
+int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, const char *state,
+                                 char **errmsg);
+/* The namespace fields of NvmevCoreInfo (kind, preset, capacity_bytes,
+ * lba_size, timing, media and zone blocks) for slot nsid, plus whether it
+ * is allocated and attached; the controller fields are left zero. Returns
+ * -1 when nsid has no slot. */
+int nvmev_core_ns_get_info(NvmevCore *core, uint32_t nsid, NvmevCoreInfo *info, int *allocated,
+                           int *attached);
+
 /* Names of the known kinds and presets, for error messages and help. */
 const char *nvmev_core_kinds(void);
 const char *nvmev_core_presets(void);

@@ -225,7 +225,11 @@ void Controller::reset_stats()
 {
     counters_ = DeviceCounters{};
     lateness_.clear();
-    ftl_->reset_stats();
+    for (const auto &ns : namespaces_) {
+        if (ns) {
+            ns->ftl->reset_stats();
+        }
+    }
 }
 
 void Controller::doorbell_write(uint64_t offset, uint32_t value)

@@ -221,7 +221,7 @@ const std::vector<NvmevParamInfo> &zns_param_infos()
     return t;
 }
 
-std::vector<ftl::Param> zns_config_params(const ResolvedConfig &rc)
+std::vector<ftl::Param> zns_config_params(const NamespaceConfig &rc)
 {
     std::vector<ftl::Param> out = conv_config_params(rc.conv, SsdKind::Zns);
     const ftl::ZnsParams &z = rc.zns;

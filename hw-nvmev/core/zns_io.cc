@@ -43,11 +43,11 @@ ftl::ZnsFtl *Controller::zoned(const Sqe &sqe, Status &st)
     if (st != kSuccess) {
         return nullptr;
     }
-    if (!zns_ || cc_css(cc_) != NVME_CC_CSS_CSI) {
+    if (!ns_->zns || cc_css(cc_) != NVME_CC_CSS_CSI) {
         st = kInvalidOpcode;
         return nullptr;
     }
-    return zns_;
+    return ns_->zns;
 }
 
 void Controller::apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects)
@@ -58,9 +58,9 @@ void Controller::apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects)
             if (e.to > e.from) {
                 zero_media(e.from, e.to - e.from);
             }
-            const uint32_t ext = cfg_.zns.extension_bytes;
+            const uint32_t ext = ns_->cfg.zns.extension_bytes;
             if (ext) {
-                std::memset(zone_meta_.extensions + uint64_t{e.zone} * ext, 0, ext);
+                std::memset(ns_->zone_meta.extensions + uint64_t{e.zone} * ext, 0, ext);
             }
         }
     }
@@ -77,7 +77,7 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
     const uint8_t action = sqe.cdw13 & 0xff;
     const bool select_all = (sqe.cdw13 >> 8) & 1;
     const bool zrwaa = (sqe.cdw13 >> 9) & 1;
-    if (!select_all && slba >= cfg_.nlbas()) {
+    if (!select_all && slba >= ns_->cfg.nlbas()) {
         return Outcome::of(kLbaOutOfRange);
     }
     Outcome out;
@@ -87,17 +87,17 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
         case NVME_ZNS_ZSA_OPEN:
         case NVME_ZNS_ZSA_RESET:
         case NVME_ZNS_ZSA_OFFLINE: {
-            zone_effects_.clear();
+            ns_->zone_effects.clear();
             const ftl::MediaResult r =
                 zns->send(static_cast<ftl::ZoneAction>(action), slba, select_all,
-                          action == NVME_ZNS_ZSA_OPEN && zrwaa, fetch_ns_, zone_effects_);
-            apply_zone_effects(zone_effects_);
+                          action == NVME_ZNS_ZSA_OPEN && zrwaa, fetch_ns_, ns_->zone_effects);
+            apply_zone_effects(ns_->zone_effects);
             out.status = r.status;
             out.complete_at_ns = r.complete_at_ns;
             return out;
         }
         case NVME_ZNS_ZSA_SET_DESC_EXT: {
-            const uint32_t ext = cfg_.zns.extension_bytes;
+            const uint32_t ext = ns_->cfg.zns.extension_bytes;
             if (select_all || ext == 0) {
                 return Outcome::of(kInvalidField);
             }
@@ -110,11 +110,11 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
             }
             st = zns->zones().set_extension(slba);
             if (st == kSuccess) {
-                std::memcpy(zone_meta_.extensions + uint64_t{zns->zones().zone_of(slba)} * ext,
+                std::memcpy(ns_->zone_meta.extensions + uint64_t{zns->zones().zone_of(slba)} * ext,
                             data.data(), ext);
             }
             out.status = st;
-            out.complete_at_ns = fetch_ns_ + cfg_.zns.media.timing.fw_write_ns;
+            out.complete_at_ns = fetch_ns_ + ns_->cfg.zns.media.timing.fw_write_ns;
             return out;
         }
         case NVME_ZNS_ZSA_ZRWA_FLUSH: {
@@ -143,7 +143,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     const uint8_t action = sqe.cdw13 & 0xff;
     const uint8_t filter = (sqe.cdw13 >> 8) & 0xff;
     const bool partial = (sqe.cdw13 >> 16) & 1;
-    const uint32_t ext = cfg_.zns.extension_bytes;
+    const uint32_t ext = ns_->cfg.zns.extension_bytes;
     if (action != NVME_ZNS_ZRA_REPORT_ZONES &&
         (action != NVME_ZNS_ZRA_EXTENDED_REPORT_ZONES || ext == 0)) {
         return Outcome::of(kInvalidField);
@@ -151,7 +151,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     if (filter > NVME_ZNS_ZRAS_REPORT_OFFLINE) {
         return Outcome::of(kInvalidField);
     }
-    if (slba >= cfg_.nlbas()) {
+    if (slba >= ns_->cfg.nlbas()) {
         return Outcome::of(kLbaOutOfRange);
     }
     const uint64_t limit = cfg_.mdts ? cfg_.max_transfer_bytes() : kMaxReportBytes;
@@ -163,7 +163,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     const uint64_t header = sizeof(struct nvme_zone_report);
     const uint64_t fit = len > header ? (len - header) / entry : 0;
 
-    report_.assign(std::min<uint64_t>(len, header + fit * entry), 0);
+    ns_->report.assign(std::min<uint64_t>(len, header + fit * entry), 0);
     uint64_t matched = 0, listed = 0;
     for (uint32_t z = zones.zone_of(slba); z < zones.config().zones; ++z) {
         if (!matches(zones.state(z), filter)) {
@@ -185,20 +185,20 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
         d.zslba = htole64(zones.zslba(z));
         // A full zone reports zslba + zcap (where its last write ended).
         d.wp = htole64(r.wp);
-        uint8_t *p = report_.data() + header + listed * entry;
+        uint8_t *p = ns_->report.data() + header + listed * entry;
         std::memcpy(p, &d, sizeof(d));
         if (extended && (r.attrs & NVME_ZNS_ZA_ZDEV)) {
-            std::memcpy(p + sizeof(d), zone_meta_.extensions + uint64_t{z} * ext, ext);
+            std::memcpy(p + sizeof(d), ns_->zone_meta.extensions + uint64_t{z} * ext, ext);
         }
         ++listed;
     }
-    if (report_.size() >= 8) {
+    if (ns_->report.size() >= 8) {
         const uint64_t n = htole64(partial ? listed : matched);
-        std::memcpy(report_.data(), &n, sizeof(n));
+        std::memcpy(ns_->report.data(), &n, sizeof(n));
     }
     Outcome out;
-    out.status = to_host_padded(sqe, report_.data(), report_.size(), len);
-    out.complete_at_ns = fetch_ns_ + cfg_.zns.media.timing.fw_read_4k_ns;
+    out.status = to_host_padded(sqe, ns_->report.data(), ns_->report.size(), len);
+    out.complete_at_ns = fetch_ns_ + ns_->cfg.zns.media.timing.fw_read_4k_ns;
     return out;
 }
 
@@ -216,8 +216,8 @@ Outcome Controller::io_zone_append(const Sqe &sqe)
         return Outcome::of(st);
     }
     const bool fua = (sqe.cdw12 >> 30) & 1;
-    const uint64_t bytes = uint64_t{nlb} << cfg_.lba_shift();
-    const uint64_t zasl = cfg_.zasl_bytes ? cfg_.zasl_bytes : cfg_.max_transfer_bytes();
+    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
+    const uint64_t zasl = ns_->cfg.zasl_bytes ? ns_->cfg.zasl_bytes : cfg_.max_transfer_bytes();
     if (zasl && bytes > zasl) {
         return Outcome::of(kInvalidField);  // over ZASL
     }
@@ -244,12 +244,18 @@ Outcome Controller::io_zone_append(const Sqe &sqe)
 
 namespace nvmev {
 
-std::string Controller::inject_zone(uint64_t zone, const std::string &state)
+std::string Controller::inject_zone(uint64_t zone, const std::string &state, uint32_t nsid)
 {
-    if (!zns_) {
-        return fmt("the device is ssd=%s, not ssd=zns", cfg_.kind_name.c_str());
+    Namespace *ns = namespace_slot(nsid);
+    if (!ns || !ns->allocated) {
+        return fmt("namespace %u does not exist", nsid);
     }
-    const uint32_t zones = cfg_.zns.zones.zones;
+    if (!ns->zns) {
+        return nsid == 1
+                   ? fmt("the device is ssd=%s, not ssd=zns", ns->cfg.kind_name.c_str())
+                   : fmt("namespace %u is ssd=%s, not ssd=zns", nsid, ns->cfg.kind_name.c_str());
+    }
+    const uint32_t zones = ns->cfg.zns.zones.zones;
     if (zone >= zones) {
         return fmt("zone %" PRIu64 " does not exist (allowed: 0..%u)", zone, zones - 1);
     }
@@ -261,12 +267,14 @@ std::string Controller::inject_zone(uint64_t zone, const std::string &state)
     if (target == S{}) {
         return fmt("unknown zone state '%s' (allowed: read-only, offline, empty)", state.c_str());
     }
-    zone_effects_.clear();
-    if (!zns_->inject(static_cast<uint32_t>(zone), target, host_.now_ns(), zone_effects_)) {
+    ns->zone_effects.clear();
+    if (!ns->zns->inject(static_cast<uint32_t>(zone), target, host_.now_ns(), ns->zone_effects)) {
         return fmt("zone %" PRIu64 " is not read-only or offline: only those can become empty",
                    zone);
     }
-    apply_zone_effects(zone_effects_);
+    ns_ = ns;  // the namespace apply_zone_effects() works on
+    apply_zone_effects(ns->zone_effects);
+    ns_ = nullptr;
     host_.trace("nvmev_zone_set_state", "zone=%" PRIu64 " state=%s", zone, state.c_str());
     queue_event(NVME_AER_NOTICE, kZoneDescriptorChanged, NVME_LOG_LID_ZNS_CHANGED_ZONES);
     return "";

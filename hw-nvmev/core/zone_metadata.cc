@@ -39,7 +39,7 @@ uint64_t zone_metadata_bytes(uint64_t zones, uint32_t extension_bytes)
            round_page(zones * extension_bytes);
 }
 
-std::string open_zone_metadata(const ResolvedConfig &rc, uint8_t *area, ZoneMetadata &out)
+std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMetadata &out)
 {
     const ftl::ZoneConfig &z = rc.zns.zones;
     Header want{};

@@ -11,7 +11,7 @@
 
 namespace nvmev {
 
-struct ResolvedConfig;
+struct NamespaceConfig;
 
 // Bytes the metadata area of `zones` zones with `extension_bytes` of
 // descriptor extension each takes (whole 4 KiB pages).
@@ -26,6 +26,6 @@ struct ZoneMetadata {
 // Binds the metadata area at `area` (rc.metadata_bytes long): formats it
 // when it holds no zone format, loads it when it holds this one, and
 // returns an error naming the property that differs otherwise.
-std::string open_zone_metadata(const ResolvedConfig &rc, uint8_t *area, ZoneMetadata &out);
+std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMetadata &out);
 
 }  // namespace nvmev

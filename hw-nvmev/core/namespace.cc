@@ -1,0 +1,55 @@
+// Namespace: FTL construction per kind, and deletion.
+#include "namespace.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "../ftl/conv_ftl.h"
+#include "../ftl/zns_ftl.h"
+
+namespace nvmev {
+
+Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store)
+    : nsid(id), cfg(c), backing(store), slot_bytes_(c.capacity_bytes)
+{
+    build_ftl();
+}
+
+void Namespace::build_ftl()
+{
+    zns = nullptr;
+    if (cfg.kind == SsdKind::Conv) {
+        ftl = ftl::make_conv_ftl(cfg.conv);
+    } else if (cfg.kind == SsdKind::Zns) {
+        const std::string err = open_zone_metadata(cfg, backing + cfg.metadata_offset, zone_meta);
+        if (!err.empty()) {
+            throw std::invalid_argument(err);
+        }
+        auto z = std::make_unique<ftl::ZnsFtl>(cfg.zns, zone_meta.records, zone_meta.fresh);
+        zns = z.get();
+        ftl = std::move(z);
+    } else {
+        ftl = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
+                                    cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
+                                   4096);
+    }
+}
+
+void Namespace::discard()
+{
+    std::memset(backing, 0, slot_bytes_);
+    if (cfg.metadata_bytes) {
+        // No zone format header: the next open formats it (all zones empty).
+        std::memset(backing + cfg.metadata_offset, 0, cfg.metadata_bytes);
+    }
+    uncorrectable = UncorrectableRanges();
+    changed_zones.clear();
+    changed_overflow = false;
+    ftl.reset();
+    build_ftl();
+    cfg.capacity_bytes = slot_bytes_;
+    allocated = false;
+    attached = false;
+}
+
+}  // namespace nvmev
