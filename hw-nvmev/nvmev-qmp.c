@@ -21,6 +21,96 @@ static void nvmev_append_param(void *opaque, const char *name, int64_t value)
     QAPI_LIST_APPEND(*tail, p);
 }
 
+static NvmevTiming *nvmev_timing_of(const NvmevCoreInfo *core)
+{
+    NvmevTiming *t;
+
+    if (!core->simple_timing) {
+        return NULL;
+    }
+    t = g_new0(NvmevTiming, 1);
+    t->read_latency_ns = core->read_latency_ns;
+    t->write_latency_ns = core->write_latency_ns;
+    t->read_bandwidth_mbps = core->read_bandwidth_mbps;
+    t->write_bandwidth_mbps = core->write_bandwidth_mbps;
+    return t;
+}
+
+static NvmevMedia *nvmev_media_of(const NvmevCoreInfo *core)
+{
+    NvmevMedia *m;
+
+    if (!core->has_media) {
+        return NULL;
+    }
+    m = g_new0(NvmevMedia, 1);
+    m->host_pages_written = core->host_pages_written;
+    m->nand_pages_written = core->nand_pages_written;
+    m->waf = core->host_pages_written ?
+             (double)core->nand_pages_written / core->host_pages_written : 0;
+    m->gc_runs = core->gc_runs;
+    m->gc_pages_copied = core->gc_pages_copied;
+    m->erases = core->erases;
+    m->free_lines = core->free_lines;
+    m->total_lines = core->total_lines;
+    m->write_buffer_bytes = core->write_buffer_bytes;
+    m->write_buffer_capacity = core->write_buffer_capacity;
+    return m;
+}
+
+static NvmevZones *nvmev_zones_of(const NvmevCoreInfo *core)
+{
+    NvmevZones *z;
+
+    if (!core->is_zoned) {
+        return NULL;
+    }
+    z = g_new0(NvmevZones, 1);
+    z->zone_size = core->zone_size_bytes;
+    z->zone_capacity = core->zone_capacity_bytes;
+    z->count = core->zone_count;
+    z->empty = core->zones_in_state[0];
+    z->implicitly_open = core->zones_in_state[1];
+    z->explicitly_open = core->zones_in_state[2];
+    z->closed = core->zones_in_state[3];
+    z->full = core->zones_in_state[4];
+    z->read_only = core->zones_in_state[5];
+    z->offline = core->zones_in_state[6];
+    z->resets = core->zone_resets;
+    z->finishes = core->zone_finishes;
+    z->appends = core->zone_appends;
+    return z;
+}
+
+static NvmevNamespaceInfoList *nvmev_namespaces_of(NvmevState *s)
+{
+    NvmevNamespaceInfoList *head = NULL, **tail = &head;
+
+    for (uint32_t nsid = 1; nsid <= NVMEV_MAX_NAMESPACES; nsid++) {
+        NvmevCoreInfo core;
+        int allocated, attached;
+        NvmevNamespaceInfo *ns;
+
+        if (nvmev_core_ns_get_info(s->core, nsid, &core, &allocated,
+                                   &attached) < 0) {
+            continue;
+        }
+        ns = g_new0(NvmevNamespaceInfo, 1);
+        ns->nsid = nsid;
+        ns->kind = g_strdup(core.kind);
+        ns->preset = g_strdup(core.preset);
+        ns->capacity_bytes = core.capacity_bytes;
+        ns->lba_size = core.lba_size;
+        ns->allocated = allocated;
+        ns->attached = attached;
+        ns->timing = nvmev_timing_of(&core);
+        ns->media = nvmev_media_of(&core);
+        ns->zones = nvmev_zones_of(&core);
+        QAPI_LIST_APPEND(tail, ns);
+    }
+    return head;
+}
+
 static void nvmev_append_info(NvmevState *s, void *opaque)
 {
     NvmevInfoList ***tail = opaque;
@@ -44,51 +134,14 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     if (s->iothread) {
         info->iothread = iothread_get_id(s->iothread);
     }
-    if (core.simple_timing) {
-        info->timing = g_new0(NvmevTiming, 1);
-        info->timing->read_latency_ns = core.read_latency_ns;
-        info->timing->write_latency_ns = core.write_latency_ns;
-        info->timing->read_bandwidth_mbps = core.read_bandwidth_mbps;
-        info->timing->write_bandwidth_mbps = core.write_bandwidth_mbps;
-    }
+    info->timing = nvmev_timing_of(&core);
     {
         NvmevParameterList **ptail = &info->parameters;
         nvmev_core_foreach_param(s->core, nvmev_append_param, &ptail);
     }
-    if (core.has_media) {
-        NvmevMedia *m = g_new0(NvmevMedia, 1);
-
-        m->host_pages_written = core.host_pages_written;
-        m->nand_pages_written = core.nand_pages_written;
-        m->waf = core.host_pages_written ?
-                 (double)core.nand_pages_written / core.host_pages_written : 0;
-        m->gc_runs = core.gc_runs;
-        m->gc_pages_copied = core.gc_pages_copied;
-        m->erases = core.erases;
-        m->free_lines = core.free_lines;
-        m->total_lines = core.total_lines;
-        m->write_buffer_bytes = core.write_buffer_bytes;
-        m->write_buffer_capacity = core.write_buffer_capacity;
-        info->media = m;
-    }
-    if (core.is_zoned) {
-        NvmevZones *z = g_new0(NvmevZones, 1);
-
-        z->zone_size = core.zone_size_bytes;
-        z->zone_capacity = core.zone_capacity_bytes;
-        z->count = core.zone_count;
-        z->empty = core.zones_in_state[0];
-        z->implicitly_open = core.zones_in_state[1];
-        z->explicitly_open = core.zones_in_state[2];
-        z->closed = core.zones_in_state[3];
-        z->full = core.zones_in_state[4];
-        z->read_only = core.zones_in_state[5];
-        z->offline = core.zones_in_state[6];
-        z->resets = core.zone_resets;
-        z->finishes = core.zone_finishes;
-        z->appends = core.zone_appends;
-        info->zones = z;
-    }
+    info->media = nvmev_media_of(&core);
+    info->zones = nvmev_zones_of(&core);
+    info->namespaces = nvmev_namespaces_of(s);
     info->counters = g_new0(NvmevCounters, 1);
     info->counters->read_cmds = core.read_cmds;
     info->counters->write_cmds = core.write_cmds;
@@ -122,7 +175,7 @@ void qmp_nvmev_set_timing(const char *id,
                           bool has_write_bandwidth_mbps,
                           int64_t write_bandwidth_mbps,
                           bool has_parameters, NvmevParameterList *parameters,
-                          Error **errp)
+                          bool has_nsid, uint32_t nsid, Error **errp)
 {
     NvmevState *s = nvmev_find(id, errp);
     g_autofree NvmevParam *changes = NULL;
@@ -153,7 +206,8 @@ void qmp_nvmev_set_timing(const char *id,
     for (NvmevParameterList *l = parameters; l; l = l->next) {
         changes[n++] = (NvmevParam){ l->value->name, l->value->value };
     }
-    if (nvmev_core_set_timing(s->core, changes, n, &err)) {
+    if (nvmev_core_ns_set_timing(s->core, has_nsid ? nsid : 1, changes, n,
+                                 &err)) {
         error_setg(errp, "%s", err);
         nvmev_core_free_error(err);
         return;
@@ -181,7 +235,7 @@ void qmp_nvmev_reset_stats(const char *id, Error **errp)
 }
 
 void qmp_nvmev_zone_set_state(const char *id, uint64_t zone, const char *state,
-                              Error **errp)
+                              bool has_nsid, uint32_t nsid, Error **errp)
 {
     NvmevState *s = nvmev_find(id, errp);
     char *err = NULL;
@@ -189,10 +243,36 @@ void qmp_nvmev_zone_set_state(const char *id, uint64_t zone, const char *state,
     if (!s) {
         return;
     }
-    if (nvmev_core_zone_set_state(s->core, zone, state, &err) < 0) {
+    if (nvmev_core_ns_zone_set_state(s->core, has_nsid ? nsid : 1, zone, state,
+                                     &err) < 0) {
         error_setg(errp, "nvmev-zone-set-state: %s", err ? err : "failed");
         nvmev_core_free_error(err);
         return;
     }
     trace_nvmev_zone_set_state(id, zone, state);
+}
+
+static void nvmev_ns_set_attached(const char *cmd, const char *id,
+                                  uint32_t nsid, bool attach, Error **errp)
+{
+    NvmevState *s = nvmev_find(id, errp);
+    char *err = NULL;
+
+    if (!s) {
+        return;
+    }
+    if (nvmev_core_ns_set_attached(s->core, nsid, attach, &err) < 0) {
+        error_setg(errp, "%s: %s", cmd, err ? err : "failed");
+        nvmev_core_free_error(err);
+    }
+}
+
+void qmp_nvmev_ns_attach(const char *id, uint32_t nsid, Error **errp)
+{
+    nvmev_ns_set_attached("nvmev-ns-attach", id, nsid, true, errp);
+}
+
+void qmp_nvmev_ns_detach(const char *id, uint32_t nsid, Error **errp)
+{
+    nvmev_ns_set_attached("nvmev-ns-detach", id, nsid, false, errp);
 }

@@ -469,6 +469,8 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
         PCI_DEVICE_GET_CLASS(pci)->exit(pci);
         return;
     }
+    qbus_init(&s->ns_bus, sizeof(s->ns_bus), TYPE_NVMEV_BUS, DEVICE(s),
+              DEVICE(s)->id);
     if (s->iothread) {
         object_ref(OBJECT(s->iothread));
         s->iothread_ref = true;
@@ -514,6 +516,7 @@ static void nvmev_exit(PCIDevice *pci)
         nvmev_core_free(s->core);
         s->core = NULL;
     }
+    nvmev_ns_release_stores(s);  /* after the core: it points into them */
     if (s->iothread_ref) {
         object_unref(OBJECT(s->iothread));
         s->iothread_ref = false;
@@ -673,22 +676,22 @@ static const struct {
  * The fixed properties plus one per entry of the core's parameter table
  * (geometry, FTL and NAND timing), so the core alone defines those names.
  */
-static void nvmev_class_set_props(DeviceClass *dc)
+void nvmev_set_props_with_params(DeviceClass *dc, const Property *fixed_props,
+                                 size_t fixed, size_t params_offset)
 {
-    size_t fixed = ARRAY_SIZE(nvmev_props);
     size_t n = nvmev_core_param_count();
     Property *props;
 
     g_assert(n <= NVMEV_MAX_PARAMS);
     props = g_new0(Property, fixed + n);
-    memcpy(props, nvmev_props, sizeof(nvmev_props));
+    memcpy(props, fixed_props, fixed * sizeof(Property));
     for (size_t i = 0; i < n; i++) {
         const NvmevParamInfo *info = nvmev_core_param_info(i);
         Property *p = &props[fixed + i];
 
         p->name = info->name;
         p->info = info->is_size ? &qdev_prop_size : &qdev_prop_int64;
-        p->offset = offsetof(NvmevState, params) + i * sizeof(int64_t);
+        p->offset = params_offset + i * sizeof(int64_t);
         p->set_default = true;
         p->defval.i = info->is_size ? 0 : -1;
     }
@@ -704,7 +707,6 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(oc);
-    char *desc;
 
     pc->realize = nvmev_realize;
     pc->exit = nvmev_exit;
@@ -718,11 +720,20 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
     dc->desc = "nvmev: emulated NVMe SSD with timing models";
     dc->vmsd = &nvmev_vmstate;
     device_class_set_legacy_reset(dc, nvmev_reset);
-    nvmev_class_set_props(dc);
+    nvmev_set_props_with_params(dc, nvmev_props, ARRAY_SIZE(nvmev_props),
+                                offsetof(NvmevState, params));
     for (size_t i = 0; i < ARRAY_SIZE(nvmev_prop_desc); i++) {
         object_class_property_set_description(oc, nvmev_prop_desc[i].name,
                                               nvmev_prop_desc[i].desc);
     }
+    nvmev_describe_params(oc);
+}
+
+/* The parameter table's descriptions, and the kinds and presets. */
+void nvmev_describe_params(ObjectClass *oc)
+{
+    char *desc;
+
     for (size_t i = 0; i < nvmev_core_param_count(); i++) {
         const NvmevParamInfo *info = nvmev_core_param_info(i);
         desc = g_strdup_printf("%s (%s: the preset's value)",

@@ -7,6 +7,7 @@
 #define HW_NVMEV_H
 
 #include "hw/pci/pci_device.h"
+#include "hw/qdev-core.h"
 #include "qom/object.h"
 #include "core/nvmev_core.h"
 
@@ -18,6 +19,14 @@ OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
 typedef struct HostMemoryBackend HostMemoryBackend;
+
+/* The backing store of an nvmev-ns namespace, owned by its controller so it
+ * outlives the core that points into it (nvmev-ns-*.c). */
+typedef struct NvmevNsStore {
+    uint8_t *data;              /* NULL: no namespace in this slot */
+    uint64_t map_size;          /* anonymous mapping's size */
+    HostMemoryBackend *memdev;  /* or the memdev it lives in */
+} NvmevNsStore;
 
 struct NvmevState {
     PCIDevice parent_obj;
@@ -66,7 +75,18 @@ struct NvmevState {
     bool msix_ready;       /* MSI-X BAR set up (undone on exit) */
     bool iothread_ref;     /* holds a reference to iothread */
     char default_serial[21];
+    BusState ns_bus;       /* nvmev-ns devices plug in here (bus=<id>) */
+    NvmevNsStore ns_store[NVMEV_MAX_NAMESPACES + 1];  /* by NSID */
 };
+
+/* nvmev-ns.c */
+#define TYPE_NVMEV_BUS "nvmev-bus"
+void nvmev_ns_release_stores(NvmevState *s);
+/* nvmev.c: one property per entry of the core's parameter table, at
+ * params_offset in the instance (an int64_t array), after `fixed`. */
+void nvmev_set_props_with_params(DeviceClass *dc, const Property *fixed,
+                                 size_t n_fixed, size_t params_offset);
+void nvmev_describe_params(ObjectClass *oc);
 
 /* For nvmev-qmp.c */
 NvmevState *nvmev_find(const char *id, Error **errp);

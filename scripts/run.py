@@ -86,6 +86,9 @@ def parse_args(argv):
     p.add_argument("--memdev-file", metavar="PATH",
                    help="back the device's media with a shared file (memory-backend-file)")
     p.add_argument("--iothread", action="store_true", help="run the device in an iothread")
+    p.add_argument("--namespace", action="append", default=[], metavar="K=V,...",
+                   help="add an nvmev-ns namespace (repeatable), e.g. ssd=zns,size=256M; "
+                   "memdev-file=PATH backs it with a file (docs/namespaces.md)")
     p.add_argument("--qmp", metavar="PATH", help="QMP socket path (default: in the temp dir)")
     job = p.add_mutually_exclusive_group()
     job.add_argument("--cmd", metavar="'SHELL COMMAND'", help="job: a shell command")
@@ -180,7 +183,31 @@ def device_args(args):
         dev += ",iothread=nvmev-io0"
     if args.device_opts:
         dev += "," + args.device_opts
-    return opts + ["-device", dev], "nvme0"
+    return opts + ["-device", dev] + namespace_args(args), "nvme0"
+
+
+def namespace_args(args):
+    """-object/-device options for each --namespace: an nvmev-ns on nvme0's
+    bus; memdev-file=PATH becomes a file backend holding the data and, for
+    ssd=zns, the zone metadata after it."""
+    out = []
+    for i, spec in enumerate(args.namespace):
+        kv = dict(item.partition("=")[::2] for item in spec.split(",") if item)
+        path = kv.pop("memdev-file", None)
+        if path:
+            if "size" not in kv:
+                die(f"--namespace {spec}: memdev-file needs size=")
+            size = parse_size(kv.pop("size"), "--namespace size")
+            if kv.get("ssd") == "zns":
+                ns = argparse.Namespace(
+                    device_opts=",".join(f"{k}={v}" for k, v in kv.items()),
+                    preset=kv.get("preset"))
+                size += zns_metadata_bytes(ns, size)
+            out += ["-object", f"memory-backend-file,id=nvmev-ns-mem{i},"
+                    f"mem-path={path},size={size},share=on"]
+            kv["memdev"] = f"nvmev-ns-mem{i}"
+        out += ["-device", "nvmev-ns,bus=nvme0," + ",".join(f"{k}={v}" for k, v in kv.items())]
+    return out
 
 
 def job_initrd(base, body, tmp):
