@@ -68,7 +68,10 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     // A volatile write cache is reported so Flush and FUA are exercised;
     // Flush also accepts the broadcast NSID.
     id.vwc = NVME_CTRL_VWC_PRESENT | (3 << 1);
-    id.sgls = 0;
+    // SGLs for I/O commands, no alignment or granularity rule for data
+    // blocks (bits 1:0 = 01b); Bit Bucket descriptors; SGLs longer than
+    // the transfer (the excess is ignored).
+    id.sgls = htole32(1 | NVME_CTRL_SGLS_BIT_BUCKET | NVME_CTRL_SGLS_OVERSIZE);
     const std::string nqn = "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
     std::memcpy(id.subnqn, nqn.data(), std::min(sizeof(id.subnqn) - 1, nqn.size()));
     id.psd[0].mp = 2500;  // 25 W in centiwatts

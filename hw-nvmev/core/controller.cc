@@ -25,7 +25,7 @@ uint64_t build_cap()
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
-    : cfg_(cfg), host_(host), backing_(backing), prp_(host_)
+    : cfg_(cfg), host_(host), backing_(backing), prp_(host_), sgl_(host_)
 {
     if (cfg.kind == SsdKind::Conv) {
         ftl_ = ftl::make_conv_ftl(cfg.conv);
@@ -149,6 +149,16 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
     }
 }
 
+// PSDT: admin commands use PRPs (NVMe 2.0c 4.1.2: SGLs are for I/O
+// commands over PCIe); I/O commands take PRPs or an SGL with MPTR as a
+// plain address (01b). 10b is refused (ID-CTRL SGLS bit 19 is clear: no
+// metadata SGLs) and 11b is reserved.
+bool Controller::psdt_ok(const Sqe &sqe, uint16_t sqid)
+{
+    const unsigned psdt = sqe.flags >> 6;
+    return sqid == 0 ? psdt == 0 : psdt <= 1;
+}
+
 Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
 {
     const auto &table = sqid == 0 ? admin_table() : io_table();
@@ -156,8 +166,7 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     if ((sqe.flags & 3) != 0) {
         // Fused operations are not offered (ID-CTRL FUSES = 0).
         out = Outcome::of(kInvalidField);
-    } else if ((sqe.flags >> 6) != 0) {
-        // SGLs are not offered (ID-CTRL SGLS = 0): PSDT must select PRPs.
+    } else if (!psdt_ok(sqe, sqid)) {
         out = Outcome::of(kInvalidField);
     } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
         out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled

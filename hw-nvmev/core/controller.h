@@ -15,6 +15,7 @@
 #include "host.h"
 #include "prp.h"
 #include "queues.h"
+#include "sgl.h"
 #include "spec.h"
 #include "stats.h"
 #include "uncorrectable_ranges.h"
@@ -98,6 +99,7 @@ private:
     // controller.cc: fetch, execute, complete
     void fetch_from(uint16_t sqid, unsigned budget, bool &more);
     Outcome execute(const Sqe &sqe, uint16_t sqid);
+    static bool psdt_ok(const Sqe &sqe, uint16_t sqid);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);
     void post(const Pending &p, int64_t now);
@@ -106,7 +108,10 @@ private:
     void flush_sq(uint16_t sqid);
     void record_error(uint16_t sqid, const Sqe &sqe, Status status);
 
-    // Data movement between guest memory and a host buffer through PRPs.
+    // data_transfer.cc: data movement between guest memory and a host
+    // buffer through PRPs or an SGL (PSDT); map_data picks the walker.
+    Status map_data(const Sqe &sqe, uint64_t len, Dma dir,
+                    const std::vector<DmaSegment> *&segments);
     Status to_host(const Sqe &sqe, const void *data, uint64_t len);
     // Writes `len` bytes: `data_len` bytes of data, then zeros.
     Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
@@ -193,6 +198,7 @@ private:
     std::vector<uint32_t> changed_zones_;  // Changed Zone List not yet consumed
     bool changed_overflow_ = false;
     PrpWalker prp_;
+    SglWalker sgl_;
 
     // Registers (NVMe 2.0c 3.1.3).
     uint64_t cap_ = 0;
