@@ -62,6 +62,10 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.cqes = (4 << 4) | 4;
     id.maxcmd = 0;
     id.nn = kNsid;
+    id.fuses = htole16(NVME_CTRL_FUSES_COMPARE_AND_WRITE);
+    // Compare and Write pairs run as one step: any length is atomic (0's
+    // based, in logical blocks).
+    id.acwu = htole16(0xffff);
     id.oncs = NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
               NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
               NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY;

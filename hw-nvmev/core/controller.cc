@@ -135,10 +135,22 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
             fail("SQ entry fetch failed");
             return;
         }
+        const int64_t now = host_.now_ns();
+        const bool aborted = take_abort_mark(sqid, sq.head, sqe.cid);
+        const unsigned fuse = sqe.flags & 3;
+        if (!aborted && (fuse == kFuseFirst || fuse == kFuseSecond)) {
+            if (!fetch_fused(sqid, sqe)) {
+                return;
+            }
+            continue;
+        }
         sq.head = (sq.head + 1) % sq.size;
         cq.reserved++;
-        const int64_t now = host_.now_ns();
         fetch_ns_ = now;
+        if (aborted) {
+            schedule(sqid, sqe, refuse(sqid, sqe, kAbortRequested), now);
+            continue;
+        }
         const Outcome out = execute(sqe, sqid);
         if (out.held) {
             // The AER keeps no CQ slot while it waits; an event reserves one.
@@ -193,6 +205,16 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     return out;
 }
 
+Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool counted)
+{
+    counters_.other_cmds += counted ? 0 : 1;
+    counters_.error_cmds++;
+    record_error(sqid, sqe, status);
+    host_.trace("nvmev_err_cmd", "sq=%u cid=%u opc=0x%02x status=0x%04x", sqid, sqe.cid, sqe.opcode,
+                status);
+    return Outcome::of(status);
+}
+
 void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now)
 {
     Pending p{};
@@ -201,6 +223,7 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
     p.seq = seq_++;
     p.sqid = sqid;
     p.cqid = sqs_[sqid].cqid;
+    p.opcode = sqe.opcode;
     p.cqe.dw0 = out.dw0;
     p.cqe.dw1 = out.dw1;
     p.cqe.sq_id = sqid;

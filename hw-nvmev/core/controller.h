@@ -71,6 +71,7 @@ private:
         bool timed;    // counts towards the lateness histogram
         uint16_t sqid;
         uint16_t cqid;
+        uint8_t opcode;  // of the command (Abort counts its own kind)
         Cqe cqe;
     };
     struct PendingLater {
@@ -100,6 +101,23 @@ private:
     void fetch_from(uint16_t sqid, unsigned budget, bool &more);
     Outcome execute(const Sqe &sqe, uint16_t sqid);
     static bool psdt_ok(const Sqe &sqe, uint16_t sqid);
+    // A failed command that never reached a handler (`counted`: it did, and
+    // its status changes now): counted, logged.
+    Outcome refuse(uint16_t sqid, const Sqe &sqe, Status status, bool counted = false);
+    // fused.cc: a FUSE 01b/10b entry at the SQ head; false: retry later.
+    static constexpr unsigned kFuseFirst = 1, kFuseSecond = 2;
+    bool fetch_fused(uint16_t sqid, const Sqe &first);
+    // admin_abort.cc: Abort marks on entries still in an SQ.
+    struct AbortMark {
+        uint16_t sqid;
+        uint16_t cid;
+        uint32_t slot;
+    };
+    // True (and the mark dropped) if the entry at `slot` was aborted.
+    bool take_abort_mark(uint16_t sqid, uint32_t slot, uint16_t cid);
+    bool abort_in_sq(uint16_t sqid, uint16_t cid);
+    bool abort_pending(uint16_t sqid, uint16_t cid);
+    bool abort_aer(uint16_t cid);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);
     void post(const Pending &p, int64_t now);
@@ -217,6 +235,7 @@ private:
     uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
     uint64_t dbbuf_eventidx_ = 0;   // event index buffer
     std::vector<Pending> pending_;  // min-heap on (due, seq)
+    std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
     int64_t armed_ns_ = INT64_MAX;
 

@@ -71,7 +71,7 @@ constexpr Status kSglInvalidCount = generic_error(NVME_SC_SGL_INVALID_COUNT);
 constexpr Status kSglDataLengthInvalid = generic_error(NVME_SC_SGL_INVALID_DATA);
 constexpr Status kSglTypeInvalid = generic_error(NVME_SC_SGL_INVALID_TYPE);
 constexpr Status kInvalidFormat = cmd_specific_error(NVME_SC_INVALID_FORMAT);
-constexpr Status kAbortLimit = cmd_specific_error(NVME_SC_ABORT_LIMIT);
+constexpr Status kAbortLimitExceeded = cmd_specific_error(NVME_SC_ABORT_LIMIT);
 constexpr Status media_error(uint16_t sc)
 {
     return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc | NVME_SC_DNR);
