@@ -1,6 +1,6 @@
-// Asynchronous Event Request, Abort and Keep Alive (NVMe 2.0c 5.1, 5.2,
-// 5.25). An AER is held until an event of an unmasked type is queued; an
-// event type stays masked from delivery until the host reads its log page.
+// Asynchronous Event Request and Keep Alive (NVMe 2.0c 5.2, 5.25). An AER
+// is held until an event of an unmasked type is queued; an event type stays
+// masked from delivery until the host reads its log page.
 #include "controller.h"
 
 namespace nvmev {
@@ -96,35 +96,6 @@ void Controller::check_temperature()
     if (over || under) {
         queue_event(NVME_AER_SMART, NVME_AER_SMART_TEMPERATURE_THRESHOLD, NVME_LOG_LID_SMART);
     }
-}
-
-Outcome Controller::admin_abort(const Sqe &sqe)
-{
-    const auto sqid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
-    const auto cid = static_cast<uint16_t>(sqe.cdw10 >> 16);
-    Outcome out;
-    out.dw0 = 1;  // bit 0 set: command not aborted
-    if (sqid == 0) {
-        CompletionQueue &acq = cqs_[0];
-        for (auto it = aer_cids_.begin(); it != aer_cids_.end(); ++it) {
-            // Without a free admin CQ slot for its completion the AER stays
-            // outstanding and the Abort reports "not aborted".
-            if (*it == cid && acq.free_slots() > acq.reserved) {
-                aer_cids_.erase(it);
-                Sqe aer{};
-                aer.cid = cid;
-                aer.opcode = nvme_admin_async_event;
-                acq.reserved++;
-                counters_.error_cmds++;
-                schedule(0, aer, Outcome::of(kAbortRequested), host_.now_ns());
-                out.dw0 = 0;
-                break;
-            }
-        }
-    }
-    // Commands on I/O queues have moved their data when fetched; they are
-    // past the point where an abort could stop them.
-    return out;
 }
 
 Outcome Controller::admin_keep_alive(const Sqe &)

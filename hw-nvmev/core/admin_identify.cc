@@ -71,13 +71,20 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     if (multi_namespace()) {
         id.mnan = nn_;  // every namespace may be attached at once
     }
+    id.fuses = htole16(NVME_CTRL_FUSES_COMPARE_AND_WRITE);
+    // Compare and Write pairs run as one step: any length is atomic (0's
+    // based, in logical blocks).
+    id.acwu = htole16(0xffff);
     id.oncs = NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
               NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
               NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY;
     // A volatile write cache is reported so Flush and FUA are exercised;
     // Flush also accepts the broadcast NSID.
     id.vwc = NVME_CTRL_VWC_PRESENT | (3 << 1);
-    id.sgls = 0;
+    // SGLs for I/O commands, no alignment or granularity rule for data
+    // blocks (bits 1:0 = 01b); Bit Bucket descriptors; SGLs longer than
+    // the transfer (the excess is ignored).
+    id.sgls = htole32(1 | NVME_CTRL_SGLS_BIT_BUCKET | NVME_CTRL_SGLS_OVERSIZE);
     const std::string nqn = "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
     std::memcpy(id.subnqn, nqn.data(), std::min(sizeof(id.subnqn) - 1, nqn.size()));
     id.psd[0].mp = 2500;  // 25 W in centiwatts

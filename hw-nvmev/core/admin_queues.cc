@@ -88,6 +88,7 @@ Outcome Controller::admin_delete_sq(const Sqe &sqe)
         cq.sq_refs--;
     }
     sqs_[qid] = SubmissionQueue{};
+    std::erase_if(abort_marks_, [qid](const AbortMark &m) { return m.sqid == qid; });
     host_.trace("nvmev_delete_sq", "sqid=%u", qid);
     return {};
 }

@@ -24,7 +24,7 @@ uint64_t build_cap()
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
-    : cfg_(cfg), host_(host), prp_(host_)
+    : cfg_(cfg), host_(host), prp_(host_), sgl_(host_)
 {
     namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing);
     cap_ = build_cap();
@@ -120,10 +120,22 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
             fail("SQ entry fetch failed");
             return;
         }
+        const int64_t now = host_.now_ns();
+        const bool aborted = take_abort_mark(sqid, sq.head, sqe.cid);
+        const unsigned fuse = sqe.flags & 3;
+        if (!aborted && (fuse == kFuseFirst || fuse == kFuseSecond)) {
+            if (!fetch_fused(sqid, sqe)) {
+                return;
+            }
+            continue;
+        }
         sq.head = (sq.head + 1) % sq.size;
         cq.reserved++;
-        const int64_t now = host_.now_ns();
         fetch_ns_ = now;
+        if (aborted) {
+            schedule(sqid, sqe, refuse(sqid, sqe, kAbortRequested), now);
+            continue;
+        }
         const Outcome out = execute(sqe, sqid);
         if (out.held) {
             // The AER keeps no CQ slot while it waits; an event reserves one.
@@ -134,6 +146,16 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
     }
 }
 
+// PSDT: admin commands use PRPs (NVMe 2.0c 4.1.2: SGLs are for I/O
+// commands over PCIe); I/O commands take PRPs or an SGL with MPTR as a
+// plain address (01b). 10b is refused (ID-CTRL SGLS bit 19 is clear: no
+// metadata SGLs) and 11b is reserved.
+bool Controller::psdt_ok(const Sqe &sqe, uint16_t sqid)
+{
+    const unsigned psdt = sqe.flags >> 6;
+    return sqid == 0 ? psdt == 0 : psdt <= 1;
+}
+
 Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
 {
     const auto &table = sqid == 0 ? admin_table() : io_table();
@@ -141,8 +163,7 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     if ((sqe.flags & 3) != 0) {
         // Fused operations are not offered (ID-CTRL FUSES = 0).
         out = Outcome::of(kInvalidField);
-    } else if ((sqe.flags >> 6) != 0) {
-        // SGLs are not offered (ID-CTRL SGLS = 0): PSDT must select PRPs.
+    } else if (!psdt_ok(sqe, sqid)) {
         out = Outcome::of(kInvalidField);
     } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
         out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
@@ -171,6 +192,16 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     return out;
 }
 
+Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool counted)
+{
+    counters_.other_cmds += counted ? 0 : 1;
+    counters_.error_cmds++;
+    record_error(sqid, sqe, status);
+    host_.trace("nvmev_err_cmd", "sq=%u cid=%u opc=0x%02x status=0x%04x", sqid, sqe.cid, sqe.opcode,
+                status);
+    return Outcome::of(status);
+}
+
 void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now)
 {
     Pending p{};
@@ -179,6 +210,7 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
     p.seq = seq_++;
     p.sqid = sqid;
     p.cqid = sqs_[sqid].cqid;
+    p.opcode = sqe.opcode;
     p.cqe.dw0 = out.dw0;
     p.cqe.dw1 = out.dw1;
     p.cqe.sq_id = sqid;

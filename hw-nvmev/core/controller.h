@@ -16,6 +16,7 @@
 #include "namespace.h"
 #include "prp.h"
 #include "queues.h"
+#include "sgl.h"
 #include "spec.h"
 #include "stats.h"
 
@@ -84,6 +85,7 @@ private:
         bool timed;    // counts towards the lateness histogram
         uint16_t sqid;
         uint16_t cqid;
+        uint8_t opcode;  // of the command (Abort counts its own kind)
         Cqe cqe;
     };
     struct PendingLater {
@@ -112,6 +114,24 @@ private:
     // controller.cc: fetch, execute, complete
     void fetch_from(uint16_t sqid, unsigned budget, bool &more);
     Outcome execute(const Sqe &sqe, uint16_t sqid);
+    static bool psdt_ok(const Sqe &sqe, uint16_t sqid);
+    // A failed command that never reached a handler (`counted`: it did, and
+    // its status changes now): counted, logged.
+    Outcome refuse(uint16_t sqid, const Sqe &sqe, Status status, bool counted = false);
+    // fused.cc: a FUSE 01b/10b entry at the SQ head; false: retry later.
+    static constexpr unsigned kFuseFirst = 1, kFuseSecond = 2;
+    bool fetch_fused(uint16_t sqid, const Sqe &first);
+    // admin_abort.cc: Abort marks on entries still in an SQ.
+    struct AbortMark {
+        uint16_t sqid;
+        uint16_t cid;
+        uint32_t slot;
+    };
+    // True (and the mark dropped) if the entry at `slot` was aborted.
+    bool take_abort_mark(uint16_t sqid, uint32_t slot, uint16_t cid);
+    bool abort_in_sq(uint16_t sqid, uint16_t cid);
+    bool abort_pending(uint16_t sqid, uint16_t cid);
+    bool abort_aer(uint16_t cid);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);
     void post(const Pending &p, int64_t now);
@@ -120,7 +140,10 @@ private:
     void flush_sq(uint16_t sqid);
     void record_error(uint16_t sqid, const Sqe &sqe, Status status);
 
-    // Data movement between guest memory and a host buffer through PRPs.
+    // data_transfer.cc: data movement between guest memory and a host
+    // buffer through PRPs or an SGL (PSDT); map_data picks the walker.
+    Status map_data(const Sqe &sqe, uint64_t len, Dma dir,
+                    const std::vector<DmaSegment> *&segments);
     Status to_host(const Sqe &sqe, const void *data, uint64_t len);
     // Writes `len` bytes: `data_len` bytes of data, then zeros.
     Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
@@ -220,6 +243,7 @@ private:
     Namespace *ns_ = nullptr;
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
     PrpWalker prp_;
+    SglWalker sgl_;
 
     // Registers (NVMe 2.0c 3.1.3).
     uint64_t cap_ = 0;
@@ -238,6 +262,7 @@ private:
     uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
     uint64_t dbbuf_eventidx_ = 0;   // event index buffer
     std::vector<Pending> pending_;  // min-heap on (due, seq)
+    std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
     int64_t armed_ns_ = INT64_MAX;
 

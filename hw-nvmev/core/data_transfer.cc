@@ -1,10 +1,24 @@
-// Data movement between guest memory (through the command's PRPs) and
-// controller buffers, for admin commands that return or take data.
+// Data movement between guest memory and controller buffers through the
+// command's data pointer: PRPs or an SGL, as PSDT selects. Every command
+// that moves data goes through map_data.
 #include <algorithm>
 
 #include "controller.h"
 
 namespace nvmev {
+
+Status Controller::map_data(const Sqe &sqe, uint64_t len, Dma dir,
+                            const std::vector<DmaSegment> *&segments)
+{
+    // PSDT (CDW0 bits 7:6): 00b PRPs; 01b an SGL (execute() has refused
+    // the values this controller does not take).
+    if ((sqe.flags >> 6) == 0) {
+        segments = &prp_.segments();
+        return prp_.map(sqe.prp1, sqe.prp2, len);
+    }
+    segments = &sgl_.segments();
+    return sgl_.map(sqe.prp1, sqe.prp2, len, dir);
+}
 
 Status Controller::to_host(const Sqe &sqe, const void *data, uint64_t len)
 {
@@ -14,17 +28,18 @@ Status Controller::to_host(const Sqe &sqe, const void *data, uint64_t len)
 Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len)
 {
     static const uint8_t zeros[kPageSize] = {};
-    Status st = prp_.map(sqe.prp1, sqe.prp2, len);
+    const std::vector<DmaSegment> *segments = nullptr;
+    Status st = map_data(sqe, len, Dma::ToHost, segments);
     if (st != kSuccess) {
         return st;
     }
     const auto *src = static_cast<const uint8_t *>(data);
-    for (const auto &seg : prp_.segments()) {
+    for (const auto &seg : *segments) {
         uint64_t addr = seg.addr, left = seg.len;
         while (left) {
             const bool have_data = data_len > 0;
             const uint64_t n = std::min<uint64_t>(left, have_data ? data_len : kPageSize);
-            if (!host_.dma_write(addr, have_data ? src : zeros, n)) {
+            if (!seg.skip && !host_.dma_write(addr, have_data ? src : zeros, n)) {
                 return kDataTransferError;
             }
             if (have_data) {
@@ -40,12 +55,13 @@ Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t dat
 
 Status Controller::from_host(const Sqe &sqe, void *data, uint64_t len)
 {
-    Status st = prp_.map(sqe.prp1, sqe.prp2, len);
+    const std::vector<DmaSegment> *segments = nullptr;
+    Status st = map_data(sqe, len, Dma::FromHost, segments);
     if (st != kSuccess) {
         return st;
     }
     auto *dst = static_cast<uint8_t *>(data);
-    for (const auto &seg : prp_.segments()) {
+    for (const auto &seg : *segments) {
         if (!host_.dma_read(seg.addr, dst, seg.len)) {
             return kDataTransferError;
         }

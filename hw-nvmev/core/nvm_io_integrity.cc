@@ -35,7 +35,8 @@ Outcome Controller::io_compare(const Sqe &sqe)
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    st = prp_.map(sqe.prp1, sqe.prp2, bytes);
+    const std::vector<DmaSegment> *segments = nullptr;
+    st = map_data(sqe, bytes, Dma::FromHost, segments);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -43,7 +44,7 @@ Outcome Controller::io_compare(const Sqe &sqe)
     uint8_t chunk[kPageSize];
     const uint8_t *media = ns_->backing + (slba << ns_->cfg.lba_shift());
     bool equal = true;
-    for (const auto &seg : prp_.segments()) {
+    for (const auto &seg : *segments) {
         for (uint64_t done = 0; done < seg.len;) {
             const uint64_t n = std::min<uint64_t>(seg.len - done, sizeof(chunk));
             if (!host_.dma_read(seg.addr + done, chunk, n)) {

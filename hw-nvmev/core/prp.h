@@ -12,6 +12,7 @@ namespace nvmev {
 struct DmaSegment {
     uint64_t addr;
     uint64_t len;
+    bool skip = false;  // SGL Bit Bucket: these bytes of a read are dropped
 };
 
 // Turns PRP1/PRP2 into guest-physical segments (adjacent pages merged).

@@ -196,6 +196,7 @@ void Controller::disable()
         cq = CompletionQueue{};
     }
     pending_.clear();
+    abort_marks_.clear();
     dbbuf_ = false;  // the host configures shadow doorbells again after a reset
     aer_cids_.clear();
     events_.clear();

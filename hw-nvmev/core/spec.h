@@ -62,6 +62,16 @@ constexpr Status kCommandSequenceError = generic_error(NVME_SC_CMD_SEQ_ERROR);
 constexpr Status kInvalidPrpOffset = generic_error(NVME_SC_PRP_INVALID_OFFSET);
 constexpr Status kLbaOutOfRange = generic_error(NVME_SC_LBA_RANGE);
 constexpr Status kAbortRequested = generic_error(NVME_SC_ABORT_REQ, false);
+constexpr Status kFusedFailed = generic_error(NVME_SC_FUSED_FAIL, false);
+constexpr Status kFusedMissing = generic_error(NVME_SC_FUSED_MISSING);
+// SGL statuses (NVMe 2.0c Figure 102); libnvme names 0Dh after its
+// "Last Segment" case, the spec calls it Invalid SGL Segment Descriptor.
+constexpr Status kSglInvalidSegment = generic_error(NVME_SC_SGL_INVALID_LAST);
+constexpr Status kSglInvalidCount = generic_error(NVME_SC_SGL_INVALID_COUNT);
+constexpr Status kSglDataLengthInvalid = generic_error(NVME_SC_SGL_INVALID_DATA);
+constexpr Status kSglTypeInvalid = generic_error(NVME_SC_SGL_INVALID_TYPE);
+constexpr Status kInvalidFormat = cmd_specific_error(NVME_SC_INVALID_FORMAT);
+constexpr Status kAbortLimitExceeded = cmd_specific_error(NVME_SC_ABORT_LIMIT);
 constexpr Status media_error(uint16_t sc)
 {
     return static_cast<Status>((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | sc | NVME_SC_DNR);

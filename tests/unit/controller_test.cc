@@ -306,7 +306,7 @@ TEST_F(ControllerTest, IoErrorsGetSpecStatuses)
     EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 0, 1, 0x40000000))),
               sc(0, NVME_SC_DATA_XFER_ERROR, false));
     Sqe sgl = make_rw(nvme_cmd_read, 0, 1, buf);
-    sgl.flags = 1 << 6;
+    sgl.flags = 3 << 6;  // PSDT 11b is reserved
     EXPECT_EQ(Driver::status(drv_->call(1, sgl)), sc(0, NVME_SC_INVALID_FIELD));
 
     // The failures are in the Error Information log, newest first.

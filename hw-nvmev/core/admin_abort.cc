@@ -1,0 +1,114 @@
+// Abort (NVMe 2.0c 5.1). A command can be aborted while it is still in its
+// SQ (marked; it completes with Command Abort Requested when fetched,
+// without running), while its completion is pending (executed, not yet
+// posted: the completion is posted at once with Command Abort Requested),
+// or while it is an outstanding AER. A pending command has moved its data
+// already: an aborted read may have filled its buffer and an aborted write
+// has reached the media; the host may not rely on either (the spec leaves
+// an aborted command's effects undefined). Completion dword 0 bit 0 is 0
+// when the command was aborted, 1 when it was not (not found, or posted).
+#include <algorithm>
+
+#include "controller.h"
+
+namespace nvmev {
+namespace {
+
+constexpr unsigned kMaxOutstandingAborts = 4;  // ID-CTRL ACL + 1
+
+}  // namespace
+
+Outcome Controller::admin_abort(const Sqe &sqe)
+{
+    const auto sqid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
+    const auto cid = static_cast<uint16_t>(sqe.cdw10 >> 16);
+    // Aborts complete when executed; those not yet posted are outstanding.
+    const auto outstanding = std::count_if(pending_.begin(), pending_.end(), [](const Pending &p) {
+        return p.sqid == 0 && p.opcode == nvme_admin_abort_cmd;
+    });
+    if (outstanding >= kMaxOutstandingAborts) {
+        return Outcome::of(kAbortLimitExceeded);
+    }
+    Outcome out;
+    out.dw0 = 1;  // not aborted
+    if (sqid >= sqs_.size() || !sqs_[sqid].valid) {
+        return out;
+    }
+    if (abort_pending(sqid, cid) || abort_in_sq(sqid, cid) || (sqid == 0 && abort_aer(cid))) {
+        out.dw0 = 0;
+    }
+    return out;
+}
+
+bool Controller::abort_pending(uint16_t sqid, uint16_t cid)
+{
+    const int64_t now = host_.now_ns();
+    for (auto &p : pending_) {
+        if (p.sqid != sqid || p.cqe.cid != cid) {
+            continue;
+        }
+        p.cqe.status = static_cast<uint16_t>(kAbortRequested << 1);
+        p.due_ns = now;
+        p.timed = false;
+        std::make_heap(pending_.begin(), pending_.end(), PendingLater{});
+        Sqe logged{};
+        logged.cid = cid;
+        logged.opcode = p.opcode;
+        refuse(sqid, logged, kAbortRequested, true);
+        return true;
+    }
+    return false;
+}
+
+bool Controller::abort_in_sq(uint16_t sqid, uint16_t cid)
+{
+    const SubmissionQueue &sq = sqs_[sqid];
+    for (uint32_t slot = sq.head; slot != sq.tail; slot = (slot + 1) % sq.size) {
+        uint16_t entry_cid = 0;
+        // CID: bytes 3:2 of the entry (Figure 88).
+        if (!host_.dma_read(sq.base + uint64_t{slot} * sizeof(Sqe) + 2, &entry_cid, 2)) {
+            return false;
+        }
+        if (entry_cid == cid) {
+            abort_marks_.push_back({sqid, cid, slot});
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Controller::take_abort_mark(uint16_t sqid, uint32_t slot, uint16_t cid)
+{
+    if (abort_marks_.empty()) {
+        return false;
+    }
+    for (auto it = abort_marks_.begin(); it != abort_marks_.end(); ++it) {
+        if (it->sqid == sqid && it->slot == slot) {
+            // The host may have rewritten the entry since: the CID decides.
+            const bool match = it->cid == cid;
+            abort_marks_.erase(it);
+            return match;
+        }
+    }
+    return false;
+}
+
+bool Controller::abort_aer(uint16_t cid)
+{
+    CompletionQueue &acq = cqs_[0];
+    auto it = std::find(aer_cids_.begin(), aer_cids_.end(), cid);
+    // Without a free admin CQ slot for its completion the AER stays
+    // outstanding and the Abort reports "not aborted".
+    if (it == aer_cids_.end() || acq.free_slots() <= acq.reserved) {
+        return false;
+    }
+    aer_cids_.erase(it);
+    Sqe aer{};
+    aer.cid = cid;
+    aer.opcode = nvme_admin_async_event;
+    acq.reserved++;
+    schedule(0, aer, refuse(0, aer, kAbortRequested, true), host_.now_ns());
+    return true;
+}
+
+}  // namespace nvmev
