@@ -128,6 +128,7 @@ void Controller::write_cc(uint32_t value)
         // copied, so there is nothing to flush but in-flight completions.
         post_due(INT64_MAX);
         raise_pending_irqs();
+        rearm();  // nothing is left to wait for
         csts_ = (csts_ & ~(uint32_t{3} << 2)) | kCstsShstComplete;
         host_.trace("nvmev_shutdown", "cc=0x%x", cc_);
     } else if (!cc_shn(value)) {
