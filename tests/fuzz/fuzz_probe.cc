@@ -1,0 +1,96 @@
+#include "fuzz_probe.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+namespace nvmev {
+
+void invariant_failed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    std::fputs("nvmev fuzz invariant violated: ", stderr);
+    std::vfprintf(stderr, fmt, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+    __builtin_trap();
+}
+
+void FuzzProbe::check(const Controller &c)
+{
+    const bool rdy = c.csts_ & kCstsRdy;
+    if (rdy && !cc_en(c.cc_)) {
+        invariant_failed("CSTS.RDY=1 with CC.EN=0 (cc=0x%x csts=0x%x)", c.cc_, c.csts_);
+    }
+    std::vector<uint32_t> refs(c.cqs_.size(), 0);
+    for (size_t i = 0; i < c.sqs_.size(); i++) {
+        const SubmissionQueue &sq = c.sqs_[i];
+        if (!sq.valid) {
+            continue;
+        }
+        if (!rdy && !(c.csts_ & kCstsCfs)) {
+            invariant_failed("SQ %zu valid while the controller is not ready", i);
+        }
+        if (sq.size < 2 || sq.size > kMaxQueueEntries || sq.head >= sq.size || sq.tail >= sq.size) {
+            invariant_failed("SQ %zu size %u head %u tail %u", i, sq.size, sq.head, sq.tail);
+        }
+        if (sq.cqid >= c.cqs_.size() || !c.cqs_[sq.cqid].valid) {
+            invariant_failed("SQ %zu bound to CQ %u that does not exist", i, sq.cqid);
+        }
+        refs[sq.cqid]++;
+    }
+    for (size_t i = 0; i < c.cqs_.size(); i++) {
+        const CompletionQueue &cq = c.cqs_[i];
+        if (!cq.valid) {
+            continue;
+        }
+        if (cq.size < 2 || cq.size > kMaxQueueEntries || cq.head >= cq.size || cq.tail >= cq.size) {
+            invariant_failed("CQ %zu size %u head %u tail %u", i, cq.size, cq.head, cq.tail);
+        }
+        if (cq.reserved > cq.free_slots()) {
+            invariant_failed("CQ %zu promised %u slots with %u free (head %u tail %u size %u)", i,
+                             cq.reserved, cq.free_slots(), cq.head, cq.tail, cq.size);
+        }
+        if (cq.sq_refs != refs[i]) {
+            invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs[i]);
+        }
+    }
+    for (const auto &p : c.pending_) {
+        if (p.cqid >= c.cqs_.size() || p.sqid >= c.sqs_.size()) {
+            invariant_failed("pending completion for SQ %u CQ %u", p.sqid, p.cqid);
+        }
+    }
+    if (!rdy && !c.pending_.empty()) {
+        invariant_failed("%zu completions pending while not ready", c.pending_.size());
+    }
+}
+
+void FuzzProbe::check_cqe_write(const Controller &c, uint64_t addr, const void *data)
+{
+    for (size_t i = 0; i < c.cqs_.size(); i++) {
+        const CompletionQueue &cq = c.cqs_[i];
+        if (!cq.valid || addr != cq.base + uint64_t{cq.tail} * sizeof(Cqe)) {
+            continue;
+        }
+        Cqe cqe;
+        std::memcpy(&cqe, data, sizeof(cqe));
+        if ((cq.tail + 1) % cq.size == cq.head) {
+            invariant_failed("CQE written to full CQ %zu (head %u tail %u size %u)", i, cq.head,
+                             cq.tail, cq.size);
+        }
+        if ((cqe.status & 1) != (cq.phase ? 1 : 0)) {
+            invariant_failed("CQE on CQ %zu with phase %u, the queue's phase is %u", i,
+                             cqe.status & 1, cq.phase);
+        }
+    }
+}
+
+void FuzzProbe::check_vector(const Controller &c, uint16_t vector)
+{
+    if (c.msix_ && vector >= c.cfg_.msix_vectors) {
+        invariant_failed("MSI-X vector %u raised, the device has %u", vector, c.cfg_.msix_vectors);
+    }
+}
+
+}  // namespace nvmev
