@@ -102,7 +102,7 @@ def main():
             print(f"finding: {c}")
         if not crashes:
             print(f"finding: fuzzer exited with status {proc.returncode}")
-        print(f"reproduce: {BINARY} <file>")
+        print(f"reproduce: {BINARY} {crashes[0] if crashes else '<file>'}")
         return 1
     print("findings: none")
     return 0
