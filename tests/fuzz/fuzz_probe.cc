@@ -23,7 +23,6 @@ void FuzzProbe::check(const Controller &c)
     if (rdy && !cc_en(c.cc_)) {
         invariant_failed("CSTS.RDY=1 with CC.EN=0 (cc=0x%x csts=0x%x)", c.cc_, c.csts_);
     }
-    std::vector<uint32_t> refs(c.cqs_.size(), 0);
     for (size_t i = 0; i < c.sqs_.size(); i++) {
         const SubmissionQueue &sq = c.sqs_[i];
         if (!sq.valid) {
@@ -38,7 +37,6 @@ void FuzzProbe::check(const Controller &c)
         if (sq.cqid >= c.cqs_.size() || !c.cqs_[sq.cqid].valid) {
             invariant_failed("SQ %zu bound to CQ %u that does not exist", i, sq.cqid);
         }
-        refs[sq.cqid]++;
     }
     for (size_t i = 0; i < c.cqs_.size(); i++) {
         const CompletionQueue &cq = c.cqs_[i];
@@ -52,8 +50,12 @@ void FuzzProbe::check(const Controller &c)
             invariant_failed("CQ %zu promised %u slots with %u free (head %u tail %u size %u)", i,
                              cq.reserved, cq.free_slots(), cq.head, cq.tail, cq.size);
         }
-        if (cq.sq_refs != refs[i]) {
-            invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs[i]);
+        uint32_t refs = 0;  // no allocation here: this runs after every step
+        for (const SubmissionQueue &sq : c.sqs_) {
+            refs += sq.valid && sq.cqid == i;
+        }
+        if (cq.sq_refs != refs) {
+            invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs);
         }
     }
     for (const auto &p : c.pending_) {
