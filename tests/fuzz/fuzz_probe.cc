@@ -3,6 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace nvmev {
 
@@ -65,6 +66,14 @@ void FuzzProbe::check(const Controller &c)
     }
     if (!rdy && !c.pending_.empty()) {
         invariant_failed("%zu completions pending while not ready", c.pending_.size());
+    }
+}
+
+void FuzzProbe::check_ftl(const Controller &c)
+{
+    const std::string err = c.ftl_->check_invariants();
+    if (!err.empty()) {
+        invariant_failed("FTL: %s", err.c_str());
     }
 }
 

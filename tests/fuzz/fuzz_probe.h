@@ -15,6 +15,9 @@ struct FuzzProbe {
     // can never overrun it), pending completions name existing queue ids,
     // CSTS.RDY only with CC.EN, no queue at all while not ready.
     static void check(const Controller &c);
+    // The FTL's own consistency checks (mapping, line and zone accounting);
+    // they walk the whole FTL, so they run after each run action only.
+    static void check_ftl(const Controller &c);
     // Called for every 16-byte DMA write: if it is the CQE at some valid
     // CQ's tail, that slot must be free and the phase bit the CQ's phase.
     static void check_cqe_write(const Controller &c, uint64_t addr, const void *data);

@@ -125,6 +125,17 @@ def seeds():
         out[f"{name}-cq-full"] = up(kind, pairs=(1,), entries=4) + full
         out[f"{name}-shutdown"] = up(kind) + io(1, WRITE) + bytes([RESET, 2]) + run() + \
             bytes([RESET, 1]) + enable() + create(1) + io(1, READ) + run()
+    # 4 KiB LBAs, MDTS 512 KiB: rewriting the whole conv device three times
+    # in 128 KiB writes runs garbage collection.
+    gc = up(1, flags=2, pairs=(1, 2))
+    gc += b"".join(io(1 + i % 2, WRITE, (32 * i) % 128, 32, i % 64) + run(2) for i in range(12))
+    gc += io(1, DSM, 0, 4) + io(2, READ, 0, 32) + run(16)
+    out["conv-gc"] = gc
+    # 4 KiB LBAs: a 64 KiB zone is 16 LBAs; fill zones to full and append.
+    zf = up(2, flags=2, pairs=(1,))
+    zf += b"".join(io(1, WRITE, 16 * z, 16) + io(1, APPEND, 16 * (z + 1), 2) for z in range(4))
+    zf += io(1, ZSEND, 0, 1, 4 | 0x80) + run(16)
+    out["zns-full-zones"] = zf
     z = up(2, pairs=(1, 2))
     z += b"".join(io(1, ZSEND, 128 * zone, 1, act) for zone, act in
                   ((0, 2), (1, 0), (2, 3), (0, 1), (3, 4)))
