@@ -101,6 +101,7 @@ public:
           dev_(choice, host_ops(), &h_),
           c_(dev_.ctrl())
     {
+        FuzzProbe::reset();
         attached_ = &c_;
     }
     ~Harness() { attached_ = nullptr; }

@@ -4,8 +4,27 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace nvmev {
+namespace {
+
+// The harness's own idea of where each CQ's next entry goes and with which
+// phase, kept apart from the controller's state so a wrong phase or slot
+// in the controller shows up.
+struct CqModel {
+    bool valid = false;
+    uint32_t tail = 0;
+    bool phase = true;
+};
+std::vector<CqModel> cq_models;
+
+}  // namespace
+
+void FuzzProbe::reset()
+{
+    cq_models.clear();
+}
 
 void invariant_failed(const char *fmt, ...)
 {
@@ -42,6 +61,9 @@ void FuzzProbe::check(const Controller &c)
     for (size_t i = 0; i < c.cqs_.size(); i++) {
         const CompletionQueue &cq = c.cqs_[i];
         if (!cq.valid) {
+            if (i < cq_models.size()) {
+                cq_models[i].valid = false;  // deleted: a new one starts afresh
+            }
             continue;
         }
         if (cq.size < 2 || cq.size > kMaxQueueEntries || cq.head >= cq.size || cq.tail >= cq.size) {
@@ -90,10 +112,25 @@ void FuzzProbe::check_cqe_write(const Controller &c, uint64_t addr, const void *
             invariant_failed("CQE written to full CQ %zu (head %u tail %u size %u)", i, cq.head,
                              cq.tail, cq.size);
         }
-        if ((cqe.status & 1) != (cq.phase ? 1 : 0)) {
-            invariant_failed("CQE on CQ %zu with phase %u, the queue's phase is %u", i,
-                             cqe.status & 1, cq.phase);
+        if (cq_models.size() < c.cqs_.size()) {
+            cq_models.resize(c.cqs_.size());
         }
+        CqModel &m = cq_models[i];
+        if (!m.valid || (cq.tail == 0 && m.tail != 0)) {
+            // First entry since the CQ was created (possibly deleted and
+            // created again within one step).
+            m = CqModel{true, 0, true};
+        }
+        if (cq.tail != m.tail) {
+            invariant_failed("CQE on CQ %zu at slot %u, the next free slot is %u", i, cq.tail,
+                             m.tail);
+        }
+        if ((cqe.status & 1) != (m.phase ? 1 : 0)) {
+            invariant_failed("CQE on CQ %zu slot %u with phase %u, expected %u", i, cq.tail,
+                             cqe.status & 1, m.phase);
+        }
+        m.tail = (m.tail + 1) % cq.size;
+        m.phase = m.tail == 0 ? !m.phase : m.phase;
     }
 }
 

@@ -19,8 +19,12 @@ struct FuzzProbe {
     // they walk the whole FTL, so they run after each run action only.
     static void check_ftl(const Controller &c);
     // Called for every 16-byte DMA write: if it is the CQE at some valid
-    // CQ's tail, that slot must be free and the phase bit the CQ's phase.
+    // CQ's tail, that slot must be free, and slot and phase bit must be the
+    // ones a model of the CQ (slot 0, phase 1 when created, the phase
+    // inverting at each wrap) expects.
     static void check_cqe_write(const Controller &c, uint64_t addr, const void *data);
+    // Forgets the CQ models (a new device).
+    static void reset();
     // An interrupt vector must be one the device exposes.
     static void check_vector(const Controller &c, uint16_t vector);
 };
