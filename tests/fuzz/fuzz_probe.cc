@@ -91,9 +91,9 @@ void FuzzProbe::check(const Controller &c)
     }
 }
 
-void FuzzProbe::check_ftl(const Controller &c)
+void FuzzProbe::check_ftl(Controller &c)
 {
-    const std::string err = c.ftl_->check_invariants();
+    const std::string err = c.ftl().check_invariants();
     if (!err.empty()) {
         invariant_failed("FTL: %s", err.c_str());
     }

@@ -17,7 +17,7 @@ struct FuzzProbe {
     static void check(const Controller &c);
     // The FTL's own consistency checks (mapping, line and zone accounting);
     // they walk the whole FTL, so they run after each run action only.
-    static void check_ftl(const Controller &c);
+    static void check_ftl(Controller &c);
     // Called for every 16-byte DMA write: if it is the CQE at some valid
     // CQ's tail, that slot must be free, and slot and phase bit must be the
     // ones a model of the CQ (slot 0, phase 1 when created, the phase
