@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Runs every nvmev test tier and ends with the line 'N passed, N failed'.
 
-    python3 tests/run_tests.py [--tier unit|device|guest ...]
+    python3 tests/run_tests.py [--tier unit|device|guest|fuzz ...]
 
 Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
-QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio).
+QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio),
+fuzz (30 s of the libFuzzer harness over the seed corpus).
 Exit status 0 only if every test passed.
 """
 
@@ -18,7 +19,7 @@ import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIERS = ("unit", "device", "guest")
+TIERS = ("unit", "device", "guest", "fuzz")
 
 
 class Tally:
@@ -35,7 +36,8 @@ class Tally:
             print(f"  FAIL {name}\n{detail}", flush=True)
 
 
-CLANG_FORMAT_GLOBS = ("hw-nvmev/core", "ftl", "timing", "tests/unit", "guest-tools", "bench")
+CLANG_FORMAT_GLOBS = ("hw-nvmev/core", "ftl", "timing", "tests/unit", "tests/fuzz", "guest-tools",
+                     "bench")
 
 
 def run_style(tally):
@@ -65,6 +67,14 @@ def run_unit(tally):
             failures = case.get("failures", [])
             detail = "\n".join(f["failure"] for f in failures)
             tally.record(f"unit/{suite['name']}.{case['name']}", not failures, detail)
+
+
+def run_fuzz(tally):
+    """A short bounded fuzzer run: fails on any crash or invariant violation."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "fuzz", "run_fuzz.py"),
+                           "--seconds", "30", "--seed", "1"], capture_output=True, text=True)
+    print("  " + "\n  ".join(l for l in proc.stdout.splitlines() if l.startswith("executions")))
+    tally.record("fuzz/short", proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:])
 
 
 class _Result(unittest.TextTestResult):
@@ -115,6 +125,8 @@ def main():
         if tier == "unit":
             run_unit(tally)
             run_style(tally)
+        elif tier == "fuzz":
+            run_fuzz(tally)
         else:
             run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", tier))
         print(f"   ({time.monotonic() - start:.0f} s)", flush=True)

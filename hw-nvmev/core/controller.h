@@ -35,6 +35,8 @@ struct Outcome {
 };
 
 class Controller {
+    friend struct FuzzProbe;  // tests/fuzz: checks queue invariants after each step
+
 public:
     Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
 

@@ -1,0 +1,76 @@
+#include "fuzz_device.h"
+
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nvmev::fuzz {
+namespace {
+
+// 8 zones of 64 KiB over 2 dies, 2 open / 3 active, ZRWA on 2 zones;
+// a conventional FTL of 1 MiB over 2 channels.
+const std::map<std::string, int64_t> &params_for(SsdKind kind)
+{
+    static const std::map<std::string, int64_t> conv = {{"channels", 2},
+                                                        {"luns-per-channel", 1},
+                                                        {"flash-page-size", 16384},
+                                                        {"program-unit-size", 16384},
+                                                        {"pages-per-block", 4},
+                                                        {"partitions", 2}};
+    static const std::map<std::string, int64_t> zns = {{"channels", 2},
+                                                       {"luns-per-channel", 1},
+                                                       {"flash-page-size", 16384},
+                                                       {"program-unit-size", 16384},
+                                                       {"zone-size", 65536},
+                                                       {"zone-dies", 2},
+                                                       {"max-open-zones", 2},
+                                                       {"max-active-zones", 3},
+                                                       {"zone-extension-size", 64},
+                                                       {"zone-append-size-limit", 8192}};
+    static const std::map<std::string, int64_t> none;
+    return kind == SsdKind::Conv ? conv : kind == SsdKind::Zns ? zns : none;
+}
+
+}  // namespace
+
+Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque)
+{
+    std::vector<int64_t> params(nvmev_core_param_count(), -1);
+    const auto &want = params_for(choice.kind);
+    for (size_t i = 0; i < params.size(); ++i) {
+        auto it = want.find(nvmev_core_param_info(i)->name);
+        if (it != want.end()) {
+            params[i] = it->second;
+        }
+    }
+    NvmevConfig c{};
+    c.ssd = choice.kind == SsdKind::Conv ? "conv" : choice.kind == SsdKind::Zns ? "zns" : "nvm";
+    c.serial = "FUZZ";
+    c.capacity_bytes = choice.kind == SsdKind::Nvm ? 256 << 10 : 512 << 10;
+    c.lba_size = choice.lba_size;
+    c.mdts = choice.mdts;
+    c.max_ioqpairs = kMaxQueues - 1;
+    c.read_latency_ns = c.write_latency_ns = -1;
+    c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
+    c.msix_vectors = 4;
+    c.params = params.data();
+    std::string error;
+    auto rc = resolve_config(c, error);
+    if (!rc) {
+        throw std::invalid_argument("fuzz device config: " + error);
+    }
+    // One backing store for all inputs, zeroed for each: a fresh allocation
+    // per input costs page faults that dominate a run.
+    static std::vector<uint8_t> backing;
+    const uint64_t bytes = rc->capacity_bytes + rc->metadata_bytes;
+    if (backing.size() < bytes) {
+        backing.resize(bytes);
+    }
+    std::memset(backing.data(), 0, bytes);
+    ctrl_ = std::make_unique<Controller>(*rc, Host(ops, opaque), backing.data());
+    ctrl_->set_msix(choice.msix);
+}
+
+}  // namespace nvmev::fuzz
