@@ -64,6 +64,8 @@ public:
     std::string inject_zone(uint64_t zone, const std::string &state);
 
 private:
+    friend class VendorIo;  // vendor_io.cc: what vendor commands may use
+
     struct Pending {
         int64_t due_ns;
         uint64_t seq;  // FIFO among equal deadlines
@@ -162,6 +164,8 @@ private:
     Outcome io_verify(const Sqe &sqe);
     Outcome io_write_uncorrectable(const Sqe &sqe);
     Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
+    // vendor_commands.cc: opcodes of the vendor command registry
+    Outcome io_vendor(const Sqe &sqe);
     // zns_io.cc
     Outcome io_zone_mgmt_send(const Sqe &sqe);
     Outcome io_zone_mgmt_recv(const Sqe &sqe);
