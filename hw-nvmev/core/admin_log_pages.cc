@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller.h"
+#include "vendor_commands.h"
 
 namespace nvmev {
 namespace {
@@ -132,6 +133,11 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             if (csi == NVME_CSI_ZNS) {
                 log->iocs[nvme_zns_cmd_mgmt_send] |= NVME_CMD_EFFECTS_LBCC;
                 log->iocs[nvme_zns_cmd_append] |= NVME_CMD_EFFECTS_LBCC;
+            }
+            for (const VendorCommand &v : vendor_commands()) {
+                if (io_table()[v.opcode] == &Controller::io_vendor) {
+                    log->iocs[v.opcode] = htole32(v.effects);
+                }
             }
             break;
         }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "vendor_commands.h"
+
 namespace nvmev {
 namespace {
 
@@ -368,6 +370,11 @@ const std::array<Controller::Handler, 256> &Controller::io_table()
         t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
         t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
         t[nvme_zns_cmd_append] = &Controller::io_zone_append;
+        for (const VendorCommand &v : vendor_commands()) {
+            if (!t[v.opcode]) {  // a standard command keeps its opcode
+                t[v.opcode] = &Controller::io_vendor;
+            }
+        }
         return t;
     }();
     return table;

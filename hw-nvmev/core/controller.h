@@ -81,6 +81,8 @@ public:
     std::string set_attached(uint32_t nsid, bool attach);
 
 private:
+    friend class VendorIo;  // vendor_io.cc: what vendor commands may use
+
     struct Pending {
         int64_t due_ns;
         uint64_t seq;  // FIFO among equal deadlines
@@ -215,6 +217,8 @@ private:
     Outcome io_verify(const Sqe &sqe);
     Outcome io_write_uncorrectable(const Sqe &sqe);
     Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
+    // vendor_commands.cc: opcodes of the vendor command registry
+    Outcome io_vendor(const Sqe &sqe);
     // zns_io.cc
     Outcome io_zone_mgmt_send(const Sqe &sqe);
     Outcome io_zone_mgmt_recv(const Sqe &sqe);

@@ -1,5 +1,10 @@
 """Helpers for guest end-to-end tests: boot the guest with scripts/run.py and
-read what the job printed."""
+read what the job printed.
+
+Every run_guest() also checks the guest kernel log: after the job, the
+guest prints its warning-or-worse kernel messages (section DMESG), and a
+message about NVMe, block devices or zones fails the test (KernelLogError)
+unless KERNEL_LOG_ALLOW or the caller's allow list excuses it."""
 
 import json
 import os
@@ -8,6 +13,25 @@ import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = [os.environ.get("PYTHON", "python3"), os.path.join(ROOT, "scripts", "run.py")]
+
+
+# Kernel messages at warning level or worse that are about the device under
+# test: the storage stack the emulated SSD drives.
+KERNEL_LOG_RELEVANT = re.compile(r"nvme|blk|block|zone|zoned|I/O error|nvmev", re.I)
+# Unavoidable messages that are not the device's fault, each with its reason.
+# (regex, why it is allowed). Keep it short; prefer fixing the device.
+KERNEL_LOG_ALLOW = [
+]
+# After the job: its status is kept, the kernel's warnings and worse
+# (raw format "<level>[time] text", kernel facility 0, so level = number)
+# are printed, then the job's status is returned.
+_DMESG_TAIL = ('\n); __nvmev_rc=$?\n'
+               'echo ==DMESG==; dmesg -r | grep -E "^<[0-4]>"; echo ==END DMESG==\n'
+               'exit $__nvmev_rc\n')
+
+
+class KernelLogError(AssertionError):
+    pass
 
 
 class GuestRun:
@@ -27,12 +51,33 @@ class GuestRun:
     def json(self, name):
         return json.loads(self.section(name))
 
+    def kernel_warnings(self, allow=()):
+        """The job's kernel messages at warning level or worse about NVMe,
+        block devices or zones, minus the allowed ones; None if the guest
+        printed no DMESG section (it timed out or QEMU ended)."""
+        m = re.search(r"^==DMESG==\n(.*?)^==END DMESG==$", self.out, re.S | re.M)
+        if not m:
+            return None
+        patterns = [re.compile(p) for p, _why in KERNEL_LOG_ALLOW] + [re.compile(p) for p in allow]
+        return [line for line in m.group(1).splitlines()
+                if KERNEL_LOG_RELEVANT.search(line) and not any(p.search(line) for p in patterns)]
 
-def run_guest(cmd, *args, timeout=600):
-    proc = subprocess.run([*RUN, *args, "--timeout", str(timeout - 30), "--cmd", cmd],
+
+def run_guest(cmd, *args, timeout=600, kernel_log_allow=()):
+    """Boots the guest, runs the shell command `cmd` and checks the kernel
+    log (KernelLogError: warnings about the device, unless a regex of
+    kernel_log_allow matches them: for tests that provoke them on purpose)."""
+    job = "(\n" + cmd + _DMESG_TAIL
+    proc = subprocess.run([*RUN, *args, "--timeout", str(timeout - 30), "--cmd", job],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)
-    return GuestRun(proc)
+    r = GuestRun(proc)
+    bad = r.kernel_warnings(kernel_log_allow)
+    if bad:
+        raise KernelLogError("the guest kernel logged warnings about the device:\n  " +
+                             "\n  ".join(bad) + f"\n--- job output (rc {r.rc}) ---\n" +
+                             r.out[-4000:] + r.err[-2000:])
+    return r
 
 
 def fio_job(name, **opts):

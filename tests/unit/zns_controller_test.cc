@@ -513,3 +513,37 @@ TEST_F(ZnsControllerTest, ZoneStateAndDataSurviveARestartOnTheSameBacking)
 }
 
 }  // namespace
+
+// Vendor opcode 66h (vendor_fused_read_write.cc) under the zone rules: its
+// write half must land at the write pointer, its read half on a readable zone.
+TEST_F(ZnsControllerTest, FusedReadWriteFollowsTheZoneRules)
+{
+    ready();
+    const auto fused = [](uint64_t wslba, uint32_t wnlb, uint64_t rslba, uint32_t rnlb) {
+        Sqe s = make_rw(0x66, wslba, wnlb, Driver::kDataBase, Driver::kDataBase + 4096);
+        s.cdw13 = static_cast<uint32_t>(rslba);
+        s.cdw14 = static_cast<uint32_t>(rslba >> 32);
+        s.cdw15 = rnlb - 1;
+        return s;
+    };
+    std::memset(host_.ram.data() + Driver::kDataBase, 0x5c, 8192);
+    // At the write pointer, reading back what it wrote.
+    ASSERT_EQ(Driver::status(drv_->call(1, fused(0, 8, 0, 8))), 0);
+    for (uint32_t i = 0; i < 4096; i++) {
+        ASSERT_EQ(host_.ram[Driver::kDataBase + 4096 + i], 0x5c) << i;
+    }
+    EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_IMPL_OPEN);
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
+    EXPECT_EQ(desc(0).wp, 8u);
+    // Not at the write pointer: Zone Invalid Write, nothing written.
+    EXPECT_EQ(Driver::status(drv_->call(1, fused(100, 8, 0, 8))),
+              zns_sc(NVME_SC_ZNS_INVALID_WRITE));
+    EXPECT_EQ(backing_[100 * 512], 0);
+    // A read half on an offline zone: Zone Is Offline, the write not done.
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 5, "offline", &err), 0);
+    EXPECT_EQ(Driver::status(drv_->call(1, fused(8, 8, 5 * kZoneLbas, 8))),
+              zns_sc(NVME_SC_ZNS_OFFLINE));
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
+    EXPECT_EQ(desc(0).wp, 8u);
+}
