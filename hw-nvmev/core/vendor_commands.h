@@ -65,6 +65,7 @@ private:
     Status transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to_host);
     Controller &c_;
     uint64_t mapped_bytes_ = 0;
+    const std::vector<DmaSegment> *segments_ = nullptr;
 };
 
 struct VendorCommand {

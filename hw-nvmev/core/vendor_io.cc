@@ -22,22 +22,24 @@ Status VendorIo::check_transfer(uint64_t bytes) const
 
 Status VendorIo::check_zone_write(uint64_t slba, uint32_t nlb) const
 {
-    return c_.zns_ ? c_.zns_->zones().check_write(slba, nlb) : kSuccess;
+    return c_.ns_->zns ? c_.ns_->zns->zones().check_write(slba, nlb) : kSuccess;
 }
 
 Status VendorIo::check_zone_read(uint64_t slba, uint32_t nlb) const
 {
-    return c_.zns_ ? c_.zns_->zones().check_read(slba, nlb) : kSuccess;
+    return c_.ns_->zns ? c_.ns_->zns->zones().check_read(slba, nlb) : kSuccess;
 }
 
 bool VendorIo::uncorrectable(uint64_t slba, uint64_t nlb) const
 {
-    return nlb && c_.uncorrectable_.any(slba, nlb);
+    return nlb && c_.ns_->uncorrectable.any(slba, nlb);
 }
 
 Status VendorIo::map_buffer(const Sqe &sqe, uint64_t bytes)
 {
-    const Status st = c_.prp_.map(sqe.prp1, sqe.prp2, bytes);
+    // One buffer carries data both ways (write data, then the read), so it
+    // is mapped as a write: an SGL Bit Bucket is refused.
+    const Status st = c_.map_data(sqe, bytes, Dma::FromHost, segments_);
     mapped_bytes_ = st == kSuccess ? bytes : 0;
     return st;
 }
@@ -48,7 +50,7 @@ Status VendorIo::transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to
         return kInvalidField;  // outside the mapped buffer: a handler bug
     }
     uint64_t skip = offset;
-    for (const auto &seg : c_.prp_.segments()) {
+    for (const auto &seg : *segments_) {
         if (len == 0) {
             break;
         }
@@ -72,29 +74,29 @@ Status VendorIo::transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to
 
 Status VendorIo::write_from_host(uint64_t offset, uint64_t slba, uint32_t nlb)
 {
-    const uint32_t shift = c_.cfg_.lba_shift();
+    const uint32_t shift = c_.ns_->cfg.lba_shift();
     const Status st =
-        transfer(offset, c_.backing_ + (slba << shift), uint64_t{nlb} << shift, false);
-    if (st != kSuccess && c_.zns_) {
+        transfer(offset, c_.ns_->backing + (slba << shift), uint64_t{nlb} << shift, false);
+    if (st != kSuccess && c_.ns_->zns) {
         c_.zero_media(slba, nlb);  // beyond the write pointer a zone reads as zeros
     }
     if (st == kSuccess) {
-        c_.uncorrectable_.clear(slba, nlb);
+        c_.ns_->uncorrectable.clear(slba, nlb);
     }
     return st;
 }
 
 Status VendorIo::read_to_host(uint64_t offset, uint64_t slba, uint32_t nlb)
 {
-    const uint32_t shift = c_.cfg_.lba_shift();
-    return transfer(offset, c_.backing_ + (slba << shift), uint64_t{nlb} << shift, true);
+    const uint32_t shift = c_.ns_->cfg.lba_shift();
+    return transfer(offset, c_.ns_->backing + (slba << shift), uint64_t{nlb} << shift, true);
 }
 
 ftl::MediaResult VendorIo::media(ftl::MediaOp op, uint64_t slba, uint32_t nlb, bool fua,
                                  int64_t start_ns)
 {
-    const uint64_t bytes = uint64_t{nlb} << c_.cfg_.lba_shift();
-    const ftl::MediaResult r = c_.ftl_->submit({op, slba, nlb, bytes, fua, start_ns});
+    const uint64_t bytes = uint64_t{nlb} << c_.ns_->cfg.lba_shift();
+    const ftl::MediaResult r = c_.ns_->ftl->submit({op, slba, nlb, bytes, fua, start_ns});
     if (r.status == kSuccess && (op == ftl::MediaOp::Read || op == ftl::MediaOp::Write)) {
         const bool write = op == ftl::MediaOp::Write;
         (write ? c_.counters_.write_bytes : c_.counters_.read_bytes) += bytes;
@@ -113,7 +115,7 @@ int64_t VendorIo::fetch_ns() const
 
 uint32_t VendorIo::lba_shift() const
 {
-    return c_.cfg_.lba_shift();
+    return c_.ns_->cfg.lba_shift();
 }
 
 }  // namespace nvmev
