@@ -1,6 +1,7 @@
 // Namespace: FTL construction per kind, and deletion.
 #include "namespace.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -8,6 +9,22 @@
 #include "../ftl/zns_ftl.h"
 
 namespace nvmev {
+namespace {
+
+// Zeroes [p, p + len) writing only pages that hold data: never-written pages
+// of an anonymous backing store stay unallocated.
+void zero_written(uint8_t *p, uint64_t len)
+{
+    static const uint8_t zeros[4096] = {};
+    for (uint64_t off = 0; off < len; off += sizeof(zeros)) {
+        const uint64_t n = std::min<uint64_t>(sizeof(zeros), len - off);
+        if (std::memcmp(p + off, zeros, n) != 0) {
+            std::memset(p + off, 0, n);
+        }
+    }
+}
+
+}  // namespace
 
 Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store)
     : nsid(id), cfg(c), backing(store), slot_bytes_(c.capacity_bytes)
@@ -37,10 +54,10 @@ void Namespace::build_ftl()
 
 void Namespace::discard()
 {
-    std::memset(backing, 0, slot_bytes_);
+    zero_written(backing, slot_bytes_);
     if (cfg.metadata_bytes) {
         // No zone format header: the next open formats it (all zones empty).
-        std::memset(backing + cfg.metadata_offset, 0, cfg.metadata_bytes);
+        zero_written(backing + cfg.metadata_offset, cfg.metadata_bytes);
     }
     uncorrectable = UncorrectableRanges();
     changed_zones.clear();
