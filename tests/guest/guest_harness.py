@@ -29,7 +29,11 @@ class GuestRun:
 
 
 def run_guest(cmd, *args, timeout=600):
-    proc = subprocess.run([*RUN, *args, "--timeout", str(timeout - 30), "--cmd", cmd],
+    # Arguments from a bare "--" on go to QEMU, so they stay last.
+    args = list(args)
+    cut = args.index("--") if "--" in args else len(args)
+    proc = subprocess.run([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", cmd,
+                           *args[cut:]],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)
     return GuestRun(proc)
