@@ -46,7 +46,7 @@ class GuestResetTest(unittest.TestCase):
 
     def test_nvme_reset_and_flr_idle_and_under_io(self):
         seed = dict(size="32M", rw="randwrite", verify="crc32c", verify_fatal=1)
-        busy = dict(size="64M", offset="64M", rw="randwrite", verify="crc32c",
+        busy = dict(size="128M", offset="64M", rw="randwrite", verify="crc32c",
                     do_verify=1, verify_fatal=1)
         job = "\n".join([
             "set -e",
@@ -62,8 +62,10 @@ class GuestResetTest(unittest.TestCase):
             # Under I/O: both resets while fio writes and verifies.
             f"({fio('busy', **busy)}) > /tmp/busy.out 2>&1 &",
             "pid=$!",
-            "sleep 2; nvme reset /dev/nvme0; nvmev-wait nvme0 20",
-            "sleep 2; echo 1 > /sys/bus/pci/devices/$bdf/reset; nvmev-wait nvme0 20",
+            "sleep 2; kill -0 $pid && echo BUSY-AT-RESET",
+            "nvme reset /dev/nvme0; nvmev-wait nvme0 20",
+            "sleep 2; kill -0 $pid && echo BUSY-AT-FLR",
+            "echo 1 > /sys/bus/pci/devices/$bdf/reset; nvmev-wait nvme0 20",
             "wait $pid || true",
             "cat /tmp/busy.out",
             fio("after_busy", more="--verify_only=1", **seed),
@@ -76,7 +78,10 @@ class GuestResetTest(unittest.TestCase):
         # verify_only counts the writes it skipped; the read pass checked them.
         for name in ("after_reset", "after_flr", "after_busy"):
             self.assertJob(r, name, 32 * MIB, 32 * MIB)
-        self.assertJob(r, "busy", 64 * MIB, 64 * MIB)
+        self.assertJob(r, "busy", 128 * MIB, 128 * MIB)
+        # Both resets hit fio while it ran.
+        self.assertIn("BUSY-AT-RESET", r.out)
+        self.assertIn("BUSY-AT-FLR", r.out)
         self.assertEqual(r.section("STATE").strip(), "live")
         # The sysfs reset is a Function Level Reset.
         self.assertEqual(r.section("METHOD").split()[0], "flr")
