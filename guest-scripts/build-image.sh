@@ -38,6 +38,9 @@ FIO_CONFIGURE=(--build-static --disable-native --disable-numa --disable-rdma
 VIRTIO_MODULES=(drivers/virtio/virtio_ring drivers/virtio/virtio
 	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
 	drivers/virtio/virtio_pci drivers/block/virtio_blk)
+# md RAID 0/1 (tests/guest/test_raid.py) is modular too; jobs insmod them
+# from /lib/modules/nvmev in this order.
+MD_MODULES=(drivers/md/md-mod drivers/md/raid0 drivers/md/raid1)
 
 log() { echo "build-image: $*" >&2; }
 die() {
@@ -172,6 +175,7 @@ need /usr/sbin/nvme nvme-cli
 need /usr/sbin/blkzone util-linux
 need /usr/sbin/blkdiscard util-linux
 need /sbin/ldconfig libc-bin
+need /usr/sbin/mdadm mdadm
 
 KDEB=$(kernel_deb)
 FIO=$(fio_bin)
@@ -184,6 +188,8 @@ add /usr/sbin/blkzone /usr/sbin/blkzone
 add_libs /usr/sbin/blkzone
 add /usr/sbin/blkdiscard /usr/sbin/blkdiscard
 add_libs /usr/sbin/blkdiscard
+add /usr/sbin/mdadm /usr/sbin/mdadm
+add_libs /usr/sbin/mdadm
 for t in "${EXTRAS[@]}"; do
 	add "/usr/bin/$(basename "$t")" "$t"
 	add_libs "$t"
@@ -240,7 +246,7 @@ chmod 755 "$R/init" "$R/usr/bin/nvmev-host" "$R/usr/bin/nvmev-wait"
 ln -s busybox "$R/usr/bin/sh" # /init's interpreter, before the applet links exist
 
 mkdir -p "$R/lib/modules/nvmev"
-for m in "${VIRTIO_MODULES[@]}"; do
+for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}"; do
 	src=$WORK/kernel/lib/modules/$KVER/kernel/$m.ko
 	[ -f "$src" ] || die "kernel $KVER lacks module $m.ko"
 	cp "$src" "$R/lib/modules/nvmev/"

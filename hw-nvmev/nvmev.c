@@ -533,6 +533,14 @@ static void nvmev_reset(DeviceState *dev)
         nvmev_core_reset(s->core);
         nvmev_core_set_msix(s->core, msix_enabled(PCI_DEVICE(s)));
     }
+    /*
+     * Interrupts the IOThread asked for before the reset must not reach the
+     * bottom half after it (e.g. INTx asserted again after an FLR).
+     */
+    for (uint32_t w = 0; w < ARRAY_SIZE(s->irq_pending); w++) {
+        qatomic_set(&s->irq_pending[w], 0);
+    }
+    qatomic_set(&s->intx_want, 0);
 }
 
 static void nvmev_write_config(PCIDevice *pci, uint32_t addr, uint32_t val,

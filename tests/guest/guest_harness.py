@@ -66,9 +66,13 @@ class GuestRun:
 def run_guest(cmd, *args, timeout=600, kernel_log_allow=()):
     """Boots the guest, runs the shell command `cmd` and checks the kernel
     log (KernelLogError: warnings about the device, unless a regex of
-    kernel_log_allow matches them: for tests that provoke them on purpose)."""
+    kernel_log_allow matches them: for tests that provoke them on purpose).
+    Arguments from a bare "--" on go to QEMU, so they stay last."""
     job = "(\n" + cmd + _DMESG_TAIL
-    proc = subprocess.run([*RUN, *args, "--timeout", str(timeout - 30), "--cmd", job],
+    args = list(args)
+    cut = args.index("--") if "--" in args else len(args)
+    proc = subprocess.run([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
+                           *args[cut:]],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)
     r = GuestRun(proc)
