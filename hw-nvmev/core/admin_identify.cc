@@ -45,7 +45,8 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     copy_padded(id.mn, sizeof(id.mn), cfg_.model);
     copy_padded(id.fr, sizeof(id.fr), "1.0");
     id.rab = 6;
-    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG);  // shadow doorbells
+    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG | NVME_CTRL_OACS_FORMAT);
+    id.fna = 0;  // per-namespace format and erase; no crypto erase; FFFFFFFFh allowed
     id.mdts = static_cast<uint8_t>(cfg_.mdts);
     id.cntlid = 1;
     id.ver = kVersion;

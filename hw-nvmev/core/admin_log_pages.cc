@@ -118,6 +118,10 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
                     log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
                 }
             }
+            // Format changes the block size and contents of the namespace
+            // and runs alone on it.
+            log->acs[nvme_admin_format_nvm] |=
+                NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
             for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor}) {
                 log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
             }

@@ -359,6 +359,7 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_async_event] = &Controller::admin_async_event;
         t[nvme_admin_keep_alive] = &Controller::admin_keep_alive;
         t[nvme_admin_dbbuf] = &Controller::admin_doorbell_buffer_config;
+        t[nvme_admin_format_nvm] = &Controller::admin_format_nvm;
         return t;
     }();
     return table;

@@ -118,6 +118,9 @@ private:
     bool abort_in_sq(uint16_t sqid, uint16_t cid);
     bool abort_pending(uint16_t sqid, uint16_t cid);
     bool abort_aer(uint16_t cid);
+    // admin_format.cc
+    Outcome admin_format_nvm(const Sqe &sqe);
+    Status format_namespace(uint32_t nsid, uint8_t lbaf, uint8_t ses, int64_t &done_ns);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);
     void post(const Pending &p, int64_t now);
