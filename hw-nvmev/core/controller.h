@@ -256,6 +256,7 @@ private:
     uint32_t feat_write_atomicity_ = 0;
     uint32_t feat_async_event_cfg_ = 0;
     uint32_t feat_iocs_profile_ = 0;  // I/O Command Set Profile index
+    struct nvme_feat_host_behavior host_behavior_ {};
     uint64_t timestamp_base_ms_ = 0;  // host-set timestamp
     int64_t timestamp_set_at_ns_ = -1;
 
