@@ -1,5 +1,7 @@
 // Get Features and Set Features (NVMe 2.0c 5.15, 5.27). No feature is
 // saveable: Set Features with SV fails, and SEL = saved reports the default.
+// The features and their statuses are listed in docs/commands.md.
+#include <algorithm>
 #include <cstring>
 
 #include "controller.h"
@@ -9,7 +11,19 @@ namespace {
 
 enum Select : uint8_t { kCurrent = 0, kDefault = 1, kSaved = 2, kSupported = 3 };
 
-constexpr uint32_t kChangeable = 1u << 2;  // SEL = 3: "changeable"
+// SEL = 3 capabilities (Figure 329): saveable, namespace specific, changeable.
+constexpr uint32_t kNamespaceSpecific = 1u << 1;
+constexpr uint32_t kChangeable = 1u << 2;
+
+// No feature is saveable (Set Features with SV fails).
+uint32_t feature_capabilities(uint8_t fid)
+{
+    switch (fid) {
+        case NVME_FEAT_FID_KATO: return 0;  // not changeable: KAS = 0
+        case NVME_FEAT_FID_ERR_RECOVERY: return kChangeable | kNamespaceSpecific;
+        default: return kChangeable;
+    }
+}
 
 constexpr uint16_t kDefaultOverTempK = 343;
 
@@ -85,10 +99,18 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
         case NVME_FEAT_FID_KATO:
             out.dw0 = 0;  // keep alive is not required on PCIe (KAS = 0)
             break;
+        case NVME_FEAT_FID_HOST_BEHAVIOR: {
+            if (sel == kSupported) {
+                break;
+            }
+            const struct nvme_feat_host_behavior zero {
+            };
+            return Outcome::of(to_host(sqe, dflt ? &zero : &host_behavior_, sizeof(zero)));
+        }
         default: return Outcome::of(kInvalidField);
     }
     if (sel == kSupported) {
-        out.dw0 = fid == NVME_FEAT_FID_KATO ? 0 : kChangeable;
+        out.dw0 = feature_capabilities(fid);
     }
     return out;
 }
@@ -188,6 +210,25 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
             }
             feat_iocs_profile_ = 0;
             break;
+        case NVME_FEAT_FID_HOST_BEHAVIOR: {
+            struct nvme_feat_host_behavior hb {};
+            const Status st = from_host(sqe, &hb, sizeof(hb));
+            if (st != kSuccess) {
+                return Outcome::of(st);
+            }
+            // Only ACRE (byte 0, 0 or 1) is defined by this controller; it
+            // never returns a Command Retry Delay (ID-CTRL CRDT = 0), so
+            // enabling it changes nothing.
+            const bool rest_zero = std::all_of(hb.rsvd1, hb.rsvd1 + sizeof(hb.rsvd1),
+                                               [](uint8_t b) { return b == 0; });
+            if (hb.acre > NVME_ENABLE_ACRE || !rest_zero) {
+                return Outcome::of(kInvalidField);
+            }
+            host_behavior_ = hb;
+            break;
+        }
+        // Not offered: Keep Alive (KAS = 0: PCIe needs none), Autonomous
+        // Power State Transition (APSTA = 0), Host Memory Buffer (HMPRE = 0).
         case NVME_FEAT_FID_KATO: return Outcome::of(kInvalidField);
         default: return Outcome::of(kInvalidField);
     }

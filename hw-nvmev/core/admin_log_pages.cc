@@ -1,4 +1,4 @@
-// Get Log Page (NVMe 2.0c 5.16): Error Information, SMART / Health
+// Get Log Page (NVMe 2.0c 5.16): Supported Log Pages, Error Information, SMART / Health
 // Information, Firmware Slot Information, Commands Supported and Effects,
 // Changed Namespace List, Changed Zone List (ZNS 1.1 5.3).
 #include <algorithm>
@@ -84,6 +84,22 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     }
     std::vector<uint8_t> page;
     switch (lid) {
+        case NVME_LOG_LID_SUPPORTED_LOG_PAGES: {
+            page.resize(sizeof(struct nvme_supported_log_pages));
+            auto *log = reinterpret_cast<struct nvme_supported_log_pages *>(page.data());
+            for (unsigned id :
+                 {NVME_LOG_LID_SUPPORTED_LOG_PAGES, NVME_LOG_LID_ERROR, NVME_LOG_LID_SMART,
+                  NVME_LOG_LID_FW_SLOT, NVME_LOG_LID_CMD_EFFECTS}) {
+                log->lid_support[id] = htole32(1);  // LSUPP
+            }
+            if (multi_namespace()) {
+                log->lid_support[NVME_LOG_LID_CHANGED_NS] = htole32(1);
+            }
+            if (first_zoned()) {
+                log->lid_support[NVME_LOG_LID_ZNS_CHANGED_ZONES] = htole32(1);
+            }
+            break;
+        }
         case NVME_LOG_LID_ERROR: {
             page.resize(64 * sizeof(struct nvme_error_log_page));
             size_t i = 0;
@@ -127,6 +143,10 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
                     log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
                 }
             }
+            // Format changes the block size and contents of the namespace
+            // and runs alone on it.
+            log->acs[nvme_admin_format_nvm] |=
+                NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
             for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor}) {
                 log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
             }

@@ -2,6 +2,8 @@
 // Registers are in registers.cc, PRP data movement in data_transfer.cc.
 #include "controller.h"
 
+#include "error_location.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -321,10 +323,10 @@ void Controller::record_error(uint16_t sqid, const Sqe &sqe, Status status)
     e.sqid = sqid;
     e.cmdid = sqe.cid;
     e.status_field = static_cast<uint16_t>(status << 1);
-    e.parm_error_location = 0xffff;
+    e.parm_error_location = parameter_error_location(sqe, sqid, status);
     e.nsid = sqe.nsid;
-    if (sqid != 0 && (sqe.opcode == nvme_cmd_read || sqe.opcode == nvme_cmd_write)) {
-        e.lba = sqe.cdw10 | (uint64_t{sqe.cdw11} << 32);
+    if (has_slba(sqe, sqid)) {
+        e.lba = sqe_slba(sqe);
     }
     error_log_.push_front(e);
     if (error_log_.size() > 64) {
@@ -350,6 +352,7 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_dbbuf] = &Controller::admin_doorbell_buffer_config;
         t[nvme_admin_ns_mgmt] = &Controller::admin_ns_management;
         t[nvme_admin_ns_attach] = &Controller::admin_ns_attachment;
+        t[nvme_admin_format_nvm] = &Controller::admin_format_nvm;
         return t;
     }();
     return table;

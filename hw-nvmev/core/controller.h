@@ -136,6 +136,9 @@ private:
     bool abort_in_sq(uint16_t sqid, uint16_t cid);
     bool abort_pending(uint16_t sqid, uint16_t cid);
     bool abort_aer(uint16_t cid);
+    // admin_format.cc
+    Outcome admin_format_nvm(const Sqe &sqe);
+    Status format_namespace(uint32_t nsid, uint8_t lbaf, uint8_t ses, int64_t &done_ns);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(int64_t now);
     void post(const Pending &p, int64_t now);
@@ -286,6 +289,7 @@ private:
     uint32_t feat_write_atomicity_ = 0;
     uint32_t feat_async_event_cfg_ = 0;
     uint32_t feat_iocs_profile_ = 0;  // I/O Command Set Profile index
+    struct nvme_feat_host_behavior host_behavior_ {};
     uint64_t timestamp_base_ms_ = 0;  // host-set timestamp
     int64_t timestamp_set_at_ns_ = -1;
 

@@ -185,7 +185,7 @@ TEST_F(NamespacesTest, IdentifyReportsEveryNamespaceAndTheLists)
     EXPECT_EQ(ctrl.nn, 32u);
     EXPECT_EQ(ctrl.mnan, 32u);
     EXPECT_EQ(ctrl.cntlid, 1);
-    EXPECT_EQ(ctrl.oacs, NVME_CTRL_OACS_DBBUF_CFG | NVME_CTRL_OACS_NS_MGMT);
+    EXPECT_EQ(ctrl.oacs, NVME_CTRL_OACS_DBBUF_CFG | NVME_CTRL_OACS_FORMAT | NVME_CTRL_OACS_NS_MGMT);
     EXPECT_EQ(ctrl.oaes, NVME_CTRL_OAES_ZD | NVME_CTRL_OAES_NA);
 
     ASSERT_EQ(identify(NVME_IDENTIFY_CNS_NS_ACTIVE_LIST, 0), 0);

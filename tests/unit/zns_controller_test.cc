@@ -547,3 +547,24 @@ TEST_F(ZnsControllerTest, FusedReadWriteFollowsTheZoneRules)
     ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
     EXPECT_EQ(desc(0).wp, 8u);
 }
+
+TEST_F(ZnsControllerTest, FormatResetsEveryZoneAndKeepsTheBlockSize)
+{
+    ready();
+    ASSERT_EQ(write(0, 8), 0);
+    ASSERT_EQ(send(3 * kZoneLbas, NVME_ZNS_ZSA_FINISH), 0);
+    auto format = [&](uint32_t lbaf) {
+        Sqe s = nvmev::test::make_admin(nvme_admin_format_nvm, lbaf);
+        s.nsid = 1;
+        return Driver::status(drv_->call(0, s));
+    };
+    // The zone geometry is fixed at creation: no change of block size.
+    EXPECT_EQ(format(1), sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_FORMAT));
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_ALL, false, 4096), 0);
+    EXPECT_EQ(desc(0).wp, 8u);  // untouched
+    EXPECT_EQ(desc(3).zs >> 4, NVME_ZNS_ZS_FULL);
+    ASSERT_EQ(format(0), 0);
+    ASSERT_EQ(report(0, NVME_ZNS_ZRAS_REPORT_EMPTY, false, 4096), 0);
+    EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 8u);
+    EXPECT_EQ(write(0, 8), 0);  // the write pointer is back at the zone start
+}

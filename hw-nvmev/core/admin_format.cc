@@ -1,0 +1,90 @@
+// Format NVM (NVMe 2.0c 5.23; NVM Command Set 1.0c 4.1.4.1). Two LBA
+// formats are offered (ID-NS NLBAF = 1): 512 B and 4 KiB, no metadata and
+// no protection information. A format keeps the capacity in bytes, so the
+// number of blocks follows the block size. User data is always erased
+// (reads return zeros, as for deallocated blocks), which also satisfies a
+// User Data Erase (SES 001b). Cryptographic erase is not offered (ID-CTRL
+// FNA bit 2 clear): SES 010b is refused. FNA = 0: each namespace formats
+// on its own and NSID FFFFFFFFh formats every namespace.
+#include <algorithm>
+
+#include "controller.h"
+
+namespace nvmev {
+namespace {
+
+constexpr uint32_t kLbaSizes[] = {512, 4096};  // LBA format index -> size
+
+}  // namespace
+
+Outcome Controller::admin_format_nvm(const Sqe &sqe)
+{
+    const uint32_t v = sqe.cdw10;
+    // LBAF: lower bits 3:0, upper bits 13:12 (Figure 322).
+    const uint32_t lbaf = (v & 0xf) | (((v >> 12) & 3) << 4);
+    const uint32_t mset = (v >> 4) & 1, pi = (v >> 5) & 7, pil = (v >> 8) & 1;
+    const uint32_t ses = (v >> 9) & 7;
+    const bool all = sqe.nsid == NVME_NSID_ALL;
+    if (!all && !active_namespace(sqe.nsid)) {
+        return Outcome::of(kInvalidNamespace);
+    }
+    if (ses != NVME_FORMAT_SES_NONE && ses != NVME_FORMAT_SES_USER_DATA_ERASE) {
+        return Outcome::of(kInvalidField);  // crypto erase not offered; others reserved
+    }
+    if (lbaf >= std::size(kLbaSizes) || mset || pi || pil) {
+        return Outcome::of(kInvalidFormat);  // no metadata, no protection information
+    }
+    Outcome out;
+    out.complete_at_ns = fetch_ns_;
+    for (uint32_t nsid = 1; nsid <= kMaxNamespaces && out.status == kSuccess; nsid++) {
+        if ((all || nsid == sqe.nsid) && (ns_ = active_namespace(nsid))) {
+            out.status = format_namespace(nsid, static_cast<uint8_t>(lbaf),
+                                          static_cast<uint8_t>(ses), out.complete_at_ns);
+        }
+    }
+    ns_ = nullptr;
+    return out;
+}
+
+// Every access to namespace state a format makes is here, on ns_ (the
+// namespace being formatted).
+Status Controller::format_namespace(uint32_t /*nsid*/, uint8_t lbaf, uint8_t /*ses*/,
+                                    int64_t &done_ns)
+{
+    const uint32_t lba_size = kLbaSizes[lbaf];
+    if (ns_->zns) {
+        // The zone geometry is fixed when the device is created (zoned.*
+        // properties): a zoned namespace keeps its format; its zones are all
+        // reset, which erases them.
+        if (lba_size != ns_->cfg.lba_size) {
+            return kInvalidFormat;
+        }
+        ns_->zone_effects.clear();
+        const ftl::MediaResult r =
+            ns_->zns->send(ftl::ZoneAction::Reset, 0, true, false, fetch_ns_, ns_->zone_effects);
+        apply_zone_effects(ns_->zone_effects);
+        done_ns = r.complete_at_ns;
+        return r.status;
+    }
+    if (ns_->cfg.capacity_bytes % lba_size) {
+        return kInvalidFormat;
+    }
+    // Deallocate everything in the old format (the FTL forgets its
+    // mapping), then switch the block size.
+    const uint64_t nlbas = ns_->cfg.nlbas();
+    zero_media(0, nlbas);
+    constexpr uint64_t kChunk = uint64_t{1} << 24;  // a request's NLB is 32-bit
+    for (uint64_t slba = 0; slba < nlbas; slba += kChunk) {
+        const auto nlb = static_cast<uint32_t>(std::min(kChunk, nlbas - slba));
+        const Outcome o = media_outcome({ftl::MediaOp::Deallocate, slba, nlb,
+                                         uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
+        if (o.status != kSuccess) {
+            return o.status;
+        }
+        done_ns = std::max(done_ns, o.complete_at_ns);
+    }
+    ns_->cfg.lba_size = lba_size;
+    return kSuccess;
+}
+
+}  // namespace nvmev
