@@ -72,7 +72,7 @@ class VendorGuestTest(unittest.TestCase):
                       r.section("OK"))
         for marker in ("read_ok", "front_ok", "write_ok"):
             self.assertIn(marker, r.out)
-        effects = {k: v for k, v in walk_keys(r.json("EFFECTS")) if str(k).startswith("IOCS102")}
+        effects = {k: v for k, v in walk_keys(r.json("EFFECTS")) if str(k).startswith("IOCS_102 ")}
         self.assertEqual(list(effects.values()), [3], r.section("EFFECTS"))  # CSUPP | LBCC
         self.assertIn(LBA_OUT_OF_RANGE, r.section("BADW"))
         self.assertIn(LBA_OUT_OF_RANGE, r.section("BADR"))
