@@ -44,7 +44,7 @@ C smart-before nvme smart-log $D -o json
 C error-log nvme error-log $D -o json
 C fw-log nvme fw-log $D -o json
 C effects nvme effects-log $D --csi=0 -o json
-C supported-logs nvme supported-log-pages $D -o json
+C supported-log-pages nvme supported-log-pages $D -o json
 C changed-ns nvme changed-ns-list-log $D -o json
 # An unknown CNS (0x1f is reserved).
 C bad-cns nvme admin-passthru $D --opcode=0x06 --cdw10=0x1f --data-len=4096 --read

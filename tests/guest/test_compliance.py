@@ -147,7 +147,7 @@ class ComplianceTest(unittest.TestCase):
             claimed.add(0x04)  # Changed Namespace List
         if 0x00 in works:
             supported = s.ok_json("supported-log-pages")
-            claimed |= {int(str(k), 0) for k in _supported_lids(supported)}
+            claimed |= set(_supported_lids(supported))
         self.assertLessEqual(claimed, works, "claimed log pages that fail")
         for lid in sorted(set(LIDS) - works):
             self.assertEqual(sweep[lid][1], INVALID_LOG_PAGE, f"LID 0x{lid:02x}")
@@ -245,21 +245,16 @@ class ComplianceTest(unittest.TestCase):
 
 
 def _supported_lids(supported):
-    """LIDs nvme-cli's supported-log-pages JSON lists."""
-    found = []
-
-    def walk(o):
-        if isinstance(o, dict):
-            for k, v in o.items():
-                if k.lower() in ("lid", "log_id", "logid"):
-                    found.append(v)
-                walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(supported)
-    return found
-
+    """LIDs nvme-cli 2.3's supported-log-pages JSON lists: an array
+    "supported_logs" of objects keyed "lid_0x<hex> " (with LSUPP set)."""
+    lids = []
+    for entry in supported["supported_logs"]:
+        for key in entry:
+            m = re.fullmatch(r"lid_(0x[0-9a-f]+)\s*", key)
+            if not m:
+                raise AssertionError(f"unexpected supported-log-pages key {key!r}")
+            lids.append(int(m.group(1), 16))
+    return lids
 
 if __name__ == "__main__":
     unittest.main()
