@@ -78,7 +78,8 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     id.acwu = htole16(0xffff);
     id.oncs = NVME_CTRL_ONCS_COMPARE | NVME_CTRL_ONCS_WRITE_UNCORRECTABLE |
               NVME_CTRL_ONCS_SAVE_FEATURES | NVME_CTRL_ONCS_TIMESTAMP | NVME_CTRL_ONCS_DSM |
-              NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY;
+              NVME_CTRL_ONCS_WRITE_ZEROES | NVME_CTRL_ONCS_VERIFY | NVME_CTRL_ONCS_COPY;
+    id.ocfs = htole16(1);  // Copy: Source Range Entries Descriptor Format 0h
     // A volatile write cache is reported so Flush and FUA are exercised;
     // Flush also accepts the broadcast NSID.
     id.vwc = NVME_CTRL_VWC_PRESENT | (3 << 1);
@@ -125,7 +126,10 @@ void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
     id.nsze = ns.cfg.nlbas();
     id.ncap = ns.cfg.nlbas();
     id.nuse = ns.cfg.nlbas();
-    id.nlbaf = 1;  // two formats (0-based): 512 B and 4 KiB
+    id.mssrl = htole16(kCopyMaxRangeLbas);
+    id.mcl = htole32(kCopyMaxLbas);
+    id.msrc = kCopyMaxRanges - 1;  // 0's based
+    id.nlbaf = 1;                  // two formats (0-based): 512 B and 4 KiB
     id.flbas = ns.cfg.lba_size == 4096 ? 1 : 0;
     // Deallocated blocks read as zeros; Write Zeroes clears its range. A
     // zoned namespace does not deallocate (only zone reset frees blocks).

@@ -147,7 +147,8 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             // and runs alone on it.
             log->acs[nvme_admin_format_nvm] |=
                 NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
-            for (unsigned op : {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor}) {
+            for (unsigned op :
+                 {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor, nvme_cmd_copy}) {
                 log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
             }
             if (csi == NVME_CSI_ZNS) {

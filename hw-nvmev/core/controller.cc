@@ -370,6 +370,7 @@ const std::array<Controller::Handler, 256> &Controller::io_table()
         t[nvme_cmd_write_uncor] = &Controller::io_write_uncorrectable;
         t[nvme_cmd_compare] = &Controller::io_compare;
         t[nvme_cmd_verify] = &Controller::io_verify;
+        t[nvme_cmd_copy] = &Controller::io_copy;
         t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
         t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
         t[nvme_zns_cmd_append] = &Controller::io_zone_append;

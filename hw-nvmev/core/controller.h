@@ -38,6 +38,11 @@ class Controller {
     friend struct FuzzProbe;  // tests/fuzz: checks queue invariants after each step
 
 public:
+    // Copy limits (ID-NS MSRC + 1, MSSRL, MCL), in ranges and logical blocks.
+    static constexpr uint32_t kCopyMaxRanges = 128;
+    static constexpr uint32_t kCopyMaxRangeLbas = 2048;
+    static constexpr uint32_t kCopyMaxLbas = 8192;
+
     Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
 
     uint64_t bar_size() const;
@@ -219,6 +224,8 @@ private:
     Outcome io_compare(const Sqe &sqe);
     Outcome io_verify(const Sqe &sqe);
     Outcome io_write_uncorrectable(const Sqe &sqe);
+    // nvm_io_copy.cc
+    Outcome io_copy(const Sqe &sqe);
     Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
     // vendor_commands.cc: opcodes of the vendor command registry
     Outcome io_vendor(const Sqe &sqe);
@@ -251,6 +258,7 @@ private:
     // up once): nullptr when its NSID is not active.
     Namespace *ns_ = nullptr;
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
+    std::array<struct nvme_copy_range, kCopyMaxRanges> copy_ranges_;  // Copy scratch
     PrpWalker prp_;
     SglWalker sgl_;
 

@@ -71,6 +71,7 @@ constexpr Status kSglInvalidCount = generic_error(NVME_SC_SGL_INVALID_COUNT);
 constexpr Status kSglDataLengthInvalid = generic_error(NVME_SC_SGL_INVALID_DATA);
 constexpr Status kSglTypeInvalid = generic_error(NVME_SC_SGL_INVALID_TYPE);
 constexpr Status kInvalidFormat = cmd_specific_error(NVME_SC_INVALID_FORMAT);
+constexpr Status kCommandSizeLimitExceeded = cmd_specific_error(NVME_SC_CMD_SIZE_LIMIT_EXCEEDED);
 constexpr Status kAbortLimitExceeded = cmd_specific_error(NVME_SC_ABORT_LIMIT);
 constexpr Status media_error(uint16_t sc)
 {

@@ -568,3 +568,38 @@ TEST_F(ZnsControllerTest, FormatResetsEveryZoneAndKeepsTheBlockSize)
     EXPECT_EQ(host_.read<uint64_t>(Driver::kDataBase), 8u);
     EXPECT_EQ(write(0, 8), 0);  // the write pointer is back at the zone start
 }
+
+// Copy on a zoned namespace: the destination follows the write rules (at
+// the write pointer), the sources the read rules.
+TEST_F(ZnsControllerTest, CopyWritesAtTheWritePointerOnly)
+{
+    ready();
+    ASSERT_EQ(write(0, 8, 0x7e), 0);
+    const auto copy = [&](uint64_t sdlba, uint64_t slba, uint32_t nlb) {
+        struct nvme_copy_range d {};
+        d.slba = htole64(slba);
+        d.nlb = htole16(static_cast<uint16_t>(nlb - 1));
+        std::memcpy(host_.ram.data() + Driver::kDataBase + 0x8000, &d, sizeof(d));
+        Sqe s{};
+        s.opcode = nvme_cmd_copy;
+        s.nsid = 1;
+        s.prp1 = Driver::kDataBase + 0x8000;
+        s.cdw10 = static_cast<uint32_t>(sdlba);
+        s.cdw11 = static_cast<uint32_t>(sdlba >> 32);
+        return Driver::status(drv_->call(1, s));
+    };
+    // Into zone 1 at its start (its write pointer).
+    ASSERT_EQ(copy(kZoneLbas, 0, 8), 0);
+    EXPECT_EQ(std::memcmp(backing_.data() + kZoneLbas * 512, backing_.data(), 8 * 512), 0);
+    ASSERT_EQ(report(kZoneLbas, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
+    EXPECT_EQ(desc(0).wp, kZoneLbas + 8u);
+    // Not at the write pointer: Zone Invalid Write, nothing copied.
+    EXPECT_EQ(copy(kZoneLbas + 100, 0, 8), zns_sc(NVME_SC_ZNS_INVALID_WRITE));
+    EXPECT_EQ(backing_[(kZoneLbas + 100) * 512], 0);
+    // A source in an offline zone: Zone Is Offline.
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 5, "offline", &err), 0);
+    EXPECT_EQ(copy(kZoneLbas + 8, 5 * kZoneLbas, 8), zns_sc(NVME_SC_ZNS_OFFLINE));
+    ASSERT_EQ(report(kZoneLbas, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
+    EXPECT_EQ(desc(0).wp, kZoneLbas + 8u);
+}
