@@ -2,7 +2,7 @@
 read what the job printed.
 
 Every run_guest() also checks the guest kernel log: after the job, the
-guest prints its warning-or-worse kernel messages (section DMESG), and a
+guest prints its warning-or-worse kernel messages (section KERNEL-WARNINGS), and a
 message about NVMe, block devices or zones fails the test (KernelLogError)
 unless KERNEL_LOG_ALLOW or the caller's allow list excuses it."""
 
@@ -25,9 +25,10 @@ KERNEL_LOG_ALLOW = [
 # After the job: its status is kept, the kernel's warnings and worse
 # (raw format "<level>[time] text", kernel facility 0, so level = number)
 # are printed, then the job's status is returned.
-_DMESG_TAIL = ('\n); __nvmev_rc=$?\n'
-               'echo ==DMESG==; dmesg -r | grep -E "^<[0-4]>"; echo ==END DMESG==\n'
-               'exit $__nvmev_rc\n')
+_KERNEL_WARNINGS_TAIL = ('\n); __nvmev_rc=$?\n'
+                         'echo ==KERNEL-WARNINGS==; dmesg -r | grep -E "^<[0-4]>"\n'
+                         'echo ==END KERNEL-WARNINGS==\n'
+                         'exit $__nvmev_rc\n')
 
 
 class KernelLogError(AssertionError):
@@ -54,8 +55,9 @@ class GuestRun:
     def kernel_warnings(self, allow=()):
         """The job's kernel messages at warning level or worse about NVMe,
         block devices or zones, minus the allowed ones; None if the guest
-        printed no DMESG section (it timed out or QEMU ended)."""
-        m = re.search(r"^==DMESG==\n(.*?)^==END DMESG==$", self.out, re.S | re.M)
+        printed no KERNEL-WARNINGS section (it timed out or QEMU ended)."""
+        m = re.search(r"^==KERNEL-WARNINGS==\n(.*?)^==END KERNEL-WARNINGS==$", self.out,
+                      re.S | re.M)
         if not m:
             return None
         patterns = [re.compile(p) for p, _why in KERNEL_LOG_ALLOW] + [re.compile(p) for p in allow]
@@ -68,7 +70,7 @@ def run_guest(cmd, *args, timeout=600, kernel_log_allow=()):
     log (KernelLogError: warnings about the device, unless a regex of
     kernel_log_allow matches them: for tests that provoke them on purpose).
     Arguments from a bare "--" on go to QEMU, so they stay last."""
-    job = "(\n" + cmd + _DMESG_TAIL
+    job = "(\n" + cmd + _KERNEL_WARNINGS_TAIL
     args = list(args)
     cut = args.index("--") if "--" in args else len(args)
     proc = subprocess.run([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
