@@ -7,43 +7,24 @@
 #include <memory>
 
 #include "controller.h"
-#include "fake_host.h"
+#include "core_fixture.h"
 
 using namespace nvmev;
 using namespace nvmev::test;
 
 namespace {
 
-constexpr int64_t kReadNs = 12000;
+constexpr int64_t kReadNs = 12000;  // CoreFixture's read-latency-ns
 constexpr uint32_t kCstsRdyBit = 1;
 constexpr uint32_t kShstComplete = 2u << 2;
 
-class ResetTest : public ::testing::Test {
+class ResetTest : public CoreFixture {
 protected:
     void SetUp() override
     {
-        backing_.assign(8 << 20, 0);
-        NvmevConfig c{};
-        c.ssd = "nvm";
-        c.serial = "SN-RESET";
-        c.capacity_bytes = backing_.size();
-        c.lba_size = -1;
-        c.mdts = -1;
-        c.max_ioqpairs = 4;
-        c.read_latency_ns = kReadNs;
-        c.write_latency_ns = 14000;
-        c.read_bandwidth_mbps = 4096;
-        c.write_bandwidth_mbps = 4096;
-        c.msix_vectors = 5;
-        ops_ = host_.ops();
-        char *err = nullptr;
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
+        CoreFixture::SetUp();
         drv_->auto_reap = false;
     }
-    void TearDown() override { nvmev_core_free(core_); }
 
     void ready()
     {
@@ -73,12 +54,6 @@ protected:
         }
         return true;
     }
-
-    FakeHost host_;
-    NvmevHostOps ops_{};
-    std::vector<uint8_t> backing_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
 };
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "fake_host.h"
+#include "core_fixture.h"
 
 using namespace nvmev;
 using namespace nvmev::test;
@@ -18,11 +18,6 @@ namespace {
 
 constexpr uint64_t kCapacity = 8 << 20;  // 16384 LBAs of 512 bytes
 constexpr uint64_t kBuf = Driver::kDataBase;
-
-constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
-{
-    return static_cast<uint16_t>((sct << 8) | code | (dnr ? 0x4000 : 0));
-}
 
 Sqe fused(uint64_t wslba, uint32_t wnlb, uint64_t rslba, uint32_t rnlb, uint64_t prp1,
           uint64_t prp2 = 0)
@@ -41,49 +36,28 @@ Sqe fused(uint64_t wslba, uint32_t wnlb, uint64_t rslba, uint32_t rnlb, uint64_t
     return s;
 }
 
-class VendorCommandTest : public ::testing::Test {
+class VendorCommandTest : public CoreFixture {
 protected:
     void SetUp() override { make(); }
-    void TearDown() override { nvmev_core_free(core_); }
 
     void make(int64_t mdts = -1)
     {
-        if (core_) {
-            nvmev_core_free(core_);
-        }
-        backing_.assign(kCapacity, 0);
-        NvmevConfig c{};
-        c.ssd = "nvm";
-        c.serial = "SN-VENDOR-1";
-        c.capacity_bytes = kCapacity;
-        c.lba_size = -1;
-        c.mdts = mdts;
-        c.max_ioqpairs = 2;
-        c.read_latency_ns = 12000;
-        c.write_latency_ns = 14000;
-        c.read_bandwidth_mbps = 4096;
-        c.write_bandwidth_mbps = 4096;
-        c.msix_vectors = 3;
-        ops_ = host_.ops();
-        char *err = nullptr;
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
-        ASSERT_EQ(drv_->enable() & 1, 1u);
-        ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+        CoreFixture::make(kCapacity, -1, mdts);
+        ready_with_io_queue();
     }
 
     uint16_t io(const Sqe &s) { return Driver::status(drv_->call(1, s)); }
 
-    // Guest memory at addr: `bytes` bytes of the pattern seeded by `seed`.
-    void fill(uint64_t addr, uint64_t bytes, uint8_t seed)
+    // Guest memory at addr: `bytes` bytes of a pattern whose byte i is
+    // seed + 13 i, so the pattern from any offset is the same with another
+    // seed.
+    void fill_linear(uint64_t addr, uint64_t bytes, uint8_t seed)
     {
         for (uint64_t i = 0; i < bytes; i++) {
             host_.write<uint8_t>(addr + i, static_cast<uint8_t>(seed + i * 13));
         }
     }
-    // Whether `bytes` bytes at p hold the pattern seeded by `seed`.
+    // Whether `bytes` bytes at p hold the pattern fill_linear() writes.
     static bool holds(const uint8_t *p, uint64_t bytes, uint8_t seed)
     {
         for (uint64_t i = 0; i < bytes; i++) {
@@ -95,12 +69,6 @@ protected:
     }
     const uint8_t *media(uint64_t lba) const { return backing_.data() + lba * 512; }
     const uint8_t *guest(uint64_t addr) const { return host_.ram.data() + addr; }
-
-    FakeHost host_;
-    NvmevHostOps ops_{};
-    std::vector<uint8_t> backing_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
 };
 
 }  // namespace
@@ -119,11 +87,11 @@ TEST_F(VendorCommandTest, WritesOneRangeThenReadsAnotherThroughAPrpList)
 {
     // 12 blocks written from the buffer's first 6 KiB, 12 read into its last
     // 6 KiB: the read half starts in the middle of the second page.
-    fill(kBuf, 6144, 0x11);
+    fill_linear(kBuf, 6144, 0x11);
     ASSERT_EQ(io(make_rw(nvme_cmd_write, 500, 12, kBuf, kBuf + 4096)), 0);  // the read range
     const uint64_t pages[3] = {0xD00000, 0xD03000, 0xD01000};               // out of order
-    fill(pages[0], 4096, 0x22);
-    fill(pages[1], 2048, static_cast<uint8_t>(0x22 + 4096 * 13));
+    fill_linear(pages[0], 4096, 0x22);
+    fill_linear(pages[1], 2048, static_cast<uint8_t>(0x22 + 4096 * 13));
     const uint64_t list = 0xB00000;
     host_.write<uint64_t>(list, pages[1]);
     host_.write<uint64_t>(list + 8, pages[2]);
@@ -137,7 +105,7 @@ TEST_F(VendorCommandTest, WritesOneRangeThenReadsAnotherThroughAPrpList)
 
 TEST_F(VendorCommandTest, OverlappingReadSeesTheNewDataAndFollowsTheWrite)
 {
-    fill(kBuf, 4096, 0x33);
+    fill_linear(kBuf, 4096, 0x33);
     const int64_t t0 = host_.now_ns;
     const Cqe c = drv_->call(1, fused(40, 8, 44, 8, kBuf, kBuf + 4096));
     ASSERT_EQ(Driver::status(c), 0);
@@ -154,7 +122,7 @@ TEST_F(VendorCommandTest, OverlappingReadSeesTheNewDataAndFollowsTheWrite)
 TEST_F(VendorCommandTest, BadRangesAndNamespacesChangeNothing)
 {
     const uint64_t nlbas = kCapacity / 512;
-    fill(kBuf, 8192, 0x44);
+    fill_linear(kBuf, 8192, 0x44);
     Sqe bad_ns = fused(0, 8, 8, 8, kBuf, kBuf + 4096);
     bad_ns.nsid = 2;
     EXPECT_EQ(io(bad_ns), sc(0, NVME_SC_INVALID_NS));
@@ -172,7 +140,7 @@ TEST_F(VendorCommandTest, BadRangesAndNamespacesChangeNothing)
 TEST_F(VendorCommandTest, BothHalvesTogetherMustFitMdts)
 {
     make(/*mdts=*/1);  // 8 KiB
-    fill(kBuf, 8192, 0x55);
+    fill_linear(kBuf, 8192, 0x55);
     EXPECT_EQ(io(fused(0, 8, 8, 9, kBuf, 0xB00000)), sc(0, NVME_SC_INVALID_FIELD));
     EXPECT_EQ(media(0)[0], 0);
     EXPECT_EQ(io(fused(0, 8, 8, 8, kBuf, kBuf + 4096)), 0);
@@ -187,7 +155,7 @@ TEST_F(VendorCommandTest, TransferErrorsOnEitherHalf)
     EXPECT_EQ(media(0)[0], 0);
     // Read half unreachable: the write has been committed, as a Write
     // followed by a failing Read would leave it.
-    fill(kBuf, 4096, 0x66);
+    fill_linear(kBuf, 4096, 0x66);
     EXPECT_EQ(io(fused(0, 8, 8, 8, kBuf, outside)), sc(0, NVME_SC_DATA_XFER_ERROR, false));
     EXPECT_TRUE(holds(media(0), 4096, 0x66));
     // A misaligned data pointer.
@@ -197,7 +165,7 @@ TEST_F(VendorCommandTest, TransferErrorsOnEitherHalf)
 TEST_F(VendorCommandTest, UncorrectableBlocksFailTheReadUnlessTheWriteCoversThem)
 {
     ASSERT_EQ(io(make_rw(nvme_cmd_write_uncor, 300, 2, 0)), 0);
-    fill(kBuf, 4096, 0x77);
+    fill_linear(kBuf, 4096, 0x77);
     const uint16_t unrecovered = sc(NVME_SCT_MEDIA, NVME_SC_READ_ERROR);
     // Marked blocks in the read range: rejected before the write happens.
     EXPECT_EQ(io(fused(0, 8, 296, 8, kBuf, kBuf + 4096)), unrecovered);
@@ -213,7 +181,7 @@ TEST_F(VendorCommandTest, UncorrectableBlocksFailTheReadUnlessTheWriteCoversThem
 
 TEST_F(VendorCommandTest, EffectsLogAndSmartCountBothHalves)
 {
-    fill(kBuf, 4096, 0x11);
+    fill_linear(kBuf, 4096, 0x11);
     ASSERT_EQ(io(fused(0, 8, 8, 8, kBuf, kBuf + 4096)), 0);
     // Commands Supported and Effects (NVM CSI): 66h supported, changes LBAs.
     ASSERT_EQ(Driver::status(
