@@ -85,6 +85,10 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     std::vector<uint8_t> page;
     switch (lid) {
         case NVME_LOG_LID_SUPPORTED_LOG_PAGES: {
+            // Per command set (CSI): the Changed Zone List belongs to CSI 2.
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
+                return Outcome::of(kInvalidField);
+            }
             page.resize(sizeof(struct nvme_supported_log_pages));
             auto *log = reinterpret_cast<struct nvme_supported_log_pages *>(page.data());
             for (unsigned id :
@@ -95,7 +99,7 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             if (multi_namespace()) {
                 log->lid_support[NVME_LOG_LID_CHANGED_NS] = htole32(1);
             }
-            if (first_zoned()) {
+            if (csi == NVME_CSI_ZNS) {
                 log->lid_support[NVME_LOG_LID_ZNS_CHANGED_ZONES] = htole32(1);
             }
             break;

@@ -186,6 +186,11 @@ TEST_F(FeaturesTest, ErrorLogEntriesNameTheFieldAndLba)
 
 TEST_F(FeaturesTest, SupportedLogPagesListsExactlyTheLogsServed)
 {
+    // Per command set: this controller has no zoned namespace for CSI 2.
+    Sqe zoned =
+        make_admin(nvme_admin_get_log_page, NVME_LOG_LID_SUPPORTED_LOG_PAGES | (255u << 16));
+    zoned.cdw14 = uint32_t{NVME_CSI_ZNS} << 24;
+    EXPECT_EQ(admin_status(zoned), sc(0, NVME_SC_INVALID_FIELD));
     ASSERT_EQ(admin_status(make_admin(nvme_admin_get_log_page,
                                       NVME_LOG_LID_SUPPORTED_LOG_PAGES | (255u << 16))),
               0);

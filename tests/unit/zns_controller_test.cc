@@ -603,3 +603,24 @@ TEST_F(ZnsControllerTest, CopyWritesAtTheWritePointerOnly)
     ASSERT_EQ(report(kZoneLbas, NVME_ZNS_ZRAS_REPORT_ALL, true, 128), 0);
     EXPECT_EQ(desc(0).wp, kZoneLbas + 8u);
 }
+
+// Supported Log Pages is per command set: the Changed Zone List appears
+// for CSI 2 only.
+TEST_F(ZnsControllerTest, SupportedLogPagesListsTheChangedZoneListForCsi2)
+{
+    ready();
+    const auto supported = [&](uint8_t csi, bool &bf) {
+        Sqe s = admin(nvme_admin_get_log_page, NVME_LOG_LID_SUPPORTED_LOG_PAGES | (255u << 16));
+        s.cdw14 = uint32_t{csi} << 24;
+        const uint16_t st = Driver::status(drv_->call(0, s));
+        const auto log = host_.read<struct nvme_supported_log_pages>(Driver::kDataBase);
+        bf = log.lid_support[NVME_LOG_LID_ZNS_CHANGED_ZONES] & 1;
+        EXPECT_EQ(log.lid_support[NVME_LOG_LID_SMART] & 1, 1u);
+        return st;
+    };
+    bool bf = true;
+    ASSERT_EQ(supported(NVME_CSI_NVM, bf), 0);
+    EXPECT_FALSE(bf);
+    ASSERT_EQ(supported(NVME_CSI_ZNS, bf), 0);
+    EXPECT_TRUE(bf);
+}
