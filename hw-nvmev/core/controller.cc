@@ -2,11 +2,10 @@
 // Registers are in registers.cc, PRP data movement in data_transfer.cc.
 #include "controller.h"
 
-#include "error_location.h"
-
 #include <algorithm>
 #include <cstring>
 
+#include "error_location.h"
 #include "vendor_commands.h"
 
 namespace nvmev {
@@ -165,7 +164,8 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     const auto &table = sqid == 0 ? admin_table() : io_table();
     Outcome out;
     if ((sqe.flags & 3) != 0) {
-        // Fused operations are not offered (ID-CTRL FUSES = 0).
+        // FUSE 11b is reserved; fused pairs reach here through fetch_fused
+        // (fused.cc) with FUSE cleared.
         out = Outcome::of(kInvalidField);
     } else if (!psdt_ok(sqe, sqid)) {
         out = Outcome::of(kInvalidField);

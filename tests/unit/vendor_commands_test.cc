@@ -22,14 +22,8 @@ constexpr uint64_t kBuf = Driver::kDataBase;
 Sqe fused(uint64_t wslba, uint32_t wnlb, uint64_t rslba, uint32_t rnlb, uint64_t prp1,
           uint64_t prp2 = 0)
 {
-    Sqe s{};
-    s.opcode = kOpcodeFusedReadWrite;
-    s.nsid = 1;
-    s.prp1 = prp1;
-    s.prp2 = prp2;
-    s.cdw10 = static_cast<uint32_t>(wslba);
-    s.cdw11 = static_cast<uint32_t>(wslba >> 32);
-    s.cdw12 = wnlb - 1;
+    // The write half sits where Write keeps its range (CDW10-12).
+    Sqe s = make_rw(kOpcodeFusedReadWrite, wslba, wnlb, prp1, prp2);
     s.cdw13 = static_cast<uint32_t>(rslba);
     s.cdw14 = static_cast<uint32_t>(rslba >> 32);
     s.cdw15 = rnlb - 1;
