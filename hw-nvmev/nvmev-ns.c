@@ -41,6 +41,8 @@ struct NvmevNsState {
     char *cell_type;
     char *gc_policy;
     OnOffAuto early_completion;
+    char *kv_backend;
+    bool kv_vendor_opcodes;
     bool detached;
     int64_t params[NVMEV_MAX_PARAMS];
 };
@@ -82,6 +84,8 @@ static void nvmev_ns_fill_config(NvmevNsState *ns, NvmevConfig *cfg,
     cfg->gc_policy = ns->gc_policy;
     cfg->early_completion = ns->early_completion == ON_OFF_AUTO_ON ? 1 :
                             ns->early_completion == ON_OFF_AUTO_OFF ? 2 : 0;
+    cfg->kv_backend = ns->kv_backend;
+    cfg->kv_vendor_opcodes = ns->kv_vendor_opcodes;
     for (size_t i = 0; i < nvmev_core_param_count(); i++) {
         const NvmevParamInfo *info = nvmev_core_param_info(i);
         params[i] = info->is_size && ns->params[i] == 0 ? -1 : ns->params[i];
@@ -203,6 +207,8 @@ static const Property nvmev_ns_props[] = {
                       write_bandwidth_mbps, -1),
     DEFINE_PROP_STRING("cell-type", NvmevNsState, cell_type),
     DEFINE_PROP_STRING("gc-policy", NvmevNsState, gc_policy),
+    DEFINE_PROP_STRING("kv-backend", NvmevNsState, kv_backend),
+    DEFINE_PROP_BOOL("kv-vendor-opcodes", NvmevNsState, kv_vendor_opcodes, false),
     DEFINE_PROP_ON_OFF_AUTO("early-completion", NvmevNsState,
                             early_completion, ON_OFF_AUTO_AUTO),
     DEFINE_PROP_BOOL("detached", NvmevNsState, detached, false),

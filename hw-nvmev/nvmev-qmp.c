@@ -82,6 +82,32 @@ static NvmevZones *nvmev_zones_of(const NvmevCoreInfo *core)
     return z;
 }
 
+static NvmevKv *nvmev_kv_of(const NvmevCoreInfo *core)
+{
+    NvmevKv *k;
+
+    if (!core->is_kv) {
+        return NULL;
+    }
+    k = g_new0(NvmevKv, 1);
+    k->command_set = g_strdup(core->kv_vendor_opcodes ? "vendor" : "kv");
+    k->backend = g_strdup(core->kv_parallel ? "parallel" : "simple");
+    k->keys = core->kv_keys;
+    k->value_bytes = core->kv_value_bytes;
+    k->allocated_bytes = core->kv_allocated_bytes;
+    k->free_bytes = core->kv_free_bytes;
+    k->max_keys = core->kv_max_keys;
+    k->max_value_size = core->kv_max_value_bytes;
+    k->compactions = core->kv_compactions;
+    k->compacted_bytes = core->kv_compacted_bytes;
+    k->stores = core->kv_stores;
+    k->retrieves = core->kv_retrieves;
+    k->deletes = core->kv_deletes;
+    k->exists = core->kv_exists;
+    k->lists = core->kv_lists;
+    return k;
+}
+
 static NvmevNamespaceInfoList *nvmev_namespaces_of(NvmevState *s)
 {
     NvmevNamespaceInfoList *head = NULL, **tail = &head;
@@ -106,6 +132,7 @@ static NvmevNamespaceInfoList *nvmev_namespaces_of(NvmevState *s)
         ns->timing = nvmev_timing_of(&core);
         ns->media = nvmev_media_of(&core);
         ns->zones = nvmev_zones_of(&core);
+        ns->kv = nvmev_kv_of(&core);
         QAPI_LIST_APPEND(tail, ns);
     }
     return head;
@@ -141,6 +168,7 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     }
     info->media = nvmev_media_of(&core);
     info->zones = nvmev_zones_of(&core);
+    info->kv = nvmev_kv_of(&core);
     info->namespaces = nvmev_namespaces_of(s);
     info->counters = g_new0(NvmevCounters, 1);
     info->counters->read_cmds = core.read_cmds;

@@ -377,6 +377,8 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->gc_policy = s->gc_policy;
     cfg->early_completion = s->early_completion == ON_OFF_AUTO_ON ? 1 :
                             s->early_completion == ON_OFF_AUTO_OFF ? 2 : 0;
+    cfg->kv_backend = s->kv_backend;
+    cfg->kv_vendor_opcodes = s->kv_vendor_opcodes;
     /* Size properties cannot default to -1; 0 means "the preset's". */
     for (size_t i = 0; i < nvmev_core_param_count(); i++) {
         const NvmevParamInfo *info = nvmev_core_param_info(i);
@@ -638,6 +640,8 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
     DEFINE_PROP_STRING("cell-type", NvmevState, cell_type),
     DEFINE_PROP_STRING("gc-policy", NvmevState, gc_policy),
+    DEFINE_PROP_STRING("kv-backend", NvmevState, kv_backend),
+    DEFINE_PROP_BOOL("kv-vendor-opcodes", NvmevState, kv_vendor_opcodes, false),
     DEFINE_PROP_ON_OFF_AUTO("early-completion", NvmevState, early_completion,
                             ON_OFF_AUTO_AUTO),
 };
@@ -675,6 +679,10 @@ static const struct {
       "(default greedy)" },
     { "early-completion", "ssd=conv, zns: complete writes when the write buffer "
       "admits them (auto: the preset's choice); FUA writes always wait" },
+    { "kv-backend", "ssd=kv: what times the values' media, simple (the "
+      "latency and bandwidth properties) or parallel (the NAND model)" },
+    { "kv-vendor-opcodes", "ssd=kv: NVMeVirt's KV opcodes on an NVM-looking "
+      "namespace instead of the NVMe Key Value command set (default off)" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },

@@ -50,6 +50,8 @@ struct NvmevState {
     char *cell_type;
     char *gc_policy;
     OnOffAuto early_completion;
+    char *kv_backend;
+    bool kv_vendor_opcodes;
     /* The core's parameter table, in its order: -1 (or 0 for sizes): preset */
     int64_t params[NVMEV_MAX_PARAMS];
 

@@ -52,6 +52,16 @@ Status Controller::format_namespace(uint32_t /*nsid*/, uint8_t lbaf, uint8_t /*s
                                     int64_t &done_ns)
 {
     const uint32_t lba_size = kLbaSizes[lbaf];
+    if (ns_->kv) {
+        // One KV format (NKVF 1); the block size of the NVM view stays.
+        if (lba_size != ns_->cfg.lba_size) {
+            return kInvalidFormat;
+        }
+        ns_->kv->erase_all();
+        ns_->kv_iterators = {};
+        done_ns = fetch_ns_ + ns_->kv_timing->index_latency_ns();
+        return kSuccess;
+    }
     if (ns_->zns) {
         // The zone geometry is fixed when the device is created (zoned.*
         // properties): a zoned namespace keeps its format; its zones are all

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "controller.h"
+#include "kv_spec.h"
 
 namespace nvmev {
 namespace {
@@ -147,6 +148,23 @@ void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
     }
 }
 
+// KV 1.0 Figure 40: sizes in bytes, one KV format.
+void Controller::fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const
+{
+    auto *id = reinterpret_cast<KvIdNs *>(buf);
+    struct nvme_id_ns nvm;
+    fill_id_ns(ns, nvm);
+    id->nsze = htole64(ns.cfg.capacity_bytes);
+    id->nuse = htole64(ns.kv->stats().allocated_bytes);
+    id->nkvf = 1;
+    id->novg = htole32(ftl::KvStore::kUnitBytes);
+    std::memcpy(id->nguid, nvm.nguid, sizeof(id->nguid));
+    std::memcpy(id->eui64, nvm.eui64, sizeof(id->eui64));
+    id->kvf[0].kml = htole16(ftl::kKvMaxKeyBytes);
+    id->kvf[0].vml = htole32(ns.cfg.kv.max_value_bytes);
+    id->kvf[0].mnk = htole32(ns.cfg.kv.max_keys);
+}
+
 Outcome Controller::admin_identify(const Sqe &sqe)
 {
     const uint8_t cns = sqe.cdw10 & 0xff;
@@ -163,6 +181,10 @@ Outcome Controller::admin_identify(const Sqe &sqe)
         case NVME_IDENTIFY_CNS_NS:
             if (!valid_nsid) {
                 return Outcome::of(kInvalidNamespace);
+            }
+            if (active && active->csi() == NVME_CSI_KV) {
+                // The NVM structure does not describe a KV namespace (CNS 05h does).
+                return Outcome::of(generic_error(NVME_SC_INVALID_IOCS));
             }
             if (active) {
                 fill_id_ns(*active, *reinterpret_cast<struct nvme_id_ns *>(buf));
@@ -184,7 +206,7 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             if (cns == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST && !multi) {
                 return Outcome::of(kInvalidField);
             }
-            if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS) {
+            if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS && !(csi == NVME_CSI_KV && first_kv())) {
                 return Outcome::of(kInvalidField);
             }
             if (sqe.nsid >= 0xfffffffeu) {
@@ -219,7 +241,8 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             break;
         }
         case NVME_IDENTIFY_CNS_CSI_INDEPENDENT_ID_NS:
-            if (!multi) {
+            // Linux identifies a KV namespace through this structure.
+            if (!multi && !first_kv()) {
                 return Outcome::of(kInvalidField);
             }
             if (!valid_nsid) {
@@ -258,11 +281,21 @@ Outcome Controller::admin_identify(const Sqe &sqe)
             break;
         }
         case NVME_IDENTIFY_CNS_CSI_NS:
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
+                !(csi == NVME_CSI_KV && first_kv())) {
                 return Outcome::of(kInvalidField);
             }
             if (!valid_nsid) {
                 return Outcome::of(kInvalidNamespace);
+            }
+            if (active && (active->csi() == NVME_CSI_KV) != (csi == NVME_CSI_KV)) {
+                return Outcome::of(generic_error(NVME_SC_INVALID_IOCS));
+            }
+            if (csi == NVME_CSI_KV) {
+                if (active) {
+                    fill_kv_id_ns(*active, buf);
+                }
+                break;
             }
             if (csi == NVME_CSI_ZNS && active) {
                 if (!active->zns) {
@@ -280,15 +313,16 @@ Outcome Controller::admin_identify(const Sqe &sqe)
                 buf[0] = zasl ? static_cast<uint8_t>(std::countr_zero(zasl / 4096)) : 0;
                 break;
             }
-            if (csi != NVME_CSI_NVM) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_KV && first_kv())) {
                 return Outcome::of(kInvalidField);
             }
-            break;  // NVM Command Set Identify Controller: no size limits
+            break;  // NVM and KV Identify Controller: no fields we set
         case NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE: {
             // I/O Command Set combinations (one 64-bit vector each): index 0
-            // offers NVM, plus Zoned on a zoned namespace's controller.
-            const uint64_t vec =
-                (uint64_t{1} << NVME_CSI_NVM) | (first_zoned() ? uint64_t{1} << NVME_CSI_ZNS : 0);
+            // offers NVM, plus Zoned and Key Value where such namespaces exist.
+            const uint64_t vec = (uint64_t{1} << NVME_CSI_NVM) |
+                                 (first_zoned() ? uint64_t{1} << NVME_CSI_ZNS : 0) |
+                                 (first_kv() ? uint64_t{1} << NVME_CSI_KV : 0);
             std::memcpy(buf, &vec, sizeof(vec));
             break;
         }

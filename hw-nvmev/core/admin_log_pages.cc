@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller.h"
+#include "kv_spec.h"
 #include "vendor_commands.h"
 
 namespace nvmev {
@@ -67,6 +68,39 @@ void Controller::fill_smart(struct nvme_smart_log &log) const
     log.temp_sensor[0] = composite_temp_k_;
 }
 
+// The KV commands of `table` in an effects log: the admin commands, and
+// which I/O commands change the namespace's contents.
+void Controller::fill_kv_effects(struct nvme_cmd_effects_log &log,
+                                 const std::array<Handler, 256> &table)
+{
+    for (unsigned op = 0; op < 256; op++) {
+        if (admin_table()[op]) {
+            log.acs[op] = NVME_CMD_EFFECTS_CSUPP;
+        }
+        if (table[op]) {
+            log.iocs[op] = NVME_CMD_EFFECTS_CSUPP;
+        }
+    }
+    log.acs[nvme_admin_format_nvm] |= NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
+    for (unsigned op :
+         {unsigned{kKvStore}, unsigned{kKvDelete}, unsigned{kKvVendorStore},
+          unsigned{kKvVendorAppend}, unsigned{kKvVendorBatch}, unsigned{kKvVendorDelete}}) {
+        if (table[op] && op != nvme_cmd_flush) {
+            log.iocs[op] |= NVME_CMD_EFFECTS_LBCC;
+        }
+    }
+}
+
+bool Controller::has_vendor_kv() const
+{
+    for (const auto &ns : namespaces_) {
+        if (ns && ns->kv && ns->cfg.kv.vendor_opcodes) {
+            return true;
+        }
+    }
+    return false;
+}
+
 Outcome Controller::admin_get_log_page(const Sqe &sqe)
 {
     const uint8_t lid = sqe.cdw10 & 0xff;
@@ -86,7 +120,8 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
     switch (lid) {
         case NVME_LOG_LID_SUPPORTED_LOG_PAGES: {
             // Per command set (CSI): the Changed Zone List belongs to CSI 2.
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
+                !(csi == NVME_CSI_KV && first_kv())) {
                 return Outcome::of(kInvalidField);
             }
             page.resize(sizeof(struct nvme_supported_log_pages));
@@ -130,11 +165,19 @@ Outcome Controller::admin_get_log_page(const Sqe &sqe)
             break;
         }
         case NVME_LOG_LID_CMD_EFFECTS: {
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned())) {
+            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
+                !(csi == NVME_CSI_KV && first_kv())) {
                 return Outcome::of(kInvalidField);
             }
             page.resize(sizeof(struct nvme_cmd_effects_log));
             auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
+            if (csi == NVME_CSI_KV) {
+                fill_kv_effects(*log, kv_table());
+                break;
+            }
+            if (csi == NVME_CSI_NVM && has_vendor_kv()) {
+                fill_kv_effects(*log, kv_vendor_table());  // then the NVM commands on top
+            }
             const auto zoned_op = [](unsigned op) {
                 return op == nvme_zns_cmd_mgmt_send || op == nvme_zns_cmd_mgmt_recv ||
                        op == nvme_zns_cmd_append;

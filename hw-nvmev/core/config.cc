@@ -26,6 +26,9 @@ const Preset kPresets[] = {
     {"zns-prototype", SsdKind::Zns, "nvmev ZNS prototype", 0, 0, 0, 0, 512, 6,
      "NVMeVirt ssd_config.h (ZNS_PROTOTYPE); erase time from MQSim's ssdconfig.xml", nullptr,
      &zns_preset_prototype()},
+    {"kv-prototype", SsdKind::Kv, "nvmev KV SSD", 12000, 14000, 2577, 2147, 512, 5,
+     "NVMeVirt ssd_config.h (KV_PROTOTYPE: MDTS 5); latency and bandwidth as intel-p4800x "
+     "(NVMeVirt times its KV SSD with the simple model)"},
 };
 
 struct KindInfo {
@@ -37,6 +40,7 @@ constexpr KindInfo kKinds[] = {
     {"nvm", SsdKind::Nvm, "intel-p4800x"},
     {"conv", SsdKind::Conv, "samsung-970pro"},
     {"zns", SsdKind::Zns, "wd-zn540"},
+    {"kv", SsdKind::Kv, "kv-prototype"},
 };
 
 std::string join_names(const auto &table)
@@ -200,12 +204,15 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         {"write-bandwidth-mbps", cfg.write_bandwidth_mbps, p->write_bandwidth_mbps, true,
          &rc.write_bandwidth_mbps},
     };
+    // The simple model times ssd=nvm and, by default, ssd=kv's values.
+    const bool kv_parallel = cfg.kv_backend && std::string(cfg.kv_backend) == "parallel";
+    const bool simple_timed = rc.kind == SsdKind::Nvm || (rc.kind == SsdKind::Kv && !kv_parallel);
     for (auto &t : timing) {
-        if (rc.kind != SsdKind::Nvm && t.value != -1) {
-            error =
-                fmt("property '%s' applies to ssd=nvm only (ssd=%s is timed by its NAND, "
-                    "channel, PCIe and firmware properties)",
-                    t.prop, rc.kind_name.c_str());
+        if (!simple_timed && t.value != -1) {
+            error = fmt(
+                "property '%s' applies to ssd=nvm and to ssd=kv with kv-backend=simple "
+                "(ssd=%s%s is timed by its NAND, channel, PCIe and firmware properties)",
+                t.prop, rc.kind_name.c_str(), rc.kind == SsdKind::Kv ? " kv-backend=parallel" : "");
             return std::nullopt;
         }
         if (t.value == 0 && t.positive) {
@@ -219,7 +226,25 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         *t.out = t.value < 0 ? t.preset_value : t.value;
     }
 
-    if (rc.kind == SsdKind::Conv) {
+    if (rc.kind != SsdKind::Kv) {
+        const auto &table = param_table();
+        for (size_t i = kv_param_base(); cfg.params && i < table.size(); ++i) {
+            if (cfg.params[i] != -1) {
+                error = fmt("property '%s' applies to ssd=kv only", table[i].name);
+                return std::nullopt;
+            }
+        }
+        if (cfg.kv_backend || cfg.kv_vendor_opcodes) {
+            error = fmt("property '%s' applies to ssd=kv only",
+                        cfg.kv_backend ? "kv-backend" : "kv-vendor-opcodes");
+            return std::nullopt;
+        }
+    }
+    if (rc.kind == SsdKind::Kv) {
+        if (!resolve_kv(cfg, rc, error)) {
+            return std::nullopt;
+        }
+    } else if (rc.kind == SsdKind::Conv) {
         if (!resolve_conv(cfg, *p->conv, rc, error)) {
             return std::nullopt;
         }
@@ -229,7 +254,7 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         }
     } else {
         const auto &table = param_table();
-        for (size_t i = 0; cfg.params && i < table.size(); ++i) {
+        for (size_t i = 0; cfg.params && i < kv_param_base(); ++i) {
             if (cfg.params[i] != -1) {
                 error = fmt("property '%s' applies to ssd=%s only", table[i].name,
                             i < nand_param_count() ? "conv and ssd=zns" : "zns");

@@ -13,7 +13,7 @@
 
 namespace nvmev {
 
-enum class SsdKind { Nvm, Conv, Zns };
+enum class SsdKind { Nvm, Conv, Zns, Kv };
 
 // ssd=zns preset values beyond the NAND ones (bytes unless noted).
 struct ZnsPreset {
@@ -57,6 +57,14 @@ struct NamespaceConfig {
     ftl::ConvParams conv;     // ssd=conv
     ftl::ZnsParams zns;       // ssd=zns
     uint64_t zasl_bytes = 0;  // ssd=zns: Zone Append size limit (0: MDTS)
+    // ssd=kv: command flavour, limits and how the values' media is timed.
+    struct Kv {
+        bool vendor_opcodes = false;  // NVMeVirt's opcodes on an NVM-looking namespace
+        bool parallel = false;        // kv-backend=parallel: values on the NAND model (conv)
+        uint32_t max_keys = 0;
+        uint32_t max_value_bytes = 0;
+        int64_t index_latency_ns = 0;  // each index lookup or update
+    } kv;
     // The backing store holds capacity_bytes of data from offset 0 and the
     // metadata area (ssd=zns: zone states and descriptor extensions) at
     // metadata_offset: right after the data, or at the end of a memdev.
@@ -111,6 +119,14 @@ const std::vector<NvmevParamInfo> &zns_param_infos();
 std::vector<ftl::Param> zns_config_params(const NamespaceConfig &rc);
 bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
                  std::string &error);
+
+// ssd=kv (kv_config.cc): the kv part of the parameter table, and resolution
+// (limits, backend, data region beside the key records) into rc.kv.
+const std::vector<NvmevParamInfo> &kv_param_infos();
+// Index of the first kv entry in param_table().
+size_t kv_param_base();
+std::vector<ftl::Param> kv_config_params(const NamespaceConfig &rc);
+bool resolve_kv(const NvmevConfig &cfg, ResolvedConfig &rc, std::string &error);
 
 // printf into a std::string, for error messages.
 template <typename... Args>

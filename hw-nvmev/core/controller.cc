@@ -171,12 +171,15 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
         out = Outcome::of(kInvalidField);
     } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
         out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
-    } else if (Handler h = table[sqe.opcode]) {
-        ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
-        out = (this->*h)(sqe);
-        ns_ = nullptr;
     } else {
-        out = Outcome::of(kInvalidOpcode);
+        ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
+        // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's).
+        const auto &t = !(ns_ && ns_->kv)            ? table
+                        : ns_->cfg.kv.vendor_opcodes ? kv_vendor_table()
+                                                     : kv_table();
+        const Handler h = t[sqe.opcode];
+        out = h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
+        ns_ = nullptr;
     }
     if (sqid != 0) {
         switch (sqe.opcode) {

@@ -183,6 +183,9 @@ private:
     Outcome admin_set_features(const Sqe &sqe);
     // admin_log_pages.cc
     Outcome admin_get_log_page(const Sqe &sqe);
+    static void fill_kv_effects(struct nvme_cmd_effects_log &log,
+                                const std::array<Handler, 256> &table);
+    bool has_vendor_kv() const;
     void fill_smart(struct nvme_smart_log &log) const;
     // admin_async_events.cc
     Outcome admin_async_event(const Sqe &sqe);
@@ -229,6 +232,36 @@ private:
     Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
     // vendor_commands.cc: opcodes of the vendor command registry
     Outcome io_vendor(const Sqe &sqe);
+    // kv_io.cc: the Key Value command set on an ssd=kv namespace (ns_), and
+    // what NVMeVirt's opcodes (kv_vendor_io.cc) share with it.
+    Outcome kv_store(const Sqe &sqe);
+    Outcome kv_retrieve(const Sqe &sqe);
+    Outcome kv_list(const Sqe &sqe);
+    Outcome kv_delete(const Sqe &sqe);
+    Outcome kv_exist(const Sqe &sqe);
+    Status kv_check(const Sqe &sqe, unsigned &key_len) const;
+    Outcome kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
+                           ftl::KvStoreMode mode, bool vendor);
+    Outcome kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,
+                              uint64_t buffer, bool vendor);
+    Outcome kv_remove(const ftl::KvKey &key, bool vendor);
+    static Status kv_error(ftl::KvStatus r, bool vendor);
+    // When a command with `index_ops` index lookups/updates, then `op` on
+    // the sectors of extent e, completes (st: the media's status).
+    int64_t kv_done(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status &st);
+    Outcome kv_finish(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status status);
+    // kv_vendor_io.cc
+    Status kv_vendor_key(const Sqe &sqe, ftl::KvKey &key) const;
+    Outcome kv_vendor_store(const Sqe &sqe);
+    Outcome kv_vendor_retrieve(const Sqe &sqe);
+    Outcome kv_vendor_delete(const Sqe &sqe);
+    Outcome kv_vendor_exist(const Sqe &sqe);
+    Outcome kv_vendor_iter_request(const Sqe &sqe);
+    Outcome kv_vendor_iter_read(const Sqe &sqe);
+    Outcome kv_vendor_batch(const Sqe &sqe);
+    Outcome kv_vendor_read(const Sqe &sqe);
+    // Some allocated namespace uses the KV command set (CSI 01h).
+    const Namespace *first_kv() const;
     // zns_io.cc
     Outcome io_zone_mgmt_send(const Sqe &sqe);
     Outcome io_zone_mgmt_recv(const Sqe &sqe);
@@ -237,6 +270,7 @@ private:
     void apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects);
     // admin_identify.cc
     void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
+    void fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const;
     // Some allocated namespace is zoned (the controller offers ZNS).
     const Namespace *first_zoned() const;
     void zero_media(uint64_t slba, uint64_t nlb);
@@ -248,6 +282,8 @@ private:
 
     static const std::array<Handler, 256> &admin_table();
     static const std::array<Handler, 256> &io_table();
+    static const std::array<Handler, 256> &kv_table();
+    static const std::array<Handler, 256> &kv_vendor_table();
 
     ResolvedConfig cfg_;
     Host host_;

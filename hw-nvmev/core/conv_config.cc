@@ -242,6 +242,9 @@ const std::vector<NvmevParamInfo> &param_table()
         for (const auto &f : zns_param_infos()) {
             t.push_back(f);
         }
+        for (const auto &f : kv_param_infos()) {
+            t.push_back(f);
+        }
         return t;
     }();
     return table;

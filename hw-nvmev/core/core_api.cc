@@ -63,13 +63,17 @@ void fill_namespace_info(const nvmev::Namespace &ns, int64_t now, NvmevCoreInfo 
     copy_str(info->preset, sizeof(info->preset), cfg.preset);
     info->capacity_bytes = cfg.capacity_bytes;
     info->lba_size = cfg.lba_size;
-    if (cfg.kind == nvmev::SsdKind::Nvm) {
+    if (cfg.kind == nvmev::SsdKind::Nvm || (cfg.kind == nvmev::SsdKind::Kv && !cfg.kv.parallel)) {
         info->simple_timing = 1;
         for (const auto &p : ns.ftl->params()) {
-            (p.name == "read-latency-ns"       ? info->read_latency_ns
-             : p.name == "write-latency-ns"    ? info->write_latency_ns
-             : p.name == "read-bandwidth-mbps" ? info->read_bandwidth_mbps
-                                               : info->write_bandwidth_mbps) = p.value;
+            int64_t *field = p.name == "read-latency-ns"        ? &info->read_latency_ns
+                             : p.name == "write-latency-ns"     ? &info->write_latency_ns
+                             : p.name == "read-bandwidth-mbps"  ? &info->read_bandwidth_mbps
+                             : p.name == "write-bandwidth-mbps" ? &info->write_bandwidth_mbps
+                                                                : nullptr;  // kv-index-latency-ns
+            if (field) {
+                *field = p.value;
+            }
         }
     } else {
         const nvmev::ftl::FtlStats m = ns.ftl->stats(now);
@@ -83,6 +87,25 @@ void fill_namespace_info(const nvmev::Namespace &ns, int64_t now, NvmevCoreInfo 
         info->total_lines = m.total_lines;
         info->write_buffer_bytes = m.write_buffer_bytes;
         info->write_buffer_capacity = m.write_buffer_capacity;
+    }
+    if (ns.kv) {
+        const nvmev::ftl::KvStats k = ns.kv->stats();
+        info->is_kv = 1;
+        info->kv_vendor_opcodes = cfg.kv.vendor_opcodes;
+        info->kv_parallel = cfg.kv.parallel;
+        info->kv_keys = k.keys;
+        info->kv_value_bytes = k.value_bytes;
+        info->kv_allocated_bytes = k.allocated_bytes;
+        info->kv_free_bytes = k.free_bytes;
+        info->kv_max_keys = cfg.kv.max_keys;
+        info->kv_max_value_bytes = cfg.kv.max_value_bytes;
+        info->kv_compactions = k.compactions;
+        info->kv_compacted_bytes = k.compacted_bytes;
+        info->kv_stores = ns.kv_ops.stores;
+        info->kv_retrieves = ns.kv_ops.retrieves;
+        info->kv_deletes = ns.kv_ops.deletes;
+        info->kv_exists = ns.kv_ops.exists;
+        info->kv_lists = ns.kv_ops.lists;
     }
     if (const nvmev::ftl::ZnsFtl *zns = ns.zns) {
         using S = nvmev::ftl::ZoneState;
@@ -287,6 +310,13 @@ void nvmev_core_foreach_param(NvmevCore *core,
             params = nvmev::conv_config_params(cfg.conv);
         } else if (cfg.kind == nvmev::SsdKind::Zns) {
             params = nvmev::zns_config_params(cfg);
+        } else if (cfg.kind == nvmev::SsdKind::Kv) {
+            params = nvmev::kv_config_params(cfg);
+            if (cfg.kv.parallel) {
+                for (auto &p : nvmev::conv_config_params(cfg.conv)) {
+                    params.push_back(std::move(p));
+                }
+            }
         }
         for (auto &p : core->ctrl.ftl().params()) {
             params.push_back(std::move(p));

@@ -45,6 +45,22 @@ void Namespace::build_ftl()
         auto z = std::make_unique<ftl::ZnsFtl>(cfg.zns, zone_meta.records, zone_meta.fresh);
         zns = z.get();
         ftl = std::move(z);
+    } else if (cfg.kind == SsdKind::Kv) {
+        // Throws std::invalid_argument for key records of another format.
+        kv = std::make_unique<ftl::KvStore>(backing, cfg.capacity_bytes,
+                                            backing + cfg.metadata_offset, cfg.metadata_bytes,
+                                            ftl::KvLimits{cfg.kv.max_keys, cfg.kv.max_value_bytes});
+        std::unique_ptr<ftl::Ftl> media =
+            cfg.kv.parallel
+                ? ftl::make_conv_ftl(cfg.conv)
+                : ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
+                                        cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
+                                       4096);
+        auto t = std::make_unique<ftl::KvTiming>(std::move(media), cfg.kv.index_latency_ns);
+        kv_timing = t.get();
+        ftl = std::move(t);
+        kv_iterators = {};
+        kv_buffer.reserve(cfg.kv.max_value_bytes);
     } else {
         ftl = ftl::make_simple_ftl({cfg.read_latency_ns, cfg.write_latency_ns,
                                     cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
@@ -62,6 +78,8 @@ void Namespace::discard()
     uncorrectable = UncorrectableRanges();
     changed_zones.clear();
     changed_overflow = false;
+    kv_timing = nullptr;
+    kv.reset();
     ftl.reset();
     build_ftl();
     cfg.capacity_bytes = slot_bytes_;

@@ -5,11 +5,14 @@
 // Namespace Attachment attaches and detaches it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link
+#include "../ftl/kv_store.h"
+#include "../ftl/kv_timing.h"
 #include "config.h"
 #include "spec.h"
 #include "uncorrectable_ranges.h"
@@ -27,7 +30,12 @@ public:
     // metadata of another format.
     Namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing);
 
-    uint8_t csi() const { return zns ? NVME_CSI_ZNS : NVME_CSI_NVM; }
+    // A KV namespace with NVMeVirt's opcodes reports the NVM command set, as
+    // NVMeVirt does, so Linux gives it a block device to send them through.
+    uint8_t csi() const
+    {
+        return zns ? NVME_CSI_ZNS : kv && !cfg.kv.vendor_opcodes ? NVME_CSI_KV : NVME_CSI_NVM;
+    }
     bool active() const { return allocated && attached; }
     // Bytes the slot's backing store holds for data: the most a re-created
     // namespace may use.
@@ -48,6 +56,21 @@ public:
     std::vector<uint8_t> report;          // Zone Management Receive scratch
     std::vector<uint32_t> changed_zones;  // Changed Zone List not yet consumed
     bool changed_overflow = false;
+    // ssd=kv: the key records and values, the timing (ftl), commands by
+    // type, NVMeVirt iterators (by handle - 1) and a value scratch buffer.
+    std::unique_ptr<ftl::KvStore> kv;
+    ftl::KvTiming *kv_timing = nullptr;
+    struct KvOps {
+        uint64_t stores = 0, retrieves = 0, deletes = 0, exists = 0, lists = 0;
+    } kv_ops;
+    struct KvIterator {
+        bool open = false;
+        uint32_t prefix = 0, mask = 0;
+        ftl::KvKey last;  // last key returned (len 0: none yet)
+        bool done = false;
+    };
+    std::array<KvIterator, 16> kv_iterators;
+    std::vector<uint8_t> kv_buffer;
     bool allocated = true;
     bool attached = true;
 

@@ -40,6 +40,16 @@ const Namespace *Controller::first_zoned() const
     return nullptr;
 }
 
+const Namespace *Controller::first_kv() const
+{
+    for (const auto &ns : namespaces_) {
+        if (ns && ns->kv && ns->csi() == NVME_CSI_KV) {
+            return ns.get();
+        }
+    }
+    return nullptr;
+}
+
 std::string Controller::add_namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing,
                                       bool attached)
 {

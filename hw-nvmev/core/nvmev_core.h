@@ -64,7 +64,7 @@ typedef struct NvmevParam {
  * the preset's value; the core validates everything and reports errors that
  * name the offending property. */
 typedef struct NvmevConfig {
-    const char *ssd;          /* device kind: "nvm", "conv", "zns" */
+    const char *ssd;          /* device kind: "nvm", "conv", "zns", "kv" */
     const char *preset;       /* NULL: the kind's default preset */
     const char *serial;       /* NULL: "NVMEV0000001"; the adapter derives
                                * one from the QOM path */
@@ -84,6 +84,9 @@ typedef struct NvmevConfig {
     const char *cell_type; /* ssd=conv: "slc", "mlc", "tlc", "qlc"; NULL: preset */
     const char *gc_policy; /* ssd=conv: "greedy", "cost-benefit"; NULL: preset */
     int early_completion;  /* ssd=conv: 0 preset, 1 on, 2 off (QEMU OnOffAuto) */
+    const char *kv_backend; /* ssd=kv: "simple", "parallel"; NULL: simple */
+    int kv_vendor_opcodes;  /* ssd=kv: NVMeVirt's opcodes (1) or the KV
+                             * command set (0) */
     /* nvmev_core_param_count() values in table order, -1 = preset; NULL:
      * all -1. */
     const int64_t *params;
@@ -125,6 +128,13 @@ typedef struct NvmevCoreInfo {
      * full, read-only, offline */
     uint32_t zones_in_state[7];
     uint64_t zone_resets, zone_finishes, zone_appends;
+    int is_kv;             /* the kv fields below apply (ssd=kv) */
+    int kv_vendor_opcodes; /* NVMeVirt's opcodes instead of the KV command set */
+    int kv_parallel;       /* values timed on the NAND model (kv-backend) */
+    uint64_t kv_keys, kv_value_bytes, kv_allocated_bytes, kv_free_bytes;
+    uint64_t kv_max_keys, kv_max_value_bytes;
+    uint64_t kv_compactions, kv_compacted_bytes;
+    uint64_t kv_stores, kv_retrieves, kv_deletes, kv_exists, kv_lists;
 } NvmevCoreInfo;
 
 /* Where the device keeps what in its backing store: data_bytes of data

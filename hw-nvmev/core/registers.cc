@@ -230,6 +230,10 @@ void Controller::reset_stats()
     for (const auto &ns : namespaces_) {
         if (ns) {
             ns->ftl->reset_stats();
+            ns->kv_ops = {};
+            if (ns->kv) {
+                ns->kv->reset_stats();
+            }
         }
     }
 }

@@ -56,13 +56,13 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
 {
     NvmevConfig c = base();
     c.ssd = "floppy";
-    EXPECT_EQ(error_of(c), "property 'ssd': unknown kind 'floppy' (allowed: nvm, conv, zns)");
+    EXPECT_EQ(error_of(c), "property 'ssd': unknown kind 'floppy' (allowed: nvm, conv, zns, kv)");
 
     c = base();
     c.preset = "nope";
     EXPECT_EQ(error_of(c),
               "property 'preset': unknown preset 'nope' (allowed: intel-p4800x, intel-p5800x, "
-              "samsung-970pro, generic-tlc, wd-zn540, zns-prototype)");
+              "samsung-970pro, generic-tlc, wd-zn540, zns-prototype, kv-prototype)");
 
     c = base();
     c.lba_size = 1024;

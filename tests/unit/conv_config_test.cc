@@ -34,14 +34,15 @@ TEST(ConvConfig, ParameterTableMatchesTheCoreApi)
 {
     const auto &table = nvmev::param_table();
     ASSERT_EQ(table.size(), nvmev_core_param_count());
-    // 14 geometry/FTL parameters, the 16 timing ones, then 11 of ssd=zns.
-    ASSERT_EQ(table.size(), 41u);
+    // 14 geometry/FTL parameters, the 16 timing ones, 11 of ssd=zns, 3 of ssd=kv.
+    ASSERT_EQ(table.size(), 44u);
     EXPECT_STREQ(table[0].name, "channels");
     EXPECT_STREQ(table[14].name, "nand-read-4k-lsb-ns");
     EXPECT_STREQ(nvmev_core_param_info(29)->name, "fw-write-4k-ns");
     EXPECT_STREQ(nvmev_core_param_info(30)->name, "zone-size");
     EXPECT_STREQ(nvmev_core_param_info(40)->name, "zone-append-size-limit");
-    EXPECT_EQ(nvmev_core_param_info(41), nullptr);
+    EXPECT_STREQ(nvmev_core_param_info(41)->name, "kv-max-keys");
+    EXPECT_EQ(nvmev_core_param_info(44), nullptr);
 }
 
 TEST(ConvConfig, ConvDefaultsToTheSamsung970Pro)
@@ -222,8 +223,9 @@ TEST(ConvConfig, PropertiesOfTheOtherKindAreRejected)
         Cfg cfg;
         cfg.c.read_latency_ns = 1000;
         EXPECT_EQ(cfg.error(),
-                  "property 'read-latency-ns' applies to ssd=nvm only (ssd=conv is timed by its "
-                  "NAND, channel, PCIe and firmware properties)");
+                  "property 'read-latency-ns' applies to ssd=nvm and to ssd=kv with "
+                  "kv-backend=simple (ssd=conv is timed by its NAND, channel, PCIe and firmware "
+                  "properties)");
     }
     {
         Cfg cfg("nvm");

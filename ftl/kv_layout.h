@@ -1,0 +1,39 @@
+// ssd=kv: the persistent layout of the KV store's metadata area, host byte
+// order: a 64-byte header, then one 32-byte record per key slot. The records
+// are the truth: the ordered index and the free-space map are rebuilt from
+// them whenever a store is opened, so a file-backed memdev keeps its keys
+// across a QEMU restart.
+#pragma once
+
+#include <cstdint>
+
+namespace nvmev::ftl {
+
+// Keys are 1..16 bytes, carried inline in the command (KV command set, key
+// length in CDW11).
+constexpr uint32_t kKvMaxKeyBytes = 16;
+
+inline constexpr char kKvMagic[8] = {'N', 'V', 'M', 'E', 'V', 'K', 'V', '1'};
+inline constexpr uint32_t kKvFormatVersion = 1;
+
+struct KvHeader {
+    char magic[8];         // kKvMagic
+    uint32_t version;      // kKvFormatVersion
+    uint32_t unit_bytes;   // allocation unit of the data region
+    uint64_t data_bytes;   // size of the data region the extents address
+    uint32_t max_keys;     // key records that follow the header
+    uint8_t reserved[36];  // zero
+};
+static_assert(sizeof(KvHeader) == 64, "the metadata layout depends on it");
+
+struct KvRecord {
+    uint8_t key[kKvMaxKeyBytes];  // bytes past key_len are zero
+    uint8_t key_len;              // 1..16 when used
+    uint8_t used;                 // 0: free slot, 1: holds a key
+    uint8_t reserved[2];
+    uint32_t value_len;    // bytes, >= 1 when used
+    uint64_t unit_offset;  // extent start, in allocation units
+};
+static_assert(sizeof(KvRecord) == 32, "the metadata layout depends on it");
+
+}  // namespace nvmev::ftl

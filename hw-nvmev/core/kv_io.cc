@@ -1,0 +1,267 @@
+// The NVMe Key Value command set (KV 1.0; CSI 01h) on an ssd=kv namespace:
+// Store, Retrieve, List, Delete and Exist, plus the timing all KV commands
+// share (kv_done). docs/kv.md has the layouts and the timing formulas.
+#include <algorithm>
+#include <cstring>
+
+#include "controller.h"
+#include "kv_spec.h"
+
+namespace nvmev {
+namespace {
+
+constexpr uint16_t kv_status(uint16_t sct_sc)
+{
+    return static_cast<uint16_t>(sct_sc | NVME_SC_DNR);
+}
+
+// KV 1.0 Figure 22: key bytes 7:0 in CDW2-3, bytes 15:8 in CDW14-15.
+ftl::KvKey standard_key(const Sqe &sqe, uint8_t len)
+{
+    uint8_t raw[16];
+    std::memcpy(raw, &sqe.cdw2, 4);
+    std::memcpy(raw + 4, &sqe.cdw3, 4);
+    std::memcpy(raw + 8, &sqe.cdw14, 4);
+    std::memcpy(raw + 12, &sqe.cdw15, 4);
+    return ftl::KvKey::of(raw, len);
+}
+
+}  // namespace
+
+int64_t Controller::kv_done(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status &st)
+{
+    // Index work first, then the value's sectors on the media.
+    const int64_t start =
+        fetch_ns_ + static_cast<int64_t>(index_ops) * ns_->kv_timing->index_latency_ns();
+    st = kSuccess;
+    if (e.length == 0) {
+        return start;
+    }
+    const uint64_t first = e.offset / 512;
+    const uint64_t nlb = (e.offset + e.length + 511) / 512 - first;
+    const ftl::MediaResult r =
+        ns_->ftl->submit({op, first, static_cast<uint32_t>(nlb), nlb * 512, false, start});
+    st = r.status;
+    return r.complete_at_ns;
+}
+
+Outcome Controller::kv_finish(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e,
+                              Status status)
+{
+    Outcome out;
+    Status media = kSuccess;
+    out.complete_at_ns = kv_done(index_ops, op, e, media);
+    out.status = status != kSuccess ? status : media;
+    return out;
+}
+
+Status Controller::kv_check(const Sqe &sqe, unsigned &key_len) const
+{
+    if (!ns_) {
+        return kInvalidNamespace;
+    }
+    key_len = sqe.cdw11 & 0xff;
+    if (key_len == 0 || key_len > ftl::kKvMaxKeyBytes) {
+        return kv_status(kKvInvalidKeySize);
+    }
+    return kSuccess;
+}
+
+Outcome Controller::kv_store(const Sqe &sqe)
+{
+    unsigned klen = 0;
+    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    const uint8_t opts = static_cast<uint8_t>(sqe.cdw11 >> 8);
+    if ((opts & kKvStoreMustExist) && (opts & kKvStoreMustNotExist)) {
+        return Outcome::of(kInvalidField);
+    }
+    if (opts & ~(kKvStoreMustExist | kKvStoreMustNotExist | kKvStoreCompress)) {
+        return Outcome::of(kInvalidField);
+    }
+    const uint32_t len = sqe.cdw10;
+    if (len == 0 || len > ns_->cfg.kv.max_value_bytes) {
+        return Outcome::of(kv_status(kKvInvalidValueSize));
+    }
+    const ftl::KvStoreMode mode = (opts & kKvStoreMustExist)      ? ftl::KvStoreMode::MustExist
+                                  : (opts & kKvStoreMustNotExist) ? ftl::KvStoreMode::MustNotExist
+                                                                  : ftl::KvStoreMode::Upsert;
+    return kv_store_value(sqe, standard_key(sqe, static_cast<uint8_t>(klen)), len, mode, false);
+}
+
+Outcome Controller::kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
+                                   ftl::KvStoreMode mode, bool vendor)
+{
+    ns_->kv_ops.stores++;
+    ns_->kv_buffer.resize(len);
+    if (const Status st = from_host(sqe, ns_->kv_buffer.data(), len); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    ftl::KvExtent placed;
+    const ftl::KvStatus r = ns_->kv->store(key, ns_->kv_buffer.data(), len, mode, &placed);
+    if (r != ftl::KvStatus::Ok) {
+        return kv_finish(1, ftl::MediaOp::Write, {}, kv_error(r, vendor));
+    }
+    counters_.write_bytes += len;
+    smart_.write_bytes += len;
+    smart_.host_write_cmds++;
+    // An append rewrites the value where it now lives.
+    return kv_finish(1, ftl::MediaOp::Write, placed, kSuccess);
+}
+
+Status Controller::kv_error(ftl::KvStatus r, bool vendor)
+{
+    switch (r) {
+        case ftl::KvStatus::Ok: return kSuccess;
+        case ftl::KvStatus::NotFound:
+            return vendor ? kKvVendorKeyNotExists : kv_status(kKvKeyNotExists);
+        case ftl::KvStatus::Exists: return kv_status(kKvKeyExists);
+        case ftl::KvStatus::NoSpace:
+        case ftl::KvStatus::TooManyKeys:
+            return vendor ? kKvVendorCapacity : kv_status(kKvCapacityExceeded);
+        case ftl::KvStatus::ValueTooLarge: return kv_status(kKvInvalidValueSize);
+    }
+    return kInvalidField;
+}
+
+Outcome Controller::kv_retrieve(const Sqe &sqe)
+{
+    unsigned klen = 0;
+    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    if ((sqe.cdw11 >> 8) & 0xfe) {  // bit 8: retrieve raw (values are never compressed)
+        return Outcome::of(kInvalidField);
+    }
+    return kv_retrieve_value(sqe, standard_key(sqe, static_cast<uint8_t>(klen)), 0, sqe.cdw10,
+                             false);
+}
+
+Outcome Controller::kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,
+                                      uint64_t buffer, bool vendor)
+{
+    ns_->kv_ops.retrieves++;
+    if (cfg_.mdts && buffer > cfg_.max_transfer_bytes()) {
+        return Outcome::of(kInvalidField);
+    }
+    const auto cap = static_cast<uint32_t>(std::min<uint64_t>(buffer, ns_->cfg.kv.max_value_bytes));
+    ns_->kv_buffer.resize(cap);
+    uint32_t vlen = 0, copied = 0;
+    const ftl::KvStatus r =
+        ns_->kv->retrieve(key, offset, ns_->kv_buffer.data(), cap, vlen, copied);
+    if (r != ftl::KvStatus::Ok) {
+        return kv_finish(1, ftl::MediaOp::Read, {}, kv_error(r, vendor));
+    }
+    if (offset > vlen) {
+        return kv_finish(1, ftl::MediaOp::Read, {}, kInvalidField);
+    }
+    if (copied) {
+        if (const Status st = to_host(sqe, ns_->kv_buffer.data(), copied); st != kSuccess) {
+            return Outcome::of(st);
+        }
+    }
+    ftl::KvExtent where;
+    ns_->kv->locate(key, where);
+    counters_.read_bytes += copied;
+    smart_.read_bytes += copied;
+    smart_.host_read_cmds++;
+    // Only the sectors holding the bytes returned are read.
+    Outcome out = kv_finish(1, ftl::MediaOp::Read, {where.offset + offset, copied}, kSuccess);
+    out.dw0 = vlen;  // the value's full size, even when the buffer was smaller
+    return out;
+}
+
+Outcome Controller::kv_delete(const Sqe &sqe)
+{
+    unsigned klen = 0;
+    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    return kv_remove(standard_key(sqe, static_cast<uint8_t>(klen)), false);
+}
+
+Outcome Controller::kv_remove(const ftl::KvKey &key, bool vendor)
+{
+    ns_->kv_ops.deletes++;
+    ftl::KvExtent freed;
+    const ftl::KvStatus r = ns_->kv->remove(key, &freed);
+    if (r != ftl::KvStatus::Ok) {
+        return kv_finish(1, ftl::MediaOp::Deallocate, {}, kv_error(r, vendor));
+    }
+    // The value's sectors are trimmed: the NAND model's GC need not copy them.
+    return kv_finish(1, ftl::MediaOp::Deallocate, freed, kSuccess);
+}
+
+Outcome Controller::kv_exist(const Sqe &sqe)
+{
+    unsigned klen = 0;
+    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    ns_->kv_ops.exists++;
+    const bool found = ns_->kv->exists(standard_key(sqe, static_cast<uint8_t>(klen)));
+    return kv_finish(1, ftl::MediaOp::Read, {}, found ? kSuccess : kv_status(kKvKeyNotExists));
+}
+
+// List (KV 1.0 5.3): from the given key (KL 0: the first key) as many keys
+// as fit: a 4-byte count, then per key a 2-byte length and the key, each
+// entry padded to 4 bytes.
+Outcome Controller::kv_list(const Sqe &sqe)
+{
+    if (!ns_) {
+        return Outcome::of(kInvalidNamespace);
+    }
+    const unsigned klen = sqe.cdw11 & 0xff;
+    if (klen > ftl::kKvMaxKeyBytes) {
+        return Outcome::of(kv_status(kKvInvalidKeySize));
+    }
+    const uint64_t hbs = sqe.cdw10;
+    if (hbs < 4 || (cfg_.mdts && hbs > cfg_.max_transfer_bytes())) {
+        return Outcome::of(kInvalidField);
+    }
+    ns_->kv_ops.lists++;
+    const size_t room = (hbs - 4) / 4;  // every entry takes at least 4 bytes
+    std::vector<ftl::KvKey> keys;
+    ns_->kv->list(standard_key(sqe, static_cast<uint8_t>(klen)), true, room, keys);
+    std::vector<uint8_t> &buf = ns_->kv_buffer;
+    buf.assign(4, 0);
+    uint32_t count = 0;
+    for (const auto &k : keys) {
+        const size_t entry = (2 + k.len + 3) / 4 * 4;
+        if (buf.size() + entry > hbs) {
+            break;
+        }
+        const size_t at = buf.size();
+        buf.resize(at + entry, 0);
+        buf[at] = k.len;
+        std::memcpy(buf.data() + at + 2, k.bytes.data(), k.len);
+        count++;
+    }
+    std::memcpy(buf.data(), &count, 4);
+    if (const Status st = to_host(sqe, buf.data(), buf.size()); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    // One index pass per 4 KiB of list returned.
+    Outcome out =
+        kv_finish(static_cast<unsigned>(1 + buf.size() / 4096), ftl::MediaOp::Read, {}, kSuccess);
+    out.dw0 = count;
+    return out;
+}
+
+const std::array<Controller::Handler, 256> &Controller::kv_table()
+{
+    static const std::array<Handler, 256> table = [] {
+        std::array<Handler, 256> t{};
+        t[kKvFlush] = &Controller::io_flush;
+        t[kKvStore] = &Controller::kv_store;
+        t[kKvRetrieve] = &Controller::kv_retrieve;
+        t[kKvList] = &Controller::kv_list;
+        t[kKvDelete] = &Controller::kv_delete;
+        t[kKvExist] = &Controller::kv_exist;
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace nvmev
