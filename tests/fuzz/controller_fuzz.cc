@@ -127,6 +127,7 @@ private:
 
     static NvmevHostOps host_ops();
     static int dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t len);
+    static int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len);
     static void irq_assert(void *opaque, uint16_t vector);
     static void trace(void *opaque, const char *event, const char *msg);
 
@@ -174,6 +175,7 @@ NvmevHostOps Harness::host_ops()
     base_ops_ = test::FakeHost(0).ops();
     NvmevHostOps o = base_ops_;
     o.dma_write = dma_write;
+    o.dma_read = dma_read;
     o.irq_assert = irq_assert;
     o.trace = trace;
     return o;
@@ -186,6 +188,14 @@ int Harness::dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t le
     }
     mark_dirty(addr, len);
     return base_ops_.dma_write(opaque, addr, buf, len);
+}
+
+int Harness::dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len)
+{
+    if (attached_ && len == sizeof(Sqe)) {
+        FuzzProbe::note_deleted_cqs(*attached_);
+    }
+    return base_ops_.dma_read(opaque, addr, buf, len);
 }
 
 void Harness::irq_assert(void *opaque, uint16_t vector)

@@ -103,6 +103,15 @@ void FuzzProbe::check_ftl(Controller &c)
     }
 }
 
+void FuzzProbe::note_deleted_cqs(const Controller &c)
+{
+    for (size_t i = 0; i < c.cqs_.size() && i < cq_models.size(); i++) {
+        if (!c.cqs_[i].valid) {
+            cq_models[i].valid = false;
+        }
+    }
+}
+
 void FuzzProbe::check_cqe_write(const Controller &c, uint64_t addr, const void *data)
 {
     if (cq_models.size() < c.cqs_.size()) {

@@ -23,6 +23,9 @@ struct FuzzProbe {
     // ones a model of the CQ (slot 0, phase 1 when created, the phase
     // inverting at each wrap) expects.
     static void check_cqe_write(const Controller &c, uint64_t addr, const void *data);
+    // Called for every SQE fetch: a CQ deleted by an earlier command loses
+    // its model before a later command of the same pass may create it again.
+    static void note_deleted_cqs(const Controller &c);
     // Forgets the CQ models (a new device).
     static void reset();
     // An interrupt vector must be one the device exposes.
