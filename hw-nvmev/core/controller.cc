@@ -173,10 +173,14 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
         out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
     } else {
         ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
-        // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's).
-        const auto &t = !(ns_ && ns_->kv)            ? table
-                        : ns_->cfg.kv.vendor_opcodes ? kv_vendor_table()
-                                                     : kv_table();
+        // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's); with
+        // only the NVM command set enabled (CC.CSS 000b) the KV command set
+        // has none.
+        static const std::array<Handler, 256> none{};
+        const auto &t = !(ns_ && ns_->kv)                ? table
+                        : ns_->cfg.kv.vendor_opcodes     ? kv_vendor_table()
+                        : cc_css(cc_) == NVME_CC_CSS_CSI ? kv_table()
+                                                         : none;
         const Handler h = t[sqe.opcode];
         out = h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
         ns_ = nullptr;

@@ -567,6 +567,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     choice.kind = kind % 3 == 0   ? nvmev::SsdKind::Nvm
                   : kind % 3 == 1 ? nvmev::SsdKind::Conv
                                   : nvmev::SsdKind::Zns;
+    // Flags bits 5:4 = 01b / 10b: ssd=kv with the KV command set / with
+    // NVMeVirt's opcodes (their commands come from raw and field SQEs).
+    const unsigned kv = (flags >> 4) & 3;
+    if (kv == 1 || kv == 2) {
+        choice.kind = nvmev::SsdKind::Kv;
+        choice.kv_vendor = kv == 2;
+    }
     choice.msix = !(flags & 1);
     choice.lba_size = (flags & 2) ? 4096 : 512;
     // Not mdts=0 (no limit): then one Get Log Page may move 16 GiB, which

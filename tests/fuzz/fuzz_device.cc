@@ -29,8 +29,14 @@ const std::map<std::string, int64_t> &params_for(SsdKind kind)
                                                        {"max-active-zones", 3},
                                                        {"zone-extension-size", 64},
                                                        {"zone-append-size-limit", 8192}};
+    // 32 keys, 2 KiB values: full stores and key limits come quickly.
+    static const std::map<std::string, int64_t> kv = {{"kv-max-keys", 32},
+                                                      {"kv-max-value-size", 2048}};
     static const std::map<std::string, int64_t> none;
-    return kind == SsdKind::Conv ? conv : kind == SsdKind::Zns ? zns : none;
+    return kind == SsdKind::Conv  ? conv
+           : kind == SsdKind::Zns ? zns
+           : kind == SsdKind::Kv  ? kv
+                                  : none;
 }
 
 }  // namespace
@@ -46,9 +52,14 @@ Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque
         }
     }
     NvmevConfig c{};
-    c.ssd = choice.kind == SsdKind::Conv ? "conv" : choice.kind == SsdKind::Zns ? "zns" : "nvm";
+    c.ssd = choice.kind == SsdKind::Conv  ? "conv"
+            : choice.kind == SsdKind::Zns ? "zns"
+            : choice.kind == SsdKind::Kv  ? "kv"
+                                          : "nvm";
+    c.kv_vendor_opcodes = choice.kv_vendor;
     c.serial = "FUZZ";
-    c.capacity_bytes = choice.kind == SsdKind::Nvm ? 256 << 10 : 512 << 10;
+    c.capacity_bytes =
+        choice.kind == SsdKind::Nvm || choice.kind == SsdKind::Kv ? 256 << 10 : 512 << 10;
     c.lba_size = choice.lba_size;
     c.mdts = choice.mdts;
     c.max_ioqpairs = kMaxQueues - 1;

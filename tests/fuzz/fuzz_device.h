@@ -36,6 +36,7 @@ struct DeviceChoice {
     bool msix = true;
     uint32_t lba_size = 512;
     int64_t mdts = 0;
+    bool kv_vendor = false;  // ssd=kv: NVMeVirt's opcodes
 };
 
 // What a device needs to outlive: its configuration, backing store and host.

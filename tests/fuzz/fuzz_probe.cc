@@ -101,6 +101,12 @@ void FuzzProbe::check_ftl(Controller &c)
     if (!err.empty()) {
         invariant_failed("FTL: %s", err.c_str());
     }
+    if (const auto &kv = c.namespaces_[1]->kv) {
+        const std::string kerr = kv->check_invariants();
+        if (!kerr.empty()) {
+            invariant_failed("KV store: %s", kerr.c_str());
+        }
+    }
 }
 
 void FuzzProbe::note_deleted_cqs(const Controller &c)

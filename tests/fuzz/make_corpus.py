@@ -3,7 +3,8 @@
 
 Each seed is a well-formed program in the harness's input format (see
 controller_fuzz.cc and docs/fuzzing.md): byte 0 picks the device kind
-(0 nvm, 1 conv, 2 zns), byte 1 its flags, then actions. The seeds bring the
+(0 nvm, 1 conv, 2 zns; flags bits 5:4 = 01b/10b make it ssd=kv with the KV
+command set / NVMeVirt's opcodes), byte 1 its flags, then actions. The seeds bring the
 controller up and exercise each command family so the fuzzer starts deep.
 
     python3 tests/fuzz/make_corpus.py [DIR]
@@ -146,6 +147,75 @@ def seeds():
     z2 += io(1, ZSEND, 0, 1, 1 | 0x80) + io(1, ZSEND, 0, 1, 3 | 0x80) + run()
     z2 += admin(0x02, 0xbf | (1023 << 16), nsid=1) + io(1, ZSEND, 0, 1, 5) + run()
     out["zns-open-limits"] = z2
+    out.update(kv_seeds())
+    return out
+
+
+DATA = 0x40000  # pick_addr(0): the first data buffer
+
+
+def sqe(opc, nsid=1, cdw2=0, cdw3=0, mptr=0, cdw=(0,) * 6):
+    return struct.pack("<BBHIIIQQQ6I", opc, 0, 0, nsid, cdw2, cdw3, mptr, DATA, 0, *cdw)
+
+
+def raw(qid, entry):
+    return bytes([SUBMIT_RAW, qid]) + entry
+
+
+def mem(addr, data):
+    out = b""
+    for i in range(0, len(data), 256):
+        chunk = data[i:i + 256]
+        out += bytes([MEM]) + u32(addr + i) + bytes([len(chunk) - 1]) + chunk
+    return out
+
+
+def key_dw(key):
+    k = key.ljust(16, b"\0")
+    return struct.unpack("<4I", k)
+
+
+def kv_seeds():
+    """ssd=kv: the KV command set's commands (key in CDW2-3, 14-15) and
+    NVMeVirt's (key in CDW12-15, lengths in dwords), including a batch."""
+    out = {}
+    value = bytes(range(64))
+    std = up(0, flags=0x10) + mem(DATA, value)
+    for key, opts in ((b"k1", 0), (b"k2", 2), (b"k1", 1), (b"k3", 3)):
+        k = key_dw(key)
+        std += raw(1, sqe(0x01, cdw2=k[0], cdw3=k[1],
+                          cdw=(48, len(key) | (opts << 8), 0, 0, k[2], k[3])))
+    k = key_dw(b"k1")
+    for opc, cdw10 in ((0x02, 64), (0x14, 0), (0x02, 8), (0x10, 0), (0x02, 64), (0x14, 0)):
+        std += raw(1, sqe(opc, cdw2=k[0], cdw3=k[1], cdw=(cdw10, 2, 0, 0, k[2], k[3])))
+    std += raw(1, sqe(0x06, cdw=(256, 0, 0, 0, 0, 0))) + run()
+    std += admin(0x06, 5 | (1 << 24), nsid=1) + admin(0x06, 0x1c) + admin(0x06, 8, nsid=1)
+    std += admin(0x02, 5 | (127 << 16), cdw14=1 << 24) + admin(0x80, 0, nsid=1) + run()
+    out["kv-commands"] = std
+    ven = up(0, flags=0x20) + mem(DATA, value)
+    for key, opc, option in ((b"usr1-a", 0x81, 0), (b"usr1-b", 0x81, 2), (b"tmp", 0x81, 0),
+                             (b"usr1-a", 0x83, 0), (b"usr1-b", 0x81, 2)):
+        k = key_dw(key)
+        ven += raw(1, sqe(opc, cdw=(12, (len(key) - 1) | (option << 8) | (2 << 16), *k)))
+    k = key_dw(b"usr1-a")
+    ven += raw(1, sqe(0x90, mptr=4, cdw=(16, 5, *k))) + raw(1, sqe(0xb3, cdw=(0, 5, *k)))
+    prefix = struct.unpack("<I", b"usr1")[0]
+    ven += raw(1, sqe(0xb1, cdw=(0, 1 << 8, prefix, 0xffffffff, 0, 0))) + run()
+    ven += raw(1, sqe(0xb2, cdw=(8, 1, 0, 0, 0, 0))) + raw(1, sqe(0xb2, cdw=(64, 1, 0, 0, 0, 0)))
+    ven += raw(1, sqe(0xb1, cdw=(0, 1 | (2 << 8), 0, 0, 0, 0))) + raw(1, sqe(0xa1, cdw=(0, 5, *k)))
+    ven += run()
+    # Batch: two stores and a delete (header, then 64 B + key + value per sub).
+    hdr = bytearray(512)
+    subs = b""
+    for i, (opc, key, val) in enumerate(((0x81, b"b1", b"x" * 10), (0x81, b"b2", b"y" * 70),
+                                         (0xa1, b"tmp", b""))):
+        struct.pack_into("<BBHIBBHI", hdr, 16 * i, opc, len(key), 0, len(val), 0, 0, 0, 0)
+        pad = lambda b: b.ljust(max(64, (len(b) + 63) // 64 * 64), b"\0")
+        subs += bytes(64) + pad(key) + pad(val)
+    payload = bytes(hdr) + subs
+    ven += mem(DATA, payload) + raw(1, sqe(0x85, cdw=(len(payload) // 4, 3 << 24, 0, 0, 0, 0)))
+    ven += raw(1, sqe(0x02, cdw=(0, 0, 7, 0, 0, 0))) + run()
+    out["kv-vendor-commands"] = ven
     return out
 
 

@@ -220,6 +220,16 @@ TEST_F(KvCommandTest, AFullValueRegionGetsCapacityExceeded)
     EXPECT_EQ(info().kv_free_bytes, 0u);
 }
 
+TEST_F(KvCommandTest, WithOnlyTheNvmCommandSetEnabledKvCommandsAreInvalid)
+{
+    make_kv();
+    drv_->disable();
+    ASSERT_EQ(drv_->enable(32, 0) & 1, 1u);  // CC.CSS 000b
+    ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+    EXPECT_EQ(put("k", 10, 1), kBadOpcode);
+    EXPECT_EQ(st(make_rw(nvme_cmd_read, 0, 1, kData)), kBadOpcode);  // nor blocks
+}
+
 TEST_F(KvCommandTest, NvmCommandsAreNotKvCommands)
 {
     make_kv();
