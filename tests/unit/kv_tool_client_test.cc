@@ -343,8 +343,9 @@ TEST_P(KvToolClient, ListStartPrefixAndMax)
     EXPECT_EQ(got.back(), b("key1029"));
     ASSERT_TRUE(kv.list(b("key1035"), b("key"), SIZE_MAX, got, 64).ok());
     EXPECT_EQ(got.size(), 5u);
+    // Past every key but the last, which has no successor to page from.
     ASSERT_TRUE(kv.list(b("zz"), {}, SIZE_MAX, got, 64).ok());
-    EXPECT_TRUE(got.empty());
+    EXPECT_EQ(got, std::vector<Bytes>{Bytes(16, 0xff)});
 }
 
 TEST_P(KvToolClient, BenchVerifiesWhatItStored)
@@ -371,7 +372,7 @@ TEST_P(KvToolClient, BenchCountsCorruptValues)
     std::fclose(null);
 }
 
-INSTANTIATE_TEST_SUITE_P(Flavours, KvToolClient,
+INSTANTIATE_TEST_SUITE_P(KvTool, KvToolClient,
                          ::testing::Values(Flavour::standard, Flavour::vendor),
                          [](const auto &info) {
                              return info.param == Flavour::standard ? "Standard" : "Vendor";
