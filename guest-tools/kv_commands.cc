@@ -32,6 +32,12 @@ uint32_t round_up(uint32_t n, uint32_t align)
     return (n + align - 1) / align * align;
 }
 
+// A batch payload field: whole 64-byte units, and an empty one still takes one.
+uint32_t batch_field(size_t n)
+{
+    return n == 0 ? vendor::kBatchAlign : round_up(static_cast<uint32_t>(n), vendor::kBatchAlign);
+}
+
 Command make(uint8_t opcode, uint32_t nsid, DataDir dir = DataDir::none, uint32_t len = 0)
 {
     Command c;
@@ -214,8 +220,7 @@ Bytes batch_payload(uint32_t nsid, std::span<const BatchOp> ops)
 {
     uint32_t size = kBatchHeaderBytes;
     for (const BatchOp &op : ops) {
-        size += kBatchAlign + round_up(static_cast<uint32_t>(op.key.size()), kBatchAlign) +
-                round_up(static_cast<uint32_t>(op.value.size()), kBatchAlign);
+        size += kBatchAlign + batch_field(op.key.size()) + batch_field(op.value.size());
     }
     Bytes out(size, 0);
     uint32_t at = kBatchHeaderBytes;
@@ -228,9 +233,9 @@ Bytes batch_payload(uint32_t nsid, std::span<const BatchOp> ops)
         attr[9] = static_cast<uint8_t>(nsid);
         at += kBatchAlign;
         std::copy(op.key.begin(), op.key.end(), out.begin() + at);
-        at += round_up(static_cast<uint32_t>(op.key.size()), kBatchAlign);
+        at += batch_field(op.key.size());
         std::copy(op.value.begin(), op.value.end(), out.begin() + at);
-        at += round_up(static_cast<uint32_t>(op.value.size()), kBatchAlign);
+        at += batch_field(op.value.size());
     }
     return out;
 }

@@ -117,7 +117,8 @@ inline constexpr uint32_t kBatchHeaderBytes = 512;
 inline constexpr uint32_t kBatchAttrBytes = 16;
 inline constexpr uint32_t kBatchAlign = 64;
 // The 512-byte header of sub-command attributes, then per sub-command 64
-// reserved bytes, the key and the value, each padded to 64 bytes.
+// reserved bytes, the key and the value, each in whole 64-byte units (an
+// empty value, as a delete's, still takes one).
 Bytes batch_payload(uint32_t nsid, std::span<const BatchOp> ops);
 Command batch(uint32_t nsid, uint32_t payload_bytes, unsigned count);
 

@@ -43,6 +43,12 @@ uint32_t round_up(size_t n, uint32_t a)
     return static_cast<uint32_t>((n + a - 1) / a * a);
 }
 
+// Payload fields take whole 64-byte units; an empty one still takes one.
+uint32_t batch_field(size_t n)
+{
+    return n == 0 ? 64 : round_up(n, 64);
+}
+
 // A key-value device with the semantics of docs/kv.md, small enough to
 // trust: it decodes each command from its dwords alone.
 class FakeKv : public Transport {
@@ -213,13 +219,13 @@ private:
             const size_t vlen = attr[4] | attr[5] << 8 | attr[6] << 16 | attr[7] << 24;
             at += vendor::kBatchAlign;
             const Bytes key(data.begin() + at, data.begin() + at + klen);
-            at += round_up(klen, vendor::kBatchAlign);
+            at += batch_field(klen);
             if (attr[0] == vendor::kStore) {
                 kv[key] = Bytes(data.begin() + at, data.begin() + at + vlen);
             } else {
                 kv.erase(key);
             }
-            at += round_up(vlen, vendor::kBatchAlign);
+            at += batch_field(vlen);
         }
         EXPECT_EQ(at, c.dw[10] * 4);
         return Reply{};

@@ -129,8 +129,9 @@ TEST(KvToolVendor, BatchPayloadAndCommand)
         {.store = false, .key = b("gone"), .value = {}},
     };
     const Bytes p = vendor::batch_payload(7, ops);
-    // Header, then 64 + 64 + 128 for the store and 64 + 64 for the delete.
-    ASSERT_EQ(p.size(), 512u + 256 + 128);
+    // Header, then 64 + 64 + 128 for the store and 64 + 64 + 64 (an empty
+    // value still takes a unit) for the delete.
+    ASSERT_EQ(p.size(), 512u + 256 + 192);
     EXPECT_EQ(Bytes(p.begin(), p.begin() + 16),
               (Bytes{0x81, 2, 0, 0, 65, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0}));
     EXPECT_EQ(Bytes(p.begin() + 16, p.begin() + 32),
@@ -143,10 +144,13 @@ TEST(KvToolVendor, BatchPayloadAndCommand)
     EXPECT_EQ(Bytes(p.begin() + 640, p.begin() + 705), Bytes(65, 0x5a));
     EXPECT_EQ(p[705], 0);
     EXPECT_EQ(Bytes(p.begin() + 768 + 64, p.begin() + 768 + 68), b("gone"));
+    for (size_t i = 768 + 68; i < p.size(); i++) {
+        ASSERT_EQ(p[i], 0) << i;
+    }
     const Command c = vendor::batch(7, static_cast<uint32_t>(p.size()), 2);
-    EXPECT_EQ(c.dw, (Dwords{0x85, 7, 0, 0, 0, 0, 0, 0, 0, 0, 224, 0x02000000, 0, 0, 0, 0}));
+    EXPECT_EQ(c.dw, (Dwords{0x85, 7, 0, 0, 0, 0, 0, 0, 0, 0, 240, 0x02000000, 0, 0, 0, 0}));
     EXPECT_EQ(c.dir, DataDir::to_device);
-    EXPECT_EQ(c.data_len, 896u);
+    EXPECT_EQ(c.data_len, 960u);
 }
 
 TEST(KvToolStatus, NamesDependOnTheFlavour)
