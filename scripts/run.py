@@ -183,12 +183,7 @@ def device_args(args):
         dev += ",iothread=nvmev-io0"
     if args.device_opts:
         dev += "," + args.device_opts
-    # A KV command set namespace has no block device, only /dev/ng0n1
-    # (with kv-vendor-opcodes=on it reports the NVM command set instead).
-    wait = "nvme0"
-    if args.ssd == "kv" and device_opt(args, "kv-vendor-opcodes") not in ("on", "true", "yes"):
-        wait = "/dev/ng0n1"
-    return opts + ["-device", dev] + namespace_args(args), wait
+    return opts + ["-device", dev] + namespace_args(args), "nvme0"
 
 
 def namespace_args(args):
