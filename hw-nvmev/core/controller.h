@@ -159,6 +159,8 @@ private:
     Status to_host(const Sqe &sqe, const void *data, uint64_t len);
     // Writes `len` bytes: `data_len` bytes of data, then zeros.
     Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
+    // Writes the first `data_len` bytes of a `buffer_len`-byte host buffer.
+    Status to_host_part(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t buffer_len);
     Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
     // shadow_doorbells.cc

@@ -53,6 +53,31 @@ Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t dat
     return kSuccess;
 }
 
+Status Controller::to_host_part(const Sqe &sqe, const void *data, uint64_t data_len,
+                                uint64_t buffer_len)
+{
+    // PRP2 is a list pointer or a page pointer depending on the buffer's
+    // length, so the whole buffer is mapped; only data_len bytes are written.
+    const std::vector<DmaSegment> *segments = nullptr;
+    Status st = map_data(sqe, buffer_len, Dma::ToHost, segments);
+    if (st != kSuccess) {
+        return st;
+    }
+    const auto *src = static_cast<const uint8_t *>(data);
+    for (const auto &seg : *segments) {
+        if (data_len == 0) {
+            break;
+        }
+        const uint64_t n = std::min<uint64_t>(seg.len, data_len);
+        if (!seg.skip && !host_.dma_write(seg.addr, src, n)) {
+            return kDataTransferError;
+        }
+        src += n;
+        data_len -= n;
+    }
+    return kSuccess;
+}
+
 Status Controller::from_host(const Sqe &sqe, void *data, uint64_t len)
 {
     const std::vector<DmaSegment> *segments = nullptr;

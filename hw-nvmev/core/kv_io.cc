@@ -157,7 +157,8 @@ Outcome Controller::kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uin
         return kv_finish(1, ftl::MediaOp::Read, {}, kInvalidField);
     }
     if (copied) {
-        if (const Status st = to_host(sqe, ns_->kv_buffer.data(), copied); st != kSuccess) {
+        const Status st = to_host_part(sqe, ns_->kv_buffer.data(), copied, buffer);
+        if (st != kSuccess) {
             return Outcome::of(st);
         }
     }
@@ -239,7 +240,7 @@ Outcome Controller::kv_list(const Sqe &sqe)
         count++;
     }
     std::memcpy(buf.data(), &count, 4);
-    if (const Status st = to_host(sqe, buf.data(), buf.size()); st != kSuccess) {
+    if (const Status st = to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
         return Outcome::of(st);
     }
     // One index pass per 4 KiB of list returned.

@@ -208,7 +208,7 @@ Outcome Controller::kv_vendor_iter_read(const Sqe &sqe)
         }
     }
     std::memcpy(buf.data(), &count, 4);
-    if (const Status st = to_host(sqe, buf.data(), buf.size()); st != kSuccess) {
+    if (const Status st = to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
         return Outcome::of(st);
     }
     Outcome out = kv_finish(static_cast<unsigned>(1 + scanned / 256), ftl::MediaOp::Read, {},

@@ -80,10 +80,10 @@ typedef struct NvmevConfig {
     int64_t write_latency_ns;
     int64_t read_bandwidth_mbps; /* simple model, > 0 (MB/s, 10^6 B/s) */
     int64_t write_bandwidth_mbps;
-    uint16_t msix_vectors; /* vectors the adapter exposes */
-    const char *cell_type; /* ssd=conv: "slc", "mlc", "tlc", "qlc"; NULL: preset */
-    const char *gc_policy; /* ssd=conv: "greedy", "cost-benefit"; NULL: preset */
-    int early_completion;  /* ssd=conv: 0 preset, 1 on, 2 off (QEMU OnOffAuto) */
+    uint16_t msix_vectors;  /* vectors the adapter exposes */
+    const char *cell_type;  /* ssd=conv: "slc", "mlc", "tlc", "qlc"; NULL: preset */
+    const char *gc_policy;  /* ssd=conv: "greedy", "cost-benefit"; NULL: preset */
+    int early_completion;   /* ssd=conv: 0 preset, 1 on, 2 off (QEMU OnOffAuto) */
     const char *kv_backend; /* ssd=kv: "simple", "parallel"; NULL: simple */
     int kv_vendor_opcodes;  /* ssd=kv: NVMeVirt's opcodes (1) or the KV
                              * command set (0) */

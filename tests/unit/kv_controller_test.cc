@@ -151,6 +151,33 @@ TEST_F(KvCommandTest, ASmallBufferGetsTheValuesFirstBytesAndItsFullSize)
     EXPECT_EQ(z.dw0, 3000u);
 }
 
+// PRP2 is a list pointer when the buffer spans more than two pages, however
+// few bytes the value fills (found by the guest test: Linux hands nvmev-kv's
+// 128 KiB get buffer over as a PRP list).
+TEST_F(KvCommandTest, ARetrieveFillsALargeBufferThroughItsPrpList)
+{
+    make_kv();
+    ASSERT_EQ(put("k", 4097, 8), 0);
+    constexpr uint64_t kList = kData + 0x100000;
+    host_.write<uint64_t>(kList, kData + 4096);
+    host_.write<uint64_t>(kList + 8, kData + 8192);
+    std::memset(host_.ram.data() + kData, 0, 3 * 4096);
+    Sqe r = kv(kKvRetrieve, "k", 3 * 4096);
+    r.prp2 = kList;
+    const Cqe c = io(r);
+    ASSERT_EQ(Driver::status(c), 0);
+    EXPECT_EQ(c.dw0, 4097u);
+    for (uint32_t i = 0; i < 4097; i++) {
+        ASSERT_EQ(host_.ram[kData + i], static_cast<uint8_t>(8 + i * 13 + (i >> 8))) << i;
+    }
+    EXPECT_EQ(host_.read<uint64_t>(kList), kData + 4096);  // the list is not written over
+    Sqe l = kv(kKvList, "", 3 * 4096, 0, 0);
+    l.prp2 = kList;
+    ASSERT_EQ(st(l), 0);
+    EXPECT_EQ(host_.read<uint32_t>(kData), 1u);
+    EXPECT_EQ(host_.read<uint64_t>(kList), kData + 4096);
+}
+
 // The List data: a 4-byte count, then per key a 2-byte length and the key,
 // each entry padded to 4 bytes.
 std::vector<std::string> parse_list(const FakeHost &h, uint64_t at, uint32_t &count)
