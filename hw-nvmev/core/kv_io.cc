@@ -10,11 +10,6 @@
 namespace nvmev {
 namespace {
 
-constexpr uint16_t kv_status(uint16_t sct_sc)
-{
-    return static_cast<uint16_t>(sct_sc | NVME_SC_DNR);
-}
-
 // KV 1.0 Figure 22: key bytes 7:0 in CDW2-3, bytes 15:8 in CDW14-15.
 ftl::KvKey standard_key(const Sqe &sqe, uint8_t len)
 {

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "spec.h"
+
 namespace nvmev {
 
 // KV Command Set opcodes (KV 1.0 Figure 15).
@@ -29,6 +31,11 @@ constexpr uint16_t kKvInvalidValueSize = 0x185;
 constexpr uint16_t kKvInvalidKeySize = 0x186;
 constexpr uint16_t kKvKeyNotExists = 0x187;
 constexpr uint16_t kKvKeyExists = 0x189;
+// One of the above as a completion status (DNR set).
+constexpr Status kv_status(uint16_t sct_sc)
+{
+    return static_cast<Status>(sct_sc | NVME_SC_DNR);
+}
 
 // KV format descriptor (16 bytes) and the I/O Command Set specific Identify
 // Namespace data structure for CSI 01h (4096 bytes).

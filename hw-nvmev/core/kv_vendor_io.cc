@@ -11,11 +11,6 @@
 namespace nvmev {
 namespace {
 
-constexpr uint16_t kv_status(uint16_t sct_sc)
-{
-    return static_cast<uint16_t>(sct_sc | NVME_SC_DNR);
-}
-
 // Batch sub-command attribute (16 bytes) in the payload's 512-byte header.
 struct BatchAttr {
     uint8_t opcode;
