@@ -241,7 +241,8 @@ private:
     Outcome kv_list(const Sqe &sqe);
     Outcome kv_delete(const Sqe &sqe);
     Outcome kv_exist(const Sqe &sqe);
-    Status kv_check(const Sqe &sqe, unsigned &key_len) const;
+    // The command's key (KV 1.0: CDW2-3, CDW14-15; length in CDW11 7:0).
+    Status kv_key(const Sqe &sqe, ftl::KvKey &key) const;
     Outcome kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
                            ftl::KvStoreMode mode, bool vendor);
     Outcome kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,

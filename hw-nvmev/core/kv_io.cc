@@ -50,22 +50,23 @@ Outcome Controller::kv_finish(unsigned index_ops, ftl::MediaOp op, const ftl::Kv
     return out;
 }
 
-Status Controller::kv_check(const Sqe &sqe, unsigned &key_len) const
+Status Controller::kv_key(const Sqe &sqe, ftl::KvKey &key) const
 {
     if (!ns_) {
         return kInvalidNamespace;
     }
-    key_len = sqe.cdw11 & 0xff;
-    if (key_len == 0 || key_len > ftl::kKvMaxKeyBytes) {
+    const unsigned len = sqe.cdw11 & 0xff;
+    if (len == 0 || len > ftl::kKvMaxKeyBytes) {
         return kv_status(kKvInvalidKeySize);
     }
+    key = standard_key(sqe, static_cast<uint8_t>(len));
     return kSuccess;
 }
 
 Outcome Controller::kv_store(const Sqe &sqe)
 {
-    unsigned klen = 0;
-    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+    ftl::KvKey key;
+    if (const Status st = kv_key(sqe, key); st != kSuccess) {
         return Outcome::of(st);
     }
     const uint8_t opts = static_cast<uint8_t>(sqe.cdw11 >> 8);
@@ -82,7 +83,7 @@ Outcome Controller::kv_store(const Sqe &sqe)
     const ftl::KvStoreMode mode = (opts & kKvStoreMustExist)      ? ftl::KvStoreMode::MustExist
                                   : (opts & kKvStoreMustNotExist) ? ftl::KvStoreMode::MustNotExist
                                                                   : ftl::KvStoreMode::Upsert;
-    return kv_store_value(sqe, standard_key(sqe, static_cast<uint8_t>(klen)), len, mode, false);
+    return kv_store_value(sqe, key, len, mode, false);
 }
 
 Outcome Controller::kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
@@ -122,15 +123,14 @@ Status Controller::kv_error(ftl::KvStatus r, bool vendor)
 
 Outcome Controller::kv_retrieve(const Sqe &sqe)
 {
-    unsigned klen = 0;
-    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+    ftl::KvKey key;
+    if (const Status st = kv_key(sqe, key); st != kSuccess) {
         return Outcome::of(st);
     }
     if ((sqe.cdw11 >> 8) & 0xfe) {  // bit 8: retrieve raw (values are never compressed)
         return Outcome::of(kInvalidField);
     }
-    return kv_retrieve_value(sqe, standard_key(sqe, static_cast<uint8_t>(klen)), 0, sqe.cdw10,
-                             false);
+    return kv_retrieve_value(sqe, key, 0, sqe.cdw10, false);
 }
 
 Outcome Controller::kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,
@@ -170,11 +170,11 @@ Outcome Controller::kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uin
 
 Outcome Controller::kv_delete(const Sqe &sqe)
 {
-    unsigned klen = 0;
-    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+    ftl::KvKey key;
+    if (const Status st = kv_key(sqe, key); st != kSuccess) {
         return Outcome::of(st);
     }
-    return kv_remove(standard_key(sqe, static_cast<uint8_t>(klen)), false);
+    return kv_remove(key, false);
 }
 
 Outcome Controller::kv_remove(const ftl::KvKey &key, bool vendor)
@@ -191,12 +191,12 @@ Outcome Controller::kv_remove(const ftl::KvKey &key, bool vendor)
 
 Outcome Controller::kv_exist(const Sqe &sqe)
 {
-    unsigned klen = 0;
-    if (const Status st = kv_check(sqe, klen); st != kSuccess) {
+    ftl::KvKey key;
+    if (const Status st = kv_key(sqe, key); st != kSuccess) {
         return Outcome::of(st);
     }
     ns_->kv_ops.exists++;
-    const bool found = ns_->kv->exists(standard_key(sqe, static_cast<uint8_t>(klen)));
+    const bool found = ns_->kv->exists(key);
     return kv_finish(1, ftl::MediaOp::Read, {}, found ? kSuccess : kv_status(kKvKeyNotExists));
 }
 
