@@ -50,6 +50,14 @@ public:
     void mmio_write(uint64_t offset, uint64_t value, unsigned size);
     void process();
     void timer();
+    // IOThread polling (shadow_doorbells.cc): whether process() would find
+    // work now, i.e. a shadow SQ tail or CQ head it has not taken, or a due
+    // completion. Reads 8 bytes of host memory per I/O queue pair.
+    bool poll(int64_t now);
+    // While the host's thread polls, event indexes stay put, so the guest
+    // rings (almost) no doorbells; leaving publishes them again.
+    void set_polling(bool on);
+    bool shadow_doorbells() const { return dbbuf_; }
     void reset();
     void set_msix(bool enabled) { msix_ = enabled; }
     // An internal failure (e.g. out of memory): the controller stops with
@@ -168,6 +176,10 @@ private:
     static uint64_t shadow_offset(uint16_t qid, bool cq);
     // Takes the queue pair's shadow SQ tail and CQ head; true if either moved.
     bool read_shadow_doorbells(uint16_t qid);
+    // The values of a shadow entry (SQ tail, CQ head) that
+    // read_shadow_doorbells() would take.
+    bool shadow_sq_tail_ok(uint16_t qid, uint32_t tail) const;
+    bool shadow_cq_head_ok(uint16_t qid, uint32_t head) const;
     // Publishes the SQ tail and CQ head the controller has seen as event
     // indexes, where they moved; true if it wrote any.
     bool publish_event_indexes(uint16_t qid);
@@ -315,6 +327,7 @@ private:
     std::vector<CompletionQueue> cqs_;
     uint16_t rr_next_ = 1;          // round robin over I/O SQs
     bool dbbuf_ = false;            // Doorbell Buffer Config in effect
+    bool polling_ = false;          // the host polls: event indexes stay put
     uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
     uint64_t dbbuf_eventidx_ = 0;   // event index buffer
     std::vector<Pending> pending_;  // min-heap on (due, seq)

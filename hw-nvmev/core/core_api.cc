@@ -214,6 +214,21 @@ void nvmev_core_timer(NvmevCore *core)
     guarded(core, [&] { core->ctrl.timer(); });
 }
 
+int nvmev_core_poll(NvmevCore *core)
+{
+    return guarded(core, [&] { return core->ctrl.poll(core->ctrl.now()) ? 1 : 0; });
+}
+
+void nvmev_core_set_polling(NvmevCore *core, int on)
+{
+    guarded(core, [&] { core->ctrl.set_polling(on != 0); });
+}
+
+int nvmev_core_shadow_doorbells(NvmevCore *core)
+{
+    return guarded(core, [&] { return core->ctrl.shadow_doorbells() ? 1 : 0; });
+}
+
 void nvmev_core_reset(NvmevCore *core)
 {
     guarded(core, [&] { core->ctrl.reset(); });

@@ -168,6 +168,18 @@ void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value, uns
 void nvmev_core_process(NvmevCore *core);
 /* The deadline armed with arm_timer() has passed. */
 void nvmev_core_timer(NvmevCore *core);
+/* For an IOThread's adaptive polling (io_poll): 1 when nvmev_core_process()
+ * would find work now, i.e. a shadow doorbell the host moved or a due
+ * completion. Reads a few bytes of host memory per I/O queue pair. */
+int nvmev_core_poll(NvmevCore *core);
+/* 1 while the host polls: the controller stops advancing the shadow event
+ * indexes, so the guest rings almost no MMIO doorbells; 0 publishes them
+ * again (then poll once more: the guest may have rung nothing meanwhile). */
+void nvmev_core_set_polling(NvmevCore *core, int on);
+/* 1 while Doorbell Buffer Config is in effect: the I/O queues' doorbell
+ * values are then taken from the shadow buffer, so the adapter may turn
+ * their MMIO doorbells into plain notifications (ioeventfd). */
+int nvmev_core_shadow_doorbells(NvmevCore *core);
 /* Conventional/function-level reset: as CC.EN 1->0, plus registers. */
 void nvmev_core_reset(NvmevCore *core);
 /* Whether the controller uses MSI-X (1) or pin-based interrupts (0). */

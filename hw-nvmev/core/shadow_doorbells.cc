@@ -4,6 +4,8 @@
 // index the controller published, so a controller that reads the shadow
 // buffer on every pass needs few doorbell writes (no VM exits). The admin
 // queue keeps MMIO doorbells (Linux gives it no shadow entries).
+#include <atomic>
+
 #include "controller.h"
 
 namespace nvmev {
@@ -37,7 +39,7 @@ uint64_t Controller::shadow_offset(uint16_t qid, bool cq)
 
 bool Controller::publish_event_indexes(uint16_t qid)
 {
-    if (!dbbuf_ || qid == 0) {
+    if (!dbbuf_ || qid == 0 || polling_) {
         return false;
     }
     // Only values that moved are written: a pass over an idle queue pair
@@ -58,6 +60,19 @@ bool Controller::publish_event_indexes(uint16_t qid)
     return wrote;
 }
 
+bool Controller::shadow_sq_tail_ok(uint16_t qid, uint32_t tail) const
+{
+    const SubmissionQueue &sq = sqs_[qid];
+    return sq.valid && tail != sq.tail && tail < sq.size;
+}
+
+bool Controller::shadow_cq_head_ok(uint16_t qid, uint32_t head) const
+{
+    const CompletionQueue &cq = cqs_[qid];
+    return cq.valid && head != cq.head && head < cq.size &&
+           (head + cq.size - cq.head) % cq.size <= cq.used();
+}
+
 bool Controller::read_shadow_doorbells(uint16_t qid)
 {
     if (!dbbuf_ || qid == 0) {
@@ -69,27 +84,65 @@ bool Controller::read_shadow_doorbells(uint16_t qid)
     }
     bool changed = false;
     SubmissionQueue &sq = sqs_[qid];
-    if (sq.valid && v[0] != sq.tail) {
-        if (v[0] < sq.size) {
-            sq.tail = v[0];
-            changed = true;
-        } else {
-            host_.trace("nvmev_err_doorbell", "shadow SQ %u tail %u >= size %u", qid, v[0],
-                        sq.size);
-        }
+    if (shadow_sq_tail_ok(qid, v[0])) {
+        sq.tail = v[0];
+        changed = true;
+    } else if (sq.valid && v[0] != sq.tail) {
+        host_.trace("nvmev_err_doorbell", "shadow SQ %u tail %u >= size %u", qid, v[0], sq.size);
     }
     CompletionQueue &cq = cqs_[qid];
-    if (cq.valid && v[1] != cq.head) {
-        const uint32_t advance = (v[1] + cq.size - cq.head) % cq.size;
-        if (v[1] < cq.size && advance <= cq.used()) {
-            cq.head = v[1];
-            changed = true;
-        } else {
-            host_.trace("nvmev_err_doorbell", "shadow CQ %u head %u invalid (size %u tail %u)", qid,
-                        v[1], cq.size, cq.tail);
-        }
+    if (shadow_cq_head_ok(qid, v[1])) {
+        cq.head = v[1];
+        changed = true;
+    } else if (cq.valid && v[1] != cq.head) {
+        host_.trace("nvmev_err_doorbell", "shadow CQ %u head %u invalid (size %u tail %u)", qid,
+                    v[1], cq.size, cq.tail);
     }
     return changed;
+}
+
+bool Controller::poll(int64_t now)
+{
+    if (!ready() || (csts_ & kCstsCfs)) {
+        return false;
+    }
+    if (!pending_.empty() && pending_.front().due_ns <= now) {
+        return true;
+    }
+    if (!dbbuf_) {
+        return false;
+    }
+    // Only values a pass would take count: a bad shadow value must not keep
+    // the poller spinning on a pass that does nothing.
+    for (uint16_t qid = 1; qid < sqs_.size(); ++qid) {
+        if (!sqs_[qid].valid && !cqs_[qid].valid) {
+            continue;
+        }
+        uint32_t v[2];
+        if (host_.dma_read(dbbuf_shadow_ + shadow_offset(qid, false), v, sizeof(v)) &&
+            (shadow_sq_tail_ok(qid, v[0]) || shadow_cq_head_ok(qid, v[1]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Controller::set_polling(bool on)
+{
+    if (polling_ == on) {
+        return;
+    }
+    polling_ = on;
+    if (on) {
+        return;
+    }
+    for (uint16_t qid = 1; qid < sqs_.size(); ++qid) {
+        publish_event_indexes(qid);
+    }
+    // The indexes must be visible before the poller's last look at the
+    // shadow entries: a host that wrote a shadow tail while the old index
+    // stood rang nothing, and only that look finds its command.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 }  // namespace nvmev
