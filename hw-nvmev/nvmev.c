@@ -185,14 +185,89 @@ static const NvmevHostOps nvmev_host_ops = {
     .trace = nvmev_host_trace,
 };
 
+/* ---- ioeventfd doorbells ---- */
+
+/*
+ * With shadow doorbells (Doorbell Buffer Config) the core takes I/O queue
+ * tails and heads from the shadow buffer, so a doorbell write only has to
+ * say "look": the doorbells of I/O queues become ioeventfds on the device's
+ * notifier. Under KVM that write never leaves the kernel; under TCG QEMU
+ * signals the notifier without calling the device. The admin queue and every
+ * register stay MMIO. Only the first NVMEV_IOEVENTFD_QUEUES pairs are
+ * covered (KVM limits ioeventfds per VM); the others ring through MMIO.
+ */
+#define NVMEV_IOEVENTFD_QUEUES 64
+
+static void nvmev_ioeventfd_set(NvmevState *s, bool on)
+{
+    if (!!s->ioeventfd_on == on) {
+        return;
+    }
+    memory_region_transaction_begin();
+    for (uint32_t qid = 1; qid <= s->ioeventfd_queues; qid++) {
+        for (uint32_t cq = 0; cq < 2; cq++) {
+            hwaddr addr = 0x1000 + (2 * qid + cq) * 4;
+
+            if (on) {
+                memory_region_add_eventfd(&s->bar0, addr, 4, false, 0,
+                                          &s->notifier);
+            } else {
+                memory_region_del_eventfd(&s->bar0, addr, 4, false, 0,
+                                          &s->notifier);
+            }
+        }
+    }
+    memory_region_transaction_commit();
+    qatomic_set(&s->ioeventfd_on, on);
+    trace_nvmev_ioeventfd(nvmev_id(s), s->ioeventfd_queues, on);
+}
+
+/* Main loop (BQL): the core has shadow doorbells now. */
+static void nvmev_ioeventfd_bh(void *opaque)
+{
+    NvmevState *s = opaque;
+
+    if (s->core && nvmev_core_shadow_doorbells(s->core)) {
+        nvmev_ioeventfd_set(s, true);
+    }
+}
+
+/* After the core ran commands: Doorbell Buffer Config may have taken effect. */
+static void nvmev_ioeventfd_check(NvmevState *s)
+{
+    if (s->ioeventfd && !qatomic_read(&s->ioeventfd_on) &&
+        nvmev_core_shadow_doorbells(s->core)) {
+        qemu_bh_schedule(s->ioeventfd_bh);
+    }
+}
+
+/*
+ * BQL held, before the guest can write another doorbell: a controller reset
+ * ends shadow doorbells, and MMIO doorbells must carry their values again.
+ */
+static void nvmev_ioeventfd_sync_off(NvmevState *s)
+{
+    if (qatomic_read(&s->ioeventfd_on) &&
+        !nvmev_core_shadow_doorbells(s->core)) {
+        nvmev_ioeventfd_set(s, false);
+    }
+}
+
 /* ---- AioContext handlers ---- */
+
+/* A pass of the core: fetch, execute, post what is due. */
+static void nvmev_process(NvmevState *s)
+{
+    nvmev_core_process(s->core);
+    nvmev_ioeventfd_check(s);
+}
 
 static void nvmev_process_bh(void *opaque)
 {
     NvmevState *s = opaque;
 
     qatomic_set(&s->kicked, 0);
-    nvmev_core_process(s->core);
+    nvmev_process(s);
 }
 
 static void nvmev_timer_cb(void *opaque)
@@ -222,11 +297,67 @@ static void nvmev_timer_cb(void *opaque)
         }
         /* Keep fetching while waiting, so new commands start on time. */
         if (qatomic_xchg(&s->kicked, 0)) {
-            nvmev_core_process(s->core);
+            nvmev_process(s);
         }
         cpu_relax();
     }
     nvmev_core_timer(s->core);
+}
+
+/*
+ * IOThread adaptive polling (the IOThread's poll-max-ns): while the thread
+ * polls, it asks the core whether a shadow doorbell moved or a completion
+ * is due, so commands the guest submits through the shadow buffer and
+ * deadlines within the polling window are served without a syscall. The
+ * core stops advancing the event indexes meanwhile, so the guest rings no
+ * MMIO doorbells (each one a vCPU exit); QEMU polls once more after
+ * io_poll_end, which catches a command submitted against the old index.
+ */
+static bool nvmev_io_poll(void *opaque)
+{
+    NvmevState *s = container_of(opaque, NvmevState, notifier);
+
+    return nvmev_core_poll(s->core);
+}
+
+static void nvmev_io_poll_ready(EventNotifier *e)
+{
+    NvmevState *s = container_of(e, NvmevState, notifier);
+
+    nvmev_process(s);
+}
+
+static void nvmev_io_poll_begin(EventNotifier *e)
+{
+    NvmevState *s = container_of(e, NvmevState, notifier);
+
+    nvmev_core_set_polling(s->core, 1);
+}
+
+static void nvmev_io_poll_end(EventNotifier *e)
+{
+    NvmevState *s = container_of(e, NvmevState, notifier);
+
+    nvmev_core_set_polling(s->core, 0);
+}
+
+static void nvmev_notifier_read(EventNotifier *e)
+{
+    NvmevState *s = container_of(e, NvmevState, notifier);
+
+    if (event_notifier_test_and_clear(e)) {
+        nvmev_process(s);
+    }
+}
+
+static void nvmev_attach_poll(void *opaque)
+{
+    NvmevState *s = opaque;
+
+    aio_set_event_notifier(s->ctx, &s->notifier, nvmev_notifier_read,
+                           nvmev_io_poll, nvmev_io_poll_ready);
+    aio_set_event_notifier_poll(s->ctx, &s->notifier, nvmev_io_poll_begin,
+                                nvmev_io_poll_end);
 }
 
 /*
@@ -256,6 +387,9 @@ static void nvmev_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 
     trace_nvmev_mmio_write(addr, size, val);
     nvmev_core_mmio_write(s->core, addr, val, size);
+    if (addr < 0x1000) {
+        nvmev_ioeventfd_sync_off(s);    /* CC.EN 1->0 ends shadow doorbells */
+    }
 }
 
 static const MemoryRegionOps nvmev_mmio_ops = {
@@ -477,6 +611,22 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
         object_ref(OBJECT(s->iothread));
         s->iothread_ref = true;
     }
+    /* ioeventfd doorbells, and the IOThread's poll handler */
+    if (event_notifier_init(&s->notifier, 0) < 0) {
+        error_setg_errno(errp, errno, "nvmev: cannot create the device's "
+                         "event notifier");
+        PCI_DEVICE_GET_CLASS(pci)->exit(pci);
+        return;
+    }
+    s->notifier_ready = true;
+    if (s->iothread) {
+        aio_wait_bh_oneshot(s->ctx, nvmev_attach_poll, s);
+    } else {
+        nvmev_attach_poll(s);
+    }
+    s->ioeventfd_queues = MIN(s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs,
+                              NVMEV_IOEVENTFD_QUEUES);
+    s->ioeventfd_bh = qemu_bh_new(nvmev_ioeventfd_bh, s);
     aio_bh_schedule_oneshot(s->ctx, nvmev_set_timer_slack, NULL);
     trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
                         s->iothread ? "iothread" : "main-loop");
@@ -495,16 +645,32 @@ static void nvmev_stop_handlers(void *opaque)
         qemu_bh_delete(s->process_bh);
         s->process_bh = NULL;
     }
+    if (s->notifier_ready) {
+        aio_set_event_notifier(s->ctx, &s->notifier, NULL, NULL, NULL);
+        if (s->core) {
+            nvmev_core_set_polling(s->core, 0);
+        }
+    }
 }
 
 static void nvmev_exit(PCIDevice *pci)
 {
     NvmevState *s = NVMEV(pci);
 
-    if (s->iothread && s->ctx && (s->timer || s->process_bh)) {
+    if (s->iothread && s->ctx &&
+        (s->timer || s->process_bh || s->notifier_ready)) {
         aio_wait_bh_oneshot(s->ctx, nvmev_stop_handlers, s);
     } else {
         nvmev_stop_handlers(s);
+    }
+    if (s->ioeventfd_bh) {
+        nvmev_ioeventfd_set(s, false);
+        qemu_bh_delete(s->ioeventfd_bh);
+        s->ioeventfd_bh = NULL;
+    }
+    if (s->notifier_ready) {
+        event_notifier_cleanup(&s->notifier);
+        s->notifier_ready = false;
     }
     if (s->irq_bh) {
         qemu_bh_delete(s->irq_bh);
@@ -534,6 +700,7 @@ static void nvmev_reset(DeviceState *dev)
     if (s->core) {
         nvmev_core_reset(s->core);
         nvmev_core_set_msix(s->core, msix_enabled(PCI_DEVICE(s)));
+        nvmev_ioeventfd_sync_off(s);
     }
     /*
      * Interrupts the IOThread asked for before the reset must not reach the
@@ -638,6 +805,7 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("write-bandwidth-mbps", NvmevState,
                       write_bandwidth_mbps, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
+    DEFINE_PROP_BOOL("ioeventfd", NvmevState, ioeventfd, true),
     DEFINE_PROP_STRING("cell-type", NvmevState, cell_type),
     DEFINE_PROP_STRING("gc-policy", NvmevState, gc_policy),
     DEFINE_PROP_STRING("kv-backend", NvmevState, kv_backend),
@@ -683,6 +851,8 @@ static const struct {
       "latency and bandwidth properties) or parallel (the NAND model)" },
     { "kv-vendor-opcodes", "ssd=kv: NVMeVirt's KV opcodes on an NVM-looking "
       "namespace instead of the NVMe Key Value command set (default off)" },
+    { "ioeventfd", "with shadow doorbells, I/O queue doorbells signal an "
+      "eventfd instead of running the device on the vCPU (default on)" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },

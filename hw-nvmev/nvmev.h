@@ -9,6 +9,7 @@
 #include "hw/pci/pci_device.h"
 #include "hw/qdev-core.h"
 #include "qom/object.h"
+#include "qemu/event_notifier.h"
 #include "core/nvmev_core.h"
 
 #define TYPE_NVMEV "nvmev"
@@ -64,6 +65,12 @@ struct NvmevState {
     int64_t deadline_ns;   /* the core's next deadline (INT64_MAX: none) */
     bool spin_ok;          /* wake ahead and wait on the clock */
     int kicked;            /* process requested (the BH may be pending) */
+    EventNotifier notifier; /* IOThread: its poll handler (io_poll) */
+    bool notifier_ready;   /* notifier initialized and attached to ctx */
+    bool ioeventfd;        /* property: doorbells as ioeventfds (shadowed) */
+    int ioeventfd_on;      /* the I/O doorbells are on the notifier now */
+    uint32_t ioeventfd_queues; /* queue pairs whose doorbells are on it */
+    QEMUBH *ioeventfd_bh;  /* main loop: adds them (memory map: BQL) */
     QEMUBH *irq_bh;        /* main loop: interrupts raised off the BQL */
     /* Vectors to notify from irq_bh (one bit per MSI-X vector). */
     uint64_t irq_pending[NVMEV_MAX_VECTORS / 64];
