@@ -295,8 +295,13 @@ static void nvmev_timer_cb(void *opaque)
             timer_mod_ns(s->timer, deadline);   /* never wait longer */
             return;
         }
-        /* Keep fetching while waiting, so new commands start on time. */
-        if (qatomic_xchg(&s->kicked, 0)) {
+        /*
+         * Keep fetching while waiting, so new commands start on time; in an
+         * IOThread also those submitted through the shadow buffer alone
+         * (while it polls, the guest rings no doorbell).
+         */
+        if (qatomic_xchg(&s->kicked, 0) ||
+            (s->iothread && nvmev_core_poll(s->core))) {
             nvmev_process(s);
         }
         cpu_relax();
