@@ -1,6 +1,8 @@
 // A lean host for benchmarking the controller core: guest RAM is one flat
 // buffer and DMA is memcpy (as with QEMU's directly mapped RAM), the clock
-// is virtual, and a queue pair is driven a batch of commands at a time the
+// is the host's monotonic clock (as QEMU's; a virtual clock that jumps to
+// each deadline would post one completion per timer call, which no real
+// run does), and a queue pair is driven a batch of commands at a time the
 // way an NVMe driver does (one SQ doorbell per batch, one CQ head doorbell
 // per interrupt). The unit tests' FakeHost/Driver log every completion;
 // this host does no work per command beyond what a driver must do.
@@ -20,7 +22,6 @@ public:
 
     uint8_t *ram;  // guest-physical 0 .. ram_bytes
     uint64_t ram_bytes;
-    int64_t now_ns = 1'000'000;
     int64_t deadline_ns = INT64_MAX;  // armed by the core
     uint64_t irqs = 0;
 };
@@ -38,8 +39,8 @@ public:
     Sqe &next();
     // Rings the SQ tail doorbell for the entries next() handed out.
     void ring();
-    // Runs the core (process, then the timer at its deadline on the virtual
-    // clock) until `n` completions have arrived; consumes them and rings the
+    // Runs the core (process, then the timer once its deadline has passed)
+    // until `n` completions have arrived; consumes them and rings the
     // CQ head doorbell once. Returns how many failed, or -1 if the core
     // stopped making progress.
     int complete(unsigned n);
