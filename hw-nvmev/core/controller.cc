@@ -33,7 +33,6 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
-    pending_.reserve(1024);
     feat_irq_config_.assign(cfg.msix_vectors, 0);
     created_ns_ = host_.now_ns();
 }
@@ -227,16 +226,14 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
     p.cqe.sq_id = sqid;
     p.cqe.cid = sqe.cid;
     p.cqe.status = static_cast<uint16_t>(out.status << 1);
-    pending_.push_back(p);
-    std::push_heap(pending_.begin(), pending_.end(), PendingLater{});
+    pending_.push(p);
 }
 
 void Controller::post_due(int64_t now)
 {
-    while (!pending_.empty() && pending_.front().due_ns <= now) {
-        std::pop_heap(pending_.begin(), pending_.end(), PendingLater{});
-        const Pending p = pending_.back();
-        pending_.pop_back();
+    while (!pending_.empty() && pending_.top().due_ns <= now) {
+        const Pending p = pending_.top();
+        pending_.pop();
         post(p, now == INT64_MAX ? host_.now_ns() : now);
     }
 }
@@ -294,7 +291,7 @@ void Controller::raise_pending_irqs()
 
 void Controller::rearm()
 {
-    const int64_t next = pending_.empty() ? INT64_MAX : pending_.front().due_ns;
+    const int64_t next = pending_.empty() ? INT64_MAX : pending_.top().due_ns;
     if (next != armed_ns_) {
         armed_ns_ = next;
         host_.arm_timer(next);
@@ -305,18 +302,9 @@ void Controller::flush_sq(uint16_t sqid)
 {
     // Post the SQ's in-flight completions now (their data has moved) so the
     // queue can be deleted without losing them.
-    std::vector<Pending> keep;
     std::vector<Pending> flush;
-    for (const auto &p : pending_) {
-        (p.sqid == sqid ? flush : keep).push_back(p);
-    }
-    if (flush.empty()) {
-        return;
-    }
-    std::sort(flush.begin(), flush.end(),
-              [](const Pending &a, const Pending &b) { return PendingLater{}(b, a); });
-    pending_ = std::move(keep);
-    std::make_heap(pending_.begin(), pending_.end(), PendingLater{});
+    pending_.extract_if([sqid](const Pending &p) { return p.sqid == sqid; }, flush);
+    std::sort(flush.begin(), flush.end(), DeadlineQueue<Pending>::earlier);
     const int64_t now = host_.now_ns();
     for (const auto &p : flush) {
         post(p, now);
