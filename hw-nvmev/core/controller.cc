@@ -160,30 +160,35 @@ bool Controller::psdt_ok(const Sqe &sqe, uint16_t sqid)
 
 Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
 {
-    const auto &table = sqid == 0 ? admin_table() : io_table();
-    Outcome out;
-    if ((sqe.flags & 3) != 0) {
-        // FUSE 11b is reserved; fused pairs reach here through fetch_fused
-        // (fused.cc) with FUSE cleared.
-        out = Outcome::of(kInvalidField);
-    } else if (!psdt_ok(sqe, sqid)) {
-        out = Outcome::of(kInvalidField);
-    } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
-        out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
-    } else {
+    // The handler builds its outcome in place (every path returns a
+    // prvalue): copying it through a temporary makes a wide load of narrow
+    // stores, which cannot be forwarded and so waits until every older
+    // store, a write's whole data copy among them, has reached the cache.
+    const Outcome out = [&]() -> Outcome {
+        if ((sqe.flags & 3) != 0) {
+            // FUSE 11b is reserved; fused pairs reach here through
+            // fetch_fused (fused.cc) with FUSE cleared.
+            return Outcome::of(kInvalidField);
+        }
+        if (!psdt_ok(sqe, sqid)) {
+            return Outcome::of(kInvalidField);
+        }
+        if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
+            return Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
+        }
         ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
         // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's); with
         // only the NVM command set enabled (CC.CSS 000b) the KV command set
         // has none.
         static const std::array<Handler, 256> none{};
-        const auto &t = !(ns_ && ns_->kv)                ? table
+        const auto &t = !(ns_ && ns_->kv)                ? (sqid == 0 ? admin_table() : io_table())
                         : ns_->cfg.kv.vendor_opcodes     ? kv_vendor_table()
                         : cc_css(cc_) == NVME_CC_CSS_CSI ? kv_table()
                                                          : none;
         const Handler h = t[sqe.opcode];
-        out = h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
-        ns_ = nullptr;
-    }
+        return h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
+    }();
+    ns_ = nullptr;
     if (sqid != 0) {
         switch (sqe.opcode) {
             case nvme_cmd_read: counters_.read_cmds++; break;
@@ -214,19 +219,19 @@ Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool co
 
 void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now)
 {
-    Pending p{};
-    p.due_ns = std::max(out.complete_at_ns, now);
-    p.timed = sqid != 0 && out.status == kSuccess;
-    p.seq = seq_++;
-    p.sqid = sqid;
-    p.cqid = sqs_[sqid].cqid;
-    p.opcode = sqe.opcode;
-    p.cqe.dw0 = out.dw0;
-    p.cqe.dw1 = out.dw1;
-    p.cqe.sq_id = sqid;
-    p.cqe.cid = sqe.cid;
-    p.cqe.status = static_cast<uint16_t>(out.status << 1);
-    pending_.push(p);
+    const uint16_t cqid = sqs_[sqid].cqid;
+    pending_.push(std::max(out.complete_at_ns, now), seq_++, [&](Pending &p) {
+        p.timed = sqid != 0 && out.status == kSuccess;
+        p.sqid = sqid;
+        p.cqid = cqid;
+        p.opcode = sqe.opcode;
+        p.cqe.dw0 = out.dw0;
+        p.cqe.dw1 = out.dw1;
+        p.cqe.sq_head = 0;  // set when posted
+        p.cqe.sq_id = sqid;
+        p.cqe.cid = sqe.cid;
+        p.cqe.status = static_cast<uint16_t>(out.status << 1);
+    });
 }
 
 void Controller::post_due(int64_t now)

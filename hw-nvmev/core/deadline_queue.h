@@ -31,15 +31,31 @@ public:
 
     void push(const T &e)
     {
-        if (count_ != 0 && earlier(e, at(count_ - 1))) {
-            heap_.push_back(e);
+        push(e.due_ns, e.seq, [&](T &slot) { slot = e; });
+    }
+    // Adds an entry due at due_ns and lets `fill` set its other fields in
+    // place: an entry built elsewhere and copied in is read back with wide
+    // loads of narrow stores, which must wait for every older store (the
+    // command's data copy) to reach the cache.
+    template <typename Fill>
+    void push(int64_t due_ns, uint64_t seq, Fill fill)
+    {
+        T *slot;
+        const bool in_order = count_ == 0 || !before(due_ns, seq, at(count_ - 1));
+        if (in_order) {
+            if (count_ == ring_.size()) {
+                grow();
+            }
+            slot = &at(count_++);
+        } else {
+            slot = &heap_.emplace_back();
+        }
+        fill(*slot);
+        slot->due_ns = due_ns;
+        slot->seq = seq;
+        if (!in_order) {
             std::push_heap(heap_.begin(), heap_.end(), Later{});
-            return;
         }
-        if (count_ == ring_.size()) {
-            grow();
-        }
-        at(count_++) = e;
     }
 
     // The earliest entry; the queue must not be empty.
@@ -113,10 +129,7 @@ public:
     }
 
     // Strict (due_ns, seq) order: the order completions are posted in.
-    static bool earlier(const T &a, const T &b)
-    {
-        return a.due_ns != b.due_ns ? a.due_ns < b.due_ns : a.seq < b.seq;
-    }
+    static bool earlier(const T &a, const T &b) { return before(a.due_ns, a.seq, b); }
 
 private:
     static constexpr size_t kInitialCapacity = 1024;  // a power of two
@@ -124,6 +137,10 @@ private:
         bool operator()(const T &a, const T &b) const { return earlier(b, a); }
     };
 
+    static bool before(int64_t due_ns, uint64_t seq, const T &b)
+    {
+        return due_ns != b.due_ns ? due_ns < b.due_ns : seq < b.seq;
+    }
     T &at(size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
     const T &at(size_t i) const { return ring_[(head_ + i) & (ring_.size() - 1)]; }
     bool from_ring() const
