@@ -1,149 +1,20 @@
 // The I/O hot path allocates nothing per command once warm (issue #7):
-// global operator new is replaced by a counter that is armed only around
-// steady-state reads and writes.
+// AllocationCount (alloc_counter.h) is armed only around steady-state reads
+// and writes.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <memory>
-#include <new>
-#include <string>
 #include <vector>
 
+#include "alloc_counter.h"
 #include "config_fixture.h"
 #include "fake_host.h"
 #include "nvmev_core.h"
 
-namespace {
-
-std::atomic<bool> g_armed{false};
-std::atomic<uint64_t> g_allocations{0};
-
-void *counted_alloc(std::size_t n, std::size_t align)
-{
-    if (g_armed.load(std::memory_order_relaxed)) {
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    }
-    void *p = nullptr;
-    if (align <= alignof(std::max_align_t)) {
-        p = std::malloc(n ? n : 1);
-    } else if (posix_memalign(&p, align, n ? n : 1) != 0) {
-        p = nullptr;
-    }
-    return p;
-}
-
-void *counted_alloc_or_throw(std::size_t n, std::size_t align)
-{
-    if (void *p = counted_alloc(n, align)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-
-}  // namespace
-
-// Every replaceable form, so no allocation escapes the count.
-void *operator new(std::size_t n)
-{
-    return counted_alloc_or_throw(n, 0);
-}
-void *operator new[](std::size_t n)
-{
-    return counted_alloc_or_throw(n, 0);
-}
-void *operator new(std::size_t n, std::align_val_t a)
-{
-    return counted_alloc_or_throw(n, static_cast<std::size_t>(a));
-}
-void *operator new[](std::size_t n, std::align_val_t a)
-{
-    return counted_alloc_or_throw(n, static_cast<std::size_t>(a));
-}
-void *operator new(std::size_t n, const std::nothrow_t &) noexcept
-{
-    return counted_alloc(n, 0);
-}
-void *operator new[](std::size_t n, const std::nothrow_t &) noexcept
-{
-    return counted_alloc(n, 0);
-}
-void *operator new(std::size_t n, std::align_val_t a, const std::nothrow_t &) noexcept
-{
-    return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void *operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t &) noexcept
-{
-    return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void operator delete(void *p) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, std::size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::align_val_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, std::align_val_t) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::size_t, std::align_val_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, std::size_t, std::align_val_t) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, const std::nothrow_t &) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, const std::nothrow_t &) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::align_val_t, const std::nothrow_t &) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, std::align_val_t, const std::nothrow_t &) noexcept
-{
-    std::free(p);
-}
-
 namespace nvmev::test {
 namespace {
-
-// Counts allocations between construction and count().
-class AllocationCount {
-public:
-    AllocationCount()
-    {
-        g_allocations = 0;
-        g_armed = true;
-    }
-    ~AllocationCount() { g_armed = false; }
-    uint64_t count()
-    {
-        g_armed = false;
-        return g_allocations;
-    }
-};
 
 constexpr uint32_t kDepth = 64;
 constexpr uint32_t kBatch = 32;
