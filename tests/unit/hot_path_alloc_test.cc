@@ -11,6 +11,7 @@
 #include "alloc_counter.h"
 #include "config_fixture.h"
 #include "fake_host.h"
+#include "kv_spec.h"
 #include "nvmev_core.h"
 
 namespace nvmev::test {
@@ -316,6 +317,76 @@ TEST_F(HotPathAlloc, ZnsReadWrite4KAnd128KWithZoneResets)
     const uint64_t resets = resets_ - resets_before;
     EXPECT_GE(resets, 4u);
     EXPECT_EQ(completed_ - before, (32u + 8u) * 2 * kBatch + resets);
+    EXPECT_EQ(errors_, 0u);
+    EXPECT_EQ(mismatches_, 0u);
+}
+
+// ssd=kv (KV command set): 32 keys stored, retrieved and compared per
+// round, overwritten with new values every round (index and allocator in
+// steady state).
+TEST_F(HotPathAlloc, KvStoreRetrieve4K)
+{
+    Cfg cfg("kv", 1 << 20);
+    cfg.set("kv-max-keys", 64).set("kv-max-value-size", 8192).set("kv-index-latency-ns", 1000);
+    cfg.c.max_ioqpairs = 1;
+    cfg.c.msix_vectors = 2;
+    cfg.c.read_latency_ns = cfg.c.write_latency_ns = 12000;
+    cfg.c.read_bandwidth_mbps = cfg.c.write_bandwidth_mbps = 4096;
+    NvmevLayout layout{};
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
+    make(cfg.c, layout.data_bytes + layout.metadata_bytes, NVME_CC_CSS_CSI);
+    // A command with key "key-<slot>" (KV 1.0: CDW2-3, CDW14-15, length
+    // in CDW11 7:0) moving 4 KiB through slot's buffer.
+    const auto kv = [](uint8_t opcode, uint32_t slot) {
+        Sqe s{};
+        s.opcode = opcode;
+        s.nsid = 1;
+        s.prp1 = data(slot);
+        s.cdw10 = 4096;
+        uint8_t key[16] = {'k',
+                           'e',
+                           'y',
+                           '-',
+                           static_cast<uint8_t>('a' + slot / 26),
+                           static_cast<uint8_t>('a' + slot % 26)};
+        s.cdw11 = 6;
+        std::memcpy(&s.cdw2, key, 4);
+        std::memcpy(&s.cdw3, key + 4, 4);
+        std::memcpy(&s.cdw14, key + 8, 4);
+        std::memcpy(&s.cdw15, key + 12, 4);
+        return s;
+    };
+    const auto round = [&](int r) {
+        for (uint32_t slot = 0; slot < kBatch; slot++) {
+            std::memset(host_.ram.data() + data(slot), r * 3 + slot, 4096);
+            Sqe s = kv(kKvStore, slot);
+            s.cid = static_cast<uint16_t>(sq_tail_);
+            put(s);
+        }
+        run(kBatch);
+        for (uint32_t slot = 0; slot < kBatch; slot++) {
+            std::memset(host_.ram.data() + data(slot), 0, 4096);
+            Sqe s = kv(kKvRetrieve, slot);
+            s.cid = static_cast<uint16_t>(sq_tail_);
+            put(s);
+        }
+        run(kBatch);
+        for (uint32_t slot = 0; slot < kBatch; slot++) {
+            const uint8_t *got = host_.ram.data() + data(slot);
+            mismatches_ += got[0] != static_cast<uint8_t>(r * 3 + slot) ||
+                           std::memcmp(got, got + 1, 4095) != 0;
+        }
+    };
+    for (int r = 0; r < 4; r++) {
+        round(r);
+    }
+    AllocationCount n;
+    for (int r = 4; r < 20; r++) {
+        round(r);
+    }
+    EXPECT_EQ(n.count(), 0u);
+    EXPECT_EQ(completed_, 20u * 2 * kBatch);
     EXPECT_EQ(errors_, 0u);
     EXPECT_EQ(mismatches_, 0u);
 }
