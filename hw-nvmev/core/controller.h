@@ -308,10 +308,10 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint16_t rr_next_ = 1;          // round robin over I/O SQs
-    bool dbbuf_ = false;            // Doorbell Buffer Config in effect
-    uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
-    uint64_t dbbuf_eventidx_ = 0;   // event index buffer
+    uint16_t rr_next_ = 1;         // round robin over I/O SQs
+    bool dbbuf_ = false;           // Doorbell Buffer Config in effect
+    uint64_t dbbuf_shadow_ = 0;    // shadow doorbell buffer (host memory)
+    uint64_t dbbuf_eventidx_ = 0;  // event index buffer
     DeadlineQueue<Pending> pending_;
     std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
