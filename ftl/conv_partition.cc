@@ -22,7 +22,8 @@ ConvPartition::ConvPartition(const ConvParams &p, timing::ParallelModel &model,
       lines_(p.geo.blocks_per_plane, slots_per_line_),
       l2p_(lpns, kUnmapped),
       p2l_(uint64_t{slots_per_line_} * p.geo.blocks_per_plane, kUnmapped),
-      unit_end_(p2l_.size() / unit_slots_, 0)
+      unit_end_(p2l_.size() / unit_slots_, 0),
+      gc_reads_done_(dies_.size(), 0)
 {
 }
 

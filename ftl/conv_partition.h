@@ -106,6 +106,9 @@ private:
         uint32_t ppn;
     };
     std::vector<NandSlot> read_slots_;
+    // collect_line's end of the last read per die, sized once: GC runs in
+    // the write path and must not allocate there.
+    std::vector<int64_t> gc_reads_done_;
     bool collecting_ = false;
 };
 

@@ -32,7 +32,8 @@ void ConvPartition::collect_garbage(int64_t now)
 void ConvPartition::collect_line(uint32_t victim, int64_t now)
 {
     collecting_ = true;
-    std::vector<int64_t> die_reads_done(dies_.size(), now);
+    std::vector<int64_t> &die_reads_done = gc_reads_done_;
+    die_reads_done.assign(dies_.size(), now);
     uint64_t copied = 0;
     const uint32_t base = victim * slots_per_line_;
     // Flash page by flash page: one sense for the valid slots it holds.

@@ -18,16 +18,28 @@ void KvExtentAllocator::reset(uint64_t total_units)
 
 void KvExtentAllocator::add(uint64_t start, uint64_t units)
 {
-    by_offset_.emplace(start, units);
-    by_size_.emplace(units, start);
+    if (spare_offset_nodes_.empty()) {
+        by_offset_.emplace(start, units);
+        by_size_.emplace(units, start);
+    } else {
+        auto offset_node = std::move(spare_offset_nodes_.back());
+        spare_offset_nodes_.pop_back();
+        offset_node.key() = start;
+        offset_node.mapped() = units;
+        by_offset_.insert(std::move(offset_node));
+        auto size_node = std::move(spare_size_nodes_.back());
+        spare_size_nodes_.pop_back();
+        size_node.value() = {units, start};
+        by_size_.insert(std::move(size_node));
+    }
     free_units_ += units;
 }
 
 void KvExtentAllocator::remove(std::map<uint64_t, uint64_t>::iterator it)
 {
-    by_size_.erase({it->second, it->first});
+    spare_size_nodes_.push_back(by_size_.extract({it->second, it->first}));
     free_units_ -= it->second;
-    by_offset_.erase(it);
+    spare_offset_nodes_.push_back(by_offset_.extract(it));
 }
 
 bool KvExtentAllocator::reserve(uint64_t start, uint64_t units)
@@ -68,8 +80,8 @@ bool KvExtentAllocator::allocate(uint64_t units, uint64_t &start)
     start = fit->second;
     free_units_ -= units;
     if (have == units) {
-        by_size_.erase(fit);
-        by_offset_.erase(start);
+        spare_size_nodes_.push_back(by_size_.extract(fit));
+        spare_offset_nodes_.push_back(by_offset_.extract(start));
         return true;
     }
     // Keep the remainder in the same nodes: a split allocates nothing.

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace nvmev::ftl {
 
@@ -46,6 +47,10 @@ private:
     uint64_t free_units_ = 0;
     std::map<uint64_t, uint64_t> by_offset_;           // start -> units
     std::set<std::pair<uint64_t, uint64_t>> by_size_;  // (units, start)
+    // Nodes of removed extents, reused by add(): an overwrite frees and
+    // allocates extents on every store, and must not allocate nodes to do so.
+    std::vector<std::map<uint64_t, uint64_t>::node_type> spare_offset_nodes_;
+    std::vector<std::set<std::pair<uint64_t, uint64_t>>::node_type> spare_size_nodes_;
 };
 
 }  // namespace nvmev::ftl

@@ -5,17 +5,18 @@
 namespace nvmev::ftl {
 
 LinePool::LinePool(uint32_t lines, uint32_t slots_per_line)
-    : lines_(lines), slots_per_line_(slots_per_line)
+    : lines_(lines), free_(lines), free_count_(lines), slots_per_line_(slots_per_line)
 {
     for (uint32_t i = 0; i < lines; ++i) {
-        free_.push_back(i);
+        free_[i] = i;
     }
 }
 
 uint32_t LinePool::open_free()
 {
-    const uint32_t line = free_.front();
-    free_.pop_front();
+    const uint32_t line = free_[free_head_];
+    free_head_ = (free_head_ + 1) % size();
+    free_count_--;
     lines_[line].state = Line::State::Open;
     lines_[line].valid = 0;
     return line;
@@ -28,7 +29,8 @@ void LinePool::release(uint32_t line, int64_t ready_ns)
     l.valid = 0;
     l.erase_count++;
     l.ready_ns = ready_ns;
-    free_.push_back(line);
+    free_[(free_head_ + free_count_) % size()] = line;
+    free_count_++;
 }
 
 std::optional<uint32_t> LinePool::pick_victim(GcPolicy policy, int64_t now_ns) const

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -28,7 +27,7 @@ public:
     Line &operator[](uint32_t i) { return lines_[i]; }
     const Line &operator[](uint32_t i) const { return lines_[i]; }
     uint32_t size() const { return static_cast<uint32_t>(lines_.size()); }
-    uint32_t free_count() const { return static_cast<uint32_t>(free_.size()); }
+    uint32_t free_count() const { return free_count_; }
     uint32_t slots_per_line() const { return slots_per_line_; }
 
     // Oldest free line (FIFO spreads erases), now open. Needs free_count().
@@ -46,7 +45,12 @@ public:
 
 private:
     std::vector<Line> lines_;
-    std::deque<uint32_t> free_;
+    // The free list, a FIFO ring over one slot per line: a line is on it at
+    // most once, so it never grows (a deque allocates as it cycles, and GC
+    // runs in the write path).
+    std::vector<uint32_t> free_;
+    uint32_t free_head_ = 0;
+    uint32_t free_count_ = 0;
     uint32_t slots_per_line_;
 };
 

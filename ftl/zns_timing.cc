@@ -312,15 +312,17 @@ int64_t ZnsTiming::read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t 
         }
         const int64_t ready = model_.read(addr_of(zone, parts_[i].offset),
                                           static_cast<uint32_t>(nand), start, planes);
-        pieces_.push_back({ready, host});
+        pieces_.push_back({ready, host, pieces_.size()});
         i = j;
     }
     if (other > 0) {
-        pieces_.push_back({start, other});
+        pieces_.push_back({start, other, pieces_.size()});
     }
-    // Each piece crosses PCIe as soon as it is in the controller.
-    std::stable_sort(pieces_.begin(), pieces_.end(),
-                     [](const Piece &a, const Piece &b) { return a.ready < b.ready; });
+    // Each piece crosses PCIe as soon as it is in the controller. (A
+    // stable_sort would allocate its buffer on every read.)
+    std::sort(pieces_.begin(), pieces_.end(), [](const Piece &a, const Piece &b) {
+        return std::tie(a.ready, a.order) < std::tie(b.ready, b.order);
+    });
     int64_t done = start;
     for (const Piece &piece : pieces_) {
         done = std::max(done, model_.pcie(timing::PcieDir::ToHost, piece.bytes, piece.ready));

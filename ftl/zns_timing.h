@@ -146,6 +146,7 @@ private:
     struct Piece {
         int64_t ready;
         uint64_t bytes;
+        size_t order;  // ties on `ready` keep this order (no stable_sort buffer)
     };
 
     // The buffer zone `zone` writes into (created when `create`), or null.

@@ -16,7 +16,9 @@ struct SimpleParams {
 // has no clock of its own, so a test can assert exact completion times.
 class SimplePipe {
 public:
-    explicit SimplePipe(const SimpleParams &params) : params_(params) {}
+    explicit SimplePipe(const SimpleParams &params) : params_(params), overhead_ns_(overhead_ns())
+    {
+    }
 
     // Completion time of a request of `bytes` fetched at `now_ns`.
     int64_t submit(int64_t now_ns, uint64_t bytes);
@@ -32,7 +34,11 @@ public:
     int64_t transfer_ns(uint64_t bytes) const;
 
 private:
+    // The part of the latency pipelined behind the transfer (see submit).
+    int64_t overhead_ns() const;
+
     SimpleParams params_;
+    int64_t overhead_ns_;  // overhead_ns() of params_, kept off the I/O path
     // Bytes admitted since epoch_ns_ while the pipe stayed busy. Keeping the
     // sum (rather than adding rounded per-request times) makes saturated
     // throughput exactly the configured bandwidth at any request size.

@@ -23,9 +23,9 @@ Outcome Controller::admin_abort(const Sqe &sqe)
     const auto sqid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     const auto cid = static_cast<uint16_t>(sqe.cdw10 >> 16);
     // Aborts complete when executed; those not yet posted are outstanding.
-    const auto outstanding = std::count_if(pending_.begin(), pending_.end(), [](const Pending &p) {
-        return p.sqid == 0 && p.opcode == nvme_admin_abort_cmd;
-    });
+    unsigned outstanding = 0;
+    pending_.for_each(
+        [&](const Pending &p) { outstanding += p.sqid == 0 && p.opcode == nvme_admin_abort_cmd; });
     if (outstanding >= kMaxOutstandingAborts) {
         return Outcome::of(kAbortLimitExceeded);
     }
@@ -42,22 +42,21 @@ Outcome Controller::admin_abort(const Sqe &sqe)
 
 bool Controller::abort_pending(uint16_t sqid, uint16_t cid)
 {
-    const int64_t now = host_.now_ns();
-    for (auto &p : pending_) {
-        if (p.sqid != sqid || p.cqe.cid != cid) {
-            continue;
-        }
-        p.cqe.status = static_cast<uint16_t>(kAbortRequested << 1);
-        p.due_ns = now;
-        p.timed = false;
-        std::make_heap(pending_.begin(), pending_.end(), PendingLater{});
-        Sqe logged{};
-        logged.cid = cid;
-        logged.opcode = p.opcode;
-        refuse(sqid, logged, kAbortRequested, true);
-        return true;
+    Pending p{};
+    if (!pending_.take_one([&](const Pending &e) { return e.sqid == sqid && e.cqe.cid == cid; },
+                           p)) {
+        return false;
     }
-    return false;
+    // Posted at once, in its place among the completions due now.
+    p.cqe.status = static_cast<uint16_t>(kAbortRequested << 1);
+    p.due_ns = host_.now_ns();
+    p.timed = false;
+    pending_.push(p);
+    Sqe logged{};
+    logged.cid = cid;
+    logged.opcode = p.opcode;
+    refuse(sqid, logged, kAbortRequested, true);
+    return true;
 }
 
 bool Controller::abort_in_sq(uint16_t sqid, uint16_t cid)

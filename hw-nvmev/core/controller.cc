@@ -33,7 +33,6 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
-    pending_.reserve(1024);
     feat_irq_config_.assign(cfg.msix_vectors, 0);
     created_ns_ = host_.now_ns();
 }
@@ -161,30 +160,35 @@ bool Controller::psdt_ok(const Sqe &sqe, uint16_t sqid)
 
 Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
 {
-    const auto &table = sqid == 0 ? admin_table() : io_table();
-    Outcome out;
-    if ((sqe.flags & 3) != 0) {
-        // FUSE 11b is reserved; fused pairs reach here through fetch_fused
-        // (fused.cc) with FUSE cleared.
-        out = Outcome::of(kInvalidField);
-    } else if (!psdt_ok(sqe, sqid)) {
-        out = Outcome::of(kInvalidField);
-    } else if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
-        out = Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
-    } else {
+    // The handler builds its outcome in place (every path returns a
+    // prvalue): copying it through a temporary makes a wide load of narrow
+    // stores, which cannot be forwarded and so waits until every older
+    // store, a write's whole data copy among them, has reached the cache.
+    const Outcome out = [&]() -> Outcome {
+        if ((sqe.flags & 3) != 0) {
+            // FUSE 11b is reserved; fused pairs reach here through
+            // fetch_fused (fused.cc) with FUSE cleared.
+            return Outcome::of(kInvalidField);
+        }
+        if (!psdt_ok(sqe, sqid)) {
+            return Outcome::of(kInvalidField);
+        }
+        if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
+            return Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
+        }
         ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
         // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's); with
         // only the NVM command set enabled (CC.CSS 000b) the KV command set
         // has none.
         static const std::array<Handler, 256> none{};
-        const auto &t = !(ns_ && ns_->kv)                ? table
+        const auto &t = !(ns_ && ns_->kv)                ? (sqid == 0 ? admin_table() : io_table())
                         : ns_->cfg.kv.vendor_opcodes     ? kv_vendor_table()
                         : cc_css(cc_) == NVME_CC_CSS_CSI ? kv_table()
                                                          : none;
         const Handler h = t[sqe.opcode];
-        out = h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
-        ns_ = nullptr;
-    }
+        return h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
+    }();
+    ns_ = nullptr;
     if (sqid != 0) {
         switch (sqe.opcode) {
             case nvme_cmd_read: counters_.read_cmds++; break;
@@ -215,28 +219,26 @@ Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool co
 
 void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now)
 {
-    Pending p{};
-    p.due_ns = std::max(out.complete_at_ns, now);
-    p.timed = sqid != 0 && out.status == kSuccess;
-    p.seq = seq_++;
-    p.sqid = sqid;
-    p.cqid = sqs_[sqid].cqid;
-    p.opcode = sqe.opcode;
-    p.cqe.dw0 = out.dw0;
-    p.cqe.dw1 = out.dw1;
-    p.cqe.sq_id = sqid;
-    p.cqe.cid = sqe.cid;
-    p.cqe.status = static_cast<uint16_t>(out.status << 1);
-    pending_.push_back(p);
-    std::push_heap(pending_.begin(), pending_.end(), PendingLater{});
+    const uint16_t cqid = sqs_[sqid].cqid;
+    pending_.push(std::max(out.complete_at_ns, now), seq_++, [&](Pending &p) {
+        p.timed = sqid != 0 && out.status == kSuccess;
+        p.sqid = sqid;
+        p.cqid = cqid;
+        p.opcode = sqe.opcode;
+        p.cqe.dw0 = out.dw0;
+        p.cqe.dw1 = out.dw1;
+        p.cqe.sq_head = 0;  // set when posted
+        p.cqe.sq_id = sqid;
+        p.cqe.cid = sqe.cid;
+        p.cqe.status = static_cast<uint16_t>(out.status << 1);
+    });
 }
 
 void Controller::post_due(int64_t now)
 {
-    while (!pending_.empty() && pending_.front().due_ns <= now) {
-        std::pop_heap(pending_.begin(), pending_.end(), PendingLater{});
-        const Pending p = pending_.back();
-        pending_.pop_back();
+    while (!pending_.empty() && pending_.top().due_ns <= now) {
+        const Pending p = pending_.top();
+        pending_.pop();
         post(p, now == INT64_MAX ? host_.now_ns() : now);
     }
 }
@@ -294,7 +296,7 @@ void Controller::raise_pending_irqs()
 
 void Controller::rearm()
 {
-    const int64_t next = pending_.empty() ? INT64_MAX : pending_.front().due_ns;
+    const int64_t next = pending_.empty() ? INT64_MAX : pending_.top().due_ns;
     if (next != armed_ns_) {
         armed_ns_ = next;
         host_.arm_timer(next);
@@ -305,18 +307,9 @@ void Controller::flush_sq(uint16_t sqid)
 {
     // Post the SQ's in-flight completions now (their data has moved) so the
     // queue can be deleted without losing them.
-    std::vector<Pending> keep;
     std::vector<Pending> flush;
-    for (const auto &p : pending_) {
-        (p.sqid == sqid ? flush : keep).push_back(p);
-    }
-    if (flush.empty()) {
-        return;
-    }
-    std::sort(flush.begin(), flush.end(),
-              [](const Pending &a, const Pending &b) { return PendingLater{}(b, a); });
-    pending_ = std::move(keep);
-    std::make_heap(pending_.begin(), pending_.end(), PendingLater{});
+    pending_.extract_if([sqid](const Pending &p) { return p.sqid == sqid; }, flush);
+    std::sort(flush.begin(), flush.end(), DeadlineQueue<Pending>::earlier);
     const int64_t now = host_.now_ns();
     for (const auto &p : flush) {
         post(p, now);

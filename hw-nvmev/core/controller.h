@@ -12,6 +12,7 @@
 
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
+#include "deadline_queue.h"
 #include "host.h"
 #include "namespace.h"
 #include "prp.h"
@@ -104,12 +105,6 @@ private:
         uint16_t cqid;
         uint8_t opcode;  // of the command (Abort counts its own kind)
         Cqe cqe;
-    };
-    struct PendingLater {
-        bool operator()(const Pending &a, const Pending &b) const
-        {
-            return a.due_ns != b.due_ns ? a.due_ns > b.due_ns : a.seq > b.seq;
-        }
     };
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
@@ -325,12 +320,12 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint16_t rr_next_ = 1;          // round robin over I/O SQs
-    bool dbbuf_ = false;            // Doorbell Buffer Config in effect
-    bool polling_ = false;          // the host polls: event indexes stay put
-    uint64_t dbbuf_shadow_ = 0;     // shadow doorbell buffer (host memory)
-    uint64_t dbbuf_eventidx_ = 0;   // event index buffer
-    std::vector<Pending> pending_;  // min-heap on (due, seq)
+    uint16_t rr_next_ = 1;         // round robin over I/O SQs
+    bool dbbuf_ = false;           // Doorbell Buffer Config in effect
+    bool polling_ = false;         // the host polls: event indexes stay put
+    uint64_t dbbuf_shadow_ = 0;    // shadow doorbell buffer (host memory)
+    uint64_t dbbuf_eventidx_ = 0;  // event index buffer
+    DeadlineQueue<Pending> pending_;
     std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
     int64_t armed_ns_ = INT64_MAX;

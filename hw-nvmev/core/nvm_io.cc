@@ -66,13 +66,14 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const Outcome out = media_outcome(
+    const ftl::MediaResult res = ns_->ftl->submit(
         {write ? ftl::MediaOp::Write : ftl::MediaOp::Read, slba, nlb, bytes, fua, fetch_ns_});
     (write ? counters_.write_bytes : counters_.read_bytes) += bytes;
     (write ? smart_.write_bytes : smart_.read_bytes) += bytes;
     (write ? smart_.host_write_cmds : smart_.host_read_cmds)++;
-    smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, out.complete_at_ns - fetch_ns_));
-    return out;
+    smart_.busy_ns += static_cast<uint64_t>(std::max<int64_t>(0, res.complete_at_ns - fetch_ns_));
+    // Built in the caller's slot, not copied there (see execute()).
+    return {res.status, 0, 0, res.complete_at_ns, false};
 }
 
 Status Controller::move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes)

@@ -106,7 +106,7 @@ bool Controller::poll(int64_t now)
     if (!ready() || (csts_ & kCstsCfs)) {
         return false;
     }
-    if (!pending_.empty() && pending_.front().due_ns <= now) {
+    if (!pending_.empty() && pending_.top().due_ns <= now) {
         return true;
     }
     if (!dbbuf_) {

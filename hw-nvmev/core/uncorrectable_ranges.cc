@@ -26,7 +26,7 @@ void UncorrectableRanges::mark(uint64_t slba, uint64_t nlb)
 
 void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
 {
-    if (nlb == 0) {
+    if (nlb == 0 || ranges_.empty()) {  // empty: every write and read asks
         return;
     }
     const uint64_t start = slba, end = slba + nlb;
@@ -49,7 +49,7 @@ void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
 
 bool UncorrectableRanges::any(uint64_t slba, uint64_t nlb) const
 {
-    if (nlb == 0) {
+    if (nlb == 0 || ranges_.empty()) {
         return false;
     }
     auto it = ranges_.upper_bound(slba);

@@ -85,11 +85,11 @@ void FuzzProbe::check(const Controller &c)
             invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs);
         }
     }
-    for (const auto &p : c.pending_) {
+    c.pending_.for_each([&](const Controller::Pending &p) {
         if (p.cqid >= c.cqs_.size() || p.sqid >= c.sqs_.size()) {
             invariant_failed("pending completion for SQ %u CQ %u", p.sqid, p.cqid);
         }
-    }
+    });
     if (!rdy && !c.pending_.empty()) {
         invariant_failed("%zu completions pending while not ready", c.pending_.size());
     }

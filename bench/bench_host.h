@@ -1,0 +1,71 @@
+// A lean host for benchmarking the controller core: guest RAM is one flat
+// buffer and DMA is memcpy (as with QEMU's directly mapped RAM), the clock
+// is the host's monotonic clock (as QEMU's; a virtual clock that jumps to
+// each deadline would post one completion per timer call, which no real
+// run does), and a queue pair is driven a batch of commands at a time the
+// way an NVMe driver does (one SQ doorbell per batch, one CQ head doorbell
+// per interrupt). The unit tests' FakeHost/Driver log every completion;
+// this host does no work per command beyond what a driver must do.
+#pragma once
+
+#include <cstdint>
+
+#include "nvmev_core.h"
+#include "spec.h"
+
+namespace nvmev::bench {
+
+class BenchHost {
+public:
+    BenchHost(uint8_t *ram, uint64_t ram_bytes) : ram(ram), ram_bytes(ram_bytes) {}
+    NvmevHostOps ops() const;
+
+    uint8_t *ram;  // guest-physical 0 .. ram_bytes
+    uint64_t ram_bytes;
+    int64_t deadline_ns = INT64_MAX;  // armed by the core
+    uint64_t irqs = 0;
+};
+
+// One submission/completion queue pair in guest memory.
+class QueuePair {
+public:
+    QueuePair(BenchHost &host, NvmevCore *core, uint16_t qid, uint32_t depth, uint64_t sq_base,
+              uint64_t cq_base)
+        : host_(host), core_(core), qid_(qid), depth_(depth), sq_base_(sq_base), cq_base_(cq_base)
+    {
+    }
+
+    // The next free SQ slot, zeroed but for its CID; the host fills it in.
+    Sqe &next();
+    // Rings the SQ tail doorbell for the entries next() handed out.
+    void ring();
+    // Runs the core (process, then the timer once its deadline has passed)
+    // until `n` completions have arrived; consumes them and rings the
+    // CQ head doorbell once. Returns how many failed, or -1 if the core
+    // stopped making progress.
+    int complete(unsigned n);
+    // The status field (without phase) of the last completion consumed.
+    uint16_t last_status() const { return last_status_; }
+
+private:
+    unsigned reap(int &errors);
+
+    BenchHost &host_;
+    NvmevCore *core_;
+    uint16_t qid_;
+    uint32_t depth_;
+    uint64_t sq_base_, cq_base_;
+    uint32_t sq_tail_ = 0, cq_head_ = 0;
+    bool phase_ = true;
+    uint16_t next_cid_ = 0;
+    uint16_t last_status_ = 0;
+};
+
+// Enables the controller (32-entry admin queues in the two pages at
+// admin_base) and
+// creates I/O queue pair 1 of `depth` entries with MSI-X vector 1, its SQ
+// at sq_base and CQ at cq_base. Returns false on any failure.
+bool enable_with_io_queue(BenchHost &host, NvmevCore *core, uint64_t admin_base, uint32_t depth,
+                          uint64_t sq_base, uint64_t cq_base);
+
+}  // namespace nvmev::bench

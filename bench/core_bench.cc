@@ -1,0 +1,297 @@
+// Microbenchmark of the controller core on one host core: commands per
+// second through SQ fetch, PRP walking, data copy, the FTL and timing model,
+// completion posting and interrupts, with an ssd=nvm device that costs no
+// simulated time (zero latency, huge bandwidth), driven by a lean host
+// (bench_host.h). BM_Memcpy/<dir>/<size> copies the same bytes between the
+// same buffers with the same rotation: one data copy per command is the
+// bound, and the ratio of the two is the core's efficiency. The summary at
+// the end of a console run prints that ratio per pair.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench_host.h"
+#include "nvmev_core.h"
+#include "spec.h"
+
+namespace {
+
+using nvmev::Sqe;
+using nvmev::bench::BenchHost;
+using nvmev::bench::QueuePair;
+
+// Larger than the last-level cache, so the backing store is read from and
+// written to DRAM as a real workload's would be.
+constexpr uint64_t kDeviceBytes = uint64_t{256} << 20;
+constexpr uint32_t kLbaSize = 4096;
+constexpr uint32_t kDepth = 256;
+constexpr uint32_t kBatch = 128;  // commands per iteration (queue depth in flight)
+constexpr uint32_t kMaxIo = 128 << 10;
+
+// Guest memory layout.
+constexpr uint64_t kAdminBase = 0x1000;  // ASQ = 0 reads as unset
+constexpr uint64_t kSqBase = 0x10000;
+constexpr uint64_t kCqBase = 0x20000;
+constexpr uint64_t kPrpListBase = 0x100000;  // one list page per slot
+constexpr uint64_t kDataBase = 0x400000;     // kMaxIo per slot
+constexpr uint64_t kRamBytes = kDataBase + uint64_t{kBatch} * kMaxIo;
+
+uint64_t data_addr(uint32_t slot)
+{
+    return kDataBase + uint64_t{slot} * kMaxIo;
+}
+
+// Allocated and faulted in once: the library runs each benchmark several
+// times and page faults must not count.
+struct Memory {
+    std::vector<uint8_t> backing = std::vector<uint8_t>(kDeviceBytes, 0);
+    std::vector<uint8_t> ram = std::vector<uint8_t>(kRamBytes, 0);
+};
+Memory &memory()
+{
+    static Memory m;
+    return m;
+}
+
+// An ssd=nvm device whose timing model adds no simulated time worth
+// waiting for, with one I/O queue pair of kDepth entries.
+class Device {
+public:
+    Device() : host_(memory().ram.data(), kRamBytes)
+    {
+        NvmevConfig c{};
+        c.ssd = "nvm";
+        c.capacity_bytes = kDeviceBytes;
+        c.lba_size = kLbaSize;
+        c.mdts = 0;  // no limit
+        c.max_ioqpairs = 1;
+        c.read_latency_ns = 0;
+        c.write_latency_ns = 0;
+        c.read_bandwidth_mbps = 1000000;
+        c.write_bandwidth_mbps = 1000000;
+        c.msix_vectors = 2;
+        ops_ = host_.ops();
+        char *err = nullptr;
+        core_ = nvmev_core_new(&c, &ops_, &host_, memory().backing.data(), &err);
+        if (!core_) {
+            error_ = err ? err : "nvmev_core_new failed";
+            nvmev_core_free_error(err);
+            return;
+        }
+        nvmev_core_set_msix(core_, 1);
+        if (!nvmev::bench::enable_with_io_queue(host_, core_, kAdminBase, kDepth, kSqBase,
+                                                kCqBase)) {
+            error_ = "controller setup failed";
+            return;
+        }
+        io_.emplace(host_, core_, 1, kDepth, kSqBase, kCqBase);
+    }
+    ~Device() { nvmev_core_free(core_); }
+
+    const std::string &error() const { return error_; }
+    QueuePair &io() { return *io_; }
+
+private:
+    BenchHost host_;
+    NvmevHostOps ops_{};
+    NvmevCore *core_ = nullptr;
+    std::string error_;
+    std::optional<QueuePair> io_;
+};
+
+// Slot i's PRP list names the pages of its buffer after the first, as a
+// driver builds it; the buffers never move, so the lists are built once.
+void build_prp_lists()
+{
+    uint8_t *ram = memory().ram.data();
+    for (uint32_t slot = 0; slot < kBatch; slot++) {
+        for (uint32_t p = 1; p < kMaxIo / nvmev::kPageSize; p++) {
+            const uint64_t entry = data_addr(slot) + uint64_t{p} * nvmev::kPageSize;
+            std::memcpy(ram + kPrpListBase + slot * nvmev::kPageSize + (p - 1) * 8, &entry, 8);
+        }
+    }
+}
+
+// Walks the device sequentially, wrapping at its end.
+struct Cursor {
+    uint64_t offset = 0;
+    uint64_t take(uint32_t bytes)
+    {
+        if (offset + bytes > kDeviceBytes) {
+            offset = 0;
+        }
+        const uint64_t o = offset;
+        offset += bytes;
+        return o;
+    }
+};
+
+void submit_batch(QueuePair &io, bool write, uint32_t bytes, Cursor &cursor)
+{
+    for (uint32_t slot = 0; slot < kBatch; slot++) {
+        Sqe &s = io.next();
+        const uint64_t slba = cursor.take(bytes) / kLbaSize;
+        s.opcode = write ? nvme_cmd_write : nvme_cmd_read;
+        s.nsid = 1;
+        s.prp1 = data_addr(slot);
+        if (bytes > 2 * nvmev::kPageSize) {
+            s.prp2 = kPrpListBase + slot * nvmev::kPageSize;
+        } else if (bytes > nvmev::kPageSize) {
+            s.prp2 = s.prp1 + nvmev::kPageSize;
+        }
+        s.cdw10 = static_cast<uint32_t>(slba);
+        s.cdw11 = static_cast<uint32_t>(slba >> 32);
+        s.cdw12 = bytes / kLbaSize - 1;
+    }
+    io.ring();
+}
+
+// Reads back what the core moved, once, before timing: a benchmark of a
+// core that copies the wrong bytes would be worthless.
+bool check_data(Device &dev, bool write, uint32_t bytes)
+{
+    uint8_t *ram = memory().ram.data();
+    uint8_t *backing = memory().backing.data();
+    for (uint32_t i = 0; i < kBatch * bytes; i++) {
+        const auto v = static_cast<uint8_t>(i * 7 + (i >> 12) + (write ? 1 : 2));
+        uint8_t *dst = write ? ram + data_addr(i / bytes) + i % bytes : backing + i;
+        *dst = v;
+    }
+    Cursor from_zero;
+    submit_batch(dev.io(), write, bytes, from_zero);
+    if (dev.io().complete(kBatch) != 0) {
+        return false;
+    }
+    for (uint32_t slot = 0; slot < kBatch; slot++) {
+        if (std::memcmp(ram + data_addr(slot), backing + uint64_t{slot} * bytes, bytes) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void BM_Core(benchmark::State &state, bool write, uint32_t bytes)
+{
+    build_prp_lists();
+    Device dev;
+    if (!dev.error().empty()) {
+        state.SkipWithError(dev.error().c_str());
+        return;
+    }
+    if (!check_data(dev, write, bytes)) {
+        state.SkipWithError("data did not arrive where it belongs");
+        return;
+    }
+    Cursor cursor;
+    for (auto _ : state) {
+        submit_batch(dev.io(), write, bytes, cursor);
+        if (dev.io().complete(kBatch) != 0) {
+            state.SkipWithError("a command failed or never completed");
+            break;
+        }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBatch);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kBatch * bytes);
+}
+
+void BM_Memcpy(benchmark::State &state, bool write, uint32_t bytes)
+{
+    uint8_t *ram = memory().ram.data();
+    uint8_t *backing = memory().backing.data();
+    Cursor cursor;
+    for (auto _ : state) {
+        for (uint32_t slot = 0; slot < kBatch; slot++) {
+            uint8_t *device = backing + cursor.take(bytes);
+            uint8_t *guest = ram + data_addr(slot);
+            if (write) {
+                std::memcpy(device, guest, bytes);
+            } else {
+                std::memcpy(guest, device, bytes);
+            }
+        }
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBatch);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kBatch * bytes);
+}
+
+// The console report, then core/memcpy items per second for each pair
+// (the median when repetitions are aggregated).
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+    void ReportRuns(const std::vector<Run> &runs) override
+    {
+        ConsoleReporter::ReportRuns(runs);
+        for (const Run &r : runs) {
+            const auto it = r.counters.find("items_per_second");
+            if (r.error_occurred || it == r.counters.end()) {
+                continue;
+            }
+            const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+            if (median || r.run_type == Run::RT_Iteration) {
+                rate_[r.run_name.function_name] = it->second;
+            }
+        }
+    }
+    void Finalize() override
+    {
+        ConsoleReporter::Finalize();
+        std::FILE *out = stdout;
+        std::fprintf(out, "\n%-16s %14s %14s %8s\n", "core/memcpy", "core cmd/s", "memcpy cmd/s",
+                     "ratio");
+        for (const auto &[name, core] : rate_) {
+            const std::string prefix = "BM_Core/";
+            if (name.rfind(prefix, 0) != 0) {
+                continue;
+            }
+            const std::string pair = name.substr(prefix.size());
+            const auto m = rate_.find("BM_Memcpy/" + pair);
+            if (m == rate_.end() || m->second <= 0) {
+                continue;
+            }
+            std::fprintf(out, "%-16s %14.0f %14.0f %7.1f%%\n", pair.c_str(), core, m->second,
+                         100.0 * core / m->second);
+        }
+    }
+
+private:
+    std::map<std::string, double> rate_;
+};
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    for (const bool write : {false, true}) {
+        for (const uint32_t bytes : {4096u, 131072u}) {
+            const std::string suffix =
+                std::string(write ? "write/" : "read/") + (bytes == 4096 ? "4K" : "128K");
+            benchmark::RegisterBenchmark(("BM_Core/" + suffix).c_str(), BM_Core, write, bytes);
+            benchmark::RegisterBenchmark(("BM_Memcpy/" + suffix).c_str(), BM_Memcpy, write, bytes);
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 1;
+    }
+    // Another --benchmark_format keeps its own reporter (no summary).
+    bool console = true;
+    for (int i = 1; i < argc; i++) {
+        console &= std::strncmp(argv[i], "--benchmark_format", 18) != 0 ||
+                   std::strcmp(argv[i], "--benchmark_format=console") == 0;
+    }
+    if (console) {
+        RatioReporter reporter;
+        benchmark::RunSpecifiedBenchmarks(&reporter);
+    } else {
+        benchmark::RunSpecifiedBenchmarks();
+    }
+    benchmark::Shutdown();
+    return 0;
+}
