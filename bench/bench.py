@@ -77,7 +77,7 @@ def machine(args):
             "accel": "tcg", "guest_cpus": fio_matrix.GUEST_CPUS,
             "git_rev": _first_line(["git", "rev-parse", "--short", "HEAD"]),
             "qemu_version": _first_line([args.qemu, "--version"]),
-            "clk_tck": os.sysconf("SC_CLK_TCK")}
+            "clk_tck": os.sysconf("SC_CLK_TCK"), "loadavg_start": os.getloadavg()}
 
 
 def run_parts(args, results):
@@ -119,6 +119,8 @@ def main(argv):
     failed = run_parts(args, results)
     results["targets"] = report.targets(results)
     results["wall_time_s"] = time.monotonic() - start
+    # Other jobs on a shared machine skew everything: say how busy it was.
+    results["machine"]["loadavg_end"] = os.getloadavg()
     results["figures"] = plots.make_all(results, args.out)
     text = report.table(results)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -136,7 +136,8 @@ def table(results):
     m = results["machine"]
     lines = [f"nvmev bench {results['date']}  git {m['git_rev']}  {m['model_name']} "
              f"x{m['cpus']}  kernel {m['kernel']}  {m['qemu_version']}",
-             f"options: {results['options']}", ""]
+             f"options: {results['options']}  load average at start "
+             f"{m['loadavg_start'][0]:.2f}, at end {m['loadavg_end'][0]:.2f}", ""]
     if results.get("matrix"):
         lines += _matrix_table(results["matrix"], tg) + [""]
     if results.get("fidelity"):
