@@ -6,6 +6,7 @@ set xlabel 'queue depth'
 set ylabel 'IOPS (median)'
 set logscale x 2
 set xtics (1, 4, 16, 32)
+set xrange [0.8:40]
 set yrange [0:*]
 set key top left
 set grid
