@@ -107,9 +107,10 @@ def _fidelity_table(f, tg):
     lines.append("  figures: fidelity.png, latency-cdf.png")
     if f["bandwidth"]:
         lines += ["", "bandwidth: 128 KiB sequential QD8, latency 0",
-                  f"{'op':6s} {'set MB/s':>9s} {'fio MB/s':>9s} {'error %':>8s}"]
+                  f"{'op':6s} {'set MB/s':>9s} {'fio MB/s':>9s} {'error %':>8s} "
+                  f"{'unthrottled MB/s':>17s}"]
         lines += [f"{b['op']:6s} {b['configured_mbps']:9d} {b['measured_mbps']:9.1f} "
-                  f"{b['error_pct']:8.1f}" for b in f["bandwidth"]]
+                  f"{b['error_pct']:8.1f} {b['unthrottled_mbps']:17.1f}" for b in f["bandwidth"]]
     return lines
 
 
