@@ -1,9 +1,10 @@
 # Guest latency CDF per configured read latency; dashed lines mark where each
 # would be if the device added exactly its configured latency (baseline
-# median + configured). Variables: term, outdir, titles (one word per series).
+# median + configured). Variables: term, outdir, titles (one word per series),
+# subtitle.
 set terminal term size 900,560
 set output outdir.'/latency-cdf.png'
-set title 'nvmev-iothread: 4 KiB random read QD1, guest fio total latency (polled)'
+set title "nvmev-iothread: 4 KiB random read QD1, guest fio total latency (polled)\n".subtitle
 set xlabel 'latency (us)'
 set ylabel 'fraction of I/Os'
 set logscale x

@@ -43,7 +43,7 @@ def latency_cdf(results, out, term):
             x = base + r["configured_us"]
             f.write(f"set arrow from {x},graph 0 to {x},graph 1 nohead dt 2 lc {i}\n")
     titles = " ".join(f"{r['configured_us']}us" for r in rows)
-    _gnuplot("latency-cdf.gp", out, term, titles=titles)
+    _gnuplot("latency-cdf.gp", out, term, titles=titles, subtitle=_subtitle(results, "lateness"))
 
 
 def iops_by_qd(results, out, term):
