@@ -40,8 +40,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true",
                    help="randread 4 KiB QD32+QD1, nvmev-iothread vs qemu-nvme, one repeat; "
                    "fidelity at 0/20/200 us; no microbenchmarks")
-    p.add_argument("--repeat", type=int, default=None, help="boots per device (default 3; "
-                   "--quick: 1)")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="boots per device, rounds of the latency sweep (default 3; --quick: 1)")
     p.add_argument("--runtime", type=int, default=5,
                    help="seconds per fio job (default 5; CPU time has 10 ms resolution)")
     p.add_argument("--only", choices=["matrix", "fidelity", "micro"], help="run one part")
@@ -84,7 +84,7 @@ def run_parts(args, results):
     """Runs the selected parts; returns the names of those that failed."""
     failed = []
     parts = [("matrix", lambda: fio_matrix.run(args, args.quick, args.repeat, args.runtime)),
-             ("fidelity", lambda: fidelity.run(args, args.quick, args.runtime))]
+             ("fidelity", lambda: fidelity.run(args, args.quick, args.repeat, args.runtime))]
     if not args.quick or args.only == "micro":
         parts.append(("micro", lambda: micro.run(args.host_build, args.quick)))
     for name, fn in parts:

@@ -32,18 +32,21 @@ def _query(path):
     return f"{guest.QMP} query-nvmev > {path}"
 
 
-def script(latencies, bandwidths, runtime, tmp):
+def script(latencies, bandwidths, rounds, runtime, tmp):
     dev = "/dev/nvme0n1"
     lat_job = dict(rw="randread", bs="4k", size="64M", iodepth=1, hipri=1,
                    runtime=runtime, time_based=1, lat_percentiles=1)
     text = guest.fio("warmup", dev, **dict(lat_job, runtime=5))
     hooks = {}
-    for lat in latencies:
-        hooks[f"set-lat-{lat}"] = _set(**{"read-latency-ns": lat * 1000})
-        hooks[f"stats-lat-{lat}"] = _query(os.path.join(tmp, f"lat-{lat}.json"))
-        text += guest.hook(f"set-lat-{lat}")
-        text += guest.fio(f"lat-{lat}", dev, **lat_job)
-        text += guest.hook(f"stats-lat-{lat}")
+    # Rounds over all settings, so that drift on a shared host hits each alike.
+    for i in range(rounds):
+        for lat in latencies:
+            name = f"lat-{lat}-{i}"
+            hooks[f"set-lat-{lat}"] = _set(**{"read-latency-ns": lat * 1000})
+            hooks[f"stats-{name}"] = _query(os.path.join(tmp, f"{name}.json"))
+            text += guest.hook(f"set-lat-{lat}")
+            text += guest.fio(name, dev, **lat_job)
+            text += guest.hook(f"stats-{name}")
     seq = dict(bs="128k", iodepth=8, runtime=runtime, time_based=1)
     for op in ("read", "write") if bandwidths else ():
         # First unthrottled: what TCG reaches at all, so a configured value
@@ -66,15 +69,27 @@ def _lateness(path):
             "max_us": late["max-ns"] / 1000.0}
 
 
-def _latency_row(job, lat, base, tmp):
+def _measure(job, path):
     # Total latency (lat_ns), not clat: with polled io_uring at QD1 the
     # submitting syscall often reaps the completion too, so fio's clat is
     # near zero and the device's time shows up in slat.
     total = job["read"]["lat_ns"]
     pct = {k: v / 1000.0 for k, v in total.get("percentile", {}).items()}
-    row = {"configured_us": lat, "mean_us": total["mean"] / 1000.0,
-           "median_us": pct.get("50.000000"), "percentiles_us": pct,
-           "iops": job["read"]["iops"], "lateness": _lateness(os.path.join(tmp, f"lat-{lat}.json"))}
+    return {"mean_us": total["mean"] / 1000.0, "median_us": pct["50.000000"],
+            "percentiles_us": pct, "iops": job["read"]["iops"], "lateness": _lateness(path)}
+
+
+def _latency_row(lat, rounds, base):
+    """Medians over the rounds (the lateness max: the largest)."""
+    med = lambda f: statistics.median(f(r) for r in rounds)  # noqa: E731
+    late = {k: med(lambda r: r["lateness"][k]) for k in ("p50_us", "p99_us", "p999_us")}
+    late["max_us"] = max(r["lateness"]["max_us"] for r in rounds)
+    late["samples"] = sum(r["lateness"]["samples"] for r in rounds)
+    row = {"configured_us": lat, "mean_us": med(lambda r: r["mean_us"]),
+           "median_us": med(lambda r: r["median_us"]), "iops": med(lambda r: r["iops"]),
+           "percentiles_us": {k: med(lambda r: r["percentiles_us"][k])
+                              for k in rounds[0]["percentiles_us"]},
+           "lateness": late, "rounds": rounds}
     if base is not None:
         row["added_mean_us"] = row["mean_us"] - base["mean_us"]
         row["added_median_us"] = row["median_us"] - base["median_us"]
@@ -84,18 +99,20 @@ def _latency_row(job, lat, base, tmp):
     return row
 
 
-def run(opts, quick, runtime):
+def run(opts, quick, rounds, runtime):
     latencies = QUICK_LATENCIES_US if quick else LATENCIES_US
     bandwidths = [] if quick else BANDWIDTHS_MBPS
     with tempfile.TemporaryDirectory(prefix="nvmev-fidelity.") as tmp:
         os.chmod(tmp, 0o755)
-        text, hooks = script(latencies, bandwidths, runtime, tmp)
-        n = 1 + len(latencies) + 2 * (len(bandwidths) + 1)
+        text, hooks = script(latencies, bandwidths, rounds, runtime, tmp)
+        n = 1 + rounds * len(latencies) + 2 * (len(bandwidths) + 1)
         results = guest.boot("nvmev-iothread", text, hooks, opts, extra=POLL,
                              timeout=120 + n * (runtime + 10))
         rows, base = [], None
         for lat in latencies:
-            row = _latency_row(results[f"lat-{lat}"]["jobs"][0], lat, base, tmp)
+            runs = [_measure(results[f"lat-{lat}-{i}"]["jobs"][0],
+                             os.path.join(tmp, f"lat-{lat}-{i}.json")) for i in range(rounds)]
+            row = _latency_row(lat, runs, base)
             base = base or row
             rows.append(row)
     bw_rows = []
@@ -108,7 +125,7 @@ def run(opts, quick, runtime):
     for r in rows:
         print(f"  fidelity {r['configured_us']:4d} us: mean {r['mean_us']:.1f} "
               f"median {r['median_us']:.1f} us", file=sys.stderr, flush=True)
-    return {"latency": rows, "bandwidth": bw_rows, "runtime_s": runtime,
+    return {"latency": rows, "bandwidth": bw_rows, "runtime_s": runtime, "rounds": rounds,
             "fio": "4k randread QD1 io_uring hipri, nvme.poll_queues=1, total latency (lat_ns)"}
 
 

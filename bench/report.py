@@ -93,7 +93,7 @@ def _matrix_table(m, tg):
 
 
 def _fidelity_table(f, tg):
-    lines = ["fidelity: nvmev-iothread, " + f["fio"],
+    lines = [f"fidelity: nvmev-iothread, {f['fio']}; medians of {f['rounds']} rounds",
              f"{'set us':>6s} {'mean':>8s} {'median':>8s} {'+mean':>8s} {'+median':>8s} "
              f"{'err% med':>8s} {'late p50':>8s} {'p99':>7s} {'p99.9':>8s} {'max':>9s}"]
     for r in f["latency"]:
