@@ -1,130 +1,138 @@
 #!/usr/bin/env python3
-"""./nvmev bench [--quick]: guest fio against nvmev and QEMU's own devices,
-measured in the same run so that ratios mean something on a noisy machine.
+"""./nvmev bench: guest fio against nvmev and QEMU's own devices in the same
+run, the device's host CPU per I/O, the latency/bandwidth fidelity sweep and
+the host microbenchmarks.
 
---quick: 4 KiB random reads at QD32 with zero added latency, nvmev vs QEMU's
-`nvme` on a null-co drive (the figure issue #2 asks for).
-Full: adds QD1, nvmev in an IOThread and in the main loop, and virtio-blk,
-and the host-only Google Benchmark of the conv FTL (build/host/bench/
-nvmev-ftl-bench: simulated 4 KiB random writes per second in GC steady state,
-single core, beside memcpy of the same size).
-Each configuration runs --repeat times (interleaved); medians are reported.
-Results: a table on stdout and JSON in build/bench/results.json.
+Parts (--only picks one):
+  matrix    bench/fio_matrix.py: every workload of a device in one boot,
+            devices interleaved per repeat, medians reported
+  fidelity  bench/fidelity.py: configured vs guest-measured latency and
+            bandwidth, retuned over QMP within one boot
+  micro     bench/micro.py: nvmev-ftl-bench and (if built) nvmev-core-bench
+Output in --out (default build/bench): results.json, results.txt (also on
+stdout) and, via gnuplot, latency-cdf.png, iops-by-qd.png, fidelity.png.
+The issue's targets are printed as met / not met; the exit status is 0 unless
+something failed to run.
 """
 
 import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUN = [sys.executable, os.path.join(ROOT, "scripts", "run.py")]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-# Zero added latency and a bandwidth far above anything TCG can reach, so the
-# emulation path itself is what is measured.
-NVMEV_FAST = "read-latency-ns=0,write-latency-ns=0,read-bandwidth-mbps=1000000,write-bandwidth-mbps=1000000"
+import fidelity  # noqa: E402
+import fio_matrix  # noqa: E402
+import guest  # noqa: E402
+import micro  # noqa: E402
+import plots  # noqa: E402
+import report  # noqa: E402
 
-
-def fio_cmd(rw, bs, qd, runtime, dev):
-    return (f"fio --name=b --filename={dev} --direct=1 --rw={rw} --bs={bs} "
-            f"--size=512M --ioengine=io_uring --iodepth={qd} --runtime={runtime} "
-            f"--time_based --output-format=json")
+ROOT = guest.ROOT
 
 
-def measure(device, rw, bs, qd, runtime):
-    dev = "/dev/vda" if device.startswith("virtio") else "/dev/nvme0n1"
-    args = ["--size", "1G", "--timeout", str(runtime * 3 + 120)]
-    if device == "nvmev-iothread":
-        args += ["--iothread", "--device-opts", NVMEV_FAST]
-    elif device == "nvmev":
-        args += ["--device-opts", NVMEV_FAST]
-    elif device == "qemu-nvme":
-        args += ["--baseline", "nvme"]
-    elif device == "virtio-blk":
-        args += ["--baseline", "virtio-blk", "--iothread"]
-    cmd = (f"{fio_cmd(rw, bs, qd, runtime, dev)} > /tmp/r.json && "
-           "echo ==JSON== && cat /tmp/r.json && echo ==END==")
-    proc = subprocess.run([*RUN, *args, "--cmd", cmd], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True)
-    if proc.returncode != 0 or "==JSON==" not in proc.stdout:
-        raise RuntimeError(f"{device}: run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    text = proc.stdout.split("==JSON==\n", 1)[1].split("==END==", 1)[0]
-    job = json.loads(text)["jobs"][0]
-    side = job["read" if "read" in rw else "write"]
-    return {"iops": side["iops"], "lat_mean_us": side["lat_ns"]["mean"] / 1000.0}
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="nvmev bench", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true",
+                   help="randread 4 KiB QD32+QD1, nvmev-iothread vs qemu-nvme, one repeat; "
+                   "fidelity at 0/20/200 us; no microbenchmarks")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="boots per device, rounds of the latency sweep (default 3; --quick: 1)")
+    p.add_argument("--runtime", type=int, default=5,
+                   help="seconds per fio job (default 5; CPU time has 10 ms resolution)")
+    p.add_argument("--only", choices=["matrix", "fidelity", "micro"], help="run one part")
+    p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), metavar="DIR")
+    p.add_argument("--qemu", default=os.path.join(ROOT, "build", "qemu-system-x86_64"))
+    p.add_argument("--guest-dir", default=os.path.join(ROOT, "build", "guest"))
+    p.add_argument("--host-build", default=micro.DEFAULT_BUILD, metavar="DIR",
+                   help="meson build dir with bench/nvmev-*-bench (default build/host)")
+    args = p.parse_args(argv)
+    if args.repeat is None:
+        args.repeat = 1 if args.quick else 3
+    if args.repeat < 1 or args.runtime < 1:
+        p.error("--repeat and --runtime must be at least 1")
+    return args
 
 
-def ftl_microbench():
-    """Medians of the FTL microbenchmark (Google Benchmark, 3 repetitions)."""
-    exe = os.path.join(ROOT, "build", "host", "bench", "nvmev-ftl-bench")
-    proc = subprocess.run([exe, "--benchmark_format=json", "--benchmark_min_time=1",
-                           "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true"],
-                          capture_output=True, text=True, check=True)
-    medians = {b["run_name"]: b for b in json.loads(proc.stdout)["benchmarks"]
-               if b.get("aggregate_name") == "median"}
-    print(f"\n{'host microbenchmark (median of 3)':44s} {'items/s':>12s} {'ns/item':>10s}")
-    for name, b in medians.items():
-        print(f"{name:44s} {b['items_per_second']:12.0f} {b['cpu_time']:10.1f}")
-    return medians
+def _first_line(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout \
+            .strip().splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
 
 
-def main():
-    ap = argparse.ArgumentParser(description="nvmev benchmarks")
-    ap.add_argument("--quick", action="store_true", help="QD32 4 KiB random read only")
-    ap.add_argument("--repeat", type=int, default=None, help="runs per configuration (default 3)")
-    ap.add_argument("--runtime", type=int, default=5, help="seconds per fio run")
-    args = ap.parse_args()
-    repeat = args.repeat or 3
+def machine(args):
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpus": os.cpu_count(), "kernel": platform.release(), "model_name": model,
+            "accel": "tcg", "guest_cpus": fio_matrix.GUEST_CPUS,
+            "git_rev": _first_line(["git", "rev-parse", "--short", "HEAD"]),
+            "qemu_version": _first_line([args.qemu, "--version"]),
+            "clk_tck": os.sysconf("SC_CLK_TCK"), "loadavg_start": os.getloadavg()}
 
-    cases = [("randread", "4k", 32)]
-    devices = ["nvmev-iothread", "qemu-nvme"]
-    if not args.quick:
-        cases.append(("randread", "4k", 1))
-        devices = ["nvmev-iothread", "nvmev", "qemu-nvme", "virtio-blk"]
 
-    results = []
-    for rw, bs, qd in cases:
-        samples = {d: [] for d in devices}
-        for i in range(repeat):
-            for d in devices:  # interleaved: drift hits every device alike
-                samples[d].append(measure(d, rw, bs, qd, args.runtime))
-                print(f"  {rw} {bs} QD{qd} {d:15s} run {i + 1}: "
-                      f"{samples[d][-1]['iops']:9.0f} IOPS", file=sys.stderr, flush=True)
-        for d in devices:
-            results.append({
-                "workload": f"{rw} {bs} QD{qd}", "device": d,
-                "iops_median": statistics.median(s["iops"] for s in samples[d]),
-                "lat_mean_us_median": statistics.median(s["lat_mean_us"] for s in samples[d]),
-                "runs": samples[d]})
+def run_parts(args, results):
+    """Runs the selected parts; returns the names of those that failed."""
+    failed = []
+    parts = [("matrix", lambda: fio_matrix.run(args, args.quick, args.repeat, args.runtime)),
+             ("fidelity", lambda: fidelity.run(args, args.quick, args.repeat, args.runtime))]
+    if not args.quick or args.only == "micro":
+        parts.append(("micro", lambda: micro.run(args.host_build, args.quick)))
+    for name, fn in parts:
+        if args.only and args.only != name:
+            continue
+        print(f"nvmev bench: {name}", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        try:
+            results[name] = fn()
+        except (guest.BootFailed, KeyError, ValueError, OSError,
+                subprocess.CalledProcessError) as e:
+            print(f"nvmev bench: {name} failed: {e}", file=sys.stderr, flush=True)
+            results[name] = None
+            results.setdefault("errors", {})[name] = str(e)[-4000:]
+            failed.append(name)
+        results.setdefault("part_wall_time_s", {})[name] = time.monotonic() - t0
+    return failed
 
-    print(f"\n{'workload':22s} {'device':16s} {'IOPS (median)':>14s} {'mean lat us':>12s} "
-          f"{'vs qemu-nvme':>13s}")
-    for r in results:
-        base = next(x for x in results if x["workload"] == r["workload"]
-                    and x["device"] == "qemu-nvme")
-        ratio = r["iops_median"] / base["iops_median"]
-        r["ratio_vs_qemu_nvme"] = ratio
-        print(f"{r['workload']:22s} {r['device']:16s} {r['iops_median']:14.0f} "
-              f"{r['lat_mean_us_median']:12.1f} {ratio:12.2f}x")
 
-    micro = None if args.quick else ftl_microbench()
-
-    out_dir = os.path.join(ROOT, "build", "bench")
-    os.makedirs(out_dir, exist_ok=True)
-    out = os.path.join(out_dir, "results.json")
-    with open(out, "w") as f:
-        json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                   "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                               "accel": "tcg"},
-                   "quick": args.quick, "runtime_s": args.runtime, "repeat": repeat,
-                   "results": results, "ftl_microbench": micro}, f, indent=2)
-    print(f"\nresults: {out}")
-    return 0
+def main(argv):
+    args = parse_args(argv)
+    for path, what in ((args.qemu, "QEMU"), (args.guest_dir, "guest image")):
+        if args.only != "micro" and not os.path.exists(path):
+            print(f"nvmev bench: {what} {path} not found (./nvmev build, or --qemu/"
+                  "--guest-dir)", file=sys.stderr)
+            return 2
+    os.makedirs(args.out, exist_ok=True)
+    start = time.monotonic()
+    results = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(args),
+               "options": {"quick": args.quick, "repeat": args.repeat,
+                           "runtime_s": args.runtime, "only": args.only}}
+    failed = run_parts(args, results)
+    results["targets"] = report.targets(results)
+    results["wall_time_s"] = time.monotonic() - start
+    # Other jobs on a shared machine skew everything: say how busy it was.
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["figures"] = plots.make_all(results, args.out)
+    text = report.table(results)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    with open(os.path.join(args.out, "results.txt"), "w") as f:
+        f.write(text)
+    print(text + f"results: {args.out}/results.json, results.txt"
+          + "".join(f", {p}" for p in results["figures"]))
+    if failed:
+        print(f"nvmev bench: failed to run: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

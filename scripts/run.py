@@ -8,7 +8,8 @@ The job's output is streamed to stdout and the runner exits with the job's
 exit status (124: timeout; 125: QEMU ended before the job did). The guest
 (guest-scripts/build-image.sh) prints `NVMEV-EXIT-STATUS=<rc>` when the job
 ends, and `@@NVMEV-HOST:NAME@@` to have the runner run the host hook NAME
-(`--hook NAME='command'`, run with bash -c and NVMEV_QMP in its environment);
+(`--hook NAME='command'`, run with bash -c and NVMEV_QMP and NVMEV_QEMU_PID
+in its environment);
 the runner answers on the serial line with the hook's exit status.
 
 Python standard library only.
@@ -292,12 +293,13 @@ class Output:
 
 def run_job(cmd, args, hooks, qmp_path):
     """Runs QEMU with the job; returns the runner's exit status."""
-    env = dict(os.environ, NVMEV_QMP=qmp_path)
     start = time.monotonic()
     deadline = start + args.timeout
     qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             start_new_session=True,  # ^C reaches us, not QEMU
                             preexec_fn=die_with_parent)
+    # The pid lets a hook look at QEMU's threads (bench: CPU time per thread).
+    env = dict(os.environ, NVMEV_QMP=qmp_path, NVMEV_QEMU_PID=str(qemu.pid))
     out = Output()
     fd = qemu.stdout.fileno()
     os.set_blocking(fd, False)
@@ -454,7 +456,10 @@ def main(argv):
         qmp_path = os.path.abspath(args.qmp) if args.qmp else os.path.join(tmp, "qmp.sock")
         dev_opts, wait_item = device_args(args)
         append = f"{KERNEL_CMDLINE} nvmev.wait={wait_item} {args.append}".strip()
-        cmd = [args.qemu, "-machine", "q35", "-accel", args.accel, "-nodefaults", "-no-user-config",
+        # debug-threads=on names QEMU's threads ("CPU 0/TCG", "IO nvmev-io0"),
+        # which is how the bench tells device threads from vCPUs.
+        cmd = [args.qemu, "-name", "nvmev-guest,debug-threads=on",
+               "-machine", "q35", "-accel", args.accel, "-nodefaults", "-no-user-config",
                "-display", "none", "-no-reboot", "-m", f"{mem_mib}M", "-smp", str(args.smp)]
         for d in FIRMWARE_DIRS:
             cmd += ["-L", d]
