@@ -276,15 +276,16 @@ int main(int argc, char **argv)
             benchmark::RegisterBenchmark(("BM_Memcpy/" + suffix).c_str(), BM_Memcpy, write, bytes);
         }
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-        return 1;
-    }
-    // Another --benchmark_format keeps its own reporter (no summary).
+    // Another --benchmark_format keeps its own reporter (no summary). Looked
+    // for before Initialize(), which removes the flags it takes from argv.
     bool console = true;
     for (int i = 1; i < argc; i++) {
         console &= std::strncmp(argv[i], "--benchmark_format", 18) != 0 ||
                    std::strcmp(argv[i], "--benchmark_format=console") == 0;
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 1;
     }
     if (console) {
         RatioReporter reporter;

@@ -18,7 +18,9 @@ def _run(exe, quick):
         args.append("--benchmark_report_aggregates_only=true")
     proc = subprocess.run(args, capture_output=True, text=True, check=True)
     out = {}
-    for b in json.loads(proc.stdout)["benchmarks"]:
+    # nvmev-core-bench prints its core/memcpy table after the JSON document.
+    doc, _ = json.JSONDecoder().raw_decode(proc.stdout)
+    for b in doc["benchmarks"]:
         if reps > 1 and b.get("aggregate_name") != "median":
             continue
         out[b.get("run_name", b["name"])] = {
@@ -28,24 +30,17 @@ def _run(exe, quick):
     return out
 
 
-def _size(name):
-    """4K / 128K from a name such as BM_Read4K or BM_Memcpy/4096."""
-    m = re.search(r"(?<![0-9])(4K|128K|4096|131072)(?![0-9])", name, re.IGNORECASE)
-    return {"4096": "4K", "131072": "128K"}.get(m.group(1), m.group(1).upper()) if m else None
-
-
 def memcpy_ratios(benches):
-    """Per size and command benchmark: its items/s over memcpy's of that size."""
+    """Per size, per direction: BM_Core/DIR/SIZE's items/s over those of
+    BM_Memcpy/DIR/SIZE, its one-copy bound measured in the same run."""
     out = {}
-    for size in ("4K", "128K"):
-        named = [(n, b) for n, b in benches.items() if _size(n) == size]
-        ref = [b for n, b in named if "memcpy" in n.lower()]
-        if len(ref) != 1 or not ref[0]["items_per_second"]:
-            if named:
-                out[size] = {"error": f"no single memcpy benchmark for {size}"}
+    for name, b in benches.items():
+        m = re.fullmatch(r"BM_Core/(\w+)/(\w+)", name)
+        ref = benches.get(name.replace("BM_Core/", "BM_Memcpy/", 1))
+        if not m or not ref or not ref["items_per_second"] or not b["items_per_second"]:
             continue
-        out[size] = {n: b["items_per_second"] / ref[0]["items_per_second"]
-                     for n, b in named if "memcpy" not in n.lower() and b["items_per_second"]}
+        out.setdefault(m.group(2), {})[m.group(1)] = (b["items_per_second"] /
+                                                      ref["items_per_second"])
     return out
 
 
