@@ -28,7 +28,7 @@ WORKLOADS = {
 }
 QD_SERIES = [1, 4, 16, 32]
 QD_DEVICES = ["nvmev-iothread", "qemu-nvme"]
-FULL_DEVICES = ["nvmev-iothread", "nvmev", "qemu-nvme", "virtio-blk"]
+FULL_DEVICES = ["nvmev-iothread", "nvmev-iothread-nopoll", "nvmev", "qemu-nvme", "virtio-blk"]
 QUICK = (["randread-4k-qd1", "randread-4k-qd32"], ["nvmev-iothread", "qemu-nvme"])
 
 

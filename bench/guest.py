@@ -24,6 +24,9 @@ NVMEV_FAST = ("read-latency-ns=0,write-latency-ns=0,"
 # run.py options per device under test.
 DEVICES = {
     "nvmev-iothread": ["--iothread", "--device-opts", NVMEV_FAST],
+    # The same IOThread without adaptive polling: what polling costs in CPU.
+    "nvmev-iothread-nopoll": ["--iothread", "--iothread-opts", "poll-max-ns=0",
+                              "--device-opts", NVMEV_FAST],
     "nvmev": ["--device-opts", NVMEV_FAST],
     "qemu-nvme": ["--baseline", "nvme"],
     "virtio-blk": ["--baseline", "virtio-blk", "--iothread"],

@@ -87,6 +87,8 @@ def parse_args(argv):
     p.add_argument("--memdev-file", metavar="PATH",
                    help="back the device's media with a shared file (memory-backend-file)")
     p.add_argument("--iothread", action="store_true", help="run the device in an iothread")
+    p.add_argument("--iothread-opts", metavar="K=V,...",
+                   help="appended to the iothread object, e.g. poll-max-ns=200000")
     p.add_argument("--namespace", action="append", default=[], metavar="K=V,...",
                    help="add an nvmev-ns namespace (repeatable), e.g. ssd=zns,size=256M; "
                    "memdev-file=PATH backs it with a file (docs/namespaces.md)")
@@ -158,7 +160,7 @@ def device_args(args):
         else:
             dev, wait = "virtio-blk-pci,drive=nullblk0", "/dev/vda"
             if args.iothread:
-                opts += ["-object", "iothread,id=nvmev-io0"]
+                opts += ["-object", iothread_object(args)]
                 dev += ",iothread=nvmev-io0"
         if args.device_opts:
             dev += "," + args.device_opts
@@ -180,11 +182,15 @@ def device_args(args):
     elif not zoned or args.size is not None:
         dev += f",size={size}"
     if args.iothread:
-        opts += ["-object", "iothread,id=nvmev-io0"]
+        opts += ["-object", iothread_object(args)]
         dev += ",iothread=nvmev-io0"
     if args.device_opts:
         dev += "," + args.device_opts
     return opts + ["-device", dev] + namespace_args(args), "nvme0"
+
+
+def iothread_object(args):
+    return "iothread,id=nvmev-io0" + (f",{args.iothread_opts}" if args.iothread_opts else "")
 
 
 def namespace_args(args):
