@@ -174,6 +174,20 @@ protected:
         next_offset_ = offset;
     }
 
+    // Warm-up rounds, then `rounds` more that must allocate nothing and
+    // complete every command intact.
+    void expect_steady(uint32_t bytes, int warm_up, int rounds, uint64_t span,
+                       Dptr dptr = Dptr::Prp)
+    {
+        write_read(bytes, warm_up, span, dptr);
+        AllocationCount n;
+        write_read(bytes, rounds, span, dptr);
+        EXPECT_EQ(n.count(), 0u);
+        EXPECT_EQ(completed_, uint64_t(warm_up + rounds) * 2 * kBatch);
+        EXPECT_EQ(errors_, 0u);
+        EXPECT_EQ(mismatches_, 0u);
+    }
+
     FakeHost host_{kRam};
     NvmevHostOps ops_{};
     std::vector<uint8_t> backing_;
@@ -199,37 +213,19 @@ TEST_F(HotPathAlloc, CounterSeesAnAllocation)
 TEST_F(HotPathAlloc, NvmReadWrite4K)
 {
     make_nvm();
-    write_read(4096, 4, 8 << 20);  // warm-up
-    AllocationCount n;
-    write_read(4096, 16, 8 << 20);
-    EXPECT_EQ(n.count(), 0u);
-    EXPECT_EQ(completed_, 20u * 2 * kBatch);
-    EXPECT_EQ(errors_, 0u);
-    EXPECT_EQ(mismatches_, 0u);
+    expect_steady(4096, 4, 16, 8 << 20);
 }
 
 TEST_F(HotPathAlloc, NvmReadWrite128KWithPrpList)
 {
     make_nvm();
-    write_read(kMaxIo, 2, 32 << 20);
-    AllocationCount n;
-    write_read(kMaxIo, 8, 32 << 20);
-    EXPECT_EQ(n.count(), 0u);
-    EXPECT_EQ(completed_, 10u * 2 * kBatch);
-    EXPECT_EQ(errors_, 0u);
-    EXPECT_EQ(mismatches_, 0u);
+    expect_steady(kMaxIo, 2, 8, 32 << 20);
 }
 
 TEST_F(HotPathAlloc, NvmReadWrite8KWithSgl)
 {
     make_nvm();
-    write_read(8192, 4, 8 << 20, Dptr::Sgl);
-    AllocationCount n;
-    write_read(8192, 16, 8 << 20, Dptr::Sgl);
-    EXPECT_EQ(n.count(), 0u);
-    EXPECT_EQ(completed_, 20u * 2 * kBatch);
-    EXPECT_EQ(errors_, 0u);
-    EXPECT_EQ(mismatches_, 0u);
+    expect_steady(8192, 4, 16, 8 << 20, Dptr::Sgl);
 }
 
 // ssd=conv in GC steady state: the warm-up overwrites the drive until
