@@ -34,7 +34,19 @@ class HotPathAlloc : public ::testing::Test {
 protected:
     void TearDown() override { nvmev_core_free(core_); }
 
-    void make(const NvmevConfig &c, uint64_t backing_bytes, uint32_t css = 0)
+    // One I/O queue pair and its vector, on the backing store cfg's layout
+    // asks for; the controller enabled with `css`.
+    void make(Cfg &cfg, uint32_t css = 0)
+    {
+        cfg.c.max_ioqpairs = 1;
+        cfg.c.msix_vectors = 2;
+        NvmevLayout layout{};
+        char *err = nullptr;
+        ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
+        start(cfg.c, layout.data_bytes + layout.metadata_bytes, css);
+    }
+
+    void start(const NvmevConfig &c, uint64_t backing_bytes, uint32_t css)
     {
         backing_.assign(backing_bytes, 0);
         ops_ = host_.ops();
@@ -56,18 +68,14 @@ protected:
 
     void make_nvm()
     {
-        NvmevConfig c{};
-        c.ssd = "nvm";
-        c.capacity_bytes = 32 << 20;
-        c.lba_size = 4096;
-        c.mdts = 0;
-        c.max_ioqpairs = 1;
-        c.read_latency_ns = 10000;
-        c.write_latency_ns = 12000;
-        c.read_bandwidth_mbps = 4000;
-        c.write_bandwidth_mbps = 3000;
-        c.msix_vectors = 2;
-        make(c, c.capacity_bytes);
+        Cfg cfg("nvm", 32 << 20);
+        cfg.c.lba_size = 4096;
+        cfg.c.mdts = 0;
+        cfg.c.read_latency_ns = 10000;
+        cfg.c.write_latency_ns = 12000;
+        cfg.c.read_bandwidth_mbps = 4000;
+        cfg.c.write_bandwidth_mbps = 3000;
+        make(cfg);
     }
 
     static uint64_t data(uint32_t slot) { return kData + uint64_t{slot} * kMaxIo; }
@@ -237,12 +245,7 @@ protected:
         Cfg cfg("conv", 64 << 20);
         cfg.c.lba_size = 4096;
         cfg.c.mdts = 0;
-        cfg.c.max_ioqpairs = 1;
-        cfg.c.msix_vectors = 2;
-        NvmevLayout layout{};
-        char *err = nullptr;
-        ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
-        make(cfg.c, layout.data_bytes + layout.metadata_bytes);
+        make(cfg);
     }
     uint64_t gc_runs()
     {
@@ -290,12 +293,7 @@ TEST_F(HotPathAlloc, ZnsReadWrite4KAnd128KWithZoneResets)
     cfg.set("program-unit-size", 16384).set("zone-size", 1 << 20).set("zone-dies", 2);
     cfg.c.lba_size = 4096;
     cfg.c.mdts = 0;
-    cfg.c.max_ioqpairs = 1;
-    cfg.c.msix_vectors = 2;
-    NvmevLayout layout{};
-    char *err = nullptr;
-    ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
-    make(cfg.c, layout.data_bytes + layout.metadata_bytes, NVME_CC_CSS_CSI);
+    make(cfg, NVME_CC_CSS_CSI);
     zoned_ = true;
     // Warm-up: the same work twice, so the timelines' and write buffers'
     // vectors have reached their high-water marks.
@@ -324,14 +322,9 @@ TEST_F(HotPathAlloc, KvStoreRetrieve4K)
 {
     Cfg cfg("kv", 1 << 20);
     cfg.set("kv-max-keys", 64).set("kv-max-value-size", 8192).set("kv-index-latency-ns", 1000);
-    cfg.c.max_ioqpairs = 1;
-    cfg.c.msix_vectors = 2;
     cfg.c.read_latency_ns = cfg.c.write_latency_ns = 12000;
     cfg.c.read_bandwidth_mbps = cfg.c.write_bandwidth_mbps = 4096;
-    NvmevLayout layout{};
-    char *err = nullptr;
-    ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
-    make(cfg.c, layout.data_bytes + layout.metadata_bytes, NVME_CC_CSS_CSI);
+    make(cfg, NVME_CC_CSS_CSI);
     // A command with key "key-<slot>" (KV 1.0: CDW2-3, CDW14-15, length
     // in CDW11 7:0) moving 4 KiB through slot's buffer.
     const auto kv = [](uint8_t opcode, uint32_t slot) {
