@@ -1,15 +1,14 @@
 #include "line_pool.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace nvmev::ftl {
 
 LinePool::LinePool(uint32_t lines, uint32_t slots_per_line)
     : lines_(lines), free_(lines), free_count_(lines), slots_per_line_(slots_per_line)
 {
-    for (uint32_t i = 0; i < lines; ++i) {
-        free_[i] = i;
-    }
+    std::iota(free_.begin(), free_.end(), 0u);
 }
 
 uint32_t LinePool::open_free()
