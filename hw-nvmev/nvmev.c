@@ -206,6 +206,7 @@ static void nvmev_ioeventfd_set(NvmevState *s, bool on)
     memory_region_transaction_begin();
     for (uint32_t qid = 1; qid <= s->ioeventfd_queues; qid++) {
         for (uint32_t cq = 0; cq < 2; cq++) {
+            /* SQ tail, then CQ head, per pair: CAP.DSTRD is 0 */
             hwaddr addr = 0x1000 + (2 * qid + cq) * 4;
 
             if (on) {
@@ -534,6 +535,7 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
 
     s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
+    s->ioeventfd_queues = MIN(MAX(pairs, 0), NVMEV_IOEVENTFD_QUEUES);
     nvmev_fill_config(s, &cfg, params);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {
@@ -629,8 +631,6 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
     } else {
         nvmev_attach_poll(s);
     }
-    s->ioeventfd_queues = MIN(s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs,
-                              NVMEV_IOEVENTFD_QUEUES);
     s->ioeventfd_bh = qemu_bh_new(nvmev_ioeventfd_bh, s);
     aio_bh_schedule_oneshot(s->ctx, nvmev_set_timer_slack, NULL);
     trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
@@ -652,9 +652,6 @@ static void nvmev_stop_handlers(void *opaque)
     }
     if (s->notifier_ready) {
         aio_set_event_notifier(s->ctx, &s->notifier, NULL, NULL, NULL);
-        if (s->core) {
-            nvmev_core_set_polling(s->core, 0);
-        }
     }
 }
 
