@@ -41,11 +41,11 @@ int64_t clock_now(void *)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1'000'000'000 + t.tv_nsec;
 }
-void arm_timer(void *opaque, int64_t deadline_ns)
+void arm_timer(void *opaque, unsigned, int64_t deadline_ns)
 {
     self(opaque)->deadline_ns = deadline_ns;
 }
-void kick(void *) {}  // complete() calls process() until nothing is left
+void kick(void *, unsigned) {}  // complete() calls process() until nothing is left
 
 }  // namespace
 
@@ -99,7 +99,7 @@ int QueuePair::complete(unsigned n)
     int errors = 0;
     unsigned got = 0;
     for (int idle = 0; got < n;) {
-        nvmev_core_process(core_);
+        nvmev_core_process(core_, 0);
         const unsigned before = got;
         got += reap(errors);
         if (got < n && host_.deadline_ns != INT64_MAX) {
@@ -108,7 +108,7 @@ int QueuePair::complete(unsigned n)
             while (clock_now(nullptr) < host_.deadline_ns) {
             }
             host_.deadline_ns = INT64_MAX;  // one-shot, as QEMU's timers
-            nvmev_core_timer(core_);
+            nvmev_core_timer(core_, 0);
             got += reap(errors);
         }
         idle = got == before ? idle + 1 : 0;

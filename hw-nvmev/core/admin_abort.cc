@@ -24,7 +24,7 @@ Outcome Controller::admin_abort(const Sqe &sqe)
     const auto cid = static_cast<uint16_t>(sqe.cdw10 >> 16);
     // Aborts complete when executed; those not yet posted are outstanding.
     unsigned outstanding = 0;
-    pending_.for_each(
+    groups_[0].pending.for_each(
         [&](const Pending &p) { outstanding += p.sqid == 0 && p.opcode == nvme_admin_abort_cmd; });
     if (outstanding >= kMaxOutstandingAborts) {
         return Outcome::of(kAbortLimitExceeded);
@@ -43,15 +43,17 @@ Outcome Controller::admin_abort(const Sqe &sqe)
 bool Controller::abort_pending(uint16_t sqid, uint16_t cid)
 {
     Pending p{};
-    if (!pending_.take_one([&](const Pending &e) { return e.sqid == sqid && e.cqe.cid == cid; },
-                           p)) {
+    QueueGroup &grp = group_for(sqid);
+    if (!grp.pending.take_one([&](const Pending &e) { return e.sqid == sqid && e.cqe.cid == cid; },
+                              p)) {
         return false;
     }
     // Posted at once, in its place among the completions due now.
     p.cqe.status = static_cast<uint16_t>(kAbortRequested << 1);
     p.due_ns = host_.now_ns();
     p.timed = false;
-    pending_.push(p);
+    grp.pending.push(p);
+    host_.kick(group_of_[sqid]);  // its group's next pass posts it
     Sqe logged{};
     logged.cid = cid;
     logged.opcode = p.opcode;

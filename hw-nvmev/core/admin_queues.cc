@@ -32,6 +32,7 @@ Outcome Controller::admin_create_cq(const Sqe &sqe)
     CompletionQueue &cq = cqs_[qid];
     cq = CompletionQueue{};
     cq.valid = true;
+    cq.gen = ++queue_gen_;
     cq.base = sqe.prp1;
     cq.size = qsize;
     cq.irq_enabled = ien;
@@ -68,6 +69,7 @@ Outcome Controller::admin_create_sq(const Sqe &sqe)
     SubmissionQueue &sq = sqs_[qid];
     sq = SubmissionQueue{};
     sq.valid = true;
+    sq.gen = ++queue_gen_;
     sq.cqid = cqid;
     sq.base = sqe.prp1;
     sq.size = qsize;

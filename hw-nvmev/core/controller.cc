@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "error_location.h"
 #include "vendor_commands.h"
@@ -33,6 +34,8 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
+    groups_.resize(1);
+    group_of_.assign(cfg.max_ioqpairs + 1u, 0);
     feat_irq_config_.assign(cfg.msix_vectors, 0);
     created_ns_ = host_.now_ns();
 }
@@ -57,17 +60,21 @@ uint32_t Controller::active_io_sqs() const
     return n;
 }
 
-void Controller::process()
+void Controller::fetch_pass(unsigned g)
 {
+    QueueGroup &grp = groups_[g];
+    grp.more = false;
     if (!ready() || (csts_ & kCstsCfs)) {
         return;
     }
-    bool more = false;
-    fetch_from(0, kFetchBurst, more);
+    if (g == 0) {
+        fetch_from(0, kFetchBurst, grp.more);
+    }
     const auto n = static_cast<uint16_t>(sqs_.size());
+    staging_ = &grp;
     for (uint16_t i = 0; i + 1 < n && ready(); i++) {
-        const uint16_t qid = static_cast<uint16_t>(1 + (rr_next_ - 1 + i) % (n - 1));
-        if (!sqs_[qid].valid) {
+        const uint16_t qid = static_cast<uint16_t>(1 + (grp.rr_next - 1 + i) % (n - 1));
+        if (!sqs_[qid].valid || group_of_[qid] != g) {
             continue;
         }
         if (dbbuf_) {
@@ -76,33 +83,47 @@ void Controller::process()
             // written the shadow before it could see the new index, and rung
             // nothing; with unchanged indexes it rings as before).
             read_shadow_doorbells(qid);
-            fetch_from(qid, kFetchBurst, more);
+            fetch_from(qid, kFetchBurst, grp.more);
             if (publish_event_indexes(qid) && read_shadow_doorbells(qid)) {
-                more = true;
+                grp.more = true;
             }
         } else {
-            fetch_from(qid, kFetchBurst, more);
+            fetch_from(qid, kFetchBurst, grp.more);
         }
     }
-    rr_next_ = static_cast<uint16_t>(rr_next_ % (n - 1) + 1);
-    deliver_events();
-    post_due(host_.now_ns());
+    staging_ = nullptr;
+    grp.rr_next = static_cast<uint16_t>(grp.rr_next % (n - 1) + 1);
+    grp.copying = !grp.staged.empty();
+}
+
+void Controller::complete_pass(unsigned g)
+{
+    QueueGroup &grp = groups_[g];
+    grp.copying = false;
+    finish_staged(grp);
+    if (!ready() || (csts_ & kCstsCfs)) {
+        return;
+    }
+    if (g == 0) {
+        deliver_events();
+    }
+    post_due(grp, host_.now_ns());
     raise_pending_irqs();
-    rearm();
-    if (more) {
-        host_.kick();
+    rearm(g);
+    if (grp.more) {
+        host_.kick(g);
     }
 }
 
-void Controller::timer()
+void Controller::timer(unsigned g)
 {
-    armed_ns_ = INT64_MAX;
+    groups_[g].armed_ns = INT64_MAX;
     if (!ready()) {
         return;
     }
-    post_due(host_.now_ns());
+    post_due(groups_[g], host_.now_ns());
     raise_pending_irqs();
-    rearm();
+    rearm(g);
 }
 
 void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
@@ -113,8 +134,8 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         if (cq.free_slots() <= cq.reserved) {
             return;  // back-pressure: resumes when the host frees CQ entries
         }
-        if (budget-- == 0) {
-            more = true;
+        if (budget-- == 0 || (staging_ && staging_->staged.size() >= kFetchBurst)) {
+            more = true;  // a full pass copies its staged data first
             return;
         }
         Sqe sqe;
@@ -126,7 +147,11 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         const bool aborted = take_abort_mark(sqid, sq.head, sqe.cid);
         const unsigned fuse = sqe.flags & 3;
         if (!aborted && (fuse == kFuseFirst || fuse == kFuseSecond)) {
-            if (!fetch_fused(sqid, sqe)) {
+            // The pair's Write runs only after its Compare: no staging.
+            QueueGroup *const staging = std::exchange(staging_, nullptr);
+            const bool fetched = fetch_fused(sqid, sqe);
+            staging_ = staging;
+            if (!fetched) {
                 return;
             }
             continue;
@@ -136,6 +161,25 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         fetch_ns_ = now;
         if (aborted) {
             schedule(sqid, sqe, refuse(sqid, sqe, kAbortRequested), now);
+            continue;
+        }
+        if (staging_) {
+            // Scheduled at the pass's end, in fetch order, after the data
+            // of the Reads and Writes (which stage an entry themselves) has
+            // moved.
+            const size_t before = staging_->staged.size();
+            const Outcome out = execute(sqe, sqid);
+            if (staging_->staged.size() == before) {
+                staging_->staged.emplace_back();
+            }
+            Staged &st = staging_->staged.back();
+            st.sqe = sqe;
+            st.out = out;
+            st.sqid = sqid;
+            st.cqid = sq.cqid;
+            st.sq_gen = sq.gen;
+            st.cq_gen = cq.gen;
+            st.fetched_ns = now;
             continue;
         }
         const Outcome out = execute(sqe, sqid);
@@ -220,7 +264,7 @@ Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool co
 void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now)
 {
     const uint16_t cqid = sqs_[sqid].cqid;
-    pending_.push(std::max(out.complete_at_ns, now), seq_++, [&](Pending &p) {
+    group_for(sqid).pending.push(std::max(out.complete_at_ns, now), seq_++, [&](Pending &p) {
         p.timed = sqid != 0 && out.status == kSuccess;
         p.sqid = sqid;
         p.cqid = cqid;
@@ -234,12 +278,19 @@ void Controller::schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int
     });
 }
 
-void Controller::post_due(int64_t now)
+void Controller::post_due(QueueGroup &grp, int64_t now)
 {
-    while (!pending_.empty() && pending_.top().due_ns <= now) {
-        const Pending p = pending_.top();
-        pending_.pop();
+    while (!grp.pending.empty() && grp.pending.top().due_ns <= now) {
+        const Pending p = grp.pending.top();
+        grp.pending.pop();
         post(p, now == INT64_MAX ? host_.now_ns() : now);
+    }
+}
+
+void Controller::post_all_due(int64_t now)
+{
+    for (auto &grp : groups_) {
+        post_due(grp, now);
     }
 }
 
@@ -294,12 +345,13 @@ void Controller::raise_pending_irqs()
     }
 }
 
-void Controller::rearm()
+void Controller::rearm(unsigned g)
 {
-    const int64_t next = pending_.empty() ? INT64_MAX : pending_.top().due_ns;
-    if (next != armed_ns_) {
-        armed_ns_ = next;
-        host_.arm_timer(next);
+    QueueGroup &grp = groups_[g];
+    const int64_t next = grp.pending.empty() ? INT64_MAX : grp.pending.top().due_ns;
+    if (next != grp.armed_ns) {
+        grp.armed_ns = next;
+        host_.arm_timer(g, next);
     }
 }
 
@@ -308,7 +360,7 @@ void Controller::flush_sq(uint16_t sqid)
     // Post the SQ's in-flight completions now (their data has moved) so the
     // queue can be deleted without losing them.
     std::vector<Pending> flush;
-    pending_.extract_if([sqid](const Pending &p) { return p.sqid == sqid; }, flush);
+    group_for(sqid).pending.extract_if([sqid](const Pending &p) { return p.sqid == sqid; }, flush);
     std::sort(flush.begin(), flush.end(), DeadlineQueue<Pending>::earlier);
     const int64_t now = host_.now_ns();
     for (const auto &p : flush) {

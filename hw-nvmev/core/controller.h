@@ -1,7 +1,8 @@
 // The NVMe controller: registers, queues, command dispatch and completion
 // scheduling. Command families live in their own files (admin_*.cc,
 // nvm_io.cc); this class ties them together. Not thread-safe: the C ABI
-// (core_api.cc) serializes every entry point.
+// (core_api.cc) serializes every entry point, except copy_staged(), which
+// it runs without the lock (queue_groups.cc).
 #pragma once
 
 #include <array>
@@ -49,15 +50,37 @@ public:
     uint64_t bar_size() const;
     uint64_t mmio_read(uint64_t offset, unsigned size);
     void mmio_write(uint64_t offset, uint64_t value, unsigned size);
-    void process();
-    void timer();
-    // IOThread polling (shadow_doorbells.cc): whether process() would find
-    // work now, i.e. a shadow SQ tail or CQ head it has not taken, or a due
-    // completion. Reads 8 bytes of host memory per I/O queue pair.
-    bool poll(int64_t now);
-    // While the host's thread polls, event indexes stay put, so the guest
+
+    // Queue groups (queue_groups.cc): each group's queues are served by one
+    // host thread. Group 0 holds the admin queue; I/O queue pair q belongs
+    // to pair_group[q - 1]. "" or an error; only before the host enables
+    // the controller.
+    std::string map_queues(unsigned groups, const uint16_t *pair_group, size_t pairs);
+    unsigned groups() const { return static_cast<unsigned>(groups_.size()); }
+    uint16_t group_of(uint16_t qid) const { return group_of_[qid]; }
+    // A pass over group g: fetch_pass() fetches and executes (with the lock;
+    // Reads and Writes of nvm and conv namespaces stage their data copies),
+    // copy_staged() moves the staged data (without the lock: it touches only
+    // group g's staging, guest memory and the backing store), and
+    // complete_pass() schedules the staged commands and posts what is due.
+    void fetch_pass(unsigned g);
+    void copy_staged(unsigned g);
+    void complete_pass(unsigned g);
+    void process(unsigned g = 0)
+    {
+        fetch_pass(g);
+        copy_staged(g);
+        complete_pass(g);
+    }
+    void timer(unsigned g = 0);
+    // IOThread polling (shadow_doorbells.cc): whether a pass of group g
+    // would find work now, i.e. a shadow SQ tail or CQ head it has not
+    // taken, or a due completion. Reads 8 bytes of host memory per I/O
+    // queue pair of the group.
+    bool poll(unsigned g, int64_t now);
+    // While group g's thread polls, its event indexes stay put, so the guest
     // rings (almost) no doorbells; leaving publishes them again.
-    void set_polling(bool on);
+    void set_polling(unsigned g, bool on);
     bool shadow_doorbells() const { return dbbuf_; }
     void reset();
     void set_msix(bool enabled) { msix_ = enabled; }
@@ -108,6 +131,37 @@ private:
     };
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
+    // A command fetched in a pass of an I/O queue group, scheduled when the
+    // pass completes; a Read or Write of an nvm or conv namespace also has
+    // its data to move (segments [seg_begin, seg_begin + seg_count) of the
+    // group's list, to or from `data` in the backing store).
+    struct Staged {
+        Sqe sqe;
+        Outcome out;
+        uint16_t sqid = 0;
+        uint16_t cqid = 0;
+        uint32_t sq_gen = 0;
+        uint32_t cq_gen = 0;
+        int64_t fetched_ns = 0;
+        uint8_t *data = nullptr;  // nullptr: no data to move
+        uint32_t seg_begin = 0;
+        uint32_t seg_count = 0;
+        uint32_t nsid = 0;
+        uint64_t slba = 0;
+        uint32_t nlb = 0;
+        bool write = false;
+        Status copy_status = kSuccess;
+    };
+    struct QueueGroup {
+        DeadlineQueue<Pending> pending;
+        int64_t armed_ns = INT64_MAX;
+        bool polling = false;  // the host polls: event indexes stay put
+        bool copying = false;  // between fetch_pass() and complete_pass()
+        bool more = false;     // the pass left commands in an SQ
+        uint16_t rr_next = 1;  // round robin over the group's I/O SQs
+        std::vector<Staged> staged;
+        std::vector<DmaSegment> segments;
+    };
     struct AsyncEvent {
         uint8_t type;  // NVMe 2.0c Figure 150
         uint8_t info;
@@ -148,10 +202,20 @@ private:
     Outcome admin_format_nvm(const Sqe &sqe);
     Status format_namespace(uint32_t nsid, uint8_t lbaf, uint8_t ses, int64_t &done_ns);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
-    void post_due(int64_t now);
+    void post_due(QueueGroup &grp, int64_t now);
+    void post_all_due(int64_t now);
     void post(const Pending &p, int64_t now);
     void raise_pending_irqs();
-    void rearm();
+    void rearm(unsigned g);
+    QueueGroup &group_for(uint16_t sqid) { return groups_[group_of_[sqid]]; }
+    // queue_groups.cc
+    // Records the data copy of a Read or Write for the pass's end.
+    Status stage_copy(const Sqe &sqe, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write);
+    void finish_staged(QueueGroup &grp);
+    // CQ cqid has free entries again: wake the groups of the SQs it serves.
+    void wake_cq_feeders(uint16_t cqid);
+    // Some group's staged data is still moving.
+    bool any_copying() const;
     void flush_sq(uint16_t sqid);
     void record_error(uint16_t sqid, const Sqe &sqe, Status status);
 
@@ -320,15 +384,17 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint16_t rr_next_ = 1;         // round robin over I/O SQs
-    bool dbbuf_ = false;           // Doorbell Buffer Config in effect
-    bool polling_ = false;         // the host polls: event indexes stay put
-    uint64_t dbbuf_shadow_ = 0;    // shadow doorbell buffer (host memory)
-    uint64_t dbbuf_eventidx_ = 0;  // event index buffer
-    DeadlineQueue<Pending> pending_;
+    uint32_t queue_gen_ = 0;          // numbers queue creations (Staged::sq_gen)
+    bool dbbuf_ = false;              // Doorbell Buffer Config in effect
+    uint64_t dbbuf_shadow_ = 0;       // shadow doorbell buffer (host memory)
+    uint64_t dbbuf_eventidx_ = 0;     // event index buffer
+    std::vector<QueueGroup> groups_;  // at least one; sized before the host runs
+    std::vector<uint16_t> group_of_;  // queue id -> group
+    // The group whose I/O SQs fetch_pass() is fetching: Reads and Writes
+    // stage their data copies there.
+    QueueGroup *staging_ = nullptr;
     std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
-    int64_t armed_ns_ = INT64_MAX;
 
     // Features (NVMe 2.0c 5.27.1).
     uint32_t feat_arbitration_ = 0;

@@ -1,6 +1,6 @@
 // The C ABI (nvmev_core.h) over the C++ controller. Every entry point takes
 // the core's lock, so the adapter may call in from vCPU threads and from the
-// device's AioContext alike.
+// device's AioContexts alike; only the data copies of a pass run without it.
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -204,24 +204,50 @@ void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value, uns
     guarded(core, [&] { core->ctrl.mmio_write(offset, value, size); });
 }
 
-void nvmev_core_process(NvmevCore *core)
+int nvmev_core_map_queues(NvmevCore *core, unsigned groups, const uint16_t *pair_group,
+                          size_t pairs, char **errmsg)
 {
-    guarded(core, [&] { core->ctrl.process(); });
+    std::string error;
+    guarded(core, [&] { error = core->ctrl.map_queues(groups, pair_group, pairs); });
+    if (!error.empty()) {
+        *errmsg = dup_error(error);
+        return -1;
+    }
+    return 0;
 }
 
-void nvmev_core_timer(NvmevCore *core)
+void nvmev_core_process(NvmevCore *core, unsigned group)
 {
-    guarded(core, [&] { core->ctrl.timer(); });
+    if (group >= core->ctrl.groups()) {
+        return;
+    }
+    guarded(core, [&] { core->ctrl.fetch_pass(group); });
+    // Without the lock: only this group's thread touches its staged
+    // commands, and other groups fetch and copy meanwhile.
+    core->ctrl.copy_staged(group);
+    guarded(core, [&] { core->ctrl.complete_pass(group); });
 }
 
-int nvmev_core_poll(NvmevCore *core)
+void nvmev_core_timer(NvmevCore *core, unsigned group)
 {
-    return guarded(core, [&] { return core->ctrl.poll(core->ctrl.now()) ? 1 : 0; });
+    if (group < core->ctrl.groups()) {
+        guarded(core, [&] { core->ctrl.timer(group); });
+    }
 }
 
-void nvmev_core_set_polling(NvmevCore *core, int on)
+int nvmev_core_poll(NvmevCore *core, unsigned group)
 {
-    guarded(core, [&] { core->ctrl.set_polling(on != 0); });
+    if (group >= core->ctrl.groups()) {
+        return 0;
+    }
+    return guarded(core, [&] { return core->ctrl.poll(group, core->ctrl.now()) ? 1 : 0; });
+}
+
+void nvmev_core_set_polling(NvmevCore *core, unsigned group, int on)
+{
+    if (group < core->ctrl.groups()) {
+        guarded(core, [&] { core->ctrl.set_polling(group, on != 0); });
+    }
 }
 
 int nvmev_core_shadow_doorbells(NvmevCore *core)

@@ -29,8 +29,11 @@ public:
         }
     }
     int64_t now_ns() const { return ops_.now_ns(opaque_); }
-    void arm_timer(int64_t deadline_ns) const { ops_.arm_timer(opaque_, deadline_ns); }
-    void kick() const { ops_.kick(opaque_); }
+    void arm_timer(unsigned group, int64_t deadline_ns) const
+    {
+        ops_.arm_timer(opaque_, group, deadline_ns);
+    }
+    void kick(unsigned group) const { ops_.kick(opaque_, group); }
 
     // Events named *_err_* report guest errors; the adapter logs them with
     // LOG_GUEST_ERROR as well as tracing them.

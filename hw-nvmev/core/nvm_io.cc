@@ -1,8 +1,9 @@
 // NVM command set I/O: Read, Write, Flush, Write Zeroes, Dataset
 // Management (NVMe NVM Command Set 1.0c 3.2).
 // Data is copied between guest memory and the backing store when the
-// command is fetched; the FTL and its timing model decide when the
-// completion is posted.
+// command is fetched (for Reads and Writes of nvm and conv namespaces in an
+// I/O queue group's pass: right after, without the lock; queue_groups.cc);
+// the FTL and its timing model decide when the completion is posted.
 #include <cstring>
 
 #include "controller.h"
@@ -58,7 +59,9 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     if (!write && ns_->uncorrectable.any(slba, nlb)) {
         return Outcome::of(kUnrecoveredReadError);
     }
-    if (write) {
+    if (staging_ && !ns_->zns && !ns_->kv) {
+        st = stage_copy(sqe, slba, nlb, bytes, write);  // moved without the lock
+    } else if (write) {
         st = move_write_data(sqe, slba, bytes);
     } else {
         st = to_host(sqe, ns_->backing + (slba << ns_->cfg.lba_shift()), bytes);

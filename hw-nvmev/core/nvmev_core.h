@@ -5,9 +5,16 @@
  *
  * Threading: the core serializes its entry points with an internal lock, so
  * the adapter may call MMIO handlers from a vCPU thread and process/timer
- * handlers from the device's AioContext. The core calls host callbacks with
+ * handlers from the device's AioContexts. The core calls host callbacks with
  * that lock held; callbacks must not call back into the core or block on a
  * lock that a vCPU thread may hold while calling the core (e.g. the BQL).
+ *
+ * Queue groups: the queues can be split into groups (nvmev_core_map_queues),
+ * each served by one thread. The per-group entry points (process, timer,
+ * poll, set_polling) of a group must be called from that group's thread
+ * only; different groups' may run at once. nvmev_core_process() moves the
+ * data of Reads and Writes of nvm and conv namespaces without the lock, so
+ * the dma_read/dma_write callbacks may run on several threads at once.
  */
 #ifndef NVMEV_CORE_H
 #define NVMEV_CORE_H
@@ -34,10 +41,12 @@ typedef struct NvmevHostOps {
     void (*irq_deassert)(void *opaque, uint16_t vector);
     /* Monotonic device clock in nanoseconds. */
     int64_t (*now_ns)(void *opaque);
-    /* Call nvmev_core_timer() at or after deadline_ns; INT64_MAX disarms. */
-    void (*arm_timer)(void *opaque, int64_t deadline_ns);
-    /* Call nvmev_core_process() soon from the device's context. */
-    void (*kick)(void *opaque);
+    /* Call nvmev_core_timer(group) at or after deadline_ns; INT64_MAX
+     * disarms. May be called from any group's thread or a vCPU. */
+    void (*arm_timer)(void *opaque, unsigned group, int64_t deadline_ns);
+    /* Call nvmev_core_process(group) soon from that group's thread. May be
+     * called from any thread. */
+    void (*kick)(void *opaque, unsigned group);
     /* Trace sink: a short event name and a formatted message. May be NULL. */
     void (*trace)(void *opaque, const char *event, const char *msg);
 } NvmevHostOps;
@@ -164,18 +173,27 @@ uint64_t nvmev_core_bar_size(const NvmevCore *core);
 
 uint64_t nvmev_core_mmio_read(NvmevCore *core, uint64_t offset, unsigned size);
 void nvmev_core_mmio_write(NvmevCore *core, uint64_t offset, uint64_t value, unsigned size);
-/* Fetches and executes submitted commands; posts due completions. */
-void nvmev_core_process(NvmevCore *core);
-/* The deadline armed with arm_timer() has passed. */
-void nvmev_core_timer(NvmevCore *core);
-/* For an IOThread's adaptive polling (io_poll): 1 when nvmev_core_process()
- * would find work now, i.e. a shadow doorbell the host moved or a due
- * completion. Reads a few bytes of host memory per I/O queue pair. */
-int nvmev_core_poll(NvmevCore *core);
-/* 1 while the host polls: the controller stops advancing the shadow event
- * indexes, so the guest rings almost no MMIO doorbells; 0 publishes them
- * again (then poll once more: the guest may have rung nothing meanwhile). */
-void nvmev_core_set_polling(NvmevCore *core, int on);
+/* Splits the queues into `groups` groups: group 0 has the admin queue, I/O
+ * queue pair q (1..max_ioqpairs) is in pair_group[q - 1]. Without a call,
+ * every queue is in group 0. Only while the controller is disabled (before
+ * the guest runs); returns -1 and sets *errmsg on a bad mapping. */
+int nvmev_core_map_queues(NvmevCore *core, unsigned groups, const uint16_t *pair_group,
+                          size_t pairs, char **errmsg);
+/* Fetches and executes the commands submitted to the group's SQs (group 0:
+ * also the admin SQ); posts the group's due completions. */
+void nvmev_core_process(NvmevCore *core, unsigned group);
+/* The deadline armed with arm_timer(group) has passed. */
+void nvmev_core_timer(NvmevCore *core, unsigned group);
+/* For an IOThread's adaptive polling (io_poll): 1 when
+ * nvmev_core_process(group) would find work now, i.e. a shadow doorbell of
+ * the group the host moved or a due completion. Reads a few bytes of host
+ * memory per I/O queue pair of the group. */
+int nvmev_core_poll(NvmevCore *core, unsigned group);
+/* 1 while the group's thread polls: the controller stops advancing the
+ * group's shadow event indexes, so the guest rings almost no MMIO doorbells;
+ * 0 publishes them again (then poll once more: the guest may have rung
+ * nothing meanwhile). */
+void nvmev_core_set_polling(NvmevCore *core, unsigned group, int on);
 /* 1 while Doorbell Buffer Config is in effect: the I/O queues' doorbell
  * values are then taken from the shadow buffer, so the adapter may turn
  * their MMIO doorbells into plain notifications (ioeventfd). */

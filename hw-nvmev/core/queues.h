@@ -13,6 +13,7 @@ struct SubmissionQueue {
     uint32_t head = 0;                // next entry the controller fetches
     uint32_t tail = 0;                // last value the host wrote to the doorbell
     uint32_t event_idx = UINT32_MAX;  // shadow doorbells: last published tail
+    uint32_t gen = 0;                 // which creation of the queue this is
 
     bool empty() const { return head == tail; }
 };
@@ -32,6 +33,7 @@ struct CompletionQueue {
     uint32_t reserved = 0;
     bool irq_pending = false;         // posted since the last interrupt
     uint32_t event_idx = UINT32_MAX;  // shadow doorbells: last published head
+    uint32_t gen = 0;                 // which creation of the queue this is
 
     uint32_t used() const { return (tail + size - head) % size; }
     // One slot always stays empty: a full CQ has tail + 1 == head.

@@ -22,7 +22,10 @@ uint64_t Controller::mmio_read(uint64_t offset, unsigned size)
             case NVME_REG_INTMS:
             case NVME_REG_INTMC: return msix_ ? 0 : intms_;
             case NVME_REG_CC: return cc_;
-            case NVME_REG_CSTS: return csts_;
+            // After CC.EN 1->0 the controller is ready until the data of
+            // commands it fetched has stopped moving (3.5.1: the host waits
+            // for RDY 0 before it frees their buffers).
+            case NVME_REG_CSTS: return csts_ | (!cc_en(cc_) && any_copying() ? kCstsRdy : 0);
             case NVME_REG_AQA: return aqa_;
             case NVME_REG_ASQ: return static_cast<uint32_t>(asq_);
             case NVME_REG_ASQ + 4: return static_cast<uint32_t>(asq_ >> 32);
@@ -126,9 +129,11 @@ void Controller::write_cc(uint32_t value)
     if (cc_shn(value) && cc_en(cc_)) {
         // Shutdown: data is in the backing store the moment a write is
         // copied, so there is nothing to flush but in-flight completions.
-        post_due(INT64_MAX);
+        post_all_due(INT64_MAX);
         raise_pending_irqs();
-        rearm();  // nothing is left to wait for
+        for (unsigned g = 0; g < groups(); g++) {
+            rearm(g);  // nothing is left to wait for
+        }
         csts_ = (csts_ & ~(uint32_t{3} << 2)) | kCstsShstComplete;
         host_.trace("nvmev_shutdown", "cc=0x%x", cc_);
     } else if (!cc_shn(value)) {
@@ -168,6 +173,7 @@ void Controller::enable()
     CompletionQueue &acq = cqs_[0];
     acq = CompletionQueue{};
     acq.valid = true;
+    acq.gen = ++queue_gen_;
     acq.base = acq_;
     acq.size = acqs;
     acq.irq_enabled = true;
@@ -176,6 +182,7 @@ void Controller::enable()
     SubmissionQueue &asq = sqs_[0];
     asq = SubmissionQueue{};
     asq.valid = true;
+    asq.gen = ++queue_gen_;
     asq.base = asq_;
     asq.size = asqs;
     asq.cqid = 0;
@@ -196,16 +203,18 @@ void Controller::disable()
     for (auto &cq : cqs_) {
         cq = CompletionQueue{};
     }
-    pending_.clear();
+    for (unsigned g = 0; g < groups(); g++) {
+        groups_[g].pending.clear();
+        if (groups_[g].armed_ns != INT64_MAX) {
+            groups_[g].armed_ns = INT64_MAX;
+            host_.arm_timer(g, INT64_MAX);
+        }
+    }
     abort_marks_.clear();
     dbbuf_ = false;  // the host configures shadow doorbells again after a reset
     aer_cids_.clear();
     events_.clear();
     masked_event_types_ = 0;
-    if (armed_ns_ != INT64_MAX) {
-        armed_ns_ = INT64_MAX;
-        host_.arm_timer(INT64_MAX);
-    }
     if (!msix_) {
         host_.irq_deassert(0);
     }
@@ -271,7 +280,7 @@ void Controller::doorbell_write(uint64_t offset, uint32_t value)
         }
         // Freed entries may let held SQs and events make progress.
         if (advance) {
-            host_.kick();
+            wake_cq_feeders(static_cast<uint16_t>(qid));
         }
     } else {
         SubmissionQueue &sq = sqs_[qid];
@@ -282,7 +291,7 @@ void Controller::doorbell_write(uint64_t offset, uint32_t value)
             return;
         }
         sq.tail = value;
-        host_.kick();
+        host_.kick(group_of_[qid]);
     }
 }
 

@@ -39,7 +39,7 @@ uint64_t Controller::shadow_offset(uint16_t qid, bool cq)
 
 bool Controller::publish_event_indexes(uint16_t qid)
 {
-    if (!dbbuf_ || qid == 0 || polling_) {
+    if (!dbbuf_ || qid == 0 || group_for(qid).polling) {
         return false;
     }
     // Only values that moved are written: a pass over an idle queue pair
@@ -94,6 +94,9 @@ bool Controller::read_shadow_doorbells(uint16_t qid)
     if (shadow_cq_head_ok(qid, v[1])) {
         cq.head = v[1];
         changed = true;
+        if (cq.sq_refs > 1 || sq.cqid != qid) {
+            wake_cq_feeders(qid);  // SQs of other queue pairs may wait for it
+        }
     } else if (cq.valid && v[1] != cq.head) {
         host_.trace("nvmev_err_doorbell", "shadow CQ %u head %u invalid (size %u tail %u)", qid,
                     v[1], cq.size, cq.tail);
@@ -101,12 +104,13 @@ bool Controller::read_shadow_doorbells(uint16_t qid)
     return changed;
 }
 
-bool Controller::poll(int64_t now)
+bool Controller::poll(unsigned g, int64_t now)
 {
     if (!ready() || (csts_ & kCstsCfs)) {
         return false;
     }
-    if (!pending_.empty() && pending_.top().due_ns <= now) {
+    const QueueGroup &grp = groups_[g];
+    if (!grp.pending.empty() && grp.pending.top().due_ns <= now) {
         return true;
     }
     if (!dbbuf_) {
@@ -115,7 +119,7 @@ bool Controller::poll(int64_t now)
     // Only values a pass would take count: a bad shadow value must not keep
     // the poller spinning on a pass that does nothing.
     for (uint16_t qid = 1; qid < sqs_.size(); ++qid) {
-        if (!sqs_[qid].valid && !cqs_[qid].valid) {
+        if ((!sqs_[qid].valid && !cqs_[qid].valid) || group_of_[qid] != g) {
             continue;
         }
         uint32_t v[2];
@@ -127,17 +131,20 @@ bool Controller::poll(int64_t now)
     return false;
 }
 
-void Controller::set_polling(bool on)
+void Controller::set_polling(unsigned g, bool on)
 {
-    if (polling_ == on) {
+    QueueGroup &grp = groups_[g];
+    if (grp.polling == on) {
         return;
     }
-    polling_ = on;
+    grp.polling = on;
     if (on) {
         return;
     }
     for (uint16_t qid = 1; qid < sqs_.size(); ++qid) {
-        publish_event_indexes(qid);
+        if (group_of_[qid] == g) {
+            publish_event_indexes(qid);
+        }
     }
     // The indexes must be visible before the poller's last look at the
     // shadow entries: a host that wrote a shadow tail while the old index

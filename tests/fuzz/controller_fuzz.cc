@@ -43,6 +43,7 @@ enum Action : uint8_t {
     kReset,
     kTimer,
     kProcess,
+    kSplitPass,
     kWellFormedIo,
     kActionCount
 };
@@ -85,6 +86,8 @@ test::FakeHost &fresh_host()
     dirty_pages.reset();
     host.now_ns = 1'000'000;
     host.timer_deadline = INT64_MAX;
+    host.group_deadline.assign(2, INT64_MAX);
+    host.group_kicks.clear();
     host.kicks = 0;
     host.irqs.clear();
     host.intx_level = false;
@@ -97,7 +100,6 @@ public:
         : h_(fresh_host()),
           ram(h_.ram),
           now_ns(h_.now_ns),
-          timer_deadline(h_.timer_deadline),
           dev_(choice, host_ops(), &h_),
           c_(dev_.ctrl())
     {
@@ -164,7 +166,11 @@ private:
     test::FakeHost &h_;
     std::vector<uint8_t> &ram;
     int64_t &now_ns;
-    int64_t &timer_deadline;
+    // The deadline group g's timer is armed for (the fake host keeps them).
+    int64_t &deadline(unsigned g) { return h_.group_deadline[g]; }
+    unsigned pick_group(Input &in) { return c_.groups() > 1 ? in.u8() % c_.groups() : 0; }
+    void fire_due_timers();
+    void mmio_write(Input &in);
     Device dev_;
     Controller &c_;
     std::array<Queue, kMaxQueues> q_{};
@@ -323,14 +329,18 @@ void Harness::reap_all()
 void Harness::run(unsigned rounds, bool auto_reap)
 {
     for (unsigned i = 0; i < rounds; i++) {
-        c_.process();
-        check();
-        if (timer_deadline != INT64_MAX) {
-            if (timer_deadline > now_ns) {
-                now_ns = timer_deadline;
-            }
-            timer_deadline = INT64_MAX;
-            c_.timer();
+        for (unsigned g = 0; g < c_.groups(); g++) {
+            c_.process(g);
+            check();
+        }
+        unsigned next = 0;
+        for (unsigned g = 1; g < c_.groups(); g++) {
+            next = deadline(g) < deadline(next) ? g : next;
+        }
+        if (deadline(next) != INT64_MAX) {
+            now_ns = std::max(now_ns, deadline(next));
+            deadline(next) = INT64_MAX;
+            c_.timer(next);
             check();
         }
         if (auto_reap) {
@@ -339,6 +349,24 @@ void Harness::run(unsigned rounds, bool auto_reap)
         }
     }
     FuzzProbe::check_ftl(c_);
+}
+
+void Harness::fire_due_timers()
+{
+    for (unsigned g = 0; g < c_.groups(); g++) {
+        if (deadline(g) <= now_ns) {
+            deadline(g) = INT64_MAX;
+            c_.timer(g);
+        }
+    }
+}
+
+void Harness::mmio_write(Input &in)
+{
+    static constexpr unsigned kSizes[] = {4, 8, 4, 1, 2, 4, 8, 3};
+    const uint64_t off = in.get<uint16_t>() % c_.bar_size();
+    const unsigned size = kSizes[in.u8() % 8];
+    c_.mmio_write(off, in.get<uint64_t>(), size);
 }
 
 void Harness::create_pair(Input &in)
@@ -513,12 +541,7 @@ void Harness::step(Input &in)
             submit(qsel < 0xf0 ? qsel % kMaxQueues : qsel, s, true);
             break;
         }
-        case kMmioWrite: {
-            const uint64_t off = in.get<uint16_t>() % bar;
-            const unsigned size = kSizes[in.u8() % 8];
-            c_.mmio_write(off, in.get<uint64_t>(), size);
-            break;
-        }
+        case kMmioWrite: mmio_write(in); break;
         case kMmioRead: {
             const uint64_t off = in.get<uint16_t>() % bar;
             c_.mmio_read(off, kSizes[in.u8() % 8]);
@@ -533,10 +556,7 @@ void Harness::step(Input &in)
         }
         case kAdvance: {
             now_ns += in.get<uint32_t>();
-            if (timer_deadline <= now_ns) {
-                timer_deadline = INT64_MAX;
-                c_.timer();
-            }
+            fire_due_timers();
             break;
         }
         case kReap: reap(in.u8() % kMaxQueues); break;
@@ -547,8 +567,18 @@ void Harness::step(Input &in)
             break;
         }
         case kReset: reset(in.u8()); break;
-        case kTimer: c_.timer(); break;
-        case kProcess: c_.process(); break;
+        case kTimer: c_.timer(pick_group(in)); break;
+        case kProcess: c_.process(pick_group(in)); break;
+        case kSplitPass: {
+            // A vCPU's register or doorbell write (a reset, a queue's
+            // doorbell) while a group's staged data moves without the lock.
+            const unsigned g = pick_group(in);
+            c_.fetch_pass(g);
+            mmio_write(in);
+            c_.copy_staged(g);
+            c_.complete_pass(g);
+            break;
+        }
         default: well_formed_io(in); break;
     }
     check();
@@ -580,6 +610,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // is allowed but turns the run into a memset (docs/fuzzing.md).
     static constexpr int64_t kMdts[] = {7, 1, 2, 5};
     choice.mdts = kMdts[(flags >> 2) & 3];
+    // Bit 6: two queue groups (pairs 1 and 3 in group 0, 2 and 4 in 1).
+    choice.groups = (flags & 0x40) ? 2 : 1;
     Harness h(choice);
     for (unsigned n = 0; !in.done() && n < 512; n++) {
         h.step(in);

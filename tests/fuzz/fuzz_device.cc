@@ -82,6 +82,13 @@ Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque
     std::memset(backing.data(), 0, bytes);
     ctrl_ = std::make_unique<Controller>(*rc, Host(ops, opaque), backing.data());
     ctrl_->set_msix(choice.msix);
+    if (choice.groups == 2) {
+        static constexpr uint16_t kPairGroup[kMaxQueues - 1] = {0, 1, 0, 1};
+        const std::string err = ctrl_->map_queues(2, kPairGroup, kMaxQueues - 1);
+        if (!err.empty()) {
+            throw std::invalid_argument("fuzz device queue groups: " + err);
+        }
+    }
 }
 
 }  // namespace nvmev::fuzz

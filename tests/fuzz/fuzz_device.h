@@ -37,6 +37,7 @@ struct DeviceChoice {
     uint32_t lba_size = 512;
     int64_t mdts = 0;
     bool kv_vendor = false;  // ssd=kv: NVMeVirt's opcodes
+    unsigned groups = 1;     // queue groups (1 or 2)
 };
 
 // What a device needs to outlive: its configuration, backing store and host.

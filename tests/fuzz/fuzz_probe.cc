@@ -85,13 +85,19 @@ void FuzzProbe::check(const Controller &c)
             invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs);
         }
     }
-    c.pending_.for_each([&](const Controller::Pending &p) {
-        if (p.cqid >= c.cqs_.size() || p.sqid >= c.sqs_.size()) {
-            invariant_failed("pending completion for SQ %u CQ %u", p.sqid, p.cqid);
+    for (const Controller::QueueGroup &grp : c.groups_) {
+        grp.pending.for_each([&](const Controller::Pending &p) {
+            if (p.cqid >= c.cqs_.size() || p.sqid >= c.sqs_.size() ||
+                &c.groups_[c.group_of_[p.sqid]] != &grp) {
+                invariant_failed("pending completion for SQ %u CQ %u", p.sqid, p.cqid);
+            }
+        });
+        if (!rdy && !grp.pending.empty()) {
+            invariant_failed("%zu completions pending while not ready", grp.pending.size());
         }
-    });
-    if (!rdy && !c.pending_.empty()) {
-        invariant_failed("%zu completions pending while not ready", c.pending_.size());
+        if (!grp.staged.empty() || grp.copying) {
+            invariant_failed("%zu commands staged between passes", grp.staged.size());
+        }
     }
 }
 

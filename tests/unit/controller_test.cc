@@ -378,29 +378,29 @@ TEST_F(ControllerTest, ShadowDoorbellsReplaceMmioDoorbellsForIoQueues)
     w.cid = 77;
     host_.write(drv_->sq_base(1), w);
     host_.write<uint32_t>(kShadow + 8, 1);  // SQ 1 tail
-    nvmev_core_process(core_);
+    nvmev_core_process(core_, 0);
     EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 1u);  // the tail it has seen
     host_.now_ns += 1'000'000;
     host_.timer_deadline = INT64_MAX;
-    nvmev_core_timer(core_);
+    nvmev_core_timer(core_, 0);
     const Cqe c = host_.read<Cqe>(drv_->cq_base(1));
     EXPECT_EQ(c.cid, 77);
     EXPECT_EQ(c.status & 1, 1);  // phase 1: posted
     EXPECT_EQ(c.status >> 1, 0);
     // The host consumes it through the shadow CQ head.
     host_.write<uint32_t>(kShadow + 12, 1);
-    nvmev_core_process(core_);
+    nvmev_core_process(core_, 0);
     EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 12), 1u);
     // A shadow tail beyond the queue is ignored: nothing is fetched.
     host_.write<uint32_t>(kShadow + 8, 16);
-    nvmev_core_process(core_);
+    nvmev_core_process(core_, 0);
     EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 1u);
     // A controller reset turns shadow doorbells off.
     drv_->disable();
     ASSERT_EQ(drv_->enable() & 1, 1u);
     ASSERT_EQ(drv_->create_io_queues(1, 16, 1), 0);
     host_.write<uint32_t>(kEventIdx + 8, 0xdead);
-    nvmev_core_process(core_);
+    nvmev_core_process(core_, 0);
     EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 0xdeadu);
 }
 
@@ -556,7 +556,7 @@ TEST_F(ControllerTest, InvalidDoorbellWritesAreIgnoredAndReported)
     ready_with_io_queue(16);
     drv_->write32(kDoorbellBase + 8 * 3, 1);   // SQ 3 does not exist
     drv_->write32(kDoorbellBase + 8 * 1, 99);  // tail beyond the queue size
-    nvmev_core_process(core_);
+    nvmev_core_process(core_, 0);
     const uint16_t aer = drv_->submit(0, admin(nvme_admin_async_event));
     drv_->run();
     auto c = drv_->reap(0);

@@ -13,6 +13,9 @@ FakeHost *self(void *opaque)
 int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len)
 {
     FakeHost *h = self(opaque);
+    if (h->on_dma) {
+        h->on_dma(addr, len, false);
+    }
     if (addr > h->ram.size() || len > h->ram.size() - addr) {
         return -1;
     }
@@ -23,6 +26,9 @@ int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len)
 int dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t len)
 {
     FakeHost *h = self(opaque);
+    if (h->on_dma) {
+        h->on_dma(addr, len, true);
+    }
     if (addr > h->ram.size() || len > h->ram.size() - addr) {
         return -1;
     }
@@ -43,13 +49,18 @@ int64_t clock_now(void *opaque)
 {
     return self(opaque)->now_ns;
 }
-void arm_timer(void *opaque, int64_t deadline)
+void arm_timer(void *opaque, unsigned group, int64_t deadline)
 {
-    self(opaque)->timer_deadline = deadline;
+    self(opaque)->deadline(group) = deadline;
 }
-void kick(void *opaque)
+void kick(void *opaque, unsigned group)
 {
-    self(opaque)->kicks++;
+    FakeHost *h = self(opaque);
+    h->kicks++;
+    if (group >= h->group_kicks.size()) {
+        h->group_kicks.resize(group + 1, 0);
+    }
+    h->group_kicks[group]++;
 }
 
 }  // namespace
@@ -101,22 +112,29 @@ uint16_t Driver::submit(uint16_t qid, Sqe sqe)
 void Driver::run(bool advance)
 {
     for (int guard = 0; guard < 1000000; guard++) {
-        nvmev_core_process(core_);
+        for (unsigned g = 0; g < groups; g++) {
+            nvmev_core_process(core_, g);
+        }
         if (auto_reap) {
             reap_all();
         }
-        if (host_.timer_deadline != INT64_MAX && host_.timer_deadline <= host_.now_ns) {
-            host_.timer_deadline = INT64_MAX;  // a one-shot timer, as QEMU's
-            nvmev_core_timer(core_);
+        unsigned next = 0;  // the group whose timer fires first
+        for (unsigned g = 1; g < groups; g++) {
+            next = host_.deadline(g) < host_.deadline(next) ? g : next;
+        }
+        const int64_t due = host_.deadline(next);
+        if (due != INT64_MAX && due <= host_.now_ns) {
+            host_.deadline(next) = INT64_MAX;  // a one-shot timer, as QEMU's
+            nvmev_core_timer(core_, next);
             if (auto_reap) {
                 reap_all();
             }
             continue;
         }
-        if (!advance || host_.timer_deadline == INT64_MAX) {
+        if (!advance || due == INT64_MAX) {
             return;
         }
-        host_.now_ns = host_.timer_deadline;
+        host_.now_ns = due;
     }
     throw std::runtime_error("controller did not settle");
 }

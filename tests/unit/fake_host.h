@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,8 +24,27 @@ public:
 
     std::vector<uint8_t> ram;  // guest-physical 0 .. ram.size()
     int64_t now_ns = 1'000'000;
-    int64_t timer_deadline = INT64_MAX;
-    int kicks = 0;
+    int64_t timer_deadline = INT64_MAX;  // group 0's
+    int kicks = 0;                       // of any group
+    // Per queue group (nvmev_core_map_queues): armed deadline, kicks.
+    std::vector<int64_t> group_deadline;
+    std::vector<int> group_kicks;
+    // Called on each DMA before the bytes move (write: to guest memory),
+    // e.g. to act as a vCPU while a group's data copy runs.
+    std::function<void(uint64_t addr, uint64_t len, bool write)> on_dma;
+
+    // The deadline group g's timer is armed for (group 0: timer_deadline).
+    int64_t &deadline(unsigned g)
+    {
+        if (g == 0) {
+            return timer_deadline;
+        }
+        if (g >= group_deadline.size()) {
+            group_deadline.resize(g + 1, INT64_MAX);
+        }
+        return group_deadline[g];
+    }
+    int kicks_of(unsigned g) const { return g < group_kicks.size() ? group_kicks[g] : 0; }
     std::map<uint16_t, int> irqs;  // vector -> interrupts raised
     bool intx_level = false;
 
@@ -82,6 +102,8 @@ public:
     static constexpr uint64_t kDataBase = 0xC00000;  // 4 MiB of data buffers
 
     std::vector<Completion> log;  // every reaped completion
+    // Queue groups run() serves (nvmev_core_map_queues), each in turn.
+    unsigned groups = 1;
     // Reap completions as soon as they are posted (as an interrupt-driven
     // driver does), so log[].posted_at_ns is the posting time. Off: the CQ
     // fills until reap() is called.

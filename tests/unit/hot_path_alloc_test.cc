@@ -115,12 +115,12 @@ protected:
         nvmev_core_mmio_write(core_, kDoorbellBase + 8, sq_tail_, 4);
         uint32_t got = 0;
         for (int guard = 0; got < n && guard < 100000; guard++) {
-            nvmev_core_process(core_);
+            nvmev_core_process(core_, 0);
             got += reap();
             if (got < n && host_.timer_deadline != INT64_MAX) {
                 host_.now_ns = std::max(host_.now_ns, host_.timer_deadline);
                 host_.timer_deadline = INT64_MAX;
-                nvmev_core_timer(core_);
+                nvmev_core_timer(core_, 0);
                 got += reap();
             }
         }

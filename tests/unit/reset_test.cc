@@ -68,8 +68,8 @@ TEST_F(ResetTest, ControllerResetDropsCompletionsAndDisarmsTheTimer)
     EXPECT_EQ(host_.timer_deadline, INT64_MAX);
     // Even a timer QEMU fires late posts nothing.
     host_.now_ns += 10 * kReadNs;
-    nvmev_core_timer(core_);
-    nvmev_core_process(core_);
+    nvmev_core_timer(core_, 0);
+    nvmev_core_process(core_, 0);
     EXPECT_TRUE(cq_untouched(1, 16));
     // The write had moved its data: it is on the media.
     EXPECT_EQ(backing_[8 * 512], 0x5a);

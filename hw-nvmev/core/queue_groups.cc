@@ -1,0 +1,136 @@
+// Queue groups: the I/O queue pairs are split among host threads (QEMU
+// IOThreads, by iothread-vq-mapping), each serving its group's SQs, CQ
+// postings and deadlines. Every step that touches controller state runs
+// under the core's lock; the data of Reads and Writes of nvm and conv
+// namespaces moves without it, so groups copy in parallel:
+//
+//   fetch_pass(g)     lock    fetch, execute (FTL, timing), stage copies
+//   copy_staged(g)    -       guest memory <-> backing store
+//   complete_pass(g)  lock    schedule in fetch order, post what is due
+//
+// A queue deleted (or a controller reset) while its data moved drops the
+// command with the queue; until the copies have stopped, CSTS.RDY stays 1
+// after CC.EN 1->0. Zoned and KV namespaces copy under the lock: a zone's
+// write pointer and a key's extent must not move while their data does.
+#include <algorithm>
+
+#include "controller.h"
+
+namespace nvmev {
+
+std::string Controller::map_queues(unsigned groups, const uint16_t *pair_group, size_t pairs)
+{
+    if (groups == 0 || groups > cfg_.max_ioqpairs) {
+        return fmt("%u queue groups for %u I/O queue pairs: need 1..%u", groups, cfg_.max_ioqpairs,
+                   cfg_.max_ioqpairs);
+    }
+    if (pairs != cfg_.max_ioqpairs) {
+        return fmt("a mapping of %zu queue pairs, but max-ioqpairs is %u", pairs,
+                   cfg_.max_ioqpairs);
+    }
+    if (cc_en(cc_)) {
+        return "queue groups can only change while the controller is disabled";
+    }
+    for (size_t i = 0; i < pairs; i++) {
+        if (pair_group[i] >= groups) {
+            return fmt("I/O queue pair %zu maps to group %u of %u", i + 1, pair_group[i], groups);
+        }
+    }
+    groups_.clear();
+    groups_.resize(groups);
+    group_of_[0] = 0;
+    std::copy(pair_group, pair_group + pairs, group_of_.begin() + 1);
+    return "";
+}
+
+Status Controller::stage_copy(const Sqe &sqe, uint64_t slba, uint32_t nlb, uint64_t bytes,
+                              bool write)
+{
+    const std::vector<DmaSegment> *segments = nullptr;
+    const Status st = map_data(sqe, bytes, write ? Dma::FromHost : Dma::ToHost, segments);
+    if (st != kSuccess) {
+        return st;
+    }
+    QueueGroup &grp = *staging_;
+    Staged &s = grp.staged.emplace_back();
+    s.data = ns_->backing + (slba << ns_->cfg.lba_shift());
+    s.seg_begin = static_cast<uint32_t>(grp.segments.size());
+    s.seg_count = static_cast<uint32_t>(segments->size());
+    s.nsid = ns_->nsid;
+    s.slba = slba;
+    s.nlb = nlb;
+    s.write = write;
+    grp.segments.insert(grp.segments.end(), segments->begin(), segments->end());
+    return kSuccess;
+}
+
+void Controller::copy_staged(unsigned g)
+{
+    QueueGroup &grp = groups_[g];
+    // In fetch order: a Read after a Write of the same blocks in one SQ
+    // returns the written data.
+    for (Staged &s : grp.staged) {
+        s.copy_status = kSuccess;
+        uint8_t *p = s.data;
+        for (uint32_t i = 0; p && i < s.seg_count; i++) {
+            const DmaSegment &seg = grp.segments[s.seg_begin + i];
+            const bool ok = s.write ? host_.dma_read(seg.addr, p, seg.len)
+                                    : seg.skip || host_.dma_write(seg.addr, p, seg.len);
+            if (!ok) {
+                s.copy_status = kDataTransferError;
+                break;
+            }
+            p += seg.len;
+        }
+    }
+}
+
+void Controller::finish_staged(QueueGroup &grp)
+{
+    for (Staged &s : grp.staged) {
+        const SubmissionQueue &sq = sqs_[s.sqid];
+        if (!ready() || !sq.valid || sq.gen != s.sq_gen) {
+            // Deleted with its queue while the data moved: no completion.
+            CompletionQueue &cq = cqs_[s.cqid];
+            if (cq.valid && cq.gen == s.cq_gen && cq.reserved) {
+                cq.reserved--;
+            }
+            continue;
+        }
+        if (s.data && s.copy_status != kSuccess && s.out.status == kSuccess) {
+            // As a transfer that fails before the media is reached: at once.
+            schedule(s.sqid, s.sqe, refuse(s.sqid, s.sqe, s.copy_status, true), s.fetched_ns);
+            continue;
+        }
+        if (s.data && s.write && s.out.status == kSuccess) {
+            if (Namespace *ns = namespace_slot(s.nsid)) {
+                ns->uncorrectable.clear(s.slba, s.nlb);  // rewritten: readable again
+            }
+        }
+        schedule(s.sqid, s.sqe, s.out, s.fetched_ns);
+    }
+    grp.staged.clear();
+    grp.segments.clear();
+}
+
+void Controller::wake_cq_feeders(uint16_t cqid)
+{
+    const CompletionQueue &cq = cqs_[cqid];
+    if (cqid == 0 || (cq.sq_refs <= 1 && sqs_[cqid].valid && sqs_[cqid].cqid == cqid)) {
+        host_.kick(group_of_[cqid]);  // the usual pair: SQ n feeds CQ n
+        return;
+    }
+    for (uint16_t qid = 1; qid < sqs_.size(); qid++) {
+        if (sqs_[qid].valid && sqs_[qid].cqid == cqid) {
+            host_.kick(group_of_[qid]);
+        }
+    }
+}
+
+bool Controller::any_copying() const
+{
+    return std::any_of(groups_.begin(), groups_.end(),
+                       [](const QueueGroup &g) { return g.copying; });
+}
+
+}  // namespace nvmev
