@@ -138,6 +138,29 @@ static NvmevNamespaceInfoList *nvmev_namespaces_of(NvmevState *s)
     return head;
 }
 
+/* With iothread-vq-mapping: each group's IOThread and queue pairs. */
+static NvmevQueueGroupList *nvmev_queue_groups_of(NvmevState *s)
+{
+    NvmevQueueGroupList *list = NULL, **tail = &list;
+
+    if (!s->iothread_vq_mapping) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < s->ngroups; i++) {
+        NvmevQueueGroup *g = g_new0(NvmevQueueGroup, 1);
+        uint16List **ptail = &g->queue_pairs;
+
+        g->iothread = iothread_get_id(s->groups[i].iothread);
+        for (uint32_t q = 0; q < s->pairs; q++) {
+            if (s->pair_group[q] == i) {
+                QAPI_LIST_APPEND(ptail, q + 1);
+            }
+        }
+        QAPI_LIST_APPEND(tail, g);
+    }
+    return list;
+}
+
 static void nvmev_append_info(NvmevState *s, void *opaque)
 {
     NvmevInfoList ***tail = opaque;
@@ -161,6 +184,8 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     if (s->iothread) {
         info->iothread = iothread_get_id(s->iothread);
     }
+    info->queue_groups = nvmev_queue_groups_of(s);
+    info->has_queue_groups = info->queue_groups != NULL;
     info->timing = nvmev_timing_of(&core);
     {
         NvmevParameterList **ptail = &info->parameters;

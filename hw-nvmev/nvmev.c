@@ -27,6 +27,8 @@
 #include "migration/vmstate.h"
 #include "system/hostmem.h"
 #include "system/iothread.h"
+#include "hw/qdev-properties-system.h"
+#include "hw/virtio/iothread-vq-mapping.h"
 #include "system/qtest.h"
 #include "system/cpu-timers.h"
 #include "nvmev.h"
@@ -143,24 +145,28 @@ static int64_t nvmev_timer_expiry(NvmevState *s, int64_t deadline_ns)
     return deadline_ns - (s->spin_ok ? s->wake_ahead_ns : 0);
 }
 
-static void nvmev_host_arm_timer(void *opaque, int64_t deadline_ns)
+/* Timers and bottom halves are thread-safe: any thread may arm or kick. */
+static void nvmev_host_arm_timer(void *opaque, unsigned group,
+                                 int64_t deadline_ns)
 {
     NvmevState *s = opaque;
+    NvmevGroup *g = &s->groups[group];
 
-    qatomic_set(&s->deadline_ns, deadline_ns);
+    qatomic_set(&g->deadline_ns, deadline_ns);
     if (deadline_ns == INT64_MAX) {
-        timer_del(s->timer);
+        timer_del(g->timer);
     } else {
-        timer_mod_ns(s->timer, nvmev_timer_expiry(s, deadline_ns));
+        timer_mod_ns(g->timer, nvmev_timer_expiry(s, deadline_ns));
     }
 }
 
-static void nvmev_host_kick(void *opaque)
+static void nvmev_host_kick(void *opaque, unsigned group)
 {
     NvmevState *s = opaque;
+    NvmevGroup *g = &s->groups[group];
 
-    qatomic_set(&s->kicked, 1);
-    qemu_bh_schedule(s->process_bh);
+    qatomic_set(&g->kicked, 1);
+    qemu_bh_schedule(g->process_bh);
 }
 
 static void nvmev_host_trace(void *opaque, const char *event, const char *msg)
@@ -195,6 +201,7 @@ static const NvmevHostOps nvmev_host_ops = {
  * signals the notifier without calling the device. The admin queue and every
  * register stay MMIO. Only the first NVMEV_IOEVENTFD_QUEUES pairs are
  * covered (KVM limits ioeventfds per VM); the others ring through MMIO.
+ * Each pair's doorbells signal the notifier of its queue group.
  */
 #define NVMEV_IOEVENTFD_QUEUES 64
 
@@ -208,13 +215,12 @@ static void nvmev_ioeventfd_set(NvmevState *s, bool on)
         for (uint32_t cq = 0; cq < 2; cq++) {
             /* SQ tail, then CQ head, per pair: CAP.DSTRD is 0 */
             hwaddr addr = 0x1000 + (2 * qid + cq) * 4;
+            EventNotifier *e = &s->groups[s->pair_group[qid - 1]].notifier;
 
             if (on) {
-                memory_region_add_eventfd(&s->bar0, addr, 4, false, 0,
-                                          &s->notifier);
+                memory_region_add_eventfd(&s->bar0, addr, 4, false, 0, e);
             } else {
-                memory_region_del_eventfd(&s->bar0, addr, 4, false, 0,
-                                          &s->notifier);
+                memory_region_del_eventfd(&s->bar0, addr, 4, false, 0, e);
             }
         }
     }
@@ -254,30 +260,31 @@ static void nvmev_ioeventfd_sync_off(NvmevState *s)
     }
 }
 
-/* ---- AioContext handlers ---- */
+/* ---- AioContext handlers (each group's, in its context) ---- */
 
-/* A pass of the core: fetch, execute, post what is due. */
-static void nvmev_process(NvmevState *s)
+/* A pass of the core over the group: fetch, execute, post what is due. */
+static void nvmev_process(NvmevGroup *g)
 {
-    nvmev_core_process(s->core);
-    nvmev_ioeventfd_check(s);
+    nvmev_core_process(g->s->core, g->index);
+    nvmev_ioeventfd_check(g->s);
 }
 
 static void nvmev_process_bh(void *opaque)
 {
-    NvmevState *s = opaque;
+    NvmevGroup *g = opaque;
 
-    qatomic_set(&s->kicked, 0);
-    nvmev_process(s);
+    qatomic_set(&g->kicked, 0);
+    nvmev_process(g);
 }
 
 static void nvmev_timer_cb(void *opaque)
 {
-    NvmevState *s = opaque;
+    NvmevGroup *g = opaque;
+    NvmevState *s = g->s;
     int64_t spin_start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
 
     for (;;) {
-        int64_t deadline = qatomic_read(&s->deadline_ns);
+        int64_t deadline = qatomic_read(&g->deadline_ns);
         int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
         if (deadline == INT64_MAX) {
@@ -288,12 +295,12 @@ static void nvmev_timer_cb(void *opaque)
         }
         if (!s->spin_ok || deadline - now > s->wake_ahead_ns) {
             /* Re-armed further out since this expiry was set. */
-            timer_mod_ns(s->timer, nvmev_timer_expiry(s, deadline));
+            timer_mod_ns(g->timer, nvmev_timer_expiry(s, deadline));
             return;
         }
         if (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - spin_start >=
             s->wake_ahead_ns) {
-            timer_mod_ns(s->timer, deadline);   /* never wait longer */
+            timer_mod_ns(g->timer, deadline);   /* never wait longer */
             return;
         }
         /*
@@ -301,68 +308,65 @@ static void nvmev_timer_cb(void *opaque)
          * IOThread also those submitted through the shadow buffer alone
          * (while it polls, the guest rings no doorbell).
          */
-        if (qatomic_xchg(&s->kicked, 0) ||
-            (s->iothread && nvmev_core_poll(s->core))) {
-            nvmev_process(s);
+        if (qatomic_xchg(&g->kicked, 0) ||
+            (g->iothread && nvmev_core_poll(s->core, g->index))) {
+            nvmev_process(g);
         }
         cpu_relax();
     }
-    nvmev_core_timer(s->core);
+    nvmev_core_timer(s->core, g->index);
 }
 
 /*
  * IOThread adaptive polling (the IOThread's poll-max-ns): while the thread
- * polls, it asks the core whether a shadow doorbell moved or a completion
- * is due, so commands the guest submits through the shadow buffer and
- * deadlines within the polling window are served without a syscall. The
- * core stops advancing the event indexes meanwhile, so the guest rings no
- * MMIO doorbells (each one a vCPU exit); QEMU polls once more after
- * io_poll_end, which catches a command submitted against the old index.
+ * polls, it asks the core whether a shadow doorbell of its group moved or a
+ * completion is due, so commands the guest submits through the shadow
+ * buffer and deadlines within the polling window are served without a
+ * syscall. The core stops advancing the group's event indexes meanwhile, so
+ * the guest rings no MMIO doorbells (each one a vCPU exit); QEMU polls once
+ * more after io_poll_end, which catches a command submitted against the old
+ * index.
  */
 static bool nvmev_io_poll(void *opaque)
 {
-    NvmevState *s = container_of(opaque, NvmevState, notifier);
+    NvmevGroup *g = container_of(opaque, NvmevGroup, notifier);
 
-    return nvmev_core_poll(s->core);
+    return nvmev_core_poll(g->s->core, g->index);
 }
 
 static void nvmev_io_poll_ready(EventNotifier *e)
 {
-    NvmevState *s = container_of(e, NvmevState, notifier);
-
-    nvmev_process(s);
+    nvmev_process(container_of(e, NvmevGroup, notifier));
 }
 
 static void nvmev_io_poll_begin(EventNotifier *e)
 {
-    NvmevState *s = container_of(e, NvmevState, notifier);
+    NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    nvmev_core_set_polling(s->core, 1);
+    nvmev_core_set_polling(g->s->core, g->index, 1);
 }
 
 static void nvmev_io_poll_end(EventNotifier *e)
 {
-    NvmevState *s = container_of(e, NvmevState, notifier);
+    NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    nvmev_core_set_polling(s->core, 0);
+    nvmev_core_set_polling(g->s->core, g->index, 0);
 }
 
 static void nvmev_notifier_read(EventNotifier *e)
 {
-    NvmevState *s = container_of(e, NvmevState, notifier);
-
     if (event_notifier_test_and_clear(e)) {
-        nvmev_process(s);
+        nvmev_process(container_of(e, NvmevGroup, notifier));
     }
 }
 
 static void nvmev_attach_poll(void *opaque)
 {
-    NvmevState *s = opaque;
+    NvmevGroup *g = opaque;
 
-    aio_set_event_notifier(s->ctx, &s->notifier, nvmev_notifier_read,
+    aio_set_event_notifier(g->ctx, &g->notifier, nvmev_notifier_read,
                            nvmev_io_poll, nvmev_io_poll_ready);
-    aio_set_event_notifier_poll(s->ctx, &s->notifier, nvmev_io_poll_begin,
+    aio_set_event_notifier_poll(g->ctx, &g->notifier, nvmev_io_poll_begin,
                                 nvmev_io_poll_end);
 }
 
@@ -536,6 +540,7 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
 
     s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
     s->ioeventfd_queues = MIN(MAX(pairs, 0), NVMEV_IOEVENTFD_QUEUES);
+    s->pairs = MAX(pairs, 0);
     nvmev_fill_config(s, &cfg, params);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {
@@ -575,6 +580,81 @@ static bool nvmev_init_pci(NvmevState *s, Error **errp)
     return true;
 }
 
+static void nvmev_new_group(NvmevState *s, unsigned index,
+                            IOThread *iothread)
+{
+    NvmevGroup *g = &s->groups[index];
+
+    g->s = s;
+    g->index = index;
+    g->iothread = iothread;
+    g->deadline_ns = INT64_MAX;
+    g->ctx = iothread ? iothread_get_aio_context(iothread)
+                      : qemu_get_aio_context();
+    g->process_bh = aio_bh_new(g->ctx, nvmev_process_bh, g);
+    /*
+     * The main AioContext is a glib source whose timeouts are rounded up to
+     * milliseconds; main-loop timers (timer_new_ns) have ns precision.
+     */
+    if (iothread) {
+        g->timer = aio_timer_new(g->ctx, QEMU_CLOCK_VIRTUAL, SCALE_NS,
+                                 nvmev_timer_cb, g);
+    } else {
+        g->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, nvmev_timer_cb, g);
+    }
+}
+
+/*
+ * The queue groups. With iothread-vq-mapping: one per listed IOThread, the
+ * first also serving the admin queue; I/O queue pairs are assigned as
+ * virtio-blk assigns virtqueues (QEMU's own iothread_vq_mapping_apply, with
+ * "vq" n meaning I/O queue pair n + 1). Otherwise one group, in `iothread`
+ * or the main loop.
+ */
+static bool nvmev_setup_groups(NvmevState *s, Error **errp)
+{
+    IOThreadVirtQueueMappingList *node;
+    g_autofree AioContext **pair_ctx = NULL;
+    unsigned n = 0;
+    char *err = NULL;
+
+    s->pair_group = g_new0(uint16_t, MAX(s->pairs, 1));
+    if (!s->iothread_vq_mapping) {
+        s->ngroups = 1;
+        s->groups = g_new0(NvmevGroup, 1);
+        nvmev_new_group(s, 0, s->iothread);
+        return true;
+    }
+    pair_ctx = g_new0(AioContext *, MAX(s->pairs, 1));
+    if (!iothread_vq_mapping_apply(s->iothread_vq_mapping, pair_ctx, s->pairs,
+                                   errp)) {
+        error_prepend(errp, "nvmev: property 'iothread-vq-mapping': ");
+        return false;
+    }
+    s->vq_mapping_applied = true;
+    for (node = s->iothread_vq_mapping; node; node = node->next) {
+        n++;
+    }
+    s->ngroups = n;
+    s->groups = g_new0(NvmevGroup, n);
+    n = 0;
+    for (node = s->iothread_vq_mapping; node; node = node->next, n++) {
+        nvmev_new_group(s, n, iothread_by_id(node->value->iothread));
+        for (uint32_t q = 0; q < s->pairs; q++) {
+            if (pair_ctx[q] == s->groups[n].ctx) {
+                s->pair_group[q] = n;
+            }
+        }
+    }
+    if (nvmev_core_map_queues(s->core, s->ngroups, s->pair_group, s->pairs,
+                              &err) < 0) {
+        error_setg(errp, "nvmev: property 'iothread-vq-mapping': %s", err);
+        nvmev_core_free_error(err);
+        return false;
+    }
+    return true;
+}
+
 static void nvmev_realize(PCIDevice *pci, Error **errp)
 {
     NvmevState *s = NVMEV(pci);
@@ -584,31 +664,23 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
                    "of range (allowed: 0..1000000)", s->wake_ahead_ns);
         return;
     }
+    if (s->iothread && s->iothread_vq_mapping) {
+        error_setg(errp, "nvmev: give either 'iothread' or "
+                   "'iothread-vq-mapping', not both");
+        return;
+    }
     if (!nvmev_setup_data(s, errp)) {
         return;
     }
-    s->deadline_ns = INT64_MAX;
     /*
      * Waiting on the clock only helps when the virtual clock follows real
      * time: under qtest or icount it moves only when the guest or test does.
      */
     s->spin_ok = s->wake_ahead_ns > 0 && !qtest_enabled() && !icount_enabled();
-    s->ctx = s->iothread ? iothread_get_aio_context(s->iothread)
-                         : qemu_get_aio_context();
     s->irq_bh = qemu_bh_new(nvmev_irq_bh, s);
-    s->process_bh = aio_bh_new(s->ctx, nvmev_process_bh, s);
-    /*
-     * The main AioContext is a glib source whose timeouts are rounded up to
-     * milliseconds; main-loop timers (timer_new_ns) have ns precision.
-     */
-    if (s->iothread) {
-        s->timer = aio_timer_new(s->ctx, QEMU_CLOCK_VIRTUAL, SCALE_NS,
-                                 nvmev_timer_cb, s);
-    } else {
-        s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, nvmev_timer_cb, s);
-    }
 
-    if (!nvmev_create_core(s, errp) || !nvmev_init_pci(s, errp)) {
+    if (!nvmev_create_core(s, errp) || !nvmev_setup_groups(s, errp) ||
+        !nvmev_init_pci(s, errp)) {
         PCI_DEVICE_GET_CLASS(pci)->exit(pci);
         return;
     }
@@ -618,40 +690,47 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
         object_ref(OBJECT(s->iothread));
         s->iothread_ref = true;
     }
-    /* ioeventfd doorbells, and the IOThread's poll handler */
-    if (event_notifier_init(&s->notifier, 0) < 0) {
-        error_setg_errno(errp, errno, "nvmev: cannot create the device's "
-                         "event notifier");
-        PCI_DEVICE_GET_CLASS(pci)->exit(pci);
-        return;
-    }
-    s->notifier_ready = true;
-    if (s->iothread) {
-        aio_wait_bh_oneshot(s->ctx, nvmev_attach_poll, s);
-    } else {
-        nvmev_attach_poll(s);
+    /* ioeventfd doorbells, and each IOThread's poll handler */
+    for (unsigned i = 0; i < s->ngroups; i++) {
+        NvmevGroup *g = &s->groups[i];
+
+        if (event_notifier_init(&g->notifier, 0) < 0) {
+            error_setg_errno(errp, errno, "nvmev: cannot create the device's "
+                             "event notifier");
+            PCI_DEVICE_GET_CLASS(pci)->exit(pci);
+            return;
+        }
+        g->notifier_ready = true;
+        if (g->iothread) {
+            aio_wait_bh_oneshot(g->ctx, nvmev_attach_poll, g);
+        } else {
+            nvmev_attach_poll(g);
+        }
+        aio_bh_schedule_oneshot(g->ctx, nvmev_set_timer_slack, NULL);
+        trace_nvmev_queue_group(nvmev_id(s), i, g->iothread ?
+                                iothread_get_id(g->iothread) : "main-loop");
     }
     s->ioeventfd_bh = qemu_bh_new(nvmev_ioeventfd_bh, s);
-    aio_bh_schedule_oneshot(s->ctx, nvmev_set_timer_slack, NULL);
     trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
+                        s->iothread_vq_mapping ? "iothread-vq-mapping" :
                         s->iothread ? "iothread" : "main-loop");
 }
 
-/* Runs in the device's AioContext, so no handler of ours runs meanwhile. */
+/* Runs in the group's AioContext, so no handler of the group runs meanwhile. */
 static void nvmev_stop_handlers(void *opaque)
 {
-    NvmevState *s = opaque;
+    NvmevGroup *g = opaque;
 
-    if (s->timer) {
-        timer_free(s->timer);
-        s->timer = NULL;
+    if (g->timer) {
+        timer_free(g->timer);
+        g->timer = NULL;
     }
-    if (s->process_bh) {
-        qemu_bh_delete(s->process_bh);
-        s->process_bh = NULL;
+    if (g->process_bh) {
+        qemu_bh_delete(g->process_bh);
+        g->process_bh = NULL;
     }
-    if (s->notifier_ready) {
-        aio_set_event_notifier(s->ctx, &s->notifier, NULL, NULL, NULL);
+    if (g->notifier_ready) {
+        aio_set_event_notifier(g->ctx, &g->notifier, NULL, NULL, NULL);
     }
 }
 
@@ -659,20 +738,25 @@ static void nvmev_exit(PCIDevice *pci)
 {
     NvmevState *s = NVMEV(pci);
 
-    if (s->iothread && s->ctx &&
-        (s->timer || s->process_bh || s->notifier_ready)) {
-        aio_wait_bh_oneshot(s->ctx, nvmev_stop_handlers, s);
-    } else {
-        nvmev_stop_handlers(s);
+    for (unsigned i = 0; i < s->ngroups; i++) {
+        NvmevGroup *g = &s->groups[i];
+
+        if (g->iothread && (g->timer || g->process_bh || g->notifier_ready)) {
+            aio_wait_bh_oneshot(g->ctx, nvmev_stop_handlers, g);
+        } else {
+            nvmev_stop_handlers(g);
+        }
     }
     if (s->ioeventfd_bh) {
         nvmev_ioeventfd_set(s, false);
         qemu_bh_delete(s->ioeventfd_bh);
         s->ioeventfd_bh = NULL;
     }
-    if (s->notifier_ready) {
-        event_notifier_cleanup(&s->notifier);
-        s->notifier_ready = false;
+    for (unsigned i = 0; i < s->ngroups; i++) {
+        if (s->groups[i].notifier_ready) {
+            event_notifier_cleanup(&s->groups[i].notifier);
+            s->groups[i].notifier_ready = false;
+        }
     }
     if (s->irq_bh) {
         qemu_bh_delete(s->irq_bh);
@@ -691,6 +775,15 @@ static void nvmev_exit(PCIDevice *pci)
         object_unref(OBJECT(s->iothread));
         s->iothread_ref = false;
     }
+    if (s->vq_mapping_applied) {
+        iothread_vq_mapping_cleanup(s->iothread_vq_mapping);
+        s->vq_mapping_applied = false;
+    }
+    g_free(s->groups);
+    s->groups = NULL;
+    s->ngroups = 0;
+    g_free(s->pair_group);
+    s->pair_group = NULL;
     nvmev_release_data(s);
 }
 
@@ -795,6 +888,8 @@ static const Property nvmev_props[] = {
                      HostMemoryBackend *),
     DEFINE_PROP_LINK("iothread", NvmevState, iothread, TYPE_IOTHREAD,
                      IOThread *),
+    DEFINE_PROP_IOTHREAD_VQ_MAPPING_LIST("iothread-vq-mapping", NvmevState,
+                                         iothread_vq_mapping),
     DEFINE_PROP_STRING("serial", NvmevState, serial),
     DEFINE_PROP_STRING("model", NvmevState, model),
     DEFINE_PROP_INT64("lba-size", NvmevState, lba_size, -1),
@@ -827,6 +922,10 @@ static const struct {
       "the capacity is its size (ssd=zns: whole zones, then the zone "
       "metadata)" },
     { "iothread", "IOThread that serves the queues (default: main loop)" },
+    { "iothread-vq-mapping", "IOThreads that serve the queues, as a JSON "
+      "list of {\"iothread\": id, \"vqs\": [n, ...]} where vq n is I/O "
+      "queue pair n + 1 (without vqs: round robin); the first also serves "
+      "the admin queue. Not with iothread" },
     { "serial", "serial number (up to 20 ASCII characters)" },
     { "model", "model number (up to 40 ASCII characters; default from the "
       "preset)" },

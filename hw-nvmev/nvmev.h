@@ -10,6 +10,7 @@
 #include "hw/qdev-core.h"
 #include "qom/object.h"
 #include "qemu/event_notifier.h"
+#include "qapi/qapi-types-virtio.h"
 #include "core/nvmev_core.h"
 
 #define TYPE_NVMEV "nvmev"
@@ -29,6 +30,24 @@ typedef struct NvmevNsStore {
     HostMemoryBackend *memdev;  /* or the memdev it lives in */
 } NvmevNsStore;
 
+/*
+ * A queue group: the queues one thread serves (the core's group `index`).
+ * With iothread-vq-mapping there is one per listed IOThread; otherwise one,
+ * in `iothread` or the main loop.
+ */
+typedef struct NvmevGroup {
+    struct NvmevState *s;
+    unsigned index;
+    IOThread *iothread;    /* NULL: the main loop */
+    AioContext *ctx;
+    QEMUBH *process_bh;    /* runs in ctx */
+    QEMUTimer *timer;      /* in ctx */
+    int64_t deadline_ns;   /* the group's next deadline (INT64_MAX: none) */
+    int kicked;            /* process requested (the BH may be pending) */
+    EventNotifier notifier; /* doorbell ioeventfds; IOThread: io_poll */
+    bool notifier_ready;   /* notifier initialized and attached to ctx */
+} NvmevGroup;
+
 struct NvmevState {
     PCIDevice parent_obj;
 
@@ -40,6 +59,7 @@ struct NvmevState {
     uint64_t size;
     HostMemoryBackend *memdev;
     IOThread *iothread;
+    IOThreadVirtQueueMappingList *iothread_vq_mapping;
     int64_t lba_size;
     int64_t mdts;
     int64_t max_ioqpairs;
@@ -59,14 +79,12 @@ struct NvmevState {
     /* Runtime */
     NvmevCore *core;
     MemoryRegion bar0;
-    AioContext *ctx;
-    QEMUBH *process_bh;    /* runs in ctx */
-    QEMUTimer *timer;      /* in ctx */
-    int64_t deadline_ns;   /* the core's next deadline (INT64_MAX: none) */
+    NvmevGroup *groups;    /* ngroups of them */
+    unsigned ngroups;
+    uint16_t *pair_group;  /* I/O queue pair q is in group pair_group[q - 1] */
+    uint32_t pairs;        /* I/O queue pairs offered */
+    bool vq_mapping_applied; /* holds references to the mapping's IOThreads */
     bool spin_ok;          /* wake ahead and wait on the clock */
-    int kicked;            /* process requested (the BH may be pending) */
-    EventNotifier notifier; /* IOThread: its poll handler (io_poll) */
-    bool notifier_ready;   /* notifier initialized and attached to ctx */
     bool ioeventfd;        /* property: doorbells as ioeventfds (shadowed) */
     int ioeventfd_on;      /* the I/O doorbells are on the notifier now */
     uint32_t ioeventfd_queues; /* queue pairs whose doorbells are on it */

@@ -18,6 +18,7 @@ Python standard library only.
 import argparse
 import ctypes
 import gzip
+import json
 import os
 import re
 import select
@@ -87,8 +88,11 @@ def parse_args(argv):
     p.add_argument("--memdev-file", metavar="PATH",
                    help="back the device's media with a shared file (memory-backend-file)")
     p.add_argument("--iothread", action="store_true", help="run the device in an iothread")
+    p.add_argument("--iothreads", type=int, default=0, metavar="N",
+                   help="serve the queues with N iothreads (iothread-vq-mapping, queue "
+                   "pairs round robin; the device is then given as JSON)")
     p.add_argument("--iothread-opts", metavar="K=V,...",
-                   help="appended to the iothread object, e.g. poll-max-ns=200000")
+                   help="appended to each iothread object, e.g. poll-max-ns=200000")
     p.add_argument("--namespace", action="append", default=[], metavar="K=V,...",
                    help="add an nvmev-ns namespace (repeatable), e.g. ssd=zns,size=256M; "
                    "memdev-file=PATH backs it with a file (docs/namespaces.md)")
@@ -113,6 +117,8 @@ def parse_args(argv):
                    help="guest image directory (default build/guest)")
     args = p.parse_args(argv)
     args.qemu_extra = extra
+    if args.iothreads < 0 or (args.iothreads and args.iothread):
+        p.error("--iothreads N (N >= 1) replaces --iothread")
     return args
 
 
@@ -186,11 +192,33 @@ def device_args(args):
         dev += ",iothread=nvmev-io0"
     if args.device_opts:
         dev += "," + args.device_opts
+    if args.iothreads:
+        opts += [o for i in range(args.iothreads) for o in ("-object", iothread_object(args, i))]
+        dev = device_json(dev, {"iothread-vq-mapping": [
+            {"iothread": f"nvmev-io{i}"} for i in range(args.iothreads)]})
     return opts + ["-device", dev] + namespace_args(args), "nvme0"
 
 
-def iothread_object(args):
-    return "iothread,id=nvmev-io0" + (f",{args.iothread_opts}" if args.iothread_opts else "")
+def iothread_object(args, i=0):
+    return f"iothread,id=nvmev-io{i}" + (f",{args.iothread_opts}" if args.iothread_opts else "")
+
+
+def device_json(dev, extra):
+    """A -device string "driver,k=v,..." as JSON (list properties need it),
+    which takes typed values: numbers as numbers, on/off as booleans except
+    for the on/off/auto property early-completion."""
+    driver, *kvs = dev.split(",")
+    obj = {"driver": driver}
+    for kv in kvs:
+        k, _, v = kv.partition("=")
+        if re.fullmatch(r"-?\d+", v):
+            obj[k] = int(v)
+        elif v in ("on", "off", "true", "false") and k != "early-completion":
+            obj[k] = v in ("on", "true")
+        else:
+            obj[k] = v
+    obj.update(extra)
+    return json.dumps(obj)
 
 
 def namespace_args(args):

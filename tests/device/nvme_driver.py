@@ -86,19 +86,22 @@ class Nvme:
         assert got[0] == cid, (got, cid)
         return got[1], got[2]
 
-    def create_io_queues(self, qid=1, entries=64):
-        self.qt.memwrite(IOCQ, bytes(16 * entries))
-        st, _ = self.call(0, 0x05, prp1=IOCQ, cdw10=qid | ((entries - 1) << 16),
-                          cdw11=1 | 2)
+    def create_io_queues(self, qid=1, entries=64, vector=0):
+        """Pair qid: its queues at IOSQ/IOCQ + (qid - 1) * 0x4000 (room for
+        up to 256 entries each, 4 pairs before DATA)."""
+        sq, cq = IOSQ + (qid - 1) * 0x4000, IOCQ + (qid - 1) * 0x4000
+        self.qt.memwrite(cq, bytes(16 * entries))
+        st, _ = self.call(0, 0x05, prp1=cq, cdw10=qid | ((entries - 1) << 16),
+                          cdw11=1 | 2 | (vector << 16))
         if st:
             return st
-        st, _ = self.call(0, 0x01, prp1=IOSQ, cdw10=qid | ((entries - 1) << 16),
+        st, _ = self.call(0, 0x01, prp1=sq, cdw10=qid | ((entries - 1) << 16),
                           cdw11=1 | (qid << 16))
         if st == 0:
-            self.queues[qid] = Queue(qid, IOSQ, IOCQ, entries)
+            self.queues[qid] = Queue(qid, sq, cq, entries)
         return st
 
-    def rw(self, opcode, slba, nlb, prp1, prp2=0, nsid=1, **kw):
-        return self.call(1, opcode, nsid=nsid, prp1=prp1, prp2=prp2,
+    def rw(self, opcode, slba, nlb, prp1, prp2=0, nsid=1, qid=1, **kw):
+        return self.call(qid, opcode, nsid=nsid, prp1=prp1, prp2=prp2,
                          cdw10=slba & 0xFFFFFFFF, cdw11=slba >> 32,
                          cdw12=nlb - 1, **kw)

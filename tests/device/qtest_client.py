@@ -18,8 +18,17 @@ PCI_SLOT = 4
 BAR0 = 0xFE000000
 
 
+def device_arg(opts):
+    if isinstance(opts, dict):
+        return json.dumps({"driver": "nvmev", "id": "nvme0",
+                           "addr": f"{PCI_SLOT:02x}.0", **opts})
+    return f"nvmev,id=nvme0,addr={PCI_SLOT:02x}.0,{opts}"
+
+
 class QTest:
     def __init__(self, device_opts, extra_args=()):
+        """device_opts: nvmev's properties as "key=value,..." or, for list
+        properties such as iothread-vq-mapping, a dict (JSON -device)."""
         self.dir = tempfile.mkdtemp(prefix="nvmev-qtest-")
         qtest_path = os.path.join(self.dir, "qtest.sock")
         qmp_path = os.path.join(self.dir, "qmp.sock")
@@ -32,7 +41,7 @@ class QTest:
         args = [QEMU, "-machine", "q35", "-accel", "qtest", "-nodefaults",
                 "-display", "none", "-m", "128M", *FIRMWARE,
                 "-qtest", f"unix:{qtest_path}", "-qmp", f"unix:{qmp_path}",
-                "-device", f"nvmev,id=nvme0,addr={PCI_SLOT:02x}.0,{device_opts}",
+                "-device", device_arg(device_opts),
                 *extra_args]
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,

@@ -50,7 +50,11 @@ class GuestRun:
         return m.group(1)
 
     def json(self, name):
-        return json.loads(self.section(name))
+        """The section as JSON, after any warning lines a tool printed first
+        (fio: "multiple writers may overwrite blocks ...")."""
+        text = self.section(name)
+        m = re.search(r"^[[{]", text, re.M)
+        return json.loads(text[m.start():] if m else text)
 
     def kernel_warnings(self, allow=()):
         """The job's kernel messages at warning level or worse about NVMe,

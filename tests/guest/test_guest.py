@@ -1,6 +1,7 @@
 """Guest end-to-end tests: a Linux guest under TCG uses the emulated SSD with
 nvme-cli and fio, and the host retunes it over QMP."""
 
+import json
 import os
 import statistics
 import sys
@@ -62,6 +63,42 @@ class GuestTest(unittest.TestCase):
 
     def test_fio_write_and_verify_in_an_iothread(self):
         self._verify("--iothread")
+
+    def test_fio_on_two_iothreads_one_per_vcpu(self):
+        """iothread-vq-mapping with two IOThreads: Linux gives each vCPU its
+        own I/O queue pair (1 and 2), which the mapping puts in different
+        IOThreads; one fio job per vCPU writes and verifies its own half."""
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "info.json")
+            job = ("echo ==MQ== && ls /sys/block/nvme0n1/mq && echo ==END MQ== && " +
+                   fio_job("split", rw="randwrite", bs="4k", size="32M", ioengine="io_uring",
+                           iodepth=16, numjobs=2, cpus_allowed="0-1",
+                           cpus_allowed_policy="split", offset_increment="64M",
+                           verify="crc32c", do_verify=1, verify_fatal=1, group_reporting=1) +
+                   " && nvmev-host info")
+            threads = os.path.join(d, "threads")
+            # Each thread's name and CPU ticks (utime + stime) at the end.
+            cpu = (f"for t in /proc/$NVMEV_QEMU_PID/task/*; do echo \"$(cat $t/comm)="
+                   f"$(($(cut -d' ' -f14 $t/stat) + $(cut -d' ' -f15 $t/stat)))\"; done > {threads}")
+            r = run_guest(job, "--size", "512M", "--iothreads", "2",
+                          "--hook", f"info={QMP} $NVMEV_QMP query-nvmev > {out} && {cpu}")
+            self.assertGuestOk(r)
+            with open(out) as f:
+                (info,) = json.load(f)
+            with open(threads) as f:
+                ticks = dict(line.strip().rsplit("=", 1) for line in f if "=" in line)
+        self.assertEqual(r.section("MQ").split(), ["0", "1"])
+        job = r.json("split")["jobs"][0]
+        self.assertEqual(job["error"], 0)
+        self.assertEqual(job["write"]["io_bytes"], 64 * 2**20)
+        self.assertEqual(job["read"]["io_bytes"], 64 * 2**20)
+        self.assertEqual(info["queue-groups"], [
+            {"iothread": "nvmev-io0", "queue-pairs": list(range(1, 65, 2))},
+            {"iothread": "nvmev-io1", "queue-pairs": list(range(2, 65, 2))}])
+        self.assertEqual(info["active-ioqpairs"], 2)
+        # Both IOThreads did the work of their queue pair.
+        self.assertGreater(int(ticks["IO nvmev-io0"]), 0, ticks)
+        self.assertGreater(int(ticks["IO nvmev-io1"]), 0, ticks)
 
     def test_read_latency_follows_the_property_and_qmp_retuning(self):
         """20 us vs 200 us: the guest sees 180 us more (target 15 %, bound 25 %).
