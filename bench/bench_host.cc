@@ -33,7 +33,7 @@ int dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t len)
 
 void irq_assert(void *opaque, uint16_t)
 {
-    self(opaque)->irqs++;
+    self(opaque)->irqs.fetch_add(1, std::memory_order_relaxed);
 }
 int64_t clock_now(void *)
 {
@@ -41,9 +41,9 @@ int64_t clock_now(void *)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1'000'000'000 + t.tv_nsec;
 }
-void arm_timer(void *opaque, unsigned, int64_t deadline_ns)
+void arm_timer(void *opaque, unsigned group, int64_t deadline_ns)
 {
-    self(opaque)->deadline_ns = deadline_ns;
+    self(opaque)->deadline_ns[group].store(deadline_ns, std::memory_order_relaxed);
 }
 void kick(void *, unsigned) {}  // complete() calls process() until nothing is left
 
@@ -99,16 +99,17 @@ int QueuePair::complete(unsigned n)
     int errors = 0;
     unsigned got = 0;
     for (int idle = 0; got < n;) {
-        nvmev_core_process(core_, 0);
+        nvmev_core_process(core_, group_);
         const unsigned before = got;
         got += reap(errors);
-        if (got < n && host_.deadline_ns != INT64_MAX) {
+        std::atomic<int64_t> &deadline = host_.deadline_ns[group_];
+        if (got < n && deadline.load(std::memory_order_relaxed) != INT64_MAX) {
             // Poll until the deadline, as the IOThread's poll handler does
             // for near deadlines.
-            while (clock_now(nullptr) < host_.deadline_ns) {
+            while (clock_now(nullptr) < deadline.load(std::memory_order_relaxed)) {
             }
-            host_.deadline_ns = INT64_MAX;  // one-shot, as QEMU's timers
-            nvmev_core_timer(core_, 0);
+            deadline.store(INT64_MAX, std::memory_order_relaxed);  // one-shot, as QEMU's timers
+            nvmev_core_timer(core_, group_);
             got += reap(errors);
         }
         idle = got == before ? idle + 1 : 0;
@@ -120,13 +121,13 @@ int QueuePair::complete(unsigned n)
     return errors;
 }
 
-bool enable_with_io_queue(BenchHost &host, NvmevCore *core, uint64_t admin_base, uint32_t depth,
-                          uint64_t sq_base, uint64_t cq_base)
+bool enable_with_io_queues(BenchHost &host, NvmevCore *core, uint64_t admin_base, uint32_t depth,
+                           uint16_t pairs, uint64_t (*sq_base)(uint16_t),
+                           uint64_t (*cq_base)(uint16_t))
 {
     constexpr uint32_t kAdminDepth = 32;
     const uint64_t asq = admin_base, acq = admin_base + kPageSize;  // both page aligned
     std::memset(host.ram + acq, 0, kAdminDepth * sizeof(Cqe));
-    std::memset(host.ram + cq_base, 0, depth * sizeof(Cqe));
     nvmev_core_mmio_write(core, NVME_REG_AQA, (kAdminDepth - 1) | ((kAdminDepth - 1) << 16), 4);
     nvmev_core_mmio_write(core, NVME_REG_ASQ, asq, 8);
     nvmev_core_mmio_write(core, NVME_REG_ACQ, acq, 8);
@@ -135,22 +136,28 @@ bool enable_with_io_queue(BenchHost &host, NvmevCore *core, uint64_t admin_base,
         return false;
     }
     QueuePair admin(host, core, 0, kAdminDepth, asq, acq);
-    Sqe &cq = admin.next();
-    cq.opcode = nvme_admin_create_cq;
-    cq.prp1 = cq_base;
-    cq.cdw10 = 1 | ((depth - 1) << 16);
-    cq.cdw11 = 1 | 2 | (1u << 16);  // physically contiguous, interrupts on, vector 1
-    admin.ring();
-    if (admin.complete(1) != 0) {
-        return false;
+    for (uint16_t q = 1; q <= pairs; q++) {
+        std::memset(host.ram + cq_base(q), 0, depth * sizeof(Cqe));
+        Sqe &cq = admin.next();
+        cq.opcode = nvme_admin_create_cq;
+        cq.prp1 = cq_base(q);
+        cq.cdw10 = q | ((depth - 1) << 16);
+        cq.cdw11 = 1 | 2 | (uint32_t{q} << 16);  // physically contiguous, interrupts on, vector q
+        admin.ring();
+        if (admin.complete(1) != 0) {
+            return false;
+        }
+        Sqe &sq = admin.next();
+        sq.opcode = nvme_admin_create_sq;
+        sq.prp1 = sq_base(q);
+        sq.cdw10 = q | ((depth - 1) << 16);
+        sq.cdw11 = 1 | (uint32_t{q} << 16);  // physically contiguous, CQ q
+        admin.ring();
+        if (admin.complete(1) != 0) {
+            return false;
+        }
     }
-    Sqe &sq = admin.next();
-    sq.opcode = nvme_admin_create_sq;
-    sq.prp1 = sq_base;
-    sq.cdw10 = 1 | ((depth - 1) << 16);
-    sq.cdw11 = 1 | (1u << 16);  // physically contiguous, CQ 1
-    admin.ring();
-    return admin.complete(1) == 0;
+    return true;
 }
 
 }  // namespace nvmev::bench

@@ -8,6 +8,8 @@
 // this host does no work per command beyond what a driver must do.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "nvmev_core.h"
@@ -20,18 +22,29 @@ public:
     BenchHost(uint8_t *ram, uint64_t ram_bytes) : ram(ram), ram_bytes(ram_bytes) {}
     NvmevHostOps ops() const;
 
+    static constexpr unsigned kMaxGroups = 4;
+
     uint8_t *ram;  // guest-physical 0 .. ram_bytes
     uint64_t ram_bytes;
-    int64_t deadline_ns = INT64_MAX;  // armed by the core
-    uint64_t irqs = 0;
+    // Armed by the core, per queue group; each group's thread reads its own.
+    std::array<std::atomic<int64_t>, kMaxGroups> deadline_ns{INT64_MAX, INT64_MAX, INT64_MAX,
+                                                             INT64_MAX};
+    std::atomic<uint64_t> irqs{0};
 };
 
 // One submission/completion queue pair in guest memory.
 class QueuePair {
 public:
+    // `group`: the queue group whose passes serve it (nvmev_core_map_queues).
     QueuePair(BenchHost &host, NvmevCore *core, uint16_t qid, uint32_t depth, uint64_t sq_base,
-              uint64_t cq_base)
-        : host_(host), core_(core), qid_(qid), depth_(depth), sq_base_(sq_base), cq_base_(cq_base)
+              uint64_t cq_base, unsigned group = 0)
+        : host_(host),
+          core_(core),
+          qid_(qid),
+          depth_(depth),
+          sq_base_(sq_base),
+          cq_base_(cq_base),
+          group_(group)
     {
     }
 
@@ -55,6 +68,7 @@ private:
     uint16_t qid_;
     uint32_t depth_;
     uint64_t sq_base_, cq_base_;
+    unsigned group_;
     uint32_t sq_tail_ = 0, cq_head_ = 0;
     bool phase_ = true;
     uint16_t next_cid_ = 0;
@@ -62,10 +76,11 @@ private:
 };
 
 // Enables the controller (32-entry admin queues in the two pages at
-// admin_base) and
-// creates I/O queue pair 1 of `depth` entries with MSI-X vector 1, its SQ
-// at sq_base and CQ at cq_base. Returns false on any failure.
-bool enable_with_io_queue(BenchHost &host, NvmevCore *core, uint64_t admin_base, uint32_t depth,
-                          uint64_t sq_base, uint64_t cq_base);
+// admin_base) and creates I/O queue pairs 1..pairs of `depth` entries, pair
+// q with MSI-X vector q, its SQ at sq_base(q) and CQ at cq_base(q). Returns
+// false on any failure.
+bool enable_with_io_queues(BenchHost &host, NvmevCore *core, uint64_t admin_base, uint32_t depth,
+                           uint16_t pairs, uint64_t (*sq_base)(uint16_t),
+                           uint64_t (*cq_base)(uint16_t));
 
 }  // namespace nvmev::bench

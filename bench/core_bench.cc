@@ -6,12 +6,18 @@
 // same buffers with the same rotation: one data copy per command is the
 // bound, and the ratio of the two is the core's efficiency. The summary at
 // the end of a console run prints that ratio per pair.
+//
+// BM_CoreGroups/<dir>/<size>/threads:N runs the same device with two queue
+// groups (as two IOThreads of iothread-vq-mapping), each thread driving its
+// own queue pair and group with half the batch: with the data copies made
+// outside the core's lock, two threads move up to twice the commands of one.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +52,14 @@ uint64_t data_addr(uint32_t slot)
 {
     return kDataBase + uint64_t{slot} * kMaxIo;
 }
+uint64_t sq_base(uint16_t qid)
+{
+    return kSqBase + uint64_t{qid - 1u} * kDepth * sizeof(Sqe);
+}
+uint64_t cq_base(uint16_t qid)
+{
+    return kCqBase + uint64_t{qid - 1u} * kDepth * sizeof(nvmev::Cqe);
+}
 
 // Allocated and faulted in once: the library runs each benchmark several
 // times and page faults must not count.
@@ -60,17 +74,17 @@ Memory &memory()
 }
 
 // An ssd=nvm device whose timing model adds no simulated time worth
-// waiting for, with one I/O queue pair of kDepth entries.
+// waiting for, with one I/O queue pair of kDepth entries per queue group.
 class Device {
 public:
-    Device() : host_(memory().ram.data(), kRamBytes)
+    explicit Device(uint16_t groups = 1) : host_(memory().ram.data(), kRamBytes)
     {
         NvmevConfig c{};
         c.ssd = "nvm";
         c.capacity_bytes = kDeviceBytes;
         c.lba_size = kLbaSize;
         c.mdts = 0;  // no limit
-        c.max_ioqpairs = 1;
+        c.max_ioqpairs = groups;
         c.read_latency_ns = 0;
         c.write_latency_ns = 0;
         c.read_bandwidth_mbps = 1000000;
@@ -85,24 +99,32 @@ public:
             return;
         }
         nvmev_core_set_msix(core_, 1);
-        if (!nvmev::bench::enable_with_io_queue(host_, core_, kAdminBase, kDepth, kSqBase,
-                                                kCqBase)) {
+        const std::vector<uint16_t> pair_group = {0, 1, 2, 3};
+        if (groups > 1 && nvmev_core_map_queues(core_, groups, pair_group.data(), groups, &err)) {
+            error_ = err ? err : "nvmev_core_map_queues failed";
+            nvmev_core_free_error(err);
+            return;
+        }
+        if (!nvmev::bench::enable_with_io_queues(host_, core_, kAdminBase, kDepth, groups, sq_base,
+                                                 cq_base)) {
             error_ = "controller setup failed";
             return;
         }
-        io_.emplace(host_, core_, 1, kDepth, kSqBase, kCqBase);
+        for (uint16_t q = 1; q <= groups; q++) {
+            io_.emplace_back(host_, core_, q, kDepth, sq_base(q), cq_base(q), q - 1u);
+        }
     }
     ~Device() { nvmev_core_free(core_); }
 
     const std::string &error() const { return error_; }
-    QueuePair &io() { return *io_; }
+    QueuePair &io(unsigned group = 0) { return io_[group]; }
 
 private:
     BenchHost host_;
     NvmevHostOps ops_{};
     NvmevCore *core_ = nullptr;
     std::string error_;
-    std::optional<QueuePair> io_;
+    std::vector<QueuePair> io_;  // one per group
 };
 
 // Slot i's PRP list names the pages of its buffer after the first, as a
@@ -132,9 +154,11 @@ struct Cursor {
     }
 };
 
-void submit_batch(QueuePair &io, bool write, uint32_t bytes, Cursor &cursor)
+// Commands on buffer slots [first, first + count).
+void submit_batch(QueuePair &io, bool write, uint32_t bytes, Cursor &cursor, uint32_t first = 0,
+                  uint32_t count = kBatch)
 {
-    for (uint32_t slot = 0; slot < kBatch; slot++) {
+    for (uint32_t slot = first; slot < first + count; slot++) {
         Sqe &s = io.next();
         const uint64_t slba = cursor.take(bytes) / kLbaSize;
         s.opcode = write ? nvme_cmd_write : nvme_cmd_read;
@@ -200,6 +224,48 @@ void BM_Core(benchmark::State &state, bool write, uint32_t bytes)
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kBatch * bytes);
 }
 
+// The two-group device of a BM_CoreGroups run, shared by its threads: made
+// (and its data path checked) before they start, freed after they end.
+std::unique_ptr<Device> groups_device;
+std::string groups_error;
+
+void setup_groups(const benchmark::State &)
+{
+    groups_device = std::make_unique<Device>(2);
+    groups_error = groups_device->error();
+    if (groups_error.empty() &&
+        !(check_data(*groups_device, false, 4096) && check_data(*groups_device, true, 4096))) {
+        groups_error = "data did not arrive where it belongs";
+    }
+}
+
+void teardown_groups(const benchmark::State &)
+{
+    groups_device.reset();
+}
+
+void BM_CoreGroups(benchmark::State &state, bool write, uint32_t bytes)
+{
+    if (!groups_error.empty()) {
+        state.SkipWithError(groups_error.c_str());
+        return;
+    }
+    Device &dev = *groups_device;
+    const auto t = static_cast<unsigned>(state.thread_index());
+    constexpr uint32_t kHalf = kBatch / 2;
+    QueuePair &io = dev.io(t);
+    Cursor cursor{t * (kDeviceBytes / 2)};
+    for (auto _ : state) {
+        submit_batch(io, write, bytes, cursor, t * kHalf, kHalf);
+        if (io.complete(kHalf) != 0) {
+            state.SkipWithError("a command failed or never completed");
+            break;
+        }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kHalf);
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * kHalf * bytes);
+}
+
 void BM_Memcpy(benchmark::State &state, bool write, uint32_t bytes)
 {
     uint8_t *ram = memory().ram.data();
@@ -235,7 +301,9 @@ public:
             }
             const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
             if (median || r.run_type == Run::RT_Iteration) {
-                rate_[r.run_name.function_name] = it->second;
+                const std::string &threads = r.run_name.threads;
+                rate_[r.run_name.function_name + (threads.empty() ? "" : "/" + threads)] =
+                    it->second;
             }
         }
     }
@@ -258,6 +326,22 @@ public:
             std::fprintf(out, "%-16s %14.0f %14.0f %7.1f%%\n", pair.c_str(), core, m->second,
                          100.0 * core / m->second);
         }
+        std::fprintf(out, "\n%-16s %14s %14s %8s\n", "two groups", "1 thread cmd/s",
+                     "2 threads cmd/s", "scaling");
+        for (const auto &[name, one] : rate_) {
+            const std::string prefix = "BM_CoreGroups/", suffix = "/threads:1";
+            if (name.rfind(prefix, 0) != 0 || name.size() < suffix.size() ||
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+                continue;
+            }
+            const std::string base = name.substr(0, name.size() - suffix.size());
+            const auto two = rate_.find(base + "/threads:2");
+            if (two == rate_.end() || one <= 0) {
+                continue;
+            }
+            std::fprintf(out, "%-16s %14.0f %14.0f %7.2fx\n", base.substr(prefix.size()).c_str(),
+                         one, two->second, two->second / one);
+        }
     }
 
 private:
@@ -274,6 +358,13 @@ int main(int argc, char **argv)
                 std::string(write ? "write/" : "read/") + (bytes == 4096 ? "4K" : "128K");
             benchmark::RegisterBenchmark(("BM_Core/" + suffix).c_str(), BM_Core, write, bytes);
             benchmark::RegisterBenchmark(("BM_Memcpy/" + suffix).c_str(), BM_Memcpy, write, bytes);
+            benchmark::RegisterBenchmark(("BM_CoreGroups/" + suffix).c_str(), BM_CoreGroups, write,
+                                         bytes)
+                ->Setup(setup_groups)
+                ->Teardown(teardown_groups)
+                ->Threads(1)
+                ->Threads(2)
+                ->UseRealTime();
         }
     }
     // Another --benchmark_format keeps its own reporter (no summary). Looked

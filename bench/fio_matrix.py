@@ -22,13 +22,18 @@ WORKLOADS = {
     "read-128k-qd8": ("read", "128k", 8, 1),
     "write-128k-qd8": ("write", "128k", 8, 1),
     f"randread-4k-qd32-j{GUEST_CPUS}": ("randread", "4k", 32, GUEST_CPUS),
+    f"randwrite-4k-qd32-j{GUEST_CPUS}": ("randwrite", "4k", 32, GUEST_CPUS),
     # With randread-4k-qd1/qd32 above: the IOPS-by-queue-depth series.
     "randread-4k-qd4": ("randread", "4k", 4, 1),
     "randread-4k-qd16": ("randread", "4k", 16, 1),
 }
 QD_SERIES = [1, 4, 16, 32]
 QD_DEVICES = ["nvmev-iothread", "qemu-nvme"]
-FULL_DEVICES = ["nvmev-iothread", "nvmev-iothread-nopoll", "nvmev", "qemu-nvme", "virtio-blk"]
+FULL_DEVICES = ["nvmev-iothread", "nvmev-iothread-nopoll", "nvmev-2iothreads", "nvmev",
+                "qemu-nvme", "virtio-blk"]
+# Two IOThreads only differ from one with a queue pair per job.
+MULTI_IOTHREAD_WORKLOADS = ["randread-4k-qd32", f"randread-4k-qd32-j{GUEST_CPUS}",
+                            f"randwrite-4k-qd32-j{GUEST_CPUS}"]
 QUICK = (["randread-4k-qd1", "randread-4k-qd32"], ["nvmev-iothread", "qemu-nvme"])
 
 
@@ -40,7 +45,8 @@ def plan(quick):
     per = {}
     for d in FULL_DEVICES:
         per[d] = [w for w in WORKLOADS
-                  if not (w in ("randread-4k-qd4", "randread-4k-qd16") and d not in QD_DEVICES)]
+                  if not (w in ("randread-4k-qd4", "randread-4k-qd16") and d not in QD_DEVICES)
+                  and (d != "nvmev-2iothreads" or w in MULTI_IOTHREAD_WORKLOADS)]
     return per, FULL_DEVICES
 
 

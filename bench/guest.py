@@ -28,6 +28,8 @@ DEVICES = {
     "nvmev-iothread-nopoll": ["--iothread", "--iothread-opts", "poll-max-ns=0",
                               "--device-opts", NVMEV_FAST],
     "nvmev": ["--device-opts", NVMEV_FAST],
+    # Two IOThreads (iothread-vq-mapping): each vCPU's queue pair in its own.
+    "nvmev-2iothreads": ["--iothreads", "2", "--device-opts", NVMEV_FAST],
     "qemu-nvme": ["--baseline", "nvme"],
     "virtio-blk": ["--baseline", "virtio-blk", "--iothread"],
 }

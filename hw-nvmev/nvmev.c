@@ -47,18 +47,32 @@ static const char *nvmev_id(NvmevState *s)
 
 /* ---- Host callbacks for the core ---- */
 
+/*
+ * Off the BQL (in an IOThread) DMA may reach RAM only: an access to a
+ * device's MMIO would take the BQL while the core's lock is held, and a vCPU
+ * holding the BQL may be waiting for that lock. QEMU's "memory" attribute
+ * makes such an access fail (the command gets Data Transfer Error) instead.
+ */
+static MemTxAttrs nvmev_dma_attrs(void)
+{
+    return bql_locked() ? MEMTXATTRS_UNSPECIFIED : (MemTxAttrs) { .memory = 1 };
+}
+
 static int nvmev_host_dma_read(void *opaque, uint64_t addr, void *buf,
                                uint64_t len)
 {
     NvmevState *s = opaque;
-    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+    return pci_dma_rw(PCI_DEVICE(s), addr, buf, len, DMA_DIRECTION_TO_DEVICE,
+                      nvmev_dma_attrs()) == MEMTX_OK ? 0 : -1;
 }
 
 static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
                                 uint64_t len)
 {
     NvmevState *s = opaque;
-    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+    return pci_dma_rw(PCI_DEVICE(s), addr, (void *)buf, len,
+                      DMA_DIRECTION_FROM_DEVICE,
+                      nvmev_dma_attrs()) == MEMTX_OK ? 0 : -1;
 }
 
 /*

@@ -59,7 +59,7 @@ public:
     unsigned groups() const { return static_cast<unsigned>(groups_.size()); }
     uint16_t group_of(uint16_t qid) const { return group_of_[qid]; }
     // A pass over group g: fetch_pass() fetches and executes (with the lock;
-    // Reads and Writes of nvm and conv namespaces stage their data copies),
+    // Reads and Writes, but zoned Writes, stage their data copies),
     // copy_staged() moves the staged data (without the lock: it touches only
     // group g's staging, guest memory and the backing store), and
     // complete_pass() schedules the staged commands and posts what is due.
@@ -132,8 +132,8 @@ private:
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
     // A command fetched in a pass of an I/O queue group, scheduled when the
-    // pass completes; a Read or Write of an nvm or conv namespace also has
-    // its data to move (segments [seg_begin, seg_begin + seg_count) of the
+    // pass completes; a Read or Write (but a zoned Write) also has its data
+    // to move (segments [seg_begin, seg_begin + seg_count) of the
     // group's list, to or from `data` in the backing store).
     struct Staged {
         Sqe sqe;

@@ -1,7 +1,7 @@
 // NVM command set I/O: Read, Write, Flush, Write Zeroes, Dataset
 // Management (NVMe NVM Command Set 1.0c 3.2).
 // Data is copied between guest memory and the backing store when the
-// command is fetched (for Reads and Writes of nvm and conv namespaces in an
+// command is fetched (for Reads, and Writes but to zoned namespaces, in an
 // I/O queue group's pass: right after, without the lock; queue_groups.cc);
 // the FTL and its timing model decide when the completion is posted.
 #include <cstring>
@@ -59,8 +59,11 @@ Outcome Controller::io_read_write(const Sqe &sqe, bool write)
     if (!write && ns_->uncorrectable.any(slba, nlb)) {
         return Outcome::of(kUnrecoveredReadError);
     }
-    if (staging_ && !ns_->zns && !ns_->kv) {
-        st = stage_copy(sqe, slba, nlb, bytes, write);  // moved without the lock
+    if (staging_ && !ns_->kv && !(write && ns_->zns)) {
+        // Moved without the lock; a zoned Write copies under it, since beyond
+        // the write pointer a zone must read as zeros even if it is reset
+        // while the data moves.
+        st = stage_copy(sqe, slba, nlb, bytes, write);
     } else if (write) {
         st = move_write_data(sqe, slba, bytes);
     } else {

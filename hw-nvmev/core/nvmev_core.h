@@ -13,8 +13,9 @@
  * each served by one thread. The per-group entry points (process, timer,
  * poll, set_polling) of a group must be called from that group's thread
  * only; different groups' may run at once. nvmev_core_process() moves the
- * data of Reads and Writes of nvm and conv namespaces without the lock, so
- * the dma_read/dma_write callbacks may run on several threads at once.
+ * data of Reads and Writes (but Writes to zoned namespaces) without the
+ * lock, so the dma_read/dma_write callbacks may run on several threads at
+ * once.
  */
 #ifndef NVMEV_CORE_H
 #define NVMEV_CORE_H

@@ -1,8 +1,8 @@
 // Queue groups: the I/O queue pairs are split among host threads (QEMU
 // IOThreads, by iothread-vq-mapping), each serving its group's SQs, CQ
 // postings and deadlines. Every step that touches controller state runs
-// under the core's lock; the data of Reads and Writes of nvm and conv
-// namespaces moves without it, so groups copy in parallel:
+// under the core's lock; the data of Reads and Writes (but zoned Writes)
+// moves without it, so groups copy in parallel:
 //
 //   fetch_pass(g)     lock    fetch, execute (FTL, timing), stage copies
 //   copy_staged(g)    -       guest memory <-> backing store
@@ -10,8 +10,9 @@
 //
 // A queue deleted (or a controller reset) while its data moved drops the
 // command with the queue; until the copies have stopped, CSTS.RDY stays 1
-// after CC.EN 1->0. Zoned and KV namespaces copy under the lock: a zone's
-// write pointer and a key's extent must not move while their data does.
+// after CC.EN 1->0. Writes to zoned namespaces (beyond the write pointer a
+// zone reads as zeros, even one reset meanwhile), the KV commands (a key's
+// extent must not move) and fused pairs copy under the lock.
 #include <algorithm>
 
 #include "controller.h"

@@ -22,9 +22,9 @@ uint64_t Controller::mmio_read(uint64_t offset, unsigned size)
             case NVME_REG_INTMS:
             case NVME_REG_INTMC: return msix_ ? 0 : intms_;
             case NVME_REG_CC: return cc_;
-            // After CC.EN 1->0 the controller is ready until the data of
-            // commands it fetched has stopped moving (3.5.1: the host waits
-            // for RDY 0 before it frees their buffers).
+            // After CC.EN 1->0, RDY clears once the controller could be
+            // enabled again: when no staged data is still moving (a host
+            // reuses the buffers' memory only after RDY 0).
             case NVME_REG_CSTS: return csts_ | (!cc_en(cc_) && any_copying() ? kCstsRdy : 0);
             case NVME_REG_AQA: return aqa_;
             case NVME_REG_ASQ: return static_cast<uint32_t>(asq_);

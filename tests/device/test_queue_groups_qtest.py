@@ -17,6 +17,8 @@ from qtest_client import FIRMWARE, QEMU, QTest  # noqa: E402
 from nvme_driver import DATA, Nvme  # noqa: E402
 
 OPC_WRITE, OPC_READ = 0x01, 0x02
+SC_DATA_TRANSFER_ERROR = 0x4
+IOAPIC, HPET = 0xFEC00000, 0xFED00000  # q35 MMIO, not RAM
 REG_CC, REG_CSTS = 0x14, 0x1C
 TIMING = {"read-latency-ns": 20000, "write-latency-ns": 20000,
           "read-bandwidth-mbps": 4096, "write-bandwidth-mbps": 4096}
@@ -86,6 +88,20 @@ class RoundRobinTest(QueueGroupsTestBase):
         self.assertIn("queue group 0 in io0", err)
         self.assertIn("queue group 1 in io1", err)
         self.write_then_read_across([1, 2, 3, 4])
+
+    def test_dma_from_an_iothread_into_mmio_fails_instead_of_taking_the_bql(self):
+        # An IOThread holds the core's lock while it moves data; an MMIO
+        # target would make it wait for the BQL, which a vCPU writing a
+        # doorbell holds while it waits for that lock. So only RAM is
+        # reachable from an IOThread, and the command fails.
+        for qid in (1, 2):
+            self.assertEqual(self.nvme.create_io_queues(qid, entries=16), 0)
+        self.assertEqual(self.nvme.rw(OPC_READ, 0, 8, IOAPIC, qid=2)[0], SC_DATA_TRANSFER_ERROR)
+        self.assertEqual(self.nvme.rw(OPC_WRITE, 0, 8, HPET, qid=1)[0], SC_DATA_TRANSFER_ERROR)
+        self.qt.memwrite(DATA, pattern(9))
+        self.assertEqual(self.nvme.rw(OPC_WRITE, 0, 8, DATA, qid=1)[0], 0)
+        self.assertEqual(self.nvme.rw(OPC_READ, 0, 8, DATA + 0x10000, qid=2)[0], 0)
+        self.assertEqual(self.qt.memread(DATA + 0x10000, 4096), pattern(9))
 
     def test_a_reset_with_both_groups_busy_leaves_a_working_controller(self):
         self.write_then_read_across([1, 2])

@@ -53,7 +53,7 @@ class GuestRun:
         """The section as JSON, after any warning lines a tool printed first
         (fio: "multiple writers may overwrite blocks ...")."""
         text = self.section(name)
-        m = re.search(r"^[[{]", text, re.M)
+        m = re.search(r"^[\[{]", text, re.M)
         return json.loads(text[m.start():] if m else text)
 
     def kernel_warnings(self, allow=()):
