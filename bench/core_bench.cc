@@ -89,7 +89,7 @@ public:
         c.write_latency_ns = 0;
         c.read_bandwidth_mbps = 1000000;
         c.write_bandwidth_mbps = 1000000;
-        c.msix_vectors = 2;
+        c.msix_vectors = static_cast<uint16_t>(groups + 1);
         ops_ = host_.ops();
         char *err = nullptr;
         core_ = nvmev_core_new(&c, &ops_, &host_, memory().backing.data(), &err);

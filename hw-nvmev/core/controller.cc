@@ -13,6 +13,9 @@ namespace nvmev {
 namespace {
 
 constexpr unsigned kFetchBurst = 64;  // per SQ per pass, then round robin
+// Commands whose data a pass copies after the lock: few enough that the
+// copies do not push the pass's own state out of the cache.
+constexpr unsigned kStageBurst = 64;
 
 uint64_t build_cap()
 {
@@ -134,7 +137,7 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         if (cq.free_slots() <= cq.reserved) {
             return;  // back-pressure: resumes when the host frees CQ entries
         }
-        if (budget-- == 0 || (staging_ && staging_->staged.size() >= kFetchBurst)) {
+        if (budget-- == 0 || (staging_ && staging_->staged.size() >= kStageBurst)) {
             more = true;  // a full pass copies its staged data first
             return;
         }
