@@ -29,8 +29,8 @@ WORKLOADS = {
 }
 QD_SERIES = [1, 4, 16, 32]
 QD_DEVICES = ["nvmev-iothread", "qemu-nvme"]
-FULL_DEVICES = ["nvmev-iothread", "nvmev-iothread-nopoll", "nvmev-2iothreads", "nvmev",
-                "qemu-nvme", "virtio-blk"]
+FULL_DEVICES = ["nvmev-iothread", "nvmev-iothread-nopoll", "nvmev-2iothreads",
+                "nvmev-2iothreads-nopoll", "nvmev", "qemu-nvme", "virtio-blk"]
 # Two IOThreads only differ from one with a queue pair per job.
 MULTI_IOTHREAD_WORKLOADS = ["randread-4k-qd32", f"randread-4k-qd32-j{GUEST_CPUS}",
                             f"randwrite-4k-qd32-j{GUEST_CPUS}"]
@@ -46,7 +46,7 @@ def plan(quick):
     for d in FULL_DEVICES:
         per[d] = [w for w in WORKLOADS
                   if not (w in ("randread-4k-qd4", "randread-4k-qd16") and d not in QD_DEVICES)
-                  and (d != "nvmev-2iothreads" or w in MULTI_IOTHREAD_WORKLOADS)]
+                  and (not d.startswith("nvmev-2iothreads") or w in MULTI_IOTHREAD_WORKLOADS)]
     return per, FULL_DEVICES
 
 

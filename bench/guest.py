@@ -30,6 +30,8 @@ DEVICES = {
     "nvmev": ["--device-opts", NVMEV_FAST],
     # Two IOThreads (iothread-vq-mapping): each vCPU's queue pair in its own.
     "nvmev-2iothreads": ["--iothreads", "2", "--device-opts", NVMEV_FAST],
+    "nvmev-2iothreads-nopoll": ["--iothreads", "2", "--iothread-opts", "poll-max-ns=0",
+                                "--device-opts", NVMEV_FAST],
     "qemu-nvme": ["--baseline", "nvme"],
     "virtio-blk": ["--baseline", "virtio-blk", "--iothread"],
 }

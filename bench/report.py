@@ -73,7 +73,7 @@ def _mark(t):
 def _matrix_table(m, tg):
     res = m["results"]
     lines = ["guest fio (medians; device CPU = QEMU threads other than vCPUs, per I/O)",
-             f"{'workload':22s} {'device':16s} {'IOPS':>9s} {'MB/s':>8s} {'lat us':>9s} "
+             f"{'workload':22s} {'device':23s} {'IOPS':>9s} {'MB/s':>8s} {'lat us':>9s} "
              f"{'dev CPU us/IO':>14s} {'vs qemu-nvme':>13s}"]
     workloads = [w for w in m["workloads"] if any(w in res[d] for d in res)]
     for w in workloads:
@@ -85,7 +85,7 @@ def _matrix_table(m, tg):
             cpu = r["device_cpu_ns_per_io"]
             cpu = f"{cpu / 1000:14.1f}" if cpu is not None else f"{'-':>14s}"
             ratio = f"{r['iops'] / base['iops']:12.2f}x" if base else f"{'-':>13s}"
-            lines.append(f"{w:22s} {d:16s} {r['iops']:9.0f} {r['bw_mbps']:8.1f} "
+            lines.append(f"{w:22s} {d:23s} {r['iops']:9.0f} {r['bw_mbps']:8.1f} "
                          f"{r['lat_mean_us']:9.1f} {cpu} {ratio}")
     lines += [_mark(t) for t in tg if t["name"] in ("iops", "cpu")]
     lines.append("  figure: iops-by-qd.png")
