@@ -97,13 +97,11 @@ void Controller::fetch_pass(unsigned g)
     }
     staging_ = nullptr;
     grp.rr_next = static_cast<uint16_t>(grp.rr_next % (n - 1) + 1);
-    grp.copying = !grp.staged.empty();
 }
 
 void Controller::complete_pass(unsigned g)
 {
     QueueGroup &grp = groups_[g];
-    grp.copying = false;
     finish_staged(grp);
     if (!ready() || (csts_ & kCstsCfs)) {
         return;

@@ -57,7 +57,6 @@ public:
     // the controller.
     std::string map_queues(unsigned groups, const uint16_t *pair_group, size_t pairs);
     unsigned groups() const { return static_cast<unsigned>(groups_.size()); }
-    uint16_t group_of(uint16_t qid) const { return group_of_[qid]; }
     // A pass over group g: fetch_pass() fetches and executes (with the lock;
     // Reads and Writes, but zoned Writes, stage their data copies),
     // copy_staged() moves the staged data (without the lock: it touches only
@@ -156,9 +155,9 @@ private:
         DeadlineQueue<Pending> pending;
         int64_t armed_ns = INT64_MAX;
         bool polling = false;  // the host polls: event indexes stay put
-        bool copying = false;  // between fetch_pass() and complete_pass()
         bool more = false;     // the pass left commands in an SQ
         uint16_t rr_next = 1;  // round robin over the group's I/O SQs
+        // Non-empty from fetch_pass() to complete_pass(): data is moving.
         std::vector<Staged> staged;
         std::vector<DmaSegment> segments;
     };

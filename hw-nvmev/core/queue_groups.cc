@@ -131,7 +131,7 @@ void Controller::wake_cq_feeders(uint16_t cqid)
 bool Controller::any_copying() const
 {
     return std::any_of(groups_.begin(), groups_.end(),
-                       [](const QueueGroup &g) { return g.copying; });
+                       [](const QueueGroup &g) { return !g.staged.empty(); });
 }
 
 }  // namespace nvmev

@@ -86,7 +86,7 @@ test::FakeHost &fresh_host()
     dirty_pages.reset();
     host.now_ns = 1'000'000;
     host.timer_deadline = INT64_MAX;
-    host.group_deadline.assign(2, INT64_MAX);
+    host.group_deadline.clear();
     host.group_kicks.clear();
     host.kicks = 0;
     host.irqs.clear();
@@ -167,7 +167,7 @@ private:
     std::vector<uint8_t> &ram;
     int64_t &now_ns;
     // The deadline group g's timer is armed for (the fake host keeps them).
-    int64_t &deadline(unsigned g) { return h_.group_deadline[g]; }
+    int64_t &deadline(unsigned g) { return h_.deadline(g); }
     unsigned pick_group(Input &in) { return c_.groups() > 1 ? in.u8() % c_.groups() : 0; }
     void fire_due_timers();
     void mmio_write(Input &in);
