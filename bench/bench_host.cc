@@ -45,7 +45,11 @@ void arm_timer(void *opaque, unsigned group, int64_t deadline_ns)
 {
     self(opaque)->deadline_ns[group].store(deadline_ns, std::memory_order_relaxed);
 }
-void kick(void *, unsigned) {}  // complete() calls process() until nothing is left
+void kick(void *, unsigned) {}
+void trace(void *opaque, const NvmevTraceEvent *)
+{
+    self(opaque)->trace_events.fetch_add(1, std::memory_order_relaxed);
+}  // complete() calls process() until nothing is left
 
 }  // namespace
 
@@ -58,6 +62,7 @@ NvmevHostOps BenchHost::ops() const
     o.now_ns = clock_now;
     o.arm_timer = arm_timer;
     o.kick = kick;
+    o.trace = trace;
     return o;
 }
 

@@ -62,6 +62,13 @@ public:
         return r;
     }
 
+    void set_observer(FtlObserver *o) override
+    {
+        for (uint32_t k = 0; k < parts_.size(); ++k) {
+            parts_[k]->set_observer(o, k);
+        }
+    }
+
     std::vector<Param> params() const override { return nand_timing_params(model_.timing()); }
 
     std::string check_retune(const std::vector<Param> &changes) const override

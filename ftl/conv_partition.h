@@ -53,6 +53,13 @@ public:
     // below the background threshold and the partition's dies are idle.
     void collect_garbage(int64_t now);
 
+    // Reports this partition's GC runs as partition `index` (nullptr: none).
+    void set_observer(FtlObserver *o, uint32_t index)
+    {
+        observer_ = o;
+        index_ = index;
+    }
+
     // Test hooks: the invariants of docs/models.md, "" when they hold.
     std::string check_invariants() const;
     uint32_t free_lines() const { return lines_.free_count(); }
@@ -79,7 +86,7 @@ private:
     int64_t program_open_unit(WritePointer &wp, int64_t ready_ns);
     void invalidate(uint32_t ppn);
     // Copies the victim's valid pages to the GC write pointer and erases it.
-    void collect_line(uint32_t victim, int64_t now);
+    void collect_line(uint32_t victim, int64_t now, bool background);
     bool dies_idle(int64_t now) const;
 
     const ConvParams &p_;
@@ -110,6 +117,8 @@ private:
     // the write path and must not allocate there.
     std::vector<int64_t> gc_reads_done_;
     bool collecting_ = false;
+    FtlObserver *observer_ = nullptr;
+    uint32_t index_ = 0;
 };
 
 }  // namespace nvmev::ftl

@@ -53,9 +53,33 @@ struct FtlStats {
     uint64_t rated_erase_cycles = 0;
 };
 
+// What an FTL does on its own, beside the commands it times: garbage
+// collection, zone state changes. The controller forwards it to the host's
+// trace events. Called from inside the FTL's operations, so it must be cheap
+// and must not call back into the FTL; the FTL calls it only when set.
+class FtlObserver {
+public:
+    // ssd=conv GC of `line` in `partition`: `valid` pages to copy, `free_lines`
+    // before; background (the dies were idle) or foreground (a write needs
+    // space).
+    virtual void gc_start(uint32_t partition, uint32_t line, uint32_t valid, uint32_t free_lines,
+                          bool background, int64_t now_ns) = 0;
+    // The victim's `copied` pages are rewritten and its blocks erased at
+    // erased_ns; `free_lines` after.
+    virtual void gc_end(uint32_t partition, uint32_t line, uint32_t copied, uint32_t free_lines,
+                        int64_t erased_ns) = 0;
+    // ssd=zns: a zone moved between states (ZoneState values).
+    virtual void zone_state(uint32_t zone, uint8_t from, uint8_t to) = 0;
+
+protected:
+    ~FtlObserver() = default;
+};
+
 class Ftl {
 public:
     virtual ~Ftl() = default;
+    // nullptr: report nothing. The observer outlives the FTL.
+    virtual void set_observer(FtlObserver *) {}
     virtual MediaResult submit(const MediaRequest &req) = 0;
     // The tunable parameters and their values.
     virtual std::vector<Param> params() const = 0;

@@ -17,21 +17,25 @@ void ConvPartition::collect_garbage(int64_t now)
         if (!victim) {
             return;
         }
-        collect_line(*victim, now);
+        collect_line(*victim, now, false);
     }
     // Background GC starts only when the partition's dies are idle, so it
     // runs in time the host leaves unused; commands arriving later queue
     // behind its work as they would on a real drive.
     if (lines_.free_count() <= p_.gc_bg_free_lines && dies_idle(now)) {
         if (const auto victim = lines_.pick_victim(p_.gc_policy, now)) {
-            collect_line(*victim, now);
+            collect_line(*victim, now, true);
         }
     }
 }
 
-void ConvPartition::collect_line(uint32_t victim, int64_t now)
+void ConvPartition::collect_line(uint32_t victim, int64_t now, bool background)
 {
     collecting_ = true;
+    if (observer_) {
+        observer_->gc_start(index_, victim, lines_[victim].valid, lines_.free_count(), background,
+                            now);
+    }
     std::vector<int64_t> &die_reads_done = gc_reads_done_;
     die_reads_done.assign(dies_.size(), now);
     uint64_t copied = 0;
@@ -68,6 +72,10 @@ void ConvPartition::collect_line(uint32_t victim, int64_t now)
     stats_.gc_runs++;
     stats_.gc_pages_copied += copied;
     stats_.erases += dies_.size() * p_.geo.planes_per_lun;
+    if (observer_) {
+        observer_->gc_end(index_, victim, static_cast<uint32_t>(copied), lines_.free_count(),
+                          ready);
+    }
     collecting_ = false;
 }
 

@@ -20,6 +20,7 @@ public:
     int64_t index_latency_ns() const { return index_ns_; }
 
     MediaResult submit(const MediaRequest &req) override { return media_->submit(req); }
+    void set_observer(FtlObserver *o) override { media_->set_observer(o); }
     std::vector<Param> params() const override;
     std::string check_retune(const std::vector<Param> &changes) const override;
     void retune(const std::vector<Param> &changes, int64_t now_ns) override;

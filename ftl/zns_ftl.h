@@ -59,6 +59,7 @@ public:
     FtlStats stats(int64_t now_ns) const override;
     void reset_stats() override;
     std::string check_invariants() const override { return zsm_.check_invariants(); }
+    void set_observer(FtlObserver *o) override { zsm_.set_observer(o); }
 
 private:
     // Times the media work of state effects from now_ns; returns the end.

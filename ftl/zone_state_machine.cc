@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "ftl.h"
+
 namespace nvmev::ftl {
 
 namespace {
@@ -162,6 +164,9 @@ void ZoneStateMachine::set_state(uint32_t zone, ZoneState s)
     const bool was_active = is_active(zone);
     if (!active_state(s)) {
         release_zrwa(zone);
+    }
+    if (observer_ && rec_[zone].state != static_cast<uint8_t>(s)) {
+        observer_->zone_state(zone, rec_[zone].state, static_cast<uint8_t>(s));
     }
     rec_[zone].state = static_cast<uint8_t>(s);
     open_ = open_ - (was_open ? 1 : 0) + (open_state(s) ? 1 : 0);

@@ -17,6 +17,8 @@
 
 namespace nvmev::ftl {
 
+class FtlObserver;
+
 // Zone states, in the spec's encoding (Zone Descriptor ZS field, bits 7:4,
 // shifted down): libnvme's enum nvme_zns_zs.
 enum class ZoneState : uint8_t {
@@ -163,6 +165,9 @@ public:
     uint32_t zrwa_in_use() const { return zrwa_used_; }
     uint32_t count(ZoneState s) const;
 
+    // Reports every state transition (nullptr: none).
+    void set_observer(FtlObserver *o) { observer_ = o; }
+
     // "" when the counters match the records and every record is sane.
     std::string check_invariants() const;
 
@@ -191,6 +196,7 @@ private:
     uint64_t next_open_seq_ = 1;
     std::vector<uint32_t> changed_;
     bool changed_overflow_ = false;
+    FtlObserver *observer_ = nullptr;
 };
 
 }  // namespace nvmev::ftl

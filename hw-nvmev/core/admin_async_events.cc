@@ -40,7 +40,7 @@ void Controller::queue_event(uint8_t type, uint8_t info, uint8_t log_page)
         }
     }
     events_.push_back({type, info, log_page});
-    host_.trace("nvmev_async_event", "type=%u info=%u log=0x%02x", type, info, log_page);
+    trace::async_event(host_, type, info, log_page);
     host_.kick(0);  // the admin queue's group delivers it
 }
 

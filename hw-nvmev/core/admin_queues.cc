@@ -37,7 +37,7 @@ Outcome Controller::admin_create_cq(const Sqe &sqe)
     cq.size = qsize;
     cq.irq_enabled = ien;
     cq.vector = iv;
-    host_.trace("nvmev_create_cq", "cqid=%u size=%u vector=%u ien=%d", qid, qsize, iv, ien);
+    trace::create_cq(host_, qid, qsize, iv, ien);
     return {};
 }
 
@@ -74,7 +74,7 @@ Outcome Controller::admin_create_sq(const Sqe &sqe)
     sq.base = sqe.prp1;
     sq.size = qsize;
     cqs_[cqid].sq_refs++;
-    host_.trace("nvmev_create_sq", "sqid=%u size=%u cqid=%u", qid, qsize, cqid);
+    trace::create_sq(host_, qid, qsize, cqid);
     return {};
 }
 
@@ -91,7 +91,7 @@ Outcome Controller::admin_delete_sq(const Sqe &sqe)
     }
     sqs_[qid] = SubmissionQueue{};
     std::erase_if(abort_marks_, [qid](const AbortMark &m) { return m.sqid == qid; });
-    host_.trace("nvmev_delete_sq", "sqid=%u", qid);
+    trace::delete_sq(host_, qid);
     return {};
 }
 
@@ -105,7 +105,7 @@ Outcome Controller::admin_delete_cq(const Sqe &sqe)
         return Outcome::of(cmd_specific_error(NVME_SC_INVALID_QUEUE));
     }
     cqs_[qid] = CompletionQueue{};
-    host_.trace("nvmev_delete_cq", "cqid=%u", qid);
+    trace::delete_cq(host_, qid);
     if (!msix_) {
         update_intx();
     }

@@ -34,7 +34,7 @@ uint64_t build_cap()
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
     : cfg_(cfg), host_(host), prp_(host_), sgl_(host_)
 {
-    namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing);
+    namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing, &host_);
     cap_ = build_cap();
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
@@ -247,9 +247,9 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
     if (out.status != kSuccess) {
         counters_.error_cmds++;
         record_error(sqid, sqe, out.status);
-        host_.trace("nvmev_err_cmd", "sq=%u cid=%u opc=0x%02x status=0x%04x", sqid, sqe.cid,
-                    sqe.opcode, out.status);
+        trace::err_cmd(host_, sqid, sqe, out.status);
     }
+    trace::submit(host_, sqid, sqe, out.complete_at_ns);
     return out;
 }
 
@@ -258,8 +258,7 @@ Outcome Controller::refuse(uint16_t sqid, const Sqe &sqe, Status status, bool co
     counters_.other_cmds += counted ? 0 : 1;
     counters_.error_cmds++;
     record_error(sqid, sqe, status);
-    host_.trace("nvmev_err_cmd", "sq=%u cid=%u opc=0x%02x status=0x%04x", sqid, sqe.cid, sqe.opcode,
-                status);
+    trace::err_cmd(host_, sqid, sqe, status);
     return Outcome::of(status);
 }
 
@@ -318,6 +317,7 @@ void Controller::post(const Pending &p, int64_t now)
         cq.reserved--;
     }
     cq.irq_pending = true;
+    trace::complete(host_, p.sqid, p.cqe.cid, p.cqe.status >> 1, p.due_ns, now);
     counters_.completions++;
     if (p.timed) {
         lateness_.record(static_cast<uint64_t>(std::max<int64_t>(0, now - p.due_ns)));

@@ -96,6 +96,8 @@ public:
     bool ready() const { return csts_ & kCstsRdy; }
     uint32_t active_io_sqs() const;
     int64_t now() const { return host_.now_ns(); }
+    // Which trace events reach the host (trace.h); lock-free.
+    void set_trace_mask(uint64_t mask) { host_.set_trace_mask(mask); }
 
     // ssd=zns: the zoned FTL (nullptr for other kinds), and fault injection
     // (QMP): "" or an error naming the argument.

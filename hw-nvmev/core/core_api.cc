@@ -426,3 +426,10 @@ const char *nvmev_core_presets(void)
 }
 
 }  // extern "C"
+
+// Trace events: the mask is an atomic the trace points read without the
+// lock, so the host may refresh it from any thread, as often as it likes.
+void nvmev_core_set_trace_mask(NvmevCore *core, uint64_t mask)
+{
+    core->ctrl.set_trace_mask(mask);
+}

@@ -1,9 +1,8 @@
 // The core's view of its host: a thin C++ face over NvmevHostOps.
 #pragma once
 
-#include <cstdarg>
+#include <atomic>
 #include <cstdint>
-#include <cstdio>
 
 #include "nvmev_core.h"
 
@@ -11,7 +10,16 @@ namespace nvmev {
 
 class Host {
 public:
-    Host(const NvmevHostOps &ops, void *opaque) : ops_(ops), opaque_(opaque) {}
+    Host(const NvmevHostOps &ops, void *opaque)
+        : ops_(ops), opaque_(opaque), trace_mask_(ops.trace ? NVMEV_TRACE_ALL : 0)
+    {
+    }
+    Host(const Host &o)
+        : ops_(o.ops_),
+          opaque_(o.opaque_),
+          trace_mask_(o.trace_mask_.load(std::memory_order_relaxed))
+    {
+    }
 
     bool dma_read(uint64_t addr, void *buf, uint64_t len) const
     {
@@ -35,24 +43,23 @@ public:
     }
     void kick(unsigned group) const { ops_.kick(opaque_, group); }
 
-    // Events named *_err_* report guest errors; the adapter logs them with
-    // LOG_GUEST_ERROR as well as tracing them.
-    __attribute__((format(printf, 3, 4))) void trace(const char *event, const char *fmt, ...) const
+    // Whether event id is reported: the whole cost of a trace point that is
+    // off (trace.h). Relaxed: the mask is a hint from the host, no data
+    // hangs on it.
+    bool tracing(NvmevTraceId id) const
     {
-        if (!ops_.trace) {
-            return;
-        }
-        char msg[256];
-        va_list ap;
-        va_start(ap, fmt);
-        std::vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        ops_.trace(opaque_, event, msg);
+        return (trace_mask_.load(std::memory_order_relaxed) >> id) & 1;
     }
+    void set_trace_mask(uint64_t mask)
+    {
+        trace_mask_.store(ops_.trace ? mask & NVMEV_TRACE_ALL : 0, std::memory_order_relaxed);
+    }
+    void trace(const NvmevTraceEvent &ev) const { ops_.trace(opaque_, &ev); }
 
 private:
     NvmevHostOps ops_;
     void *opaque_;
+    std::atomic<uint64_t> trace_mask_;
 };
 
 }  // namespace nvmev

@@ -26,8 +26,13 @@ void zero_written(uint8_t *p, uint64_t len)
 
 }  // namespace
 
-Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store)
-    : nsid(id), cfg(c), backing(store), slot_bytes_(c.capacity_bytes)
+Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store, const Host *host)
+    : nsid(id),
+      cfg(c),
+      backing(store),
+      slot_bytes_(c.capacity_bytes),
+      host_(host),
+      tracer_(host, id)
 {
     build_ftl();
 }
@@ -66,6 +71,7 @@ void Namespace::build_ftl()
                                     cfg.read_bandwidth_mbps, cfg.write_bandwidth_mbps},
                                    4096);
     }
+    ftl->set_observer(host_ ? &tracer_ : nullptr);
 }
 
 void Namespace::discard()

@@ -15,6 +15,7 @@
 #include "../ftl/kv_timing.h"
 #include "config.h"
 #include "spec.h"
+#include "trace.h"
 #include "uncorrectable_ranges.h"
 #include "zone_metadata.h"
 
@@ -27,8 +28,10 @@ constexpr uint32_t kMaxNamespaces = 32;
 class Namespace {
 public:
     // Throws std::invalid_argument when a zns backing store holds zone
-    // metadata of another format.
-    Namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing);
+    // metadata of another format. host: where the FTL's events (GC, zone
+    // states) go; nullptr: nowhere.
+    Namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing,
+              const Host *host = nullptr);
 
     // A KV namespace with NVMeVirt's opcodes reports the NVM command set, as
     // NVMeVirt does, so Linux gives it a block device to send them through.
@@ -78,6 +81,8 @@ private:
     void build_ftl();
 
     uint64_t slot_bytes_;
+    const Host *host_;
+    trace::FtlTracer tracer_;
 };
 
 }  // namespace nvmev

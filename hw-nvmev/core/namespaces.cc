@@ -63,7 +63,7 @@ std::string Controller::add_namespace(uint32_t nsid, const NamespaceConfig &cfg,
         return fmt("property 'nsid': namespace %u already exists on this controller", nsid);
     }
     try {
-        namespaces_[nsid] = std::make_unique<Namespace>(nsid, cfg, backing);
+        namespaces_[nsid] = std::make_unique<Namespace>(nsid, cfg, backing, &host_);
     } catch (const std::invalid_argument &e) {
         return e.what();
     }
@@ -126,7 +126,7 @@ void Controller::note_ns_changed(uint32_t nsid)
     if (std::find(changed_nsids_.begin(), changed_nsids_.end(), nsid) == changed_nsids_.end()) {
         changed_nsids_.push_back(nsid);
     }
-    host_.trace("nvmev_ns_changed", "nsid=%u", nsid);
+    trace::ns_changed(host_, nsid);
     queue_event(NVME_AER_NOTICE, NVME_AER_NOTICE_NS_CHANGED, NVME_LOG_LID_CHANGED_NS);
 }
 
@@ -183,7 +183,7 @@ Outcome Controller::admin_ns_attachment(const Sqe &sqe)
         return Outcome::of(cmd_specific_error(NVME_SC_NS_NOT_ATTACHED));
     }
     ns->attached = attach;
-    host_.trace("nvmev_ns_attach", "nsid=%u attached=%d", ns->nsid, attach);
+    trace::ns_attach(host_, ns->nsid, attach);
     note_ns_changed(ns->nsid);
     return {};
 }
@@ -200,7 +200,7 @@ Outcome Controller::admin_ns_management(const Sqe &sqe)
                 note_ns_changed(ns.nsid);
             }
             ns.discard();
-            host_.trace("nvmev_ns_delete", "nsid=%u", ns.nsid);
+            trace::ns_delete(host_, ns.nsid);
         };
         if (sqe.nsid == NVME_NSID_ALL) {
             for (auto &ns : namespaces_) {
@@ -272,8 +272,7 @@ Outcome Controller::admin_ns_management(const Sqe &sqe)
     pick->cfg.capacity_bytes = nsze * lba_size;
     pick->allocated = true;
     pick->attached = false;  // a created namespace waits for Namespace Attachment
-    host_.trace("nvmev_ns_create", "nsid=%u nsze=%llu", pick->nsid,
-                static_cast<unsigned long long>(nsze));
+    trace::ns_create(host_, pick->nsid, nsze);
     Outcome out;
     out.dw0 = pick->nsid;
     return out;

@@ -29,6 +29,121 @@ extern "C" {
 
 typedef struct NvmevCore NvmevCore;
 
+/*
+ * Trace events (docs/tracing.md). The core formats nothing: it hands the
+ * host a typed record, and only for the events enabled in its trace mask
+ * (nvmev_core_set_trace_mask), so an event that is off costs the core one
+ * load and one predictable branch. The comment names the QEMU trace event
+ * and the member of NvmevTraceEvent.u that carries the fields. *_ERR_* are
+ * guest errors, *_UB_* undefined guest behaviour.
+ */
+typedef enum NvmevTraceId {
+    NVMEV_TRACE_SUBMIT,         /* nvmev_submit, cmd: executed; due_ns is
+                                 * the model completion time (0: at once) */
+    NVMEV_TRACE_COMPLETE,       /* nvmev_complete, cmd: posted to its CQ */
+    NVMEV_TRACE_ERR_CMD,        /* nvmev_err_cmd, cmd: failed with status */
+    NVMEV_TRACE_CREATE_SQ,      /* nvmev_create_sq, queue */
+    NVMEV_TRACE_CREATE_CQ,      /* nvmev_create_cq, queue */
+    NVMEV_TRACE_DELETE_SQ,      /* nvmev_delete_sq, queue */
+    NVMEV_TRACE_DELETE_CQ,      /* nvmev_delete_cq, queue */
+    NVMEV_TRACE_ENABLE,         /* nvmev_enable, ctrl: CC.EN 0->1 */
+    NVMEV_TRACE_DISABLE,        /* nvmev_disable, ctrl: CC.EN 1->0 or reset */
+    NVMEV_TRACE_SHUTDOWN,       /* nvmev_shutdown, ctrl: CC.SHN */
+    NVMEV_TRACE_CTRL_RESET,     /* nvmev_ctrl_reset, ctrl: nvmev_core_reset */
+    NVMEV_TRACE_ERR_FATAL,      /* nvmev_err_fatal, ctrl: CSTS.CFS; reason */
+    NVMEV_TRACE_ERR_DOORBELL,   /* nvmev_err_doorbell, doorbell: invalid value */
+    NVMEV_TRACE_ERR_DOORBELL_QUEUE, /* nvmev_err_doorbell_queue, doorbell:
+                                     * the queue does not exist */
+    NVMEV_TRACE_UB_DOORBELL,    /* nvmev_ub_doorbell, mmio: while not ready */
+    NVMEV_TRACE_UB_MMIO_READ,   /* nvmev_ub_mmio_read, mmio: bad size/alignment */
+    NVMEV_TRACE_UB_MMIO_WRITE,  /* nvmev_ub_mmio_write, mmio: bad size/alignment */
+    NVMEV_TRACE_UB_MMIO_WRITE_RO, /* nvmev_ub_mmio_write_ro, mmio: read-only
+                                   * or reserved register */
+    NVMEV_TRACE_UB_MMIO_WRITE_AQ, /* nvmev_ub_mmio_write_aq, mmio: AQA/ASQ/ACQ
+                                   * while enabled */
+    NVMEV_TRACE_DBBUF,          /* nvmev_dbbuf, dbbuf: shadow doorbells on */
+    NVMEV_TRACE_ASYNC_EVENT,    /* nvmev_async_event, aer: event queued */
+    NVMEV_TRACE_NS_ATTACH,      /* nvmev_ns_attach, ns */
+    NVMEV_TRACE_NS_DETACH,      /* nvmev_ns_detach, ns */
+    NVMEV_TRACE_NS_CREATE,      /* nvmev_ns_create, ns */
+    NVMEV_TRACE_NS_DELETE,      /* nvmev_ns_delete, ns */
+    NVMEV_TRACE_NS_CHANGED,     /* nvmev_ns_changed, ns: Changed NS List */
+    NVMEV_TRACE_ZONE_STATE,     /* nvmev_zone_state, zone: a transition */
+    NVMEV_TRACE_ZONE_FAULT,     /* nvmev_zone_fault, zone: fault injection */
+    NVMEV_TRACE_GC_START,       /* nvmev_gc_start, gc: victim chosen */
+    NVMEV_TRACE_GC_END,         /* nvmev_gc_end, gc: victim copied, erased */
+    NVMEV_TRACE_COUNT
+} NvmevTraceId;
+
+#define NVMEV_TRACE_BIT(id) (UINT64_C(1) << (id))
+#define NVMEV_TRACE_ALL (NVMEV_TRACE_BIT(NVMEV_TRACE_COUNT) - 1)
+
+/* One event. Times are the device clock (now_ns) in ns. */
+typedef struct NvmevTraceEvent {
+    uint32_t id;   /* NvmevTraceId */
+    uint32_t nsid; /* cmd (the SQE's NSID), ns, zone, gc; else 0 */
+    union {
+        struct {
+            uint16_t sqid;
+            uint16_t cid;
+            uint8_t opcode;
+            uint16_t status; /* NVMe status field (SC, SCT, DNR; no phase) */
+            uint32_t nlb;    /* CDW12 bits 15:0 + 1, as any I/O command has */
+            uint64_t slba;   /* CDW10-11 */
+            int64_t due_ns;  /* when the model lets it complete */
+            int64_t late_ns; /* complete: posted this long after due_ns */
+        } cmd;
+        struct {
+            uint16_t qid;
+            uint16_t cqid; /* create_sq: the CQ it feeds */
+            uint32_t size; /* entries */
+            uint16_t vector; /* create_cq */
+            uint8_t irq_enabled;
+        } queue;
+        struct {
+            uint32_t cc;
+            uint32_t asqs, acqs; /* enable: admin queue entries */
+            uint64_t asq, acq;   /* enable: admin queue bases */
+            const char *reason;  /* err_fatal; valid during the call only */
+        } ctrl;
+        struct {
+            uint16_t qid;
+            uint8_t cq;     /* a CQ head (1) or an SQ tail (0) doorbell */
+            uint8_t shadow; /* read from the shadow doorbell buffer */
+            uint32_t value; /* written */
+            uint32_t size;  /* queue entries (err_doorbell) */
+            uint32_t tail;  /* the queue's tail (err_doorbell) */
+        } doorbell;
+        struct {
+            uint64_t offset; /* in BAR0 */
+            uint64_t value;  /* writes */
+            uint32_t size;   /* bytes */
+        } mmio;
+        struct {
+            uint64_t shadow, eventidx; /* buffer addresses */
+        } dbbuf;
+        struct {
+            uint8_t type, info, log_page;
+        } aer;
+        struct {
+            uint64_t nsze; /* ns_create: blocks */
+        } ns;
+        struct {
+            uint64_t zone;
+            uint8_t from, to; /* zone states as ZS encodes them (ZNS 1.1
+                               * Figure 37): nvmev_core_zone_state_name() */
+        } zone;
+        struct {
+            uint32_t partition;
+            uint32_t line;       /* victim line (superblock) */
+            uint32_t pages;      /* start: valid 4 KiB pages; end: copied */
+            uint32_t free_lines; /* in the partition, before / after */
+            uint8_t background;  /* background GC (idle dies), else foreground */
+            int64_t time_ns;     /* start: when; end: the erase's end */
+        } gc;
+    } u;
+} NvmevTraceEvent;
+
 /* Services the core needs from its host (QEMU, or a test's fake host). */
 typedef struct NvmevHostOps {
     /* Guest-physical memory access; return 0 on success, -1 when the range is
@@ -48,8 +163,9 @@ typedef struct NvmevHostOps {
     /* Call nvmev_core_process(group) soon from that group's thread. May be
      * called from any thread. */
     void (*kick)(void *opaque, unsigned group);
-    /* Trace sink: a short event name and a formatted message. May be NULL. */
-    void (*trace)(void *opaque, const char *event, const char *msg);
+    /* Trace sink, called for the events enabled in the trace mask (all, until
+     * nvmev_core_set_trace_mask). May be NULL: then none is reported. */
+    void (*trace)(void *opaque, const NvmevTraceEvent *ev);
 } NvmevHostOps;
 
 /* Integer device parameters beyond the fixed fields of NvmevConfig (the
@@ -247,6 +363,15 @@ int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, 
  * -1 when nsid has no slot. */
 int nvmev_core_ns_get_info(NvmevCore *core, uint32_t nsid, NvmevCoreInfo *info, int *allocated,
                            int *attached);
+
+/* Which trace events the core reports: bit NVMEV_TRACE_BIT(id) for event
+ * id. Lock-free and callable from any thread (e.g. each time the host
+ * refreshes its own trace state); applies to events after the call. */
+void nvmev_core_set_trace_mask(NvmevCore *core, uint64_t mask);
+/* An event's QEMU trace event name ("nvmev_submit"), NULL beyond the last. */
+const char *nvmev_core_trace_name(unsigned id);
+/* A zone state's name ("empty", "implicitly-open", ...), "?" if unknown. */
+const char *nvmev_core_zone_state_name(unsigned state);
 
 /* Names of the known kinds and presets, for error messages and help. */
 const char *nvmev_core_kinds(void);

@@ -1,6 +1,7 @@
 // Controller registers and the CC/CSTS state machine (NVMe 2.0c 3.1.3,
 // 3.5, 3.6): enable, disable (controller reset), shutdown, doorbells.
 #include "controller.h"
+#include "trace.h"
 
 namespace nvmev {
 
@@ -10,8 +11,7 @@ uint64_t Controller::mmio_read(uint64_t offset, unsigned size)
         return 0;  // doorbells are write-only; reads return zero
     }
     if ((size != 4 && size != 8) || (offset & (size - 1))) {
-        host_.trace("nvmev_ub_mmio_read", "offset=0x%llx size=%u",
-                    static_cast<unsigned long long>(offset), size);
+        trace::ub_mmio_read(host_, offset, size);
         return 0;
     }
     auto dword = [this](uint64_t off) -> uint32_t {
@@ -45,16 +45,14 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
 {
     if (offset >= kDoorbellBase) {
         if (size != 4 || (offset & 3)) {
-            host_.trace("nvmev_ub_mmio_write", "doorbell offset=0x%llx size=%u",
-                        static_cast<unsigned long long>(offset), size);
+            trace::ub_mmio_write(host_, offset, size, value);
             return;
         }
         doorbell_write(offset, static_cast<uint32_t>(value));
         return;
     }
     if ((size != 4 && size != 8) || (offset & (size - 1))) {
-        host_.trace("nvmev_ub_mmio_write", "offset=0x%llx size=%u",
-                    static_cast<unsigned long long>(offset), size);
+        trace::ub_mmio_write(host_, offset, size, value);
         return;
     }
     if (size == 8) {
@@ -86,8 +84,7 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
         case NVME_REG_ACQ + 4:
             if (enabled) {
                 // The admin queue registers are fixed while CC.EN = 1.
-                host_.trace("nvmev_ub_mmio_write", "admin queue register 0x%llx while enabled",
-                            static_cast<unsigned long long>(offset));
+                trace::ub_mmio_write_aq(host_, offset, v);
                 break;
             }
             if (offset == NVME_REG_AQA) {
@@ -103,10 +100,7 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
             }
             break;
         case NVME_REG_NSSR: break;  // NVM subsystem reset is not supported (CAP.NSSRS = 0)
-        default:
-            host_.trace("nvmev_ub_mmio_write", "read-only or reserved register 0x%llx",
-                        static_cast<unsigned long long>(offset));
-            break;
+        default: trace::ub_mmio_write_ro(host_, offset, v); break;
     }
 }
 
@@ -135,7 +129,7 @@ void Controller::write_cc(uint32_t value)
             rearm(g);  // nothing is left to wait for
         }
         csts_ = (csts_ & ~(uint32_t{3} << 2)) | kCstsShstComplete;
-        host_.trace("nvmev_shutdown", "cc=0x%x", cc_);
+        trace::shutdown(host_, cc_);
     } else if (!cc_shn(value)) {
         csts_ &= ~(uint32_t{3} << 2);
     }
@@ -144,7 +138,7 @@ void Controller::write_cc(uint32_t value)
 void Controller::fail(const char *why)
 {
     csts_ |= kCstsCfs;
-    host_.trace("nvmev_err_fatal", "%s", why);
+    trace::err_fatal(host_, why);
 }
 
 void Controller::enable()
@@ -188,9 +182,7 @@ void Controller::enable()
     asq.cqid = 0;
     alloc_sqs_ = alloc_cqs_ = static_cast<uint16_t>(cfg_.max_ioqpairs);
     csts_ = (csts_ & ~kCstsCfs) | kCstsRdy;
-    host_.trace("nvmev_enable", "asq=0x%llx/%u acq=0x%llx/%u",
-                static_cast<unsigned long long>(asq_), asqs, static_cast<unsigned long long>(acq_),
-                acqs);
+    trace::enable(host_, asq_, asqs, acq_, acqs);
 }
 
 void Controller::disable()
@@ -219,11 +211,12 @@ void Controller::disable()
         host_.irq_deassert(0);
     }
     feat_irq_config_.assign(cfg_.msix_vectors, 0);
-    host_.trace("nvmev_disable", "cc=0x%x", cc_);
+    trace::disable(host_, cc_);
 }
 
 void Controller::reset()
 {
+    trace::ctrl_reset(host_, cc_);
     disable();
     cc_ = 0;
     csts_ = 0;
@@ -250,16 +243,14 @@ void Controller::reset_stats()
 void Controller::doorbell_write(uint64_t offset, uint32_t value)
 {
     if (!ready()) {
-        host_.trace("nvmev_ub_doorbell", "doorbell 0x%llx written while not ready",
-                    static_cast<unsigned long long>(offset));
+        trace::ub_doorbell(host_, offset, value);
         return;
     }
     const uint64_t idx = (offset - kDoorbellBase) / 4;
     const uint64_t qid = idx / 2;
     const bool is_cq = idx & 1;
     if (qid >= sqs_.size() || (is_cq ? !cqs_[qid].valid : !sqs_[qid].valid)) {
-        host_.trace("nvmev_err_doorbell", "doorbell of nonexistent %s %llu", is_cq ? "CQ" : "SQ",
-                    static_cast<unsigned long long>(qid));
+        trace::err_doorbell_queue(host_, qid, is_cq, value);
         queue_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_REG, NVME_LOG_LID_ERROR);
         return;
     }
@@ -269,8 +260,7 @@ void Controller::doorbell_write(uint64_t offset, uint32_t value)
         const uint32_t used = cq.used();
         const uint32_t advance = (value + cq.size - cq.head) % cq.size;
         if (value >= cq.size || advance > used) {
-            host_.trace("nvmev_err_doorbell", "CQ %llu head %u invalid (size %u tail %u)",
-                        static_cast<unsigned long long>(qid), value, cq.size, cq.tail);
+            trace::err_doorbell(host_, qid, true, false, value, cq.size, cq.tail);
             queue_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VAL, NVME_LOG_LID_ERROR);
             return;
         }
@@ -285,8 +275,7 @@ void Controller::doorbell_write(uint64_t offset, uint32_t value)
     } else {
         SubmissionQueue &sq = sqs_[qid];
         if (value >= sq.size) {
-            host_.trace("nvmev_err_doorbell", "SQ %llu tail %u >= size %u",
-                        static_cast<unsigned long long>(qid), value, sq.size);
+            trace::err_doorbell(host_, qid, false, false, value, sq.size, sq.tail);
             queue_event(NVME_AER_ERROR, NVME_AER_ERROR_INVALID_DB_VAL, NVME_LOG_LID_ERROR);
             return;
         }

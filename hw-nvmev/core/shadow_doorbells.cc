@@ -25,9 +25,7 @@ Outcome Controller::admin_doorbell_buffer_config(const Sqe &sqe)
         sqs_[qid].event_idx = cqs_[qid].event_idx = UINT32_MAX;
         publish_event_indexes(qid);
     }
-    host_.trace("nvmev_dbbuf", "shadow=0x%llx eventidx=0x%llx",
-                static_cast<unsigned long long>(sqe.prp1),
-                static_cast<unsigned long long>(sqe.prp2));
+    trace::dbbuf(host_, sqe.prp1, sqe.prp2);
     return Outcome::of(kSuccess);
 }
 
@@ -88,7 +86,7 @@ bool Controller::read_shadow_doorbells(uint16_t qid)
         sq.tail = v[0];
         changed = true;
     } else if (sq.valid && v[0] != sq.tail) {
-        host_.trace("nvmev_err_doorbell", "shadow SQ %u tail %u >= size %u", qid, v[0], sq.size);
+        trace::err_doorbell(host_, qid, false, true, v[0], sq.size, sq.tail);
     }
     CompletionQueue &cq = cqs_[qid];
     if (shadow_cq_head_ok(qid, v[1])) {
@@ -98,8 +96,7 @@ bool Controller::read_shadow_doorbells(uint16_t qid)
             wake_cq_feeders(qid);  // SQs of other queue pairs may wait for it
         }
     } else if (cq.valid && v[1] != cq.head) {
-        host_.trace("nvmev_err_doorbell", "shadow CQ %u head %u invalid (size %u tail %u)", qid,
-                    v[1], cq.size, cq.tail);
+        trace::err_doorbell(host_, qid, true, true, v[1], cq.size, cq.tail);
     }
     return changed;
 }

@@ -275,7 +275,7 @@ std::string Controller::inject_zone(uint64_t zone, const std::string &state, uin
     ns_ = ns;  // the namespace apply_zone_effects() works on
     apply_zone_effects(ns->zone_effects);
     ns_ = nullptr;
-    host_.trace("nvmev_zone_set_state", "zone=%" PRIu64 " state=%s", zone, state.c_str());
+    trace::zone_fault(host_, nsid, zone, target);
     queue_event(NVME_AER_NOTICE, kZoneDescriptorChanged, NVME_LOG_LID_ZNS_CHANGED_ZONES);
     return "";
 }

@@ -131,7 +131,7 @@ private:
     static int dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t len);
     static int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len);
     static void irq_assert(void *opaque, uint16_t vector);
-    static void trace(void *opaque, const char *event, const char *msg);
+    static void trace(void *opaque, const NvmevTraceEvent *ev);
 
     uint64_t pick_addr(uint8_t sel) const;
     void enable(Input &in);
@@ -212,17 +212,21 @@ void Harness::irq_assert(void *opaque, uint16_t vector)
     base_ops_.irq_assert(opaque, vector);
 }
 
-void Harness::trace(void *, const char *event, const char *msg)
+void Harness::trace(void *, const NvmevTraceEvent *ev)
 {
-    if (std::strcmp(event, "nvmev_err_fatal") != 0) {
+    if (ev->id >= NVMEV_TRACE_COUNT) {
+        invariant_failed("trace event id %u out of range", ev->id);
+    }
+    if (ev->id != NVMEV_TRACE_ERR_FATAL) {
         return;
     }
+    const char *why = ev->u.ctrl.reason ? ev->u.ctrl.reason : "(none)";
     for (const char *ok : kAllowedFatal) {
-        if (std::strcmp(msg, ok) == 0) {
+        if (std::strcmp(why, ok) == 0) {
             return;
         }
     }
-    invariant_failed("CSTS.CFS for an unexpected reason: %s", msg);
+    invariant_failed("CSTS.CFS for an unexpected reason: %s", why);
 }
 
 // Addresses for PRP entries: data pages (aligned and not), PRP list pages

@@ -63,7 +63,32 @@ void kick(void *opaque, unsigned group)
     h->group_kicks[group]++;
 }
 
+void trace(void *opaque, const NvmevTraceEvent *ev)
+{
+    FakeHost *h = self(opaque);
+    if (!h->record_trace || h->traced.size() >= h->trace_limit) {
+        return;
+    }
+    FakeHost::Traced t{*ev, {}};
+    if (ev->id == NVMEV_TRACE_ERR_FATAL && ev->u.ctrl.reason) {
+        t.reason = ev->u.ctrl.reason;
+        t.ev.u.ctrl.reason = nullptr;  // the core's string lives only during the call
+    }
+    h->traced.push_back(std::move(t));
+}
+
 }  // namespace
+
+std::vector<NvmevTraceEvent> FakeHost::events(NvmevTraceId id) const
+{
+    std::vector<NvmevTraceEvent> out;
+    for (const Traced &t : traced) {
+        if (t.ev.id == id) {
+            out.push_back(t.ev);
+        }
+    }
+    return out;
+}
 
 FakeHost::FakeHost(uint64_t guest_ram_bytes) : ram(guest_ram_bytes, 0) {}
 
@@ -77,6 +102,7 @@ NvmevHostOps FakeHost::ops() const
     o.now_ns = clock_now;
     o.arm_timer = arm_timer;
     o.kick = kick;
+    o.trace = trace;
     return o;
 }
 

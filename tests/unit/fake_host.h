@@ -48,6 +48,21 @@ public:
     std::map<uint16_t, int> irqs;  // vector -> interrupts raised
     bool intx_level = false;
 
+    // Typed trace events as the core reported them, oldest first; a
+    // pointer field (err_fatal's reason) is copied into `reason`.
+    struct Traced {
+        NvmevTraceEvent ev;
+        std::string reason;
+    };
+    std::vector<Traced> traced;
+    // Off: events still reach the callback but are not kept (the log
+    // allocates; the core must not). Past trace_limit events, the rest
+    // are dropped, so long runs stay small.
+    bool record_trace = true;
+    size_t trace_limit = 1 << 16;
+    // The kept events with this id.
+    std::vector<NvmevTraceEvent> events(NvmevTraceId id) const;
+
     template <typename T>
     T read(uint64_t addr) const
     {
