@@ -183,14 +183,230 @@ static void nvmev_host_kick(void *opaque, unsigned group)
     qemu_bh_schedule(g->process_bh);
 }
 
-static void nvmev_host_trace(void *opaque, const char *event, const char *msg)
+/*
+ * The core's trace events, typed: each becomes its own QEMU trace event,
+ * whose generated function checks its own state. Guest errors (*_err_*) and
+ * undefined behaviour (*_ub_*) are also logged with -d guest_errors.
+ */
+static void nvmev_host_trace(void *opaque, const NvmevTraceEvent *ev)
 {
     NvmevState *s = opaque;
+    const char *id = nvmev_id(s);
 
-    trace_nvmev_core(nvmev_id(s), event, msg);
-    if (strstr(event, "_err_") || strstr(event, "_ub_")) {
-        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: %s: %s\n", nvmev_id(s),
-                      event, msg);
+    switch (ev->id) {
+    case NVMEV_TRACE_SUBMIT:
+        trace_nvmev_submit(id, ev->u.cmd.sqid, ev->u.cmd.cid, ev->u.cmd.opcode,
+                           ev->nsid, ev->u.cmd.slba, ev->u.cmd.nlb,
+                           ev->u.cmd.due_ns);
+        break;
+    case NVMEV_TRACE_COMPLETE:
+        trace_nvmev_complete(id, ev->u.cmd.sqid, ev->u.cmd.cid,
+                             ev->u.cmd.status, ev->u.cmd.due_ns,
+                             ev->u.cmd.late_ns);
+        break;
+    case NVMEV_TRACE_ERR_CMD:
+        trace_nvmev_err_cmd(id, ev->u.cmd.sqid, ev->u.cmd.cid, ev->u.cmd.opcode,
+                            ev->nsid, ev->u.cmd.status);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_err_cmd sqid=%u cid=%u "
+                      "opc=0x%02x nsid=%u status=0x%04x\n", id, ev->u.cmd.sqid,
+                      ev->u.cmd.cid, ev->u.cmd.opcode, ev->nsid,
+                      ev->u.cmd.status);
+        break;
+    case NVMEV_TRACE_CREATE_SQ:
+        trace_nvmev_create_sq(id, ev->u.queue.qid, ev->u.queue.size,
+                              ev->u.queue.cqid);
+        break;
+    case NVMEV_TRACE_CREATE_CQ:
+        trace_nvmev_create_cq(id, ev->u.queue.qid, ev->u.queue.size,
+                              ev->u.queue.vector, ev->u.queue.irq_enabled);
+        break;
+    case NVMEV_TRACE_DELETE_SQ:
+        trace_nvmev_delete_sq(id, ev->u.queue.qid);
+        break;
+    case NVMEV_TRACE_DELETE_CQ:
+        trace_nvmev_delete_cq(id, ev->u.queue.qid);
+        break;
+    case NVMEV_TRACE_ENABLE:
+        trace_nvmev_enable(id, ev->u.ctrl.asq, ev->u.ctrl.asqs, ev->u.ctrl.acq,
+                           ev->u.ctrl.acqs);
+        break;
+    case NVMEV_TRACE_DISABLE:
+        trace_nvmev_disable(id, ev->u.ctrl.cc);
+        break;
+    case NVMEV_TRACE_SHUTDOWN:
+        trace_nvmev_shutdown(id, ev->u.ctrl.cc);
+        break;
+    case NVMEV_TRACE_CTRL_RESET:
+        trace_nvmev_ctrl_reset(id, ev->u.ctrl.cc);
+        break;
+    case NVMEV_TRACE_ERR_FATAL:
+        trace_nvmev_err_fatal(id, ev->u.ctrl.reason);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_err_fatal %s\n", id,
+                      ev->u.ctrl.reason);
+        break;
+    case NVMEV_TRACE_ERR_DOORBELL:
+        trace_nvmev_err_doorbell(id, ev->u.doorbell.qid, ev->u.doorbell.cq,
+                                 ev->u.doorbell.shadow, ev->u.doorbell.value,
+                                 ev->u.doorbell.size, ev->u.doorbell.tail);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_err_doorbell %s %u "
+                      "%s %u invalid (size %u tail %u)%s\n", id,
+                      ev->u.doorbell.cq ? "CQ" : "SQ", ev->u.doorbell.qid,
+                      ev->u.doorbell.cq ? "head" : "tail", ev->u.doorbell.value,
+                      ev->u.doorbell.size, ev->u.doorbell.tail,
+                      ev->u.doorbell.shadow ? " in the shadow buffer" : "");
+        break;
+    case NVMEV_TRACE_ERR_DOORBELL_QUEUE:
+        trace_nvmev_err_doorbell_queue(id, ev->u.doorbell.qid, ev->u.doorbell.cq,
+                                       ev->u.doorbell.value);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_err_doorbell_queue "
+                      "doorbell of nonexistent %s %u\n", id,
+                      ev->u.doorbell.cq ? "CQ" : "SQ", ev->u.doorbell.qid);
+        break;
+    case NVMEV_TRACE_UB_DOORBELL:
+        trace_nvmev_ub_doorbell(id, ev->u.mmio.offset, ev->u.mmio.value);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_ub_doorbell 0x%"PRIx64
+                      " written while not ready\n", id, ev->u.mmio.offset);
+        break;
+    case NVMEV_TRACE_UB_MMIO_READ:
+        trace_nvmev_ub_mmio_read(id, ev->u.mmio.offset, ev->u.mmio.size);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_ub_mmio_read "
+                      "offset=0x%"PRIx64" size=%u\n", id, ev->u.mmio.offset,
+                      ev->u.mmio.size);
+        break;
+    case NVMEV_TRACE_UB_MMIO_WRITE:
+        trace_nvmev_ub_mmio_write(id, ev->u.mmio.offset, ev->u.mmio.size,
+                                  ev->u.mmio.value);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_ub_mmio_write "
+                      "offset=0x%"PRIx64" size=%u\n", id, ev->u.mmio.offset,
+                      ev->u.mmio.size);
+        break;
+    case NVMEV_TRACE_UB_MMIO_WRITE_RO:
+        trace_nvmev_ub_mmio_write_ro(id, ev->u.mmio.offset, ev->u.mmio.value);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_ub_mmio_write_ro "
+                      "read-only or reserved register 0x%"PRIx64"\n", id,
+                      ev->u.mmio.offset);
+        break;
+    case NVMEV_TRACE_UB_MMIO_WRITE_AQ:
+        trace_nvmev_ub_mmio_write_aq(id, ev->u.mmio.offset, ev->u.mmio.value);
+        qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: nvmev_ub_mmio_write_aq "
+                      "admin queue register 0x%"PRIx64" while enabled\n", id,
+                      ev->u.mmio.offset);
+        break;
+    case NVMEV_TRACE_DBBUF:
+        trace_nvmev_dbbuf(id, ev->u.dbbuf.shadow, ev->u.dbbuf.eventidx);
+        break;
+    case NVMEV_TRACE_ASYNC_EVENT:
+        trace_nvmev_async_event(id, ev->u.aer.type, ev->u.aer.info,
+                                ev->u.aer.log_page);
+        break;
+    case NVMEV_TRACE_NS_ATTACH:
+        trace_nvmev_ns_attach(id, ev->nsid);
+        break;
+    case NVMEV_TRACE_NS_DETACH:
+        trace_nvmev_ns_detach(id, ev->nsid);
+        break;
+    case NVMEV_TRACE_NS_CREATE:
+        trace_nvmev_ns_create(id, ev->nsid, ev->u.ns.nsze);
+        break;
+    case NVMEV_TRACE_NS_DELETE:
+        trace_nvmev_ns_delete(id, ev->nsid);
+        break;
+    case NVMEV_TRACE_NS_CHANGED:
+        trace_nvmev_ns_changed(id, ev->nsid);
+        break;
+    case NVMEV_TRACE_ZONE_STATE:
+        trace_nvmev_zone_state(id, ev->nsid, ev->u.zone.zone,
+                               nvmev_core_zone_state_name(ev->u.zone.from),
+                               nvmev_core_zone_state_name(ev->u.zone.to));
+        break;
+    case NVMEV_TRACE_ZONE_FAULT:
+        trace_nvmev_zone_fault(id, ev->nsid, ev->u.zone.zone,
+                               nvmev_core_zone_state_name(ev->u.zone.to));
+        break;
+    case NVMEV_TRACE_GC_START:
+        trace_nvmev_gc_start(id, ev->nsid, ev->u.gc.partition, ev->u.gc.line,
+                             ev->u.gc.pages, ev->u.gc.free_lines,
+                             ev->u.gc.background, ev->u.gc.time_ns);
+        break;
+    case NVMEV_TRACE_GC_END:
+        trace_nvmev_gc_end(id, ev->nsid, ev->u.gc.partition, ev->u.gc.line,
+                           ev->u.gc.pages, ev->u.gc.free_lines,
+                           ev->u.gc.time_ns);
+        break;
+    }
+}
+
+/* The events also logged with -d guest_errors. */
+#define NVMEV_TRACE_GUEST_ERRORS \
+    (NVMEV_TRACE_BIT(NVMEV_TRACE_ERR_CMD) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_ERR_FATAL) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_ERR_DOORBELL) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_ERR_DOORBELL_QUEUE) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_UB_DOORBELL) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_UB_MMIO_READ) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_UB_MMIO_WRITE) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_UB_MMIO_WRITE_RO) | \
+     NVMEV_TRACE_BIT(NVMEV_TRACE_UB_MMIO_WRITE_AQ))
+
+#define NVMEV_WANT(m, id, ev) \
+    ((m) |= trace_event_get_state_backends(ev) ? NVMEV_TRACE_BIT(id) : 0)
+
+/*
+ * The events the core should report: those whose QEMU trace event is on,
+ * and the guest errors while -d guest_errors is. With no trace event on at
+ * all, every test reads the same global, so this costs a few loads.
+ */
+static uint64_t nvmev_trace_wanted(void)
+{
+    uint64_t m = qemu_loglevel_mask(LOG_GUEST_ERROR) ?
+                 NVMEV_TRACE_GUEST_ERRORS : 0;
+
+    NVMEV_WANT(m, NVMEV_TRACE_SUBMIT, TRACE_NVMEV_SUBMIT);
+    NVMEV_WANT(m, NVMEV_TRACE_COMPLETE, TRACE_NVMEV_COMPLETE);
+    NVMEV_WANT(m, NVMEV_TRACE_ERR_CMD, TRACE_NVMEV_ERR_CMD);
+    NVMEV_WANT(m, NVMEV_TRACE_CREATE_SQ, TRACE_NVMEV_CREATE_SQ);
+    NVMEV_WANT(m, NVMEV_TRACE_CREATE_CQ, TRACE_NVMEV_CREATE_CQ);
+    NVMEV_WANT(m, NVMEV_TRACE_DELETE_SQ, TRACE_NVMEV_DELETE_SQ);
+    NVMEV_WANT(m, NVMEV_TRACE_DELETE_CQ, TRACE_NVMEV_DELETE_CQ);
+    NVMEV_WANT(m, NVMEV_TRACE_ENABLE, TRACE_NVMEV_ENABLE);
+    NVMEV_WANT(m, NVMEV_TRACE_DISABLE, TRACE_NVMEV_DISABLE);
+    NVMEV_WANT(m, NVMEV_TRACE_SHUTDOWN, TRACE_NVMEV_SHUTDOWN);
+    NVMEV_WANT(m, NVMEV_TRACE_CTRL_RESET, TRACE_NVMEV_CTRL_RESET);
+    NVMEV_WANT(m, NVMEV_TRACE_ERR_FATAL, TRACE_NVMEV_ERR_FATAL);
+    NVMEV_WANT(m, NVMEV_TRACE_ERR_DOORBELL, TRACE_NVMEV_ERR_DOORBELL);
+    NVMEV_WANT(m, NVMEV_TRACE_ERR_DOORBELL_QUEUE,
+               TRACE_NVMEV_ERR_DOORBELL_QUEUE);
+    NVMEV_WANT(m, NVMEV_TRACE_UB_DOORBELL, TRACE_NVMEV_UB_DOORBELL);
+    NVMEV_WANT(m, NVMEV_TRACE_UB_MMIO_READ, TRACE_NVMEV_UB_MMIO_READ);
+    NVMEV_WANT(m, NVMEV_TRACE_UB_MMIO_WRITE, TRACE_NVMEV_UB_MMIO_WRITE);
+    NVMEV_WANT(m, NVMEV_TRACE_UB_MMIO_WRITE_RO, TRACE_NVMEV_UB_MMIO_WRITE_RO);
+    NVMEV_WANT(m, NVMEV_TRACE_UB_MMIO_WRITE_AQ, TRACE_NVMEV_UB_MMIO_WRITE_AQ);
+    NVMEV_WANT(m, NVMEV_TRACE_DBBUF, TRACE_NVMEV_DBBUF);
+    NVMEV_WANT(m, NVMEV_TRACE_ASYNC_EVENT, TRACE_NVMEV_ASYNC_EVENT);
+    NVMEV_WANT(m, NVMEV_TRACE_NS_ATTACH, TRACE_NVMEV_NS_ATTACH);
+    NVMEV_WANT(m, NVMEV_TRACE_NS_DETACH, TRACE_NVMEV_NS_DETACH);
+    NVMEV_WANT(m, NVMEV_TRACE_NS_CREATE, TRACE_NVMEV_NS_CREATE);
+    NVMEV_WANT(m, NVMEV_TRACE_NS_DELETE, TRACE_NVMEV_NS_DELETE);
+    NVMEV_WANT(m, NVMEV_TRACE_NS_CHANGED, TRACE_NVMEV_NS_CHANGED);
+    NVMEV_WANT(m, NVMEV_TRACE_ZONE_STATE, TRACE_NVMEV_ZONE_STATE);
+    NVMEV_WANT(m, NVMEV_TRACE_ZONE_FAULT, TRACE_NVMEV_ZONE_FAULT);
+    NVMEV_WANT(m, NVMEV_TRACE_GC_START, TRACE_NVMEV_GC_START);
+    NVMEV_WANT(m, NVMEV_TRACE_GC_END, TRACE_NVMEV_GC_END);
+    return m;
+}
+
+/*
+ * QEMU has no notifier for trace state changes (-trace at start, the
+ * trace-event monitor command later), so the adapter compares at each pass
+ * of the core and tells the core only when something changed.
+ */
+static void nvmev_trace_refresh(NvmevState *s)
+{
+    uint64_t m = nvmev_trace_wanted();
+
+    if (m != qatomic_read(&s->trace_mask)) {
+        qatomic_set(&s->trace_mask, m);
+        nvmev_core_set_trace_mask(s->core, m);
     }
 }
 
@@ -279,6 +495,7 @@ static void nvmev_ioeventfd_sync_off(NvmevState *s)
 /* A pass of the core over the group: fetch, execute, post what is due. */
 static void nvmev_process(NvmevGroup *g)
 {
+    nvmev_trace_refresh(g->s);
     nvmev_core_process(g->s->core, g->index);
     nvmev_ioeventfd_check(g->s);
 }
@@ -562,6 +779,8 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
         nvmev_core_free_error(err);
         return false;
     }
+    s->trace_mask = nvmev_trace_wanted();
+    nvmev_core_set_trace_mask(s->core, s->trace_mask);
     return true;
 }
 

@@ -78,6 +78,7 @@ struct NvmevState {
 
     /* Runtime */
     NvmevCore *core;
+    uint64_t trace_mask;   /* the events the core reports (nvmev.c) */
     MemoryRegion bar0;
     NvmevGroup *groups;    /* ngroups of them */
     unsigned ngroups;
