@@ -38,40 +38,40 @@ typedef struct NvmevCore NvmevCore;
  * guest errors, *_UB_* undefined guest behaviour.
  */
 typedef enum NvmevTraceId {
-    NVMEV_TRACE_SUBMIT,         /* nvmev_submit, cmd: executed; due_ns is
-                                 * the model completion time (0: at once) */
-    NVMEV_TRACE_COMPLETE,       /* nvmev_complete, cmd: posted to its CQ */
-    NVMEV_TRACE_ERR_CMD,        /* nvmev_err_cmd, cmd: failed with status */
-    NVMEV_TRACE_CREATE_SQ,      /* nvmev_create_sq, queue */
-    NVMEV_TRACE_CREATE_CQ,      /* nvmev_create_cq, queue */
-    NVMEV_TRACE_DELETE_SQ,      /* nvmev_delete_sq, queue */
-    NVMEV_TRACE_DELETE_CQ,      /* nvmev_delete_cq, queue */
-    NVMEV_TRACE_ENABLE,         /* nvmev_enable, ctrl: CC.EN 0->1 */
-    NVMEV_TRACE_DISABLE,        /* nvmev_disable, ctrl: CC.EN 1->0 or reset */
-    NVMEV_TRACE_SHUTDOWN,       /* nvmev_shutdown, ctrl: CC.SHN */
-    NVMEV_TRACE_CTRL_RESET,     /* nvmev_ctrl_reset, ctrl: nvmev_core_reset */
-    NVMEV_TRACE_ERR_FATAL,      /* nvmev_err_fatal, ctrl: CSTS.CFS; reason */
-    NVMEV_TRACE_ERR_DOORBELL,   /* nvmev_err_doorbell, doorbell: invalid value */
+    NVMEV_TRACE_SUBMIT,             /* nvmev_submit, cmd: executed; due_ns is
+                                     * the model completion time (0: at once) */
+    NVMEV_TRACE_COMPLETE,           /* nvmev_complete, cmd: posted to its CQ */
+    NVMEV_TRACE_ERR_CMD,            /* nvmev_err_cmd, cmd: failed with status */
+    NVMEV_TRACE_CREATE_SQ,          /* nvmev_create_sq, queue */
+    NVMEV_TRACE_CREATE_CQ,          /* nvmev_create_cq, queue */
+    NVMEV_TRACE_DELETE_SQ,          /* nvmev_delete_sq, queue */
+    NVMEV_TRACE_DELETE_CQ,          /* nvmev_delete_cq, queue */
+    NVMEV_TRACE_ENABLE,             /* nvmev_enable, ctrl: CC.EN 0->1 */
+    NVMEV_TRACE_DISABLE,            /* nvmev_disable, ctrl: CC.EN 1->0 or reset */
+    NVMEV_TRACE_SHUTDOWN,           /* nvmev_shutdown, ctrl: CC.SHN */
+    NVMEV_TRACE_CTRL_RESET,         /* nvmev_ctrl_reset, ctrl: nvmev_core_reset */
+    NVMEV_TRACE_ERR_FATAL,          /* nvmev_err_fatal, ctrl: CSTS.CFS; reason */
+    NVMEV_TRACE_ERR_DOORBELL,       /* nvmev_err_doorbell, doorbell: invalid value */
     NVMEV_TRACE_ERR_DOORBELL_QUEUE, /* nvmev_err_doorbell_queue, doorbell:
                                      * the queue does not exist */
-    NVMEV_TRACE_UB_DOORBELL,    /* nvmev_ub_doorbell, mmio: while not ready */
-    NVMEV_TRACE_UB_MMIO_READ,   /* nvmev_ub_mmio_read, mmio: bad size/alignment */
-    NVMEV_TRACE_UB_MMIO_WRITE,  /* nvmev_ub_mmio_write, mmio: bad size/alignment */
-    NVMEV_TRACE_UB_MMIO_WRITE_RO, /* nvmev_ub_mmio_write_ro, mmio: read-only
-                                   * or reserved register */
-    NVMEV_TRACE_UB_MMIO_WRITE_AQ, /* nvmev_ub_mmio_write_aq, mmio: AQA/ASQ/ACQ
-                                   * while enabled */
-    NVMEV_TRACE_DBBUF,          /* nvmev_dbbuf, dbbuf: shadow doorbells on */
-    NVMEV_TRACE_ASYNC_EVENT,    /* nvmev_async_event, aer: event queued */
-    NVMEV_TRACE_NS_ATTACH,      /* nvmev_ns_attach, ns */
-    NVMEV_TRACE_NS_DETACH,      /* nvmev_ns_detach, ns */
-    NVMEV_TRACE_NS_CREATE,      /* nvmev_ns_create, ns */
-    NVMEV_TRACE_NS_DELETE,      /* nvmev_ns_delete, ns */
-    NVMEV_TRACE_NS_CHANGED,     /* nvmev_ns_changed, ns: Changed NS List */
-    NVMEV_TRACE_ZONE_STATE,     /* nvmev_zone_state, zone: a transition */
-    NVMEV_TRACE_ZONE_FAULT,     /* nvmev_zone_fault, zone: fault injection */
-    NVMEV_TRACE_GC_START,       /* nvmev_gc_start, gc: victim chosen */
-    NVMEV_TRACE_GC_END,         /* nvmev_gc_end, gc: victim copied, erased */
+    NVMEV_TRACE_UB_DOORBELL,        /* nvmev_ub_doorbell, mmio: while not ready */
+    NVMEV_TRACE_UB_MMIO_READ,       /* nvmev_ub_mmio_read, mmio: bad size/alignment */
+    NVMEV_TRACE_UB_MMIO_WRITE,      /* nvmev_ub_mmio_write, mmio: bad size/alignment */
+    NVMEV_TRACE_UB_MMIO_WRITE_RO,   /* nvmev_ub_mmio_write_ro, mmio: read-only
+                                     * or reserved register */
+    NVMEV_TRACE_UB_MMIO_WRITE_AQ,   /* nvmev_ub_mmio_write_aq, mmio: AQA/ASQ/ACQ
+                                     * while enabled */
+    NVMEV_TRACE_DBBUF,              /* nvmev_dbbuf, dbbuf: shadow doorbells on */
+    NVMEV_TRACE_ASYNC_EVENT,        /* nvmev_async_event, aer: event queued */
+    NVMEV_TRACE_NS_ATTACH,          /* nvmev_ns_attach, ns */
+    NVMEV_TRACE_NS_DETACH,          /* nvmev_ns_detach, ns */
+    NVMEV_TRACE_NS_CREATE,          /* nvmev_ns_create, ns */
+    NVMEV_TRACE_NS_DELETE,          /* nvmev_ns_delete, ns */
+    NVMEV_TRACE_NS_CHANGED,         /* nvmev_ns_changed, ns: Changed NS List */
+    NVMEV_TRACE_ZONE_STATE,         /* nvmev_zone_state, zone: a transition */
+    NVMEV_TRACE_ZONE_FAULT,         /* nvmev_zone_fault, zone: fault injection */
+    NVMEV_TRACE_GC_START,           /* nvmev_gc_start, gc: victim chosen */
+    NVMEV_TRACE_GC_END,             /* nvmev_gc_end, gc: victim copied, erased */
     NVMEV_TRACE_COUNT
 } NvmevTraceId;
 
@@ -95,8 +95,8 @@ typedef struct NvmevTraceEvent {
         } cmd;
         struct {
             uint16_t qid;
-            uint16_t cqid; /* create_sq: the CQ it feeds */
-            uint32_t size; /* entries */
+            uint16_t cqid;   /* create_sq: the CQ it feeds */
+            uint32_t size;   /* entries */
             uint16_t vector; /* create_cq */
             uint8_t irq_enabled;
         } queue;
