@@ -72,30 +72,26 @@ void emit_err_cmd(const Host &h, uint16_t sqid, const Sqe &sqe, uint16_t status)
 void FtlTracer::gc_start(uint32_t partition, uint32_t line, uint32_t valid, uint32_t free_lines,
                          bool background, int64_t now_ns)
 {
-    if (host_->tracing(NVMEV_TRACE_GC_START)) {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_GC_START, nsid_);
-        ev.u.gc.partition = partition;
-        ev.u.gc.line = line;
-        ev.u.gc.pages = valid;
-        ev.u.gc.free_lines = free_lines;
-        ev.u.gc.background = background;
-        ev.u.gc.time_ns = now_ns;
-        host_->trace(ev);
-    }
+    report(*host_, NVMEV_TRACE_GC_START, nsid_, [&](auto &u) {
+        u.gc.partition = partition;
+        u.gc.line = line;
+        u.gc.pages = valid;
+        u.gc.free_lines = free_lines;
+        u.gc.background = background;
+        u.gc.time_ns = now_ns;
+    });
 }
 
 void FtlTracer::gc_end(uint32_t partition, uint32_t line, uint32_t copied, uint32_t free_lines,
                        int64_t erased_ns)
 {
-    if (host_->tracing(NVMEV_TRACE_GC_END)) {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_GC_END, nsid_);
-        ev.u.gc.partition = partition;
-        ev.u.gc.line = line;
-        ev.u.gc.pages = copied;
-        ev.u.gc.free_lines = free_lines;
-        ev.u.gc.time_ns = erased_ns;
-        host_->trace(ev);
-    }
+    report(*host_, NVMEV_TRACE_GC_END, nsid_, [&](auto &u) {
+        u.gc.partition = partition;
+        u.gc.line = line;
+        u.gc.pages = copied;
+        u.gc.free_lines = free_lines;
+        u.gc.time_ns = erased_ns;
+    });
 }
 
 }  // namespace nvmev::trace

@@ -22,6 +22,17 @@ inline NvmevTraceEvent event(NvmevTraceId id, uint32_t nsid = 0)
     return ev;
 }
 
+// Reports event id, its fields set by fill(ev.u), when the host wants it.
+template <typename Fill>
+inline void report(const Host &h, NvmevTraceId id, uint32_t nsid, Fill fill)
+{
+    if (h.tracing(id)) [[unlikely]] {
+        NvmevTraceEvent ev = event(id, nsid);
+        fill(ev.u);
+        h.trace(ev);
+    }
+}
+
 // ---- Commands. The per-command pair is out of line (trace.cc), so the
 // hot path keeps only the test.
 
@@ -56,32 +67,24 @@ inline void err_cmd(const Host &h, uint16_t sqid, const Sqe &sqe, uint16_t statu
 
 inline void create_sq(const Host &h, uint16_t qid, uint32_t size, uint16_t cqid)
 {
-    if (h.tracing(NVMEV_TRACE_CREATE_SQ)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_CREATE_SQ);
-        ev.u.queue.qid = qid;
-        ev.u.queue.size = size;
-        ev.u.queue.cqid = cqid;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_CREATE_SQ, 0, [&](auto &u) {
+        u.queue.qid = qid;
+        u.queue.size = size;
+        u.queue.cqid = cqid;
+    });
 }
 inline void create_cq(const Host &h, uint16_t qid, uint32_t size, uint16_t vector, bool ien)
 {
-    if (h.tracing(NVMEV_TRACE_CREATE_CQ)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_CREATE_CQ);
-        ev.u.queue.qid = qid;
-        ev.u.queue.size = size;
-        ev.u.queue.vector = vector;
-        ev.u.queue.irq_enabled = ien;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_CREATE_CQ, 0, [&](auto &u) {
+        u.queue.qid = qid;
+        u.queue.size = size;
+        u.queue.vector = vector;
+        u.queue.irq_enabled = ien;
+    });
 }
 inline void delete_queue(const Host &h, NvmevTraceId id, uint16_t qid)
 {
-    if (h.tracing(id)) [[unlikely]] {
-        NvmevTraceEvent ev = event(id);
-        ev.u.queue.qid = qid;
-        h.trace(ev);
-    }
+    report(h, id, 0, [&](auto &u) { u.queue.qid = qid; });
 }
 inline void delete_sq(const Host &h, uint16_t qid)
 {
@@ -96,23 +99,17 @@ inline void delete_cq(const Host &h, uint16_t qid)
 
 inline void enable(const Host &h, uint64_t asq, uint32_t asqs, uint64_t acq, uint32_t acqs)
 {
-    if (h.tracing(NVMEV_TRACE_ENABLE)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_ENABLE);
-        ev.u.ctrl.asq = asq;
-        ev.u.ctrl.asqs = asqs;
-        ev.u.ctrl.acq = acq;
-        ev.u.ctrl.acqs = acqs;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_ENABLE, 0, [&](auto &u) {
+        u.ctrl.asq = asq;
+        u.ctrl.asqs = asqs;
+        u.ctrl.acq = acq;
+        u.ctrl.acqs = acqs;
+    });
 }
 // Disable, shutdown and reset: the CC value.
 inline void ctrl(const Host &h, NvmevTraceId id, uint32_t cc)
 {
-    if (h.tracing(id)) [[unlikely]] {
-        NvmevTraceEvent ev = event(id);
-        ev.u.ctrl.cc = cc;
-        h.trace(ev);
-    }
+    report(h, id, 0, [&](auto &u) { u.ctrl.cc = cc; });
 }
 inline void disable(const Host &h, uint32_t cc)
 {
@@ -128,11 +125,7 @@ inline void ctrl_reset(const Host &h, uint32_t cc)
 }
 inline void err_fatal(const Host &h, const char *reason)
 {
-    if (h.tracing(NVMEV_TRACE_ERR_FATAL)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_ERR_FATAL);
-        ev.u.ctrl.reason = reason;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_ERR_FATAL, 0, [&](auto &u) { u.ctrl.reason = reason; });
 }
 
 // ---- Doorbells and registers.
@@ -142,39 +135,33 @@ inline void err_fatal(const Host &h, const char *reason)
 inline void err_doorbell(const Host &h, uint64_t qid, bool cq, bool shadow, uint32_t value,
                          uint32_t size, uint32_t tail)
 {
-    if (h.tracing(NVMEV_TRACE_ERR_DOORBELL)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_ERR_DOORBELL);
-        ev.u.doorbell.qid = static_cast<uint16_t>(qid);
-        ev.u.doorbell.cq = cq;
-        ev.u.doorbell.shadow = shadow;
-        ev.u.doorbell.value = value;
-        ev.u.doorbell.size = size;
-        ev.u.doorbell.tail = tail;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_ERR_DOORBELL, 0, [&](auto &u) {
+        u.doorbell.qid = static_cast<uint16_t>(qid);
+        u.doorbell.cq = cq;
+        u.doorbell.shadow = shadow;
+        u.doorbell.value = value;
+        u.doorbell.size = size;
+        u.doorbell.tail = tail;
+    });
 }
 // The doorbell of a queue that does not exist. qid may exceed 16 bits
 // (any offset in BAR0): it is clamped to 65535.
 inline void err_doorbell_queue(const Host &h, uint64_t qid, bool cq, uint32_t value)
 {
-    if (h.tracing(NVMEV_TRACE_ERR_DOORBELL_QUEUE)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_ERR_DOORBELL_QUEUE);
-        ev.u.doorbell.qid = static_cast<uint16_t>(qid > UINT16_MAX ? UINT16_MAX : qid);
-        ev.u.doorbell.cq = cq;
-        ev.u.doorbell.value = value;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_ERR_DOORBELL_QUEUE, 0, [&](auto &u) {
+        u.doorbell.qid = static_cast<uint16_t>(qid > UINT16_MAX ? UINT16_MAX : qid);
+        u.doorbell.cq = cq;
+        u.doorbell.value = value;
+    });
 }
 // Register accesses: offset, size (bytes) and, for writes, the value.
 inline void mmio(const Host &h, NvmevTraceId id, uint64_t offset, unsigned size, uint64_t value)
 {
-    if (h.tracing(id)) [[unlikely]] {
-        NvmevTraceEvent ev = event(id);
-        ev.u.mmio.offset = offset;
-        ev.u.mmio.size = size;
-        ev.u.mmio.value = value;
-        h.trace(ev);
-    }
+    report(h, id, 0, [&](auto &u) {
+        u.mmio.offset = offset;
+        u.mmio.size = size;
+        u.mmio.value = value;
+    });
 }
 inline void ub_doorbell(const Host &h, uint64_t offset, uint32_t value)
 {
@@ -198,33 +185,25 @@ inline void ub_mmio_write_aq(const Host &h, uint64_t offset, uint32_t value)
 }
 inline void dbbuf(const Host &h, uint64_t shadow, uint64_t eventidx)
 {
-    if (h.tracing(NVMEV_TRACE_DBBUF)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_DBBUF);
-        ev.u.dbbuf.shadow = shadow;
-        ev.u.dbbuf.eventidx = eventidx;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_DBBUF, 0, [&](auto &u) {
+        u.dbbuf.shadow = shadow;
+        u.dbbuf.eventidx = eventidx;
+    });
 }
 
 // ---- Asynchronous events and namespaces.
 
 inline void async_event(const Host &h, uint8_t type, uint8_t info, uint8_t log_page)
 {
-    if (h.tracing(NVMEV_TRACE_ASYNC_EVENT)) [[unlikely]] {
-        NvmevTraceEvent ev = event(NVMEV_TRACE_ASYNC_EVENT);
-        ev.u.aer.type = type;
-        ev.u.aer.info = info;
-        ev.u.aer.log_page = log_page;
-        h.trace(ev);
-    }
+    report(h, NVMEV_TRACE_ASYNC_EVENT, 0, [&](auto &u) {
+        u.aer.type = type;
+        u.aer.info = info;
+        u.aer.log_page = log_page;
+    });
 }
 inline void ns(const Host &h, NvmevTraceId id, uint32_t nsid, uint64_t nsze = 0)
 {
-    if (h.tracing(id)) [[unlikely]] {
-        NvmevTraceEvent ev = event(id, nsid);
-        ev.u.ns.nsze = nsze;
-        h.trace(ev);
-    }
+    report(h, id, nsid, [&](auto &u) { u.ns.nsze = nsze; });
 }
 inline void ns_attach(const Host &h, uint32_t nsid, bool attach)
 {
@@ -248,13 +227,11 @@ inline void ns_changed(const Host &h, uint32_t nsid)
 inline void zone(const Host &h, NvmevTraceId id, uint32_t nsid, uint64_t zone, uint8_t from,
                  uint8_t to)
 {
-    if (h.tracing(id)) [[unlikely]] {
-        NvmevTraceEvent ev = event(id, nsid);
-        ev.u.zone.zone = zone;
-        ev.u.zone.from = from;
-        ev.u.zone.to = to;
-        h.trace(ev);
-    }
+    report(h, id, nsid, [&](auto &u) {
+        u.zone.zone = zone;
+        u.zone.from = from;
+        u.zone.to = to;
+    });
 }
 // Fault injection made the zone `to` (a ZoneState); the transition itself
 // is a zone_state event.

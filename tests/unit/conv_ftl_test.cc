@@ -235,6 +235,62 @@ TEST(ConvFtl, ReadQueuesBehindAProgramOnTheSameDie)
     EXPECT_EQ(read(*f, 16, 1, 1100000), 1110000 + 1280);
 }
 
+namespace {
+
+// Records what the FTL reports to its observer (trace events, through the
+// controller).
+struct GcRecorder final : nvmev::ftl::FtlObserver {
+    struct Run {
+        uint32_t partition, line, pages, free_lines;
+        bool background;
+        int64_t time_ns;
+        bool end;
+    };
+    std::vector<Run> runs;
+    void gc_start(uint32_t partition, uint32_t line, uint32_t valid, uint32_t free_lines,
+                  bool background, int64_t now_ns) override
+    {
+        runs.push_back({partition, line, valid, free_lines, background, now_ns, false});
+    }
+    void gc_end(uint32_t partition, uint32_t line, uint32_t copied, uint32_t free_lines,
+                int64_t erased_ns) override
+    {
+        runs.push_back({partition, line, copied, free_lines, false, erased_ns, true});
+    }
+    void zone_state(uint32_t, uint8_t, uint8_t) override {}
+};
+
+}  // namespace
+
+TEST(ConvFtl, GcRunsReachTheObserver)
+{
+    auto f = make_conv_ftl(gc_params(2, 2));
+    GcRecorder rec;
+    f->set_observer(&rec);
+    for (int i = 0; i < 5; i++) {
+        write(*f, i % 2 * 32, 32, i * 10000000);
+    }
+    EXPECT_TRUE(rec.runs.empty());
+    // As in GarbageCollectionErasesAndTheDieWaitsForTbers: when LPN 32
+    // opens line 5 (50000000 + 3500 + 1280), 2 free lines are left: line 0
+    // (no valid page) is collected then and erased until 51004780.
+    write(*f, 32, 1, 50000000);
+    ASSERT_EQ(rec.runs.size(), 2u);
+    EXPECT_FALSE(rec.runs[0].end);
+    EXPECT_EQ(rec.runs[0].partition, 0u);
+    EXPECT_EQ(rec.runs[0].line, 0u);
+    EXPECT_EQ(rec.runs[0].pages, 0u);
+    EXPECT_EQ(rec.runs[0].free_lines, 2u);
+    EXPECT_FALSE(rec.runs[0].background);
+    EXPECT_EQ(rec.runs[0].time_ns, 50004780);
+    EXPECT_TRUE(rec.runs[1].end);
+    EXPECT_EQ(rec.runs[1].line, 0u);
+    EXPECT_EQ(rec.runs[1].pages, 0u);
+    EXPECT_EQ(rec.runs[1].free_lines, 3u);
+    EXPECT_EQ(rec.runs[1].time_ns, 51004780);
+    f->set_observer(nullptr);
+}
+
 TEST(ConvFtl, GarbageCollectionErasesAndTheDieWaitsForTbers)
 {
     // fg = bg = 2: only foreground GC, when a partition has 2 free lines.

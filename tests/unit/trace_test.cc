@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "../../ftl/conv_ftl.h"
 #include "config_fixture.h"
 #include "core_fixture.h"
 #include "fake_host.h"
@@ -296,86 +295,6 @@ TEST_F(KindTrace, GcRunsOfASmallConvDevice)
         copied += ends[i].u.gc.pages;
     }
     EXPECT_EQ(copied, info.gc_pages_copied);
-}
-
-// The FTL's observer on its own: the GC run of conv_ftl_test's
-// GarbageCollectionErasesAndTheDieWaitsForTbers, field by field.
-struct GcRecorder final : ftl::FtlObserver {
-    struct Run {
-        uint32_t partition, line, pages, free_lines;
-        bool background;
-        int64_t time_ns;
-        bool end;
-    };
-    std::vector<Run> runs;
-    void gc_start(uint32_t partition, uint32_t line, uint32_t valid, uint32_t free_lines,
-                  bool background, int64_t now_ns) override
-    {
-        runs.push_back({partition, line, valid, free_lines, background, now_ns, false});
-    }
-    void gc_end(uint32_t partition, uint32_t line, uint32_t copied, uint32_t free_lines,
-                int64_t erased_ns) override
-    {
-        runs.push_back({partition, line, copied, free_lines, false, erased_ns, true});
-    }
-    void zone_state(uint32_t, uint8_t, uint8_t) override {}
-};
-
-TEST(FtlObserver, ConvGcStartAndEnd)
-{
-    ftl::ConvParams p;
-    p.geo.channels = 2;
-    p.geo.luns_per_channel = 1;
-    p.geo.planes_per_lun = 1;
-    p.geo.blocks_per_plane = 8;
-    p.geo.pages_per_block = 2;
-    p.geo.flash_page_bytes = 32768;
-    p.geo.program_unit_bytes = 32768;
-    p.geo.cell = timing::CellType::Mlc;
-    auto &t = p.timing;
-    t.read_4k_ns = {30000, 0, 50000, 0};
-    t.read_page_ns = {40000, 0, 60000, 0};
-    t.program_ns = 200000;
-    t.erase_ns = 1000000;
-    t.channel_mbps = 800;
-    t.channel_chunk_bytes = 16384;
-    t.pcie_mbps = 3200;
-    t.fw_read_4k_ns = 10000;
-    t.fw_read_ns = 20000;
-    t.fw_write_ns = 3000;
-    t.fw_write_4k_ns = 500;
-    p.logical_bytes = 64 * 4096;
-    p.partitions = 1;
-    p.write_buffer_bytes = 1 * kMiB;
-    p.early_completion = true;
-    p.gc_fg_free_lines = 2;
-    p.gc_bg_free_lines = 2;
-    auto f = ftl::make_conv_ftl(p);
-    GcRecorder rec;
-    f->set_observer(&rec);
-    using ftl::MediaOp;
-    for (int i = 0; i < 5; i++) {
-        f->submit({MediaOp::Write, uint64_t(i % 2 * 32), 32, 32 * 4096, false, i * 10000000});
-    }
-    EXPECT_TRUE(rec.runs.empty());
-    // As in conv_ftl_test: when LPN 32 opens line 5 (50000000 + 3500 +
-    // 1280), 2 free lines are left: line 0 (no valid page) is collected
-    // then and erased until 51004780.
-    f->submit({MediaOp::Write, 32, 1, 4096, false, 50000000});
-    ASSERT_EQ(rec.runs.size(), 2u);
-    EXPECT_FALSE(rec.runs[0].end);
-    EXPECT_EQ(rec.runs[0].partition, 0u);
-    EXPECT_EQ(rec.runs[0].line, 0u);
-    EXPECT_EQ(rec.runs[0].pages, 0u);
-    EXPECT_EQ(rec.runs[0].free_lines, 2u);
-    EXPECT_FALSE(rec.runs[0].background);
-    EXPECT_EQ(rec.runs[0].time_ns, 50004780);
-    EXPECT_TRUE(rec.runs[1].end);
-    EXPECT_EQ(rec.runs[1].line, 0u);
-    EXPECT_EQ(rec.runs[1].pages, 0u);
-    EXPECT_EQ(rec.runs[1].free_lines, 3u);
-    EXPECT_EQ(rec.runs[1].time_ns, 51004780);
-    f->set_observer(nullptr);
 }
 
 }  // namespace
