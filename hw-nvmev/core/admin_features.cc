@@ -29,8 +29,9 @@ constexpr uint16_t kDefaultOverTempK = 343;
 
 }  // namespace
 
-Outcome Controller::admin_get_features(const Sqe &sqe)
+Outcome Controller::admin_get_features(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const uint8_t fid = sqe.cdw10 & 0xff;
     const auto sel = static_cast<Select>((sqe.cdw10 >> 8) & 7);
     if (sel > kSupported) {
@@ -115,8 +116,9 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
     return out;
 }
 
-Outcome Controller::admin_set_features(const Sqe &sqe)
+Outcome Controller::admin_set_features(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const uint8_t fid = sqe.cdw10 & 0xff;
     const bool save = sqe.cdw10 >> 31;
     const uint32_t v = sqe.cdw11;

@@ -165,8 +165,9 @@ void Controller::fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const
     id->kvf[0].mnk = htole32(ns.cfg.kv.max_keys);
 }
 
-Outcome Controller::admin_identify(const Sqe &sqe)
+Outcome Controller::admin_identify(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const uint8_t cns = sqe.cdw10 & 0xff;
     const uint8_t csi = static_cast<uint8_t>(sqe.cdw11 >> 24);
     alignas(8) uint8_t buf[4096] = {};

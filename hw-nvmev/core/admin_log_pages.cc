@@ -101,8 +101,9 @@ bool Controller::has_vendor_kv() const
     return false;
 }
 
-Outcome Controller::admin_get_log_page(const Sqe &sqe)
+Outcome Controller::admin_get_log_page(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const uint8_t lid = sqe.cdw10 & 0xff;
     const bool rae = (sqe.cdw10 >> 15) & 1;
     const uint64_t numd = ((sqe.cdw10 >> 16) | (uint64_t{sqe.cdw11 & 0xffff} << 16)) + 1;

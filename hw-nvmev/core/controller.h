@@ -17,24 +17,14 @@
 #include "host.h"
 #include "namespace.h"
 #include "prp.h"
+#include "queue_group.h"
 #include "queues.h"
+#include "request.h"
 #include "sgl.h"
 #include "spec.h"
 #include "stats.h"
 
 namespace nvmev {
-
-// What a command handler decided.
-struct Outcome {
-    Status status = kSuccess;
-    uint32_t dw0 = 0;
-    uint32_t dw1 = 0;            // command specific (Zone Append: LBA bits 63:32)
-    int64_t complete_at_ns = 0;  // 0: complete now
-    bool held = false;           // kept by the controller (AER)
-
-    // An immediate completion with status s (success or an error).
-    static Outcome of(Status s) { return {s, 0, 0, 0, false}; }
-};
 
 class Controller {
     friend struct FuzzProbe;  // tests/fuzz: checks queue invariants after each step
@@ -119,54 +109,14 @@ public:
 private:
     friend class VendorIo;  // vendor_io.cc: what vendor commands may use
 
-    struct Pending {
-        int64_t due_ns;
-        uint64_t seq;  // FIFO among equal deadlines
-        bool timed;    // counts towards the lateness histogram
-        uint16_t sqid;
-        uint16_t cqid;
-        uint8_t opcode;  // of the command (Abort counts its own kind)
-        Cqe cqe;
-    };
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
-    // A command fetched in a pass of an I/O queue group, scheduled when the
-    // pass completes; a Read or Write (but a zoned Write) also has its data
-    // to move (segments [seg_begin, seg_begin + seg_count) of the
-    // group's list, to or from `data` in the backing store).
-    struct Staged {
-        Sqe sqe;
-        Outcome out;
-        uint16_t sqid = 0;
-        uint16_t cqid = 0;
-        uint32_t sq_gen = 0;
-        uint32_t cq_gen = 0;
-        int64_t fetched_ns = 0;
-        uint8_t *data = nullptr;  // nullptr: no data to move
-        uint32_t seg_begin = 0;
-        uint32_t seg_count = 0;
-        uint32_t nsid = 0;
-        uint64_t slba = 0;
-        uint32_t nlb = 0;
-        bool write = false;
-        Status copy_status = kSuccess;
-    };
-    struct QueueGroup {
-        DeadlineQueue<Pending> pending;
-        int64_t armed_ns = INT64_MAX;
-        bool polling = false;  // the host polls: event indexes stay put
-        bool more = false;     // the pass left commands in an SQ
-        uint16_t rr_next = 1;  // round robin over the group's I/O SQs
-        // Non-empty from fetch_pass() to complete_pass(): data is moving.
-        std::vector<Staged> staged;
-        std::vector<DmaSegment> segments;
-    };
     struct AsyncEvent {
         uint8_t type;  // NVMe 2.0c Figure 150
         uint8_t info;
         uint8_t log_page;
     };
-    using Handler = Outcome (Controller::*)(const Sqe &);
+    using Handler = Outcome (Controller::*)(Request &);
 
     // controller.cc: registers and the controller state machine
     void write_cc(uint32_t value);
@@ -177,8 +127,10 @@ private:
     void update_intx();
 
     // controller.cc: fetch, execute, complete
-    void fetch_from(uint16_t sqid, unsigned budget, bool &more);
-    Outcome execute(const Sqe &sqe, uint16_t sqid);
+    void fetch_from(QueueGroup *staging, uint16_t sqid, unsigned budget, bool &more);
+    // Fills req.sqid .. req.group for a command fetched from sqid now.
+    void begin(Request &req, const Sqe &sqe, uint16_t sqid, int64_t now) const;
+    Outcome execute(Request &req);
     static bool psdt_ok(const Sqe &sqe, uint16_t sqid);
     // A failed command that never reached a handler (`counted`: it did, and
     // its status changes now): counted, logged.
@@ -198,8 +150,8 @@ private:
     bool abort_pending(uint16_t sqid, uint16_t cid);
     bool abort_aer(uint16_t cid);
     // admin_format.cc
-    Outcome admin_format_nvm(const Sqe &sqe);
-    Status format_namespace(uint32_t nsid, uint8_t lbaf, uint8_t ses, int64_t &done_ns);
+    Outcome admin_format_nvm(Request &req);
+    Status format_namespace(Namespace &ns, uint8_t lbaf, int64_t now, int64_t &done_ns);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(QueueGroup &grp, int64_t now);
     void post_all_due(int64_t now);
@@ -209,7 +161,7 @@ private:
     QueueGroup &group_for(uint16_t sqid) { return groups_[group_of_[sqid]]; }
     // queue_groups.cc
     // Records the data copy of a Read or Write for the pass's end.
-    Status stage_copy(const Sqe &sqe, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write);
+    Status stage_copy(Request &req, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write);
     void finish_staged(QueueGroup &grp);
     // CQ cqid has free entries again: wake the groups of the SQs it serves.
     void wake_cq_feeders(uint16_t cqid);
@@ -230,7 +182,7 @@ private:
     Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
     // shadow_doorbells.cc
-    Outcome admin_doorbell_buffer_config(const Sqe &sqe);
+    Outcome admin_doorbell_buffer_config(Request &req);
     static uint64_t shadow_offset(uint16_t qid, bool cq);
     // Takes the queue pair's shadow SQ tail and CQ head; true if either moved.
     bool read_shadow_doorbells(uint16_t qid);
@@ -242,34 +194,34 @@ private:
     // indexes, where they moved; true if it wrote any.
     bool publish_event_indexes(uint16_t qid);
     // admin_queues.cc
-    Outcome admin_create_cq(const Sqe &sqe);
-    Outcome admin_create_sq(const Sqe &sqe);
-    Outcome admin_delete_cq(const Sqe &sqe);
-    Outcome admin_delete_sq(const Sqe &sqe);
+    Outcome admin_create_cq(Request &req);
+    Outcome admin_create_sq(Request &req);
+    Outcome admin_delete_cq(Request &req);
+    Outcome admin_delete_sq(Request &req);
     // admin_identify.cc
-    Outcome admin_identify(const Sqe &sqe);
+    Outcome admin_identify(Request &req);
     void fill_id_ctrl(struct nvme_id_ctrl &id) const;
     void fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const;
     // admin_features.cc
-    Outcome admin_get_features(const Sqe &sqe);
-    Outcome admin_set_features(const Sqe &sqe);
+    Outcome admin_get_features(Request &req);
+    Outcome admin_set_features(Request &req);
     // admin_log_pages.cc
-    Outcome admin_get_log_page(const Sqe &sqe);
+    Outcome admin_get_log_page(Request &req);
     static void fill_kv_effects(struct nvme_cmd_effects_log &log,
                                 const std::array<Handler, 256> &table);
     bool has_vendor_kv() const;
     void fill_smart(struct nvme_smart_log &log) const;
     // admin_async_events.cc
-    Outcome admin_async_event(const Sqe &sqe);
-    Outcome admin_abort(const Sqe &sqe);
-    Outcome admin_keep_alive(const Sqe &sqe);
+    Outcome admin_async_event(Request &req);
+    Outcome admin_abort(Request &req);
+    Outcome admin_keep_alive(Request &req);
     void queue_event(uint8_t type, uint8_t info, uint8_t log_page);
     void deliver_events();
     void clear_event_mask(uint8_t log_page);
     // namespaces.cc: Namespace Management and Attachment, the namespace
     // lists of Identify, and the Changed Namespace List.
-    Outcome admin_ns_management(const Sqe &sqe);
-    Outcome admin_ns_attachment(const Sqe &sqe);
+    Outcome admin_ns_management(Request &req);
+    Outcome admin_ns_attachment(Request &req);
     Namespace *active_namespace(uint32_t nsid) const;
     bool multi_namespace() const { return nn_ > 1; }
     // Identify CNS 02h/07h/10h/1Ah: NSIDs above `after` (of one CSI, or any
@@ -284,74 +236,76 @@ private:
     void drop_events(uint8_t log_page);
     void check_temperature();
     // nvm_io.cc
-    Outcome io_read(const Sqe &sqe) { return io_read_write(sqe, false); }
-    Outcome io_write(const Sqe &sqe) { return io_read_write(sqe, true); }
-    Outcome io_read_write(const Sqe &sqe, bool write);
-    Outcome io_flush(const Sqe &sqe);
-    Outcome io_write_zeroes(const Sqe &sqe);
-    Outcome io_dataset_management(const Sqe &sqe);
-    Outcome media_outcome(const ftl::MediaRequest &req);
+    Outcome io_read(Request &req) { return io_read_write(req, false); }
+    Outcome io_write(Request &req) { return io_read_write(req, true); }
+    Outcome io_read_write(Request &req, bool write);
+    Outcome io_flush(Request &req);
+    Outcome io_write_zeroes(Request &req);
+    Outcome io_dataset_management(Request &req);
+    Outcome media_outcome(Namespace &ns, const ftl::MediaRequest &mr);
     // Moves a write's data from the host into the backing store at slba;
     // on a failed transfer the range is zeroed again (nothing half-written
     // stays readable) and the status returned.
-    Status move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes);
+    Status move_write_data(const Request &req, uint64_t slba, uint64_t bytes);
     // nvm_io_integrity.cc
-    Outcome io_compare(const Sqe &sqe);
-    Outcome io_verify(const Sqe &sqe);
-    Outcome io_write_uncorrectable(const Sqe &sqe);
+    Outcome io_compare(Request &req);
+    Outcome io_verify(Request &req);
+    Outcome io_write_uncorrectable(Request &req);
     // nvm_io_copy.cc
-    Outcome io_copy(const Sqe &sqe);
-    Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
+    Outcome io_copy(Request &req);
+    Status check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const;
     // vendor_commands.cc: opcodes of the vendor command registry
-    Outcome io_vendor(const Sqe &sqe);
-    // kv_io.cc: the Key Value command set on an ssd=kv namespace (ns_), and
+    Outcome io_vendor(Request &req);
+    // kv_io.cc: the Key Value command set on an ssd=kv namespace (req.ns), and
     // what NVMeVirt's opcodes (kv_vendor_io.cc) share with it.
-    Outcome kv_store(const Sqe &sqe);
-    Outcome kv_retrieve(const Sqe &sqe);
-    Outcome kv_list(const Sqe &sqe);
-    Outcome kv_delete(const Sqe &sqe);
-    Outcome kv_exist(const Sqe &sqe);
+    Outcome kv_store(Request &req);
+    Outcome kv_retrieve(Request &req);
+    Outcome kv_list(Request &req);
+    Outcome kv_delete(Request &req);
+    Outcome kv_exist(Request &req);
     // The command's key (KV 1.0: CDW2-3, CDW14-15; length in CDW11 7:0).
-    Status kv_key(const Sqe &sqe, ftl::KvKey &key) const;
-    Outcome kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
+    Status kv_key(const Request &req, ftl::KvKey &key) const;
+    Outcome kv_store_value(const Request &req, const ftl::KvKey &key, uint32_t len,
                            ftl::KvStoreMode mode, bool vendor);
-    Outcome kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,
+    Outcome kv_retrieve_value(const Request &req, const ftl::KvKey &key, uint32_t offset,
                               uint64_t buffer, bool vendor);
-    Outcome kv_remove(const ftl::KvKey &key, bool vendor);
+    Outcome kv_remove(const Request &req, const ftl::KvKey &key, bool vendor);
     static Status kv_error(ftl::KvStatus r, bool vendor);
     // When a command with `index_ops` index lookups/updates, then `op` on
     // the sectors of extent e, completes (st: the media's status).
-    int64_t kv_done(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status &st);
-    Outcome kv_finish(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status status);
+    int64_t kv_done(const Request &req, unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e,
+                    Status &st);
+    Outcome kv_finish(const Request &req, unsigned index_ops, ftl::MediaOp op,
+                      const ftl::KvExtent &e, Status status);
     // kv_vendor_io.cc
-    Status kv_vendor_key(const Sqe &sqe, ftl::KvKey &key) const;
-    Outcome kv_vendor_store(const Sqe &sqe);
-    Outcome kv_vendor_retrieve(const Sqe &sqe);
-    Outcome kv_vendor_delete(const Sqe &sqe);
-    Outcome kv_vendor_exist(const Sqe &sqe);
-    Outcome kv_vendor_iter_request(const Sqe &sqe);
-    Outcome kv_vendor_iter_read(const Sqe &sqe);
-    Outcome kv_vendor_batch(const Sqe &sqe);
-    Outcome kv_vendor_read(const Sqe &sqe);
+    Status kv_vendor_key(const Request &req, ftl::KvKey &key) const;
+    Outcome kv_vendor_store(Request &req);
+    Outcome kv_vendor_retrieve(Request &req);
+    Outcome kv_vendor_delete(Request &req);
+    Outcome kv_vendor_exist(Request &req);
+    Outcome kv_vendor_iter_request(Request &req);
+    Outcome kv_vendor_iter_read(Request &req);
+    Outcome kv_vendor_batch(Request &req);
+    Outcome kv_vendor_read(Request &req);
     // Some allocated namespace uses the KV command set (CSI 01h).
     const Namespace *first_kv() const;
     // zns_io.cc
-    Outcome io_zone_mgmt_send(const Sqe &sqe);
-    Outcome io_zone_mgmt_recv(const Sqe &sqe);
-    Outcome io_zone_append(const Sqe &sqe);
-    ftl::ZnsFtl *zoned(const Sqe &sqe, Status &st);
-    void apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects);
+    Outcome io_zone_mgmt_send(Request &req);
+    Outcome io_zone_mgmt_recv(Request &req);
+    Outcome io_zone_append(Request &req);
+    ftl::ZnsFtl *zoned(const Request &req, Status &st);
+    void apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects);
     // admin_identify.cc
     void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
     void fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const;
     // Some allocated namespace is zoned (the controller offers ZNS).
     const Namespace *first_zoned() const;
-    void zero_media(uint64_t slba, uint64_t nlb);
-    Status check_io_namespace(const Sqe &sqe) const;
-    bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
+    void zero_media(Namespace &ns, uint64_t slba, uint64_t nlb);
+    static Status check_io_namespace(const Request &req);
+    static bool lba_range_ok(const Namespace &ns, uint64_t slba, uint64_t nlb);
     // The namespace and the LBA range (SLBA, NLB) of a Read-like command,
     // checked: Invalid Namespace or LBA Out of Range.
-    Status lba_range_of(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
+    static Status lba_range_of(const Request &req, uint64_t &slba, uint32_t &nlb);
 
     static const std::array<Handler, 256> &admin_table();
     static const std::array<Handler, 256> &io_table();
@@ -362,10 +316,7 @@ private:
     Host host_;
     // Index = NSID (0 unused); NSID 1 always has a slot.
     std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
-    uint32_t nn_ = 1;  // ID-CTRL NN
-    // The namespace of the I/O command being executed (execute() looks it
-    // up once): nullptr when its NSID is not active.
-    Namespace *ns_ = nullptr;
+    uint32_t nn_ = 1;                      // ID-CTRL NN
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
     std::array<struct nvme_copy_range, kCopyMaxRanges> copy_ranges_;  // Copy scratch
     PrpWalker prp_;
@@ -383,15 +334,12 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint32_t queue_gen_ = 0;          // numbers queue creations (Staged::sq_gen)
+    uint32_t queue_gen_ = 0;          // numbers queue creations (Request::sq_gen)
     bool dbbuf_ = false;              // Doorbell Buffer Config in effect
     uint64_t dbbuf_shadow_ = 0;       // shadow doorbell buffer (host memory)
     uint64_t dbbuf_eventidx_ = 0;     // event index buffer
     std::vector<QueueGroup> groups_;  // at least one; sized before the host runs
     std::vector<uint16_t> group_of_;  // queue id -> group
-    // The group whose I/O SQs fetch_pass() is fetching: Reads and Writes
-    // stage their data copies there.
-    QueueGroup *staging_ = nullptr;
     std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
 
@@ -427,7 +375,6 @@ private:
     SmartCounters smart_;
     LatenessHistogram lateness_;
     int64_t created_ns_ = 0;
-    int64_t fetch_ns_ = 0;  // when the command being executed was fetched
 };
 
 }  // namespace nvmev

@@ -146,8 +146,9 @@ void Controller::fill_changed_ns_log(std::vector<uint8_t> &page, bool consume)
     }
 }
 
-Outcome Controller::admin_ns_attachment(const Sqe &sqe)
+Outcome Controller::admin_ns_attachment(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     if (!multi_namespace()) {
         return Outcome::of(kInvalidOpcode);
     }
@@ -188,8 +189,9 @@ Outcome Controller::admin_ns_attachment(const Sqe &sqe)
     return {};
 }
 
-Outcome Controller::admin_ns_management(const Sqe &sqe)
+Outcome Controller::admin_ns_management(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     if (!multi_namespace()) {
         return Outcome::of(kInvalidOpcode);
     }
