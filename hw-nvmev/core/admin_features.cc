@@ -17,7 +17,7 @@ enum Select : uint8_t { kCurrent = 0, kDefault = 1, kSaved = 2, kSupported = 3 }
 
 constexpr uint16_t kDefaultOverTempK = 343;  // ID-CTRL WCTEMP
 
-// Temperature Threshold CDW11 (Figure 337): THSEL 0 over, 1 under.
+// Temperature Threshold CDW11 (5.27.1): THSEL 0 over, 1 under.
 bool over_threshold(const Sqe &sqe)
 {
     return ((sqe.cdw11 >> 20) & 3) == 0;
@@ -41,7 +41,7 @@ std::span<const AdminTables::Feature> AdminTables::features()
 {
     using F = Feature;
     constexpr uint8_t kNone = 0;
-    // Figure 322. Not offered: LBA Range Type, Autonomous Power State
+    // NVMe 2.0c 5.27.1. Not offered: LBA Range Type, Autonomous Power State
     // Transition (APSTA = 0), Host Memory Buffer (HMPRE = 0). Keep Alive
     // is not changeable: KAS = 0, PCIe needs none.
     static constexpr F kTable[] = {
@@ -80,7 +80,7 @@ std::span<const AdminTables::Feature> AdminTables::features()
     return kTable;
 }
 
-// SEL 011b (Figure 331): saveable and namespace specific as the table says;
+// SEL 011b (Figure 329): saveable and namespace specific as the table says;
 // changeable when Set Features can change it.
 uint32_t AdminTables::feature_capabilities(const Feature &f)
 {

@@ -189,7 +189,7 @@ void Controller::fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const
 std::span<const AdminTables::Identify> AdminTables::identify()
 {
     constexpr uint8_t kNvm = csi_bit(NVME_CSI_NVM), kZns = csi_bit(NVME_CSI_ZNS);
-    // Figure 273. The namespace lists answer for CSI 02h without a zoned
+    // NVMe 2.0c 5.17.1. The namespace lists answer for CSI 02h without a zoned
     // namespace (an empty list); the namespace management CNS values need
     // nvmev-ns namespaces.
     static constexpr Identify kTable[] = {
@@ -324,7 +324,7 @@ Status Controller::identify_independent_ns(const Sqe &sqe, uint8_t *buf) const
     return kSuccess;
 }
 
-// Namespace identification descriptors (Figure 276): EUI64, NGUID, UUID, CSI.
+// Namespace identification descriptors (5.17.2): EUI64, NGUID, UUID, CSI.
 Status Controller::identify_ns_descriptors(const Sqe &sqe, uint8_t *buf) const
 {
     const Namespace &active = *active_namespace(sqe.nsid);  // NsidRule::kActive

@@ -19,7 +19,7 @@ void put_u128(uint8_t out[16], uint64_t v)
     std::memcpy(out, &v, sizeof(v));
 }
 
-// Supported Log Pages entry (Figure 205): LSUPP only; no log takes an
+// Supported Log Pages entry (5.16.1.1): LSUPP only; no log takes an
 // index offset (LPA bit 5 clear) or a LID specific parameter.
 constexpr uint32_t kLogSupported = 1;
 
@@ -85,7 +85,7 @@ bool Controller::has_vendor_kv() const
 
 std::span<const AdminTables::LogPage> AdminTables::log_pages()
 {
-    // Figure 202. The Supported Log Pages log lists exactly these, per CSI.
+    // NVMe 2.0c 5.16.1. The Supported Log Pages log lists exactly these, per CSI.
     static constexpr LogPage kTable[] = {
         {NVME_LOG_LID_SUPPORTED_LOG_PAGES, Offer::kAlways, kAnyCsi, true, false,
          LogScope::kController, &C::log_supported_pages},

@@ -28,7 +28,7 @@ enum class Offer : uint8_t {
 // What an Identify CNS requires of CDW1.NSID (NVMe 2.0c 5.17.1).
 enum class NsidRule : uint8_t {
     kIgnored,
-    kValid,      // 1..NN: an inactive NSID reads as zeros (Figure 274)
+    kValid,      // 1..NN: an inactive NSID reads as zeros (5.17.1)
     kActive,     // an active namespace
     kListStart,  // the NSID a list starts after: below FFFFFFFEh
 };
@@ -41,7 +41,7 @@ enum class LogScope : uint8_t {
     kNamespace,              // an active namespace
 };
 
-// Get Features SEL 011b capabilities (Figure 331) a table entry states;
+// Get Features SEL 011b capabilities (Figure 329) a table entry states;
 // changeable (bit 2) follows from the entry having a Set function.
 constexpr uint8_t kFeatureSaveable = 1u << 0;
 constexpr uint8_t kFeatureNamespaceSpecific = 1u << 1;

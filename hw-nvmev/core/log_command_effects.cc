@@ -13,7 +13,7 @@ namespace nvmev {
 namespace {
 
 constexpr uint32_t kLbcc = NVME_CMD_EFFECTS_LBCC;
-// CSE 001b (Figure 210 bits 18:16): runs alone on its namespace.
+// CSE 001b (5.16.1.6, bits 18:16): runs alone on its namespace.
 constexpr uint32_t kCseNamespace = 1u << 16;
 static_assert((kCseNamespace & ~uint32_t{NVME_CMD_EFFECTS_CSE_MASK}) == 0);
 
