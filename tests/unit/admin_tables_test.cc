@@ -267,6 +267,16 @@ TEST_F(AdminTablesTest, VendorKvOpcodesAreReported)
 TEST_F(AdminTablesTest, FeaturesFollowTheTable)
 {
     make("nvm");
+    // Current values away from their defaults: saved must still read the
+    // default, not these.
+    for (const auto &[fid, value] :
+         std::vector<std::pair<uint8_t, uint32_t>>{{NVME_FEAT_FID_ARBITRATION, 3},
+                                                   {NVME_FEAT_FID_TEMP_THRESH, 350},
+                                                   {NVME_FEAT_FID_VOLATILE_WC, 0},
+                                                   {NVME_FEAT_FID_IRQ_COALESCE, 0x101},
+                                                   {NVME_FEAT_FID_WRITE_ATOMIC, 1}}) {
+        ASSERT_EQ(admin(nvme_admin_set_features, fid, value), 0) << int(fid);
+    }
     for (unsigned fid = 0; fid < 256; fid++) {
         SCOPED_TRACE(fid);
         const auto *f = find_entry(AdminTables::features(), static_cast<uint8_t>(fid));
