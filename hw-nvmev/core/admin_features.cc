@@ -45,33 +45,37 @@ std::span<const AdminTables::Feature> AdminTables::features()
     // Transition (APSTA = 0), Host Memory Buffer (HMPRE = 0). Keep Alive
     // is not changeable: KAS = 0, PCIe needs none.
     static constexpr F kTable[] = {
-        {NVME_FEAT_FID_ARBITRATION, Offer::kAlways, kNone, 0, nullptr, &C::get_arbitration, nullptr,
-         &C::set_arbitration},
-        {NVME_FEAT_FID_POWER_MGMT, Offer::kAlways, kNone, 0, nullptr, &C::get_power_mgmt, nullptr,
-         &C::set_power_mgmt},
-        {NVME_FEAT_FID_TEMP_THRESH, Offer::kAlways, kNone, 0, &C::feature_temp_select,
+        // Stored; arbitration is always round robin.
+        {NVME_FEAT_FID_ARBITRATION, Offer::kAlways, kNone, 0, &C::feat_arbitration_, 0xffffff07u,
+         nullptr, nullptr, nullptr, nullptr},
+        {NVME_FEAT_FID_POWER_MGMT, Offer::kAlways, kNone, 0, &C::feat_power_state_, 0, nullptr,
+         nullptr, nullptr, &C::set_power_mgmt},
+        {NVME_FEAT_FID_TEMP_THRESH, Offer::kAlways, kNone, 0, nullptr, 0, &C::feature_temp_select,
          &C::get_temp_threshold, &C::default_temp_threshold, &C::set_temp_threshold},
-        {NVME_FEAT_FID_ERR_RECOVERY, Offer::kAlways, kFeatureNamespaceSpecific, 0, nullptr,
-         &C::get_error_recovery, nullptr, &C::set_error_recovery},
-        {NVME_FEAT_FID_VOLATILE_WC, Offer::kAlways, kNone, 1, nullptr, &C::get_volatile_wc, nullptr,
-         &C::set_volatile_wc},
-        {NVME_FEAT_FID_NUM_QUEUES, Offer::kAlways, kNone, 0, nullptr, &C::get_num_queues,
-         &C::default_num_queues, &C::set_num_queues},
-        {NVME_FEAT_FID_IRQ_COALESCE, Offer::kAlways, kNone, 0, nullptr, &C::get_irq_coalescing,
-         nullptr, &C::set_irq_coalescing},
-        {NVME_FEAT_FID_IRQ_CONFIG, Offer::kAlways, kNone, 0, &C::feature_irq_vector,
+        {NVME_FEAT_FID_ERR_RECOVERY, Offer::kAlways, kFeatureNamespaceSpecific, 0,
+         &C::feat_error_recovery_, 0, nullptr, nullptr, nullptr, &C::set_error_recovery},
+        {NVME_FEAT_FID_VOLATILE_WC, Offer::kAlways, kNone, 1, nullptr, 0, nullptr,
+         &C::get_volatile_wc, nullptr, &C::set_volatile_wc},
+        {NVME_FEAT_FID_NUM_QUEUES, Offer::kAlways, kNone, 0, nullptr, 0, nullptr,
+         &C::get_num_queues, &C::default_num_queues, &C::set_num_queues},
+        // Stored; not applied.
+        {NVME_FEAT_FID_IRQ_COALESCE, Offer::kAlways, kNone, 0, &C::feat_irq_coalescing_, 0xffff,
+         nullptr, nullptr, nullptr, nullptr},
+        {NVME_FEAT_FID_IRQ_CONFIG, Offer::kAlways, kNone, 0, nullptr, 0, &C::feature_irq_vector,
          &C::get_irq_config, &C::default_irq_config, &C::set_irq_config},
-        {NVME_FEAT_FID_WRITE_ATOMIC, Offer::kAlways, kNone, 0, nullptr, &C::get_write_atomicity,
-         nullptr, &C::set_write_atomicity},
-        {NVME_FEAT_FID_ASYNC_EVENT, Offer::kAlways, kNone, 0, nullptr, &C::get_async_event_cfg,
-         nullptr, &C::set_async_event_cfg},
-        {NVME_FEAT_FID_TIMESTAMP, Offer::kAlways, kNone, 0, nullptr, &C::get_timestamp,
+        // Stored: commands execute one at a time, so writes are atomic anyway.
+        {NVME_FEAT_FID_WRITE_ATOMIC, Offer::kAlways, kNone, 0, &C::feat_write_atomicity_, 1,
+         nullptr, nullptr, nullptr, nullptr},
+        {NVME_FEAT_FID_ASYNC_EVENT, Offer::kAlways, kNone, 0, &C::feat_async_event_cfg_, 0, nullptr,
+         nullptr, nullptr, &C::set_async_event_cfg},
+        {NVME_FEAT_FID_TIMESTAMP, Offer::kAlways, kNone, 0, nullptr, 0, nullptr, &C::get_timestamp,
          &C::default_timestamp, &C::set_timestamp},
-        {NVME_FEAT_FID_KATO, Offer::kAlways, kNone, 0, nullptr, nullptr, nullptr, nullptr},
-        {NVME_FEAT_FID_HOST_BEHAVIOR, Offer::kAlways, kNone, 0, nullptr, &C::get_host_behavior,
-         &C::default_host_behavior, &C::set_host_behavior},
-        {NVME_FEAT_FID_IOCS_PROFILE, Offer::kAlways, kNone, 0, nullptr, &C::get_iocs_profile,
-         nullptr, &C::set_iocs_profile},
+        {NVME_FEAT_FID_KATO, Offer::kAlways, kNone, 0, nullptr, 0, nullptr, nullptr, nullptr,
+         nullptr},
+        {NVME_FEAT_FID_HOST_BEHAVIOR, Offer::kAlways, kNone, 0, nullptr, 0, nullptr,
+         &C::get_host_behavior, &C::default_host_behavior, &C::set_host_behavior},
+        {NVME_FEAT_FID_IOCS_PROFILE, Offer::kAlways, kNone, 0, &C::feat_iocs_profile_, 0, nullptr,
+         nullptr, nullptr, &C::set_iocs_profile},
     };
     static_assert(unique_ids(kTable), "one entry per FID");
     // Saving needs a store for saved values, which the device does not have.
@@ -84,7 +88,7 @@ std::span<const AdminTables::Feature> AdminTables::features()
 // changeable when Set Features can change it.
 uint32_t AdminTables::feature_capabilities(const Feature &f)
 {
-    return f.caps | (f.set ? kFeatureChangeable : 0);
+    return f.caps | (f.set || f.value ? kFeatureChangeable : 0);
 }
 
 // The offered feature with the FID of CDW10 and its selector fields
@@ -117,6 +121,8 @@ Outcome Controller::admin_get_features(const Sqe &sqe)
         out.dw0 = AdminTables::feature_capabilities(*f);
     } else if (sel == kCurrent && f->get) {
         out.status = (this->*f->get)(sqe, out.dw0);
+    } else if (sel == kCurrent && f->value) {
+        out.dw0 = this->*f->value;
     } else {
         // The default; also for SEL saved, as no feature is saveable, and
         // the current value of a feature that never changes.
@@ -136,12 +142,13 @@ Outcome Controller::admin_set_features(const Sqe &sqe)
     }
     Status st = kSuccess;
     const AdminTables::Feature *f = AdminTables::feature_for(*this, sqe, st);
-    if (f && !f->set) {
-        st = kInvalidField;  // not changeable
-    }
     Outcome out;
-    if (st == kSuccess) {
+    if (f && f->set) {
         st = (this->*f->set)(sqe, out.dw0);
+    } else if (f && f->value) {
+        this->*f->value = sqe.cdw11 & f->mask;
+    } else if (f) {
+        st = kInvalidField;  // not changeable
     }
     return st == kSuccess ? out : Outcome::of(st);
 }
@@ -157,25 +164,6 @@ Status Controller::feature_temp_select(const Sqe &sqe) const
 Status Controller::feature_irq_vector(const Sqe &sqe) const
 {
     return irq_vector(sqe) < feat_irq_config_.size() ? kSuccess : kInvalidField;
-}
-
-Status Controller::get_arbitration(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_arbitration_;
-    return kSuccess;
-}
-
-// Stored; arbitration is always round robin.
-Status Controller::set_arbitration(const Sqe &sqe, uint32_t &)
-{
-    feat_arbitration_ = sqe.cdw11 & 0xffffff07u;
-    return kSuccess;
-}
-
-Status Controller::get_power_mgmt(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_power_state_;
-    return kSuccess;
 }
 
 Status Controller::set_power_mgmt(const Sqe &sqe, uint32_t &)
@@ -204,12 +192,6 @@ Status Controller::set_temp_threshold(const Sqe &sqe, uint32_t &)
     (over_threshold(sqe) ? temp_over_threshold_k_ : temp_under_threshold_k_) =
         static_cast<uint16_t>(sqe.cdw11 & 0xffff);
     check_temperature();
-    return kSuccess;
-}
-
-Status Controller::get_error_recovery(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_error_recovery_;
     return kSuccess;
 }
 
@@ -264,19 +246,6 @@ Status Controller::set_num_queues(const Sqe &sqe, uint32_t &dw0)
     return kSuccess;
 }
 
-// Stored; not applied.
-Status Controller::get_irq_coalescing(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_irq_coalescing_;
-    return kSuccess;
-}
-
-Status Controller::set_irq_coalescing(const Sqe &sqe, uint32_t &)
-{
-    feat_irq_coalescing_ = sqe.cdw11 & 0xffff;
-    return kSuccess;
-}
-
 Status Controller::get_irq_config(const Sqe &sqe, uint32_t &dw0)
 {
     dw0 = irq_vector(sqe) | feat_irq_config_[irq_vector(sqe)];
@@ -292,25 +261,6 @@ Status Controller::default_irq_config(const Sqe &sqe, uint32_t &dw0)
 Status Controller::set_irq_config(const Sqe &sqe, uint32_t &)
 {
     feat_irq_config_[irq_vector(sqe)] = sqe.cdw11 & (1u << 16);
-    return kSuccess;
-}
-
-// Stored: commands execute one at a time, so writes are atomic anyway.
-Status Controller::get_write_atomicity(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_write_atomicity_;
-    return kSuccess;
-}
-
-Status Controller::set_write_atomicity(const Sqe &sqe, uint32_t &)
-{
-    feat_write_atomicity_ = sqe.cdw11 & 1;
-    return kSuccess;
-}
-
-Status Controller::get_async_event_cfg(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_async_event_cfg_;
     return kSuccess;
 }
 
@@ -368,12 +318,6 @@ Status Controller::set_timestamp(const Sqe &sqe, uint32_t &)
     }
     timestamp_base_ms_ = ms;
     timestamp_set_at_ns_ = host_.now_ns();
-    return kSuccess;
-}
-
-Status Controller::get_iocs_profile(const Sqe &, uint32_t &dw0)
-{
-    dw0 = feat_iocs_profile_;
     return kSuccess;
 }
 

@@ -42,7 +42,7 @@ enum class LogScope : uint8_t {
 };
 
 // Get Features SEL 011b capabilities (Figure 329) a table entry states;
-// changeable (bit 2) follows from the entry having a Set function.
+// changeable (bit 2) follows from the entry having a way to Set it.
 constexpr uint8_t kFeatureSaveable = 1u << 0;
 constexpr uint8_t kFeatureNamespaceSpecific = 1u << 1;
 constexpr uint32_t kFeatureChangeable = 1u << 2;
@@ -87,14 +87,20 @@ struct AdminTables {
         Offer offer;
         uint8_t caps;   // kFeatureSaveable, kFeatureNamespaceSpecific
         uint32_t dflt;  // the default (SEL 001b) unless get_default is set
+        // A feature kept as one dword: Get reads it, and Set, unless `set`
+        // is given, stores CDW11 & mask in it. nullptr: the functions do.
+        uint32_t C::*value;
+        uint32_t mask;
         // Checks the CDW11 fields that select an instance (a sensor, a
         // vector) for every SEL and for Set; nullptr: none.
         Status (C::*check)(const Sqe &sqe) const;
-        // The current value (dw0) or data; nullptr: always the default.
+        // The current value (dw0) or data; nullptr: `value`, or always the
+        // default.
         Status (C::*get)(const Sqe &sqe, uint32_t &dw0);
         // The default when it is not a constant (or is data); nullptr: dflt.
         Status (C::*get_default)(const Sqe &sqe, uint32_t &dw0);
-        // Set Features; nullptr: not changeable (Invalid Field).
+        // Set Features; nullptr: store in `value`, or not changeable
+        // (Invalid Field).
         Status (C::*set)(const Sqe &sqe, uint32_t &dw0);
     };
 
