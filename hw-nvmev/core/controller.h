@@ -301,6 +301,7 @@ private:
     Status log_smart(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     Status log_firmware_slot(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     Status log_changed_namespaces(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    // log_command_effects.cc: derived from the opcode tables.
     Status log_command_effects(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     Status log_changed_zones(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     bool has_vendor_kv() const;
