@@ -198,17 +198,64 @@ private:
     Outcome admin_create_sq(Request &req);
     Outcome admin_delete_cq(Request &req);
     Outcome admin_delete_sq(Request &req);
-    // admin_identify.cc
+    // admin_tables.cc: the Identify, log page and feature tables
+    // (admin_tables.h) and when their entries are offered.
+    friend struct AdminTables;
+    // admin_identify.cc: Identify dispatches by CNS (AdminTables::identify);
+    // an entry fills the zeroed 4 KiB structure or refuses.
     Outcome admin_identify(Request &req);
+    Status identify_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_allocated_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ctrl(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ns_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ns_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ctrl_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_independent_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ns_descriptors(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ctrl(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_command_sets(const Sqe &sqe, uint8_t *buf) const;
     void fill_id_ctrl(struct nvme_id_ctrl &id) const;
     void fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const;
-    // admin_features.cc
+    // admin_features.cc: Get and Set Features dispatch by FID
+    // (AdminTables::features); the entries' get, default and set functions.
     Outcome admin_get_features(Request &req);
     Outcome admin_set_features(Request &req);
-    // admin_log_pages.cc
+    Status feature_temp_select(const Sqe &sqe) const;
+    Status feature_irq_vector(const Sqe &sqe) const;
+    Status set_power_mgmt(const Sqe &sqe, uint32_t &dw0);
+    Status get_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status default_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status set_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status set_error_recovery(const Sqe &sqe, uint32_t &dw0);
+    Status get_volatile_wc(const Sqe &sqe, uint32_t &dw0);
+    Status set_volatile_wc(const Sqe &sqe, uint32_t &dw0);
+    Status get_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status default_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status set_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status get_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status default_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status set_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status set_async_event_cfg(const Sqe &sqe, uint32_t &dw0);
+    Status get_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status default_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status set_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status timestamp_to_host(const Sqe &sqe, uint64_t ms, uint8_t attr);
+    Status set_iocs_profile(const Sqe &sqe, uint32_t &dw0);
+    Status get_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    Status default_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    Status set_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    // admin_log_pages.cc: Get Log Page dispatches by LID
+    // (AdminTables::log_pages); an entry builds the whole page.
     Outcome admin_get_log_page(Request &req);
-    static void fill_kv_effects(struct nvme_cmd_effects_log &log,
-                                const std::array<Handler, 256> &table);
+    Status log_supported_pages(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_errors(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_smart(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_firmware_slot(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_changed_namespaces(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    // log_command_effects.cc: derived from the opcode tables.
+    Status log_command_effects(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_changed_zones(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     bool has_vendor_kv() const;
     void fill_smart(struct nvme_smart_log &log) const;
     // admin_async_events.cc
