@@ -122,8 +122,8 @@ std::vector<nvmev::ftl::Param> reported_params(const nvmev::Namespace &ns)
                                      [&](const auto &p) { return p.name == s.name; });
         if (it != current.end()) {
             out.push_back(*it);
-        } else if (s.effective) {
-            out.push_back({s.name, s.effective(cfg)});
+        } else if (const auto v = nvmev::effective_value(s, cfg)) {
+            out.push_back({s.name, *v});
         }
     }
     return out;

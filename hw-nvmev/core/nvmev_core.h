@@ -72,16 +72,16 @@ typedef enum NvmevParamType {
 #define NVMEV_KIND_NVM 1u
 #define NVMEV_KIND_CONV 2u
 #define NVMEV_KIND_ZNS 4u
-#define NVMEV_KIND_KV_SIMPLE 8u   /* ssd=kv with kv-backend=simple */
+#define NVMEV_KIND_KV_SIMPLE 8u    /* ssd=kv with kv-backend=simple */
 #define NVMEV_KIND_KV_PARALLEL 16u /* ssd=kv with kv-backend=parallel */
 
 typedef struct NvmevParamInfo {
     const char *name;        /* the property name */
     const char *description; /* help: kinds, meaning, allowed values */
     NvmevParamType type;
-    int64_t unset;           /* the QOM default that means "not given" */
-    int retunable;           /* nvmev-set-timing can change it at run time */
-    unsigned kinds;          /* NVMEV_KIND_* it applies to */
+    int64_t unset;  /* the QOM default that means "not given" */
+    int retunable;  /* nvmev-set-timing can change it at run time */
+    unsigned kinds; /* NVMEV_KIND_* it applies to */
 } NvmevParamInfo;
 
 /* Every namespace property, in the registry's order. */

@@ -299,6 +299,20 @@ std::span<const NvmevParamInfo> param_infos()
     return t;
 }
 
+std::optional<int64_t> effective_value(const ParamSpec &s, const NamespaceConfig &cfg)
+{
+    if (s.group == Group::Timing) {
+        timing::NandTiming t = cfg.conv.timing;
+        return ftl::nand_timing_fields()[static_cast<size_t>(s.id) -
+                                         static_cast<size_t>(P::TimingFirst)]
+            .ref(t);
+    }
+    if (s.effective) {
+        return s.effective(cfg);
+    }
+    return std::nullopt;
+}
+
 unsigned scope_bit(SsdKind kind, bool kv_parallel)
 {
     switch (kind) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -129,6 +130,10 @@ struct ParamSpec {
 std::span<const ParamSpec> param_registry();
 const ParamSpec &spec(P id);
 const ParamSpec *find_spec(const std::string &name);
+
+// A parameter's value in a resolved namespace (the timing as configured,
+// not retuned); nullopt for those without one (preset).
+std::optional<int64_t> effective_value(const ParamSpec &s, const NamespaceConfig &cfg);
 
 // The scope bit of a namespace of `kind` (ssd=kv: with kv_parallel).
 unsigned scope_bit(SsdKind kind, bool kv_parallel);
