@@ -246,10 +246,11 @@ std::vector<ParamSpec> build_registry()
     return t;
 }
 
-// The help text: kinds, meaning, and the value that means "not given".
+// The help text: kinds, meaning, allowed values, and the value that means
+// "not given".
 std::string help_of(const ParamSpec &s)
 {
-    std::string h = std::string(s.scope->label) + s.help;
+    std::string h = std::string(s.scope->label) + s.help + "; allowed: " + allowed_text(s);
     if (s.type == ParamType::Integer || s.type == ParamType::Size) {
         h += s.type == ParamType::Size ? " (0: the preset's value)" : " (-1: the preset's value)";
     }
@@ -269,6 +270,11 @@ std::vector<NvmevParamInfo> build_infos()
     }
     return out;
 }
+
+static_assert(kScopeNvm == NVMEV_KIND_NVM && kScopeConv == NVMEV_KIND_CONV &&
+              kScopeZns == NVMEV_KIND_ZNS && kScopeKvSimple == NVMEV_KIND_KV_SIMPLE &&
+              kScopeKvParallel == NVMEV_KIND_KV_PARALLEL);
+static_assert(static_cast<int>(ParamType::String) == NVMEV_PARAM_STRING);
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "parameter_registry.h"
 
 #include <gtest/gtest.h>
 
@@ -90,4 +91,57 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
     c = base();
     c.serial = "";
     EXPECT_NE(error_of(c).find("property 'serial'"), std::string::npos);
+}
+
+TEST(ParameterRegistry, EntriesAreInIdOrderWithUniqueNames)
+{
+    const auto reg = nvmev::param_registry();
+    ASSERT_EQ(reg.size(), nvmev::kParamCount);
+    ASSERT_EQ(nvmev_core_property_count(), reg.size());
+    for (size_t i = 0; i < reg.size(); ++i) {
+        EXPECT_EQ(static_cast<size_t>(reg[i].id), i) << reg[i].name;
+        EXPECT_EQ(nvmev::find_spec(reg[i].name), &reg[i]);
+        EXPECT_STREQ(nvmev_core_property_info(i)->name, reg[i].name);
+    }
+    // The by-name parameters are the registry's tail.
+    ASSERT_EQ(nvmev_core_param_count(), reg.size() - nvmev::kFirstByName);
+    EXPECT_STREQ(nvmev_core_param_info(0)->name, reg[nvmev::kFirstByName].name);
+    EXPECT_EQ(nvmev_core_property_info(reg.size()), nullptr);
+}
+
+TEST(ParameterRegistry, ANamedValueOverridesTheFieldAndUnknownNamesAreRejected)
+{
+    NvmevConfig c = base();
+    c.lba_size = 512;
+    NvmevPropValue v[] = {{"lba-size", 4096, nullptr}, {"ssd", 0, "nvm"}};
+    c.params = v;
+    c.n_params = 2;
+    std::string e;
+    auto rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_EQ(rc->lba_size, 4096u);
+
+    NvmevPropValue bad{"no-such-property", 1, nullptr};
+    c.params = &bad;
+    c.n_params = 1;
+    EXPECT_EQ(error_of(c).rfind("unknown property 'no-such-property'", 0), 0u);
+}
+
+TEST(ParameterRegistry, AnOnOffAutoPropertyByNameTakesOnOffOrAuto)
+{
+    NvmevConfig c = base();
+    c.ssd = "conv";
+    NvmevPropValue v{"early-completion", 0, "off"};
+    c.params = &v;
+    c.n_params = 1;
+    std::string e;
+    auto rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_FALSE(rc->conv.early_completion);
+    v.text = "auto";
+    rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_TRUE(rc->conv.early_completion);  // samsung-970pro's
+    v.text = "maybe";
+    EXPECT_EQ(error_of(c), "property 'early-completion': 'maybe' is not on, off or auto");
 }
