@@ -84,6 +84,14 @@ int report(const std::string &error, char **errmsg)
     return -1;
 }
 
+// The registry's C view, or its by-name tail; empty if building it threw.
+std::span<const NvmevParamInfo> info_table(bool by_name)
+{
+    std::span<const NvmevParamInfo> t;
+    caught([&] { t = by_name ? nvmev::param_table() : nvmev::param_infos(); });
+    return t;
+}
+
 // The retunable parameters of a namespace: what nvmev-set-timing takes.
 std::string check_retunable(const nvmev::NamespaceConfig &cfg,
                             const std::vector<nvmev::ftl::Param> &changes)
@@ -422,36 +430,24 @@ void nvmev_core_foreach_param(NvmevCore *core,
 
 size_t nvmev_core_property_count(void)
 {
-    size_t n = 0;
-    caught([&] { n = nvmev::param_infos().size(); });
-    return n;
+    return info_table(false).size();
 }
 
 const NvmevParamInfo *nvmev_core_property_info(size_t i)
 {
-    const NvmevParamInfo *info = nullptr;
-    caught([&] {
-        const auto t = nvmev::param_infos();
-        info = i < t.size() ? &t[i] : nullptr;
-    });
-    return info;
+    const auto t = info_table(false);
+    return i < t.size() ? &t[i] : nullptr;
 }
 
 size_t nvmev_core_param_count(void)
 {
-    size_t n = 0;
-    caught([&] { n = nvmev::param_table().size(); });
-    return n;
+    return info_table(true).size();
 }
 
 const NvmevParamInfo *nvmev_core_param_info(size_t i)
 {
-    const NvmevParamInfo *info = nullptr;
-    caught([&] {
-        const auto t = nvmev::param_table();
-        info = i < t.size() ? &t[i] : nullptr;
-    });
-    return info;
+    const auto t = info_table(true);
+    return i < t.size() ? &t[i] : nullptr;
 }
 
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
