@@ -348,6 +348,16 @@ std::string not_applicable_error(const ParamSpec &s, unsigned scope, const char 
     return out;
 }
 
+namespace {
+
+// min..max, or >= min without a maximum.
+std::string range_text(const ParamSpec &s)
+{
+    return s.max == kMax ? fmt(">= %" PRId64, s.min) : fmt("%" PRId64 "..%" PRId64, s.min, s.max);
+}
+
+}  // namespace
+
 std::string allowed_text(const ParamSpec &s)
 {
     if (s.allowed) {
@@ -365,7 +375,7 @@ std::string allowed_text(const ParamSpec &s)
     if (s.check == Check::Positive) {
         return "> 0";
     }
-    return s.max == kMax ? fmt(">= %" PRId64, s.min) : fmt("%" PRId64 "..%" PRId64, s.min, s.max);
+    return range_text(s);
 }
 
 namespace {
@@ -430,7 +440,7 @@ bool check_number(const ParamSpec &s, int64_t v, std::string &error)
         case Check::Range:
             if (v < s.min || v > s.max) {
                 error = fmt("property '%s': %" PRId64 " is out of range (allowed: %s)", s.name, v,
-                            allowed_text(s).c_str());
+                            range_text(s).c_str());
                 return false;
             }
             return true;
@@ -446,7 +456,7 @@ bool check_number(const ParamSpec &s, int64_t v, std::string &error)
                 error = fmt("property '%s': %" PRId64 " is negative", s.name, v);
                 return false;
             }
-            if (s.check == Check::Choice && !names_of(s.allowed).empty()) {
+            if (s.check == Check::Choice) {
                 for (const auto &n : names_of(s.allowed)) {
                     if (std::to_string(v) == n) {
                         return true;
