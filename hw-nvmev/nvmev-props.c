@@ -130,7 +130,8 @@ static bool nvmev_prop_value(const NvmevNsProps *p, size_t i,
     }
 }
 
-uint64_t nvmev_ns_props_capacity(const NvmevNsProps *p)
+/* The size= or memdev capacity. */
+static uint64_t nvmev_ns_props_capacity(const NvmevNsProps *p)
 {
     return p->memdev ?
         memory_region_size(host_memory_backend_get_memory(p->memdev)) :

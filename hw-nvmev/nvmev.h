@@ -122,8 +122,6 @@ void nvmev_ns_props_register(DeviceClass *dc, const Property *own,
  * values: room for NVMEV_MAX_PROPS, pointed to by cfg. */
 void nvmev_ns_props_fill(const NvmevNsProps *p, NvmevConfig *cfg,
                          NvmevPropValue *values);
-/* The size= or memdev capacity. */
-uint64_t nvmev_ns_props_capacity(const NvmevNsProps *p);
 /* size and memdev are exclusive, and a memdev has one user. */
 bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                                   Error **errp);
