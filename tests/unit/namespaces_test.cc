@@ -65,22 +65,20 @@ protected:
         ASSERT_NE(core_, nullptr) << err;
         nvmev_core_set_msix(core_, 1);
 
-        zparams_.assign(nvmev_core_param_count(), -1);
-        const std::map<std::string, int64_t> zp = {{"channels", 2},
-                                                   {"luns-per-channel", 1},
-                                                   {"flash-page-size", 16384},
-                                                   {"program-unit-size", 16384},
-                                                   {"zone-size", 1 << 20},
-                                                   {"zone-dies", 2}};
-        for (size_t i = 0; i < zparams_.size(); ++i) {
-            auto it = zp.find(nvmev_core_param_info(i)->name);
-            if (it != zp.end()) {
-                zparams_[i] = it->second;
-            }
+        static const std::map<std::string, int64_t> zp = {{"channels", 2},
+                                                          {"luns-per-channel", 1},
+                                                          {"flash-page-size", 16384},
+                                                          {"program-unit-size", 16384},
+                                                          {"zone-size", 1 << 20},
+                                                          {"zone-dies", 2}};
+        zparams_.clear();
+        for (const auto &[name, value] : zp) {
+            zparams_.push_back({name.c_str(), value, nullptr});
         }
         NvmevConfig c2 = base_config("zns");
         c2.capacity_bytes = 8 * kMiB;
         c2.params = zparams_.data();
+        c2.n_params = zparams_.size();
         NvmevLayout layout{};
         ASSERT_EQ(nvmev_core_layout(&c2, &layout, &err), 0) << err;
         ns2_.assign(layout.data_bytes + layout.metadata_bytes, 0);
@@ -170,7 +168,7 @@ protected:
 
     FakeHost host_{32 << 20};
     NvmevHostOps ops_{};
-    std::vector<int64_t> zparams_;
+    std::vector<NvmevPropValue> zparams_;
     std::vector<uint8_t> ns1_, ns2_, ns3_;
     NvmevCore *core_ = nullptr;
     std::unique_ptr<Driver> drv_;

@@ -51,7 +51,7 @@ protected:
             nvmev_core_free(core_);
             core_ = nullptr;
         }
-        params_.assign(nvmev_core_param_count(), -1);
+        params_.clear();
         std::map<std::string, int64_t> p = {{"channels", 2},
                                             {"luns-per-channel", 1},
                                             {"flash-page-size", 16384},
@@ -66,11 +66,13 @@ protected:
         for (auto &[k, v] : extra) {
             p[k] = v;
         }
+        names_.clear();
+        for (const auto &[k, v] : p) {
+            names_.push_back(k);
+            params_.push_back({nullptr, v, nullptr});
+        }
         for (size_t i = 0; i < params_.size(); ++i) {
-            auto it = p.find(nvmev_core_param_info(i)->name);
-            if (it != p.end()) {
-                params_[i] = it->second;
-            }
+            params_[i].name = names_[i].c_str();
         }
         NvmevConfig c{};
         c.ssd = "zns";
@@ -82,6 +84,7 @@ protected:
         c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
         c.msix_vectors = 5;
         c.params = params_.data();
+        c.n_params = params_.size();
         NvmevLayout layout{};
         char *err = nullptr;
         if (nvmev_core_layout(&c, &layout, &err) < 0) {
@@ -164,7 +167,8 @@ protected:
 
     FakeHost host_{64 << 20};
     NvmevHostOps ops_{};
-    std::vector<int64_t> params_;
+    std::vector<NvmevPropValue> params_;
+    std::vector<std::string> names_;
     std::vector<uint8_t> backing_;
     NvmevCore *core_ = nullptr;
     std::unique_ptr<Driver> drv_;
