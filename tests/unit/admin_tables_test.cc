@@ -41,23 +41,20 @@ protected:
 
     NvmevConfig config(const char *kind, uint64_t capacity)
     {
-        params_.push_back(std::make_unique<std::vector<int64_t>>(nvmev_core_param_count(), -1));
-        const std::map<std::string, int64_t> p = {{"channels", 2},
-                                                  {"luns-per-channel", 1},
-                                                  {"flash-page-size", 16384},
-                                                  {"program-unit-size", 16384},
-                                                  {"zone-size", 1 << 20},
-                                                  {"zone-dies", 2},
-                                                  {"kv-max-keys", 64},
-                                                  {"kv-max-value-size", 8192}};
-        std::vector<int64_t> &v = *params_.back();
+        static const std::map<std::string, int64_t> p = {{"channels", 2},
+                                                         {"luns-per-channel", 1},
+                                                         {"flash-page-size", 16384},
+                                                         {"program-unit-size", 16384},
+                                                         {"zone-size", 1 << 20},
+                                                         {"zone-dies", 2},
+                                                         {"kv-max-keys", 64},
+                                                         {"kv-max-value-size", 8192}};
+        params_.push_back(std::make_unique<std::vector<NvmevPropValue>>());
+        std::vector<NvmevPropValue> &v = *params_.back();
         const bool zns = std::string(kind) == "zns", kv = std::string(kind) == "kv";
-        for (size_t i = 0; i < v.size(); ++i) {
-            const std::string name = nvmev_core_param_info(i)->name;
-            auto it = p.find(name);
-            if (it != p.end() &&
-                ((zns && name.rfind("kv-", 0) != 0) || (kv && name.rfind("kv-", 0) == 0))) {
-                v[i] = it->second;
+        for (const auto &[name, value] : p) {
+            if ((zns && name.rfind("kv-", 0) != 0) || (kv && name.rfind("kv-", 0) == 0)) {
+                v.push_back({name.c_str(), value, nullptr});
             }
         }
         NvmevConfig c{};
@@ -70,6 +67,7 @@ protected:
         c.read_latency_ns = c.write_latency_ns = -1;
         c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
         c.params = v.data();
+        c.n_params = v.size();
         return c;
     }
     uint8_t *store(const NvmevConfig &c)
@@ -156,7 +154,7 @@ protected:
 
     std::unique_ptr<FakeHost> host_;
     NvmevHostOps ops_{};
-    std::vector<std::unique_ptr<std::vector<int64_t>>> params_;
+    std::vector<std::unique_ptr<std::vector<NvmevPropValue>>> params_;
     std::vector<std::unique_ptr<std::vector<uint8_t>>> stores_;
     NvmevCore *core_ = nullptr;
     std::unique_ptr<Driver> drv_;
