@@ -289,7 +289,7 @@ Status Controller::timestamp_to_host(const Sqe &sqe, uint64_t ms, uint8_t attr)
         data[i] = static_cast<uint8_t>(ms >> (8 * i));
     }
     data[6] = attr;
-    return to_host(sqe, data, sizeof(data));
+    return xfer_.to_host(sqe, data, sizeof(data));
 }
 
 Status Controller::get_timestamp(const Sqe &sqe, uint32_t &dw0)
@@ -311,7 +311,7 @@ Status Controller::default_timestamp(const Sqe &sqe, uint32_t &)
 Status Controller::set_timestamp(const Sqe &sqe, uint32_t &)
 {
     uint8_t data[8];
-    if (const Status st = from_host(sqe, data, sizeof(data)); st != kSuccess) {
+    if (const Status st = xfer_.from_host(sqe, data, sizeof(data)); st != kSuccess) {
         return st;
     }
     uint64_t ms = 0;
@@ -339,20 +339,20 @@ Status Controller::set_iocs_profile(const Sqe &sqe, uint32_t &)
 
 Status Controller::get_host_behavior(const Sqe &sqe, uint32_t &)
 {
-    return to_host(sqe, &host_behavior_, sizeof(host_behavior_));
+    return xfer_.to_host(sqe, &host_behavior_, sizeof(host_behavior_));
 }
 
 Status Controller::default_host_behavior(const Sqe &sqe, uint32_t &)
 {
     const struct nvme_feat_host_behavior zero {
     };
-    return to_host(sqe, &zero, sizeof(zero));
+    return xfer_.to_host(sqe, &zero, sizeof(zero));
 }
 
 Status Controller::set_host_behavior(const Sqe &sqe, uint32_t &)
 {
     struct nvme_feat_host_behavior hb {};
-    if (const Status st = from_host(sqe, &hb, sizeof(hb)); st != kSuccess) {
+    if (const Status st = xfer_.from_host(sqe, &hb, sizeof(hb)); st != kSuccess) {
         return st;
     }
     // Only ACRE (byte 0, 0 or 1) is defined by this controller; it never

@@ -72,7 +72,7 @@ Status Controller::format_namespace(Namespace &ns, uint8_t lbaf, int64_t now, in
         ns.zone_effects.clear();
         const ftl::MediaResult r =
             ns.zns->send(ftl::ZoneAction::Reset, 0, true, false, now, ns.zone_effects);
-        apply_zone_effects(ns, ns.zone_effects);
+        ZnsCommandSet::apply_zone_effects(ns, ns.zone_effects);
         done_ns = r.complete_at_ns;
         return r.status;
     }
@@ -82,12 +82,13 @@ Status Controller::format_namespace(Namespace &ns, uint8_t lbaf, int64_t now, in
     // Deallocate everything in the old format (the FTL forgets its
     // mapping), then switch the block size.
     const uint64_t nlbas = ns.cfg.nlbas();
-    zero_media(ns, 0, nlbas);
+    IoCommandSet::zero_media(ns, 0, nlbas);
     constexpr uint64_t kChunk = uint64_t{1} << 24;  // a request's NLB is 32-bit
     for (uint64_t slba = 0; slba < nlbas; slba += kChunk) {
         const auto nlb = static_cast<uint32_t>(std::min(kChunk, nlbas - slba));
-        const Outcome o = media_outcome(ns, {ftl::MediaOp::Deallocate, slba, nlb,
-                                             uint64_t{nlb} << ns.cfg.lba_shift(), false, now});
+        const Outcome o = IoCommandSet::media_outcome(
+            ns,
+            {ftl::MediaOp::Deallocate, slba, nlb, uint64_t{nlb} << ns.cfg.lba_shift(), false, now});
         if (o.status != kSuccess) {
             return o.status;
         }

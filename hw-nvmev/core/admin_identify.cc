@@ -148,10 +148,10 @@ void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
     id.nsze = ns.cfg.nlbas();
     id.ncap = ns.cfg.nlbas();
     id.nuse = ns.cfg.nlbas();
-    id.mssrl = htole16(kCopyMaxRangeLbas);
-    id.mcl = htole32(kCopyMaxLbas);
-    id.msrc = kCopyMaxRanges - 1;  // 0's based
-    id.nlbaf = 1;                  // two formats (0-based): 512 B and 4 KiB
+    id.mssrl = htole16(NvmCommandSet::kCopyMaxRangeLbas);
+    id.mcl = htole32(NvmCommandSet::kCopyMaxLbas);
+    id.msrc = NvmCommandSet::kCopyMaxRanges - 1;  // 0's based
+    id.nlbaf = 1;                                 // two formats (0-based): 512 B and 4 KiB
     id.flbas = ns.cfg.lba_size == 4096 ? 1 : 0;
     // Deallocated blocks read as zeros; Write Zeroes clears its range. A
     // zoned namespace does not deallocate (only zone reset frees blocks).
@@ -257,7 +257,7 @@ Outcome Controller::admin_identify(Request &req)
     if (const Status st = (this->*e->fill)(sqe, buf); st != kSuccess) {
         return Outcome::of(st);
     }
-    return Outcome::of(to_host(sqe, buf, sizeof(buf)));
+    return Outcome::of(xfer_.to_host(sqe, buf, sizeof(buf)));
 }
 
 Status Controller::identify_ns(const Sqe &sqe, uint8_t *buf) const

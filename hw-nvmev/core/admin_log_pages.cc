@@ -161,7 +161,7 @@ Outcome Controller::admin_get_log_page(Request &req)
     }
     // Bytes past the end of the log read as zero.
     const uint64_t n = std::min<uint64_t>(len, page.size() - offset);
-    st = to_host_padded(sqe, page.data() + offset, n, len);
+    st = xfer_.to_host_padded(sqe, page.data() + offset, n, len);
     if (st == kSuccess && !rae) {
         clear_event_mask(lid);
     }

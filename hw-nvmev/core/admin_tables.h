@@ -113,10 +113,11 @@ struct AdminTables {
     struct EffectsView {
         uint8_t csi;
         Offer offer;
-        const std::array<C::Handler, 256> &(*handlers)();
+        bool (*supports)(uint8_t opcode);  // the command set executes it
         std::span<const OpcodeEffects> io_effects;
         std::span<const uint8_t> not_in_set;  // dispatched, but another set's
         bool logical_blocks;                  // admin effects keep LBCC (a KV set has none)
+        bool vendor_registry;                 // the vendor registry's opcodes dispatch here
     };
 
     // Whether the controller offers `o`, or the command set `csi` (some

@@ -32,7 +32,7 @@ uint64_t build_cap()
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
-    : cfg_(cfg), host_(host), prp_(host_), sgl_(host_)
+    : cfg_(cfg), host_(host)
 {
     namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing);
     cap_ = build_cap();
@@ -221,17 +221,20 @@ Outcome Controller::execute(Request &req)
         if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
             return Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
         }
-        req.ns = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
+        if (sqid == 0) {
+            const Handler h = admin_table()[sqe.opcode];
+            return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+        }
+        req.ns = active_namespace(sqe.nsid);
         // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's); with
         // only the NVM command set enabled (CC.CSS 000b) the KV command set
         // has none.
-        static const std::array<Handler, 256> none{};
-        const auto &t = !(req.ns && req.ns->kv)          ? (sqid == 0 ? admin_table() : io_table())
-                        : req.ns->cfg.kv.vendor_opcodes  ? kv_vendor_table()
-                        : cc_css(cc_) == NVME_CC_CSS_CSI ? kv_table()
-                                                         : none;
-        const Handler h = t[sqe.opcode];
-        return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+        if (req.ns && req.ns->kv) {
+            const bool vendor = req.ns->cfg.kv.vendor_opcodes;
+            return vendor || cc_css(cc_) == NVME_CC_CSS_CSI ? kv_.execute(req, vendor)
+                                                            : Outcome::of(kInvalidOpcode);
+        }
+        return ZnsCommandSet::supports(sqe.opcode) ? zns_.execute(req) : nvm_.execute(req);
     }();
     if (sqid != 0) {
         switch (sqe.opcode) {
@@ -405,32 +408,6 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_ns_mgmt] = &Controller::admin_ns_management;
         t[nvme_admin_ns_attach] = &Controller::admin_ns_attachment;
         t[nvme_admin_format_nvm] = &Controller::admin_format_nvm;
-        return t;
-    }();
-    return table;
-}
-
-const std::array<Controller::Handler, 256> &Controller::io_table()
-{
-    static const std::array<Handler, 256> table = [] {
-        std::array<Handler, 256> t{};
-        t[nvme_cmd_flush] = &Controller::io_flush;
-        t[nvme_cmd_write] = &Controller::io_write;
-        t[nvme_cmd_read] = &Controller::io_read;
-        t[nvme_cmd_write_zeroes] = &Controller::io_write_zeroes;
-        t[nvme_cmd_dsm] = &Controller::io_dataset_management;
-        t[nvme_cmd_write_uncor] = &Controller::io_write_uncorrectable;
-        t[nvme_cmd_compare] = &Controller::io_compare;
-        t[nvme_cmd_verify] = &Controller::io_verify;
-        t[nvme_cmd_copy] = &Controller::io_copy;
-        t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
-        t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
-        t[nvme_zns_cmd_append] = &Controller::io_zone_append;
-        for (const VendorCommand &v : vendor_commands()) {
-            if (!t[v.opcode]) {  // a standard command keeps its opcode
-                t[v.opcode] = &Controller::io_vendor;
-            }
-        }
         return t;
     }();
     return table;

@@ -13,16 +13,18 @@
 
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
+#include "data_transfer.h"
 #include "deadline_queue.h"
 #include "host.h"
+#include "kv_command_set.h"
 #include "namespace.h"
-#include "prp.h"
+#include "nvm_command_set.h"
 #include "queue_group.h"
 #include "queues.h"
 #include "request.h"
-#include "sgl.h"
 #include "spec.h"
 #include "stats.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
 
@@ -30,11 +32,6 @@ class Controller {
     friend struct FuzzProbe;  // tests/fuzz: checks queue invariants after each step
 
 public:
-    // Copy limits (ID-NS MSRC + 1, MSSRL, MCL), in ranges and logical blocks.
-    static constexpr uint32_t kCopyMaxRanges = 128;
-    static constexpr uint32_t kCopyMaxRangeLbas = 2048;
-    static constexpr uint32_t kCopyMaxLbas = 8192;
-
     Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
 
     uint64_t bar_size() const;
@@ -107,8 +104,6 @@ public:
     std::string set_attached(uint32_t nsid, bool attach);
 
 private:
-    friend class VendorIo;  // vendor_io.cc: what vendor commands may use
-
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
     struct AsyncEvent {
@@ -169,17 +164,6 @@ private:
     bool any_copying() const;
     void flush_sq(uint16_t sqid);
     void record_error(uint16_t sqid, const Sqe &sqe, Status status);
-
-    // data_transfer.cc: data movement between guest memory and a host
-    // buffer through PRPs or an SGL (PSDT); map_data picks the walker.
-    Status map_data(const Sqe &sqe, uint64_t len, Dma dir,
-                    const std::vector<DmaSegment> *&segments);
-    Status to_host(const Sqe &sqe, const void *data, uint64_t len);
-    // Writes `len` bytes: `data_len` bytes of data, then zeros.
-    Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
-    // Writes the first `data_len` bytes of a `buffer_len`-byte host buffer.
-    Status to_host_part(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t buffer_len);
-    Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
     // shadow_doorbells.cc
     Outcome admin_doorbell_buffer_config(Request &req);
@@ -282,82 +266,14 @@ private:
     // Forgets queued events that point at this log page.
     void drop_events(uint8_t log_page);
     void check_temperature();
-    // nvm_io.cc
-    Outcome io_read(Request &req) { return io_read_write(req, false); }
-    Outcome io_write(Request &req) { return io_read_write(req, true); }
-    Outcome io_read_write(Request &req, bool write);
-    Outcome io_flush(Request &req);
-    Outcome io_write_zeroes(Request &req);
-    Outcome io_dataset_management(Request &req);
-    Outcome media_outcome(Namespace &ns, const ftl::MediaRequest &mr);
-    // Moves a write's data from the host into the backing store at slba;
-    // on a failed transfer the range is zeroed again (nothing half-written
-    // stays readable) and the status returned.
-    Status move_write_data(const Request &req, uint64_t slba, uint64_t bytes);
-    // nvm_io_integrity.cc
-    Outcome io_compare(Request &req);
-    Outcome io_verify(Request &req);
-    Outcome io_write_uncorrectable(Request &req);
-    // nvm_io_copy.cc
-    Outcome io_copy(Request &req);
-    Status check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const;
-    // vendor_commands.cc: opcodes of the vendor command registry
-    Outcome io_vendor(Request &req);
-    // kv_io.cc: the Key Value command set on an ssd=kv namespace (req.ns), and
-    // what NVMeVirt's opcodes (kv_vendor_io.cc) share with it.
-    Outcome kv_store(Request &req);
-    Outcome kv_retrieve(Request &req);
-    Outcome kv_list(Request &req);
-    Outcome kv_delete(Request &req);
-    Outcome kv_exist(Request &req);
-    // The command's key (KV 1.0: CDW2-3, CDW14-15; length in CDW11 7:0).
-    Status kv_key(const Request &req, ftl::KvKey &key) const;
-    Outcome kv_store_value(const Request &req, const ftl::KvKey &key, uint32_t len,
-                           ftl::KvStoreMode mode, bool vendor);
-    Outcome kv_retrieve_value(const Request &req, const ftl::KvKey &key, uint32_t offset,
-                              uint64_t buffer, bool vendor);
-    Outcome kv_remove(const Request &req, const ftl::KvKey &key, bool vendor);
-    static Status kv_error(ftl::KvStatus r, bool vendor);
-    // When a command with `index_ops` index lookups/updates, then `op` on
-    // the sectors of extent e, completes (st: the media's status).
-    int64_t kv_done(const Request &req, unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e,
-                    Status &st);
-    Outcome kv_finish(const Request &req, unsigned index_ops, ftl::MediaOp op,
-                      const ftl::KvExtent &e, Status status);
-    // kv_vendor_io.cc
-    Status kv_vendor_key(const Request &req, ftl::KvKey &key) const;
-    Outcome kv_vendor_store(Request &req);
-    Outcome kv_vendor_retrieve(Request &req);
-    Outcome kv_vendor_delete(Request &req);
-    Outcome kv_vendor_exist(Request &req);
-    Outcome kv_vendor_iter_request(Request &req);
-    Outcome kv_vendor_iter_read(Request &req);
-    Outcome kv_vendor_batch(Request &req);
-    Outcome kv_vendor_read(Request &req);
     // Some allocated namespace uses the KV command set (CSI 01h).
     const Namespace *first_kv() const;
-    // zns_io.cc
-    Outcome io_zone_mgmt_send(Request &req);
-    Outcome io_zone_mgmt_recv(Request &req);
-    Outcome io_zone_append(Request &req);
-    ftl::ZnsFtl *zoned(const Request &req, Status &st);
-    void apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects);
     // admin_identify.cc
     void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
     void fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const;
     // Some allocated namespace is zoned (the controller offers ZNS).
     const Namespace *first_zoned() const;
-    void zero_media(Namespace &ns, uint64_t slba, uint64_t nlb);
-    static Status check_io_namespace(const Request &req);
-    static bool lba_range_ok(const Namespace &ns, uint64_t slba, uint64_t nlb);
-    // The namespace and the LBA range (SLBA, NLB) of a Read-like command,
-    // checked: Invalid Namespace or LBA Out of Range.
-    static Status lba_range_of(const Request &req, uint64_t &slba, uint32_t &nlb);
-
     static const std::array<Handler, 256> &admin_table();
-    static const std::array<Handler, 256> &io_table();
-    static const std::array<Handler, 256> &kv_table();
-    static const std::array<Handler, 256> &kv_vendor_table();
 
     ResolvedConfig cfg_;
     Host host_;
@@ -365,9 +281,6 @@ private:
     std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
     uint32_t nn_ = 1;                      // ID-CTRL NN
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
-    std::array<struct nvme_copy_range, kCopyMaxRanges> copy_ranges_;  // Copy scratch
-    PrpWalker prp_;
-    SglWalker sgl_;
 
     // Registers (NVMe 2.0c 3.1.3).
     uint64_t cap_ = 0;
@@ -422,6 +335,13 @@ private:
     SmartCounters smart_;
     LatenessHistogram lateness_;
     int64_t created_ns_ = 0;
+
+    // The I/O command sets, over the state above (io_command_set.h).
+    DataTransfer xfer_{host_};
+    IoContext io_{cfg_, host_, xfer_, counters_, smart_};
+    NvmCommandSet nvm_{io_, namespaces_};
+    ZnsCommandSet zns_{io_, cc_};
+    KvCommandSet kv_{io_};
 };
 
 }  // namespace nvmev

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "controller.h"
+#include "kv_command_set.h"
 #include "kv_spec.h"
 
 namespace nvmev {
@@ -23,8 +23,8 @@ ftl::KvKey standard_key(const Sqe &sqe, uint8_t len)
 
 }  // namespace
 
-int64_t Controller::kv_done(const Request &req, unsigned index_ops, ftl::MediaOp op,
-                            const ftl::KvExtent &e, Status &st)
+int64_t KvCommandSet::kv_done(const Request &req, unsigned index_ops, ftl::MediaOp op,
+                              const ftl::KvExtent &e, Status &st)
 {
     // Index work first, then the value's sectors on the media.
     const int64_t start =
@@ -41,8 +41,8 @@ int64_t Controller::kv_done(const Request &req, unsigned index_ops, ftl::MediaOp
     return r.complete_at_ns;
 }
 
-Outcome Controller::kv_finish(const Request &req, unsigned index_ops, ftl::MediaOp op,
-                              const ftl::KvExtent &e, Status status)
+Outcome KvCommandSet::kv_finish(const Request &req, unsigned index_ops, ftl::MediaOp op,
+                                const ftl::KvExtent &e, Status status)
 {
     Outcome out;
     Status media = kSuccess;
@@ -51,7 +51,7 @@ Outcome Controller::kv_finish(const Request &req, unsigned index_ops, ftl::Media
     return out;
 }
 
-Status Controller::kv_key(const Request &req, ftl::KvKey &key) const
+Status KvCommandSet::kv_key(const Request &req, ftl::KvKey &key) const
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -65,7 +65,7 @@ Status Controller::kv_key(const Request &req, ftl::KvKey &key) const
     return kSuccess;
 }
 
-Outcome Controller::kv_store(Request &req)
+Outcome KvCommandSet::kv_store(Request &req)
 {
     const Sqe &sqe = req.sqe;
     ftl::KvKey key;
@@ -89,12 +89,12 @@ Outcome Controller::kv_store(Request &req)
     return kv_store_value(req, key, len, mode, false);
 }
 
-Outcome Controller::kv_store_value(const Request &req, const ftl::KvKey &key, uint32_t len,
-                                   ftl::KvStoreMode mode, bool vendor)
+Outcome KvCommandSet::kv_store_value(const Request &req, const ftl::KvKey &key, uint32_t len,
+                                     ftl::KvStoreMode mode, bool vendor)
 {
     req.ns->kv_ops.stores++;
     req.ns->kv_buffer.resize(len);
-    if (const Status st = from_host(req.sqe, req.ns->kv_buffer.data(), len); st != kSuccess) {
+    if (const Status st = xfer_.from_host(req.sqe, req.ns->kv_buffer.data(), len); st != kSuccess) {
         return Outcome::of(st);
     }
     ftl::KvExtent placed;
@@ -109,7 +109,7 @@ Outcome Controller::kv_store_value(const Request &req, const ftl::KvKey &key, ui
     return kv_finish(req, 1, ftl::MediaOp::Write, placed, kSuccess);
 }
 
-Status Controller::kv_error(ftl::KvStatus r, bool vendor)
+Status KvCommandSet::kv_error(ftl::KvStatus r, bool vendor)
 {
     switch (r) {
         case ftl::KvStatus::Ok: return kSuccess;
@@ -124,7 +124,7 @@ Status Controller::kv_error(ftl::KvStatus r, bool vendor)
     return kInvalidField;
 }
 
-Outcome Controller::kv_retrieve(Request &req)
+Outcome KvCommandSet::kv_retrieve(Request &req)
 {
     const Sqe &sqe = req.sqe;
     ftl::KvKey key;
@@ -137,8 +137,8 @@ Outcome Controller::kv_retrieve(Request &req)
     return kv_retrieve_value(req, key, 0, sqe.cdw10, false);
 }
 
-Outcome Controller::kv_retrieve_value(const Request &req, const ftl::KvKey &key, uint32_t offset,
-                                      uint64_t buffer, bool vendor)
+Outcome KvCommandSet::kv_retrieve_value(const Request &req, const ftl::KvKey &key, uint32_t offset,
+                                        uint64_t buffer, bool vendor)
 {
     req.ns->kv_ops.retrieves++;
     if (cfg_.mdts && buffer > cfg_.max_transfer_bytes()) {
@@ -157,7 +157,7 @@ Outcome Controller::kv_retrieve_value(const Request &req, const ftl::KvKey &key,
         return kv_finish(req, 1, ftl::MediaOp::Read, {}, kInvalidField);
     }
     if (copied) {
-        const Status st = to_host_part(req.sqe, req.ns->kv_buffer.data(), copied, buffer);
+        const Status st = xfer_.to_host_part(req.sqe, req.ns->kv_buffer.data(), copied, buffer);
         if (st != kSuccess) {
             return Outcome::of(st);
         }
@@ -173,7 +173,7 @@ Outcome Controller::kv_retrieve_value(const Request &req, const ftl::KvKey &key,
     return out;
 }
 
-Outcome Controller::kv_delete(Request &req)
+Outcome KvCommandSet::kv_delete(Request &req)
 {
     ftl::KvKey key;
     if (const Status st = kv_key(req, key); st != kSuccess) {
@@ -182,7 +182,7 @@ Outcome Controller::kv_delete(Request &req)
     return kv_remove(req, key, false);
 }
 
-Outcome Controller::kv_remove(const Request &req, const ftl::KvKey &key, bool vendor)
+Outcome KvCommandSet::kv_remove(const Request &req, const ftl::KvKey &key, bool vendor)
 {
     req.ns->kv_ops.deletes++;
     ftl::KvExtent freed;
@@ -194,7 +194,7 @@ Outcome Controller::kv_remove(const Request &req, const ftl::KvKey &key, bool ve
     return kv_finish(req, 1, ftl::MediaOp::Deallocate, freed, kSuccess);
 }
 
-Outcome Controller::kv_exist(Request &req)
+Outcome KvCommandSet::kv_exist(Request &req)
 {
     ftl::KvKey key;
     if (const Status st = kv_key(req, key); st != kSuccess) {
@@ -208,7 +208,7 @@ Outcome Controller::kv_exist(Request &req)
 // List (KV 1.0 5.3): from the given key (KL 0: the first key) as many keys
 // as fit: a 4-byte count, then per key a 2-byte length and the key, each
 // entry padded to 4 bytes.
-Outcome Controller::kv_list(Request &req)
+Outcome KvCommandSet::kv_list(Request &req)
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -241,7 +241,7 @@ Outcome Controller::kv_list(Request &req)
         count++;
     }
     std::memcpy(buf.data(), &count, 4);
-    if (const Status st = to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
+    if (const Status st = xfer_.to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
         return Outcome::of(st);
     }
     // One index pass per 4 KiB of list returned.
@@ -251,19 +251,30 @@ Outcome Controller::kv_list(Request &req)
     return out;
 }
 
-const std::array<Controller::Handler, 256> &Controller::kv_table()
+const IoHandlerTable<KvCommandSet> &KvCommandSet::table()
 {
-    static const std::array<Handler, 256> table = [] {
-        std::array<Handler, 256> t{};
-        t[kKvFlush] = &Controller::io_flush;
-        t[kKvStore] = &Controller::kv_store;
-        t[kKvRetrieve] = &Controller::kv_retrieve;
-        t[kKvList] = &Controller::kv_list;
-        t[kKvDelete] = &Controller::kv_delete;
-        t[kKvExist] = &Controller::kv_exist;
+    static const IoHandlerTable<KvCommandSet> table = [] {
+        IoHandlerTable<KvCommandSet> t{};
+        t[kKvFlush] = &KvCommandSet::kv_flush;
+        t[kKvStore] = &KvCommandSet::kv_store;
+        t[kKvRetrieve] = &KvCommandSet::kv_retrieve;
+        t[kKvList] = &KvCommandSet::kv_list;
+        t[kKvDelete] = &KvCommandSet::kv_delete;
+        t[kKvExist] = &KvCommandSet::kv_exist;
         return t;
     }();
     return table;
+}
+
+Outcome KvCommandSet::execute(Request &req, bool vendor)
+{
+    const auto h = (vendor ? vendor_table() : table())[req.sqe.opcode];
+    return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+}
+
+bool KvCommandSet::supports(uint8_t opcode, bool vendor)
+{
+    return (vendor ? vendor_table() : table())[opcode] != nullptr;
 }
 
 }  // namespace nvmev

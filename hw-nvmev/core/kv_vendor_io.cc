@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "controller.h"
+#include "kv_command_set.h"
 #include "kv_spec.h"
 
 namespace nvmev {
@@ -44,7 +44,7 @@ uint32_t key_prefix(const ftl::KvKey &k)
 
 // CDW11 bits 7:0 hold the key length - 1; keys come inline (CDW12-15), so
 // at most 16 bytes.
-Status Controller::kv_vendor_key(const Request &req, ftl::KvKey &key) const
+Status KvCommandSet::kv_vendor_key(const Request &req, ftl::KvKey &key) const
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -63,7 +63,7 @@ Status Controller::kv_vendor_key(const Request &req, ftl::KvKey &key) const
     return kSuccess;
 }
 
-Outcome Controller::kv_vendor_store(Request &req)
+Outcome KvCommandSet::kv_vendor_store(Request &req)
 {
     const Sqe &sqe = req.sqe;
     ftl::KvKey key;
@@ -87,7 +87,7 @@ Outcome Controller::kv_vendor_store(Request &req)
     return kv_store_value(req, key, static_cast<uint32_t>(dwords * 4 - pad), mode, true);
 }
 
-Outcome Controller::kv_vendor_retrieve(Request &req)
+Outcome KvCommandSet::kv_vendor_retrieve(Request &req)
 {
     const Sqe &sqe = req.sqe;
     ftl::KvKey key;
@@ -103,7 +103,7 @@ Outcome Controller::kv_vendor_retrieve(Request &req)
     return kv_retrieve_value(req, key, static_cast<uint32_t>(sqe.mptr), buffer, true);
 }
 
-Outcome Controller::kv_vendor_delete(Request &req)
+Outcome KvCommandSet::kv_vendor_delete(Request &req)
 {
     ftl::KvKey key;
     if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
@@ -112,7 +112,7 @@ Outcome Controller::kv_vendor_delete(Request &req)
     return kv_remove(req, key, true);
 }
 
-Outcome Controller::kv_vendor_exist(Request &req)
+Outcome KvCommandSet::kv_vendor_exist(Request &req)
 {
     ftl::KvKey key;
     if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
@@ -125,7 +125,7 @@ Outcome Controller::kv_vendor_exist(Request &req)
 
 // Iterate request: open (prefix and bitmask over the keys' first 4 bytes;
 // DW0 = handle 1..16) or close a handle.
-Outcome Controller::kv_vendor_iter_request(Request &req)
+Outcome KvCommandSet::kv_vendor_iter_request(Request &req)
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -159,7 +159,7 @@ Outcome Controller::kv_vendor_iter_request(Request &req)
 // Iterate read: the next matching keys in order, as a u32 count then per
 // key a u32 length and the key padded to 4 bytes; the batch that reaches
 // the end completes with status 393h. DW0 = bytes returned.
-Outcome Controller::kv_vendor_iter_read(Request &req)
+Outcome KvCommandSet::kv_vendor_iter_read(Request &req)
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -208,7 +208,7 @@ Outcome Controller::kv_vendor_iter_read(Request &req)
         }
     }
     std::memcpy(buf.data(), &count, 4);
-    if (const Status st = to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
+    if (const Status st = xfer_.to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
         return Outcome::of(st);
     }
     Outcome out = kv_finish(req, static_cast<unsigned>(1 + scanned / 256), ftl::MediaOp::Read, {},
@@ -219,7 +219,7 @@ Outcome Controller::kv_vendor_iter_read(Request &req)
 
 // Batch: up to 8 stores or deletes in one payload, checked as a whole
 // before any runs; they then run in order and the first failure stops it.
-Outcome Controller::kv_vendor_batch(Request &req)
+Outcome KvCommandSet::kv_vendor_batch(Request &req)
 {
     const Sqe &sqe = req.sqe;
     if (!req.ns) {
@@ -233,7 +233,7 @@ Outcome Controller::kv_vendor_batch(Request &req)
     }
     std::vector<uint8_t> &buf = req.ns->kv_buffer;
     buf.resize(len);
-    if (const Status st = from_host(sqe, buf.data(), len); st != kSuccess) {
+    if (const Status st = xfer_.from_host(sqe, buf.data(), len); st != kSuccess) {
         return Outcome::of(st);
     }
     struct Sub {
@@ -299,7 +299,7 @@ Outcome Controller::kv_vendor_batch(Request &req)
 }
 
 // A block read of the NVM view: zeros, as from deallocated blocks.
-Outcome Controller::kv_vendor_read(Request &req)
+Outcome KvCommandSet::kv_vendor_read(Request &req)
 {
     const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
@@ -311,23 +311,23 @@ Outcome Controller::kv_vendor_read(Request &req)
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    return Outcome::of(to_host_padded(sqe, nullptr, 0, bytes));
+    return Outcome::of(xfer_.to_host_padded(sqe, nullptr, 0, bytes));
 }
 
-const std::array<Controller::Handler, 256> &Controller::kv_vendor_table()
+const IoHandlerTable<KvCommandSet> &KvCommandSet::vendor_table()
 {
-    static const std::array<Handler, 256> table = [] {
-        std::array<Handler, 256> t{};
-        t[nvme_cmd_flush] = &Controller::io_flush;
-        t[nvme_cmd_read] = &Controller::kv_vendor_read;
-        t[kKvVendorStore] = &Controller::kv_vendor_store;
-        t[kKvVendorAppend] = &Controller::kv_vendor_store;
-        t[kKvVendorBatch] = &Controller::kv_vendor_batch;
-        t[kKvVendorRetrieve] = &Controller::kv_vendor_retrieve;
-        t[kKvVendorDelete] = &Controller::kv_vendor_delete;
-        t[kKvVendorIterRequest] = &Controller::kv_vendor_iter_request;
-        t[kKvVendorIterRead] = &Controller::kv_vendor_iter_read;
-        t[kKvVendorExist] = &Controller::kv_vendor_exist;
+    static const IoHandlerTable<KvCommandSet> table = [] {
+        IoHandlerTable<KvCommandSet> t{};
+        t[nvme_cmd_flush] = &KvCommandSet::kv_flush;
+        t[nvme_cmd_read] = &KvCommandSet::kv_vendor_read;
+        t[kKvVendorStore] = &KvCommandSet::kv_vendor_store;
+        t[kKvVendorAppend] = &KvCommandSet::kv_vendor_store;
+        t[kKvVendorBatch] = &KvCommandSet::kv_vendor_batch;
+        t[kKvVendorRetrieve] = &KvCommandSet::kv_vendor_retrieve;
+        t[kKvVendorDelete] = &KvCommandSet::kv_vendor_delete;
+        t[kKvVendorIterRequest] = &KvCommandSet::kv_vendor_iter_request;
+        t[kKvVendorIterRead] = &KvCommandSet::kv_vendor_iter_read;
+        t[kKvVendorExist] = &KvCommandSet::kv_vendor_exist;
         return t;
     }();
     return table;

@@ -69,12 +69,19 @@ std::span<const AdminTables::EffectsView> AdminTables::effects_views()
         {kKvVendorBatch, kLbcc},
         {kKvVendorDelete, kLbcc},
     };
+    // An NVM or zoned namespace dispatches the NVM, zoned and vendor
+    // opcodes alike; a KV namespace its own.
+    constexpr auto io = [](uint8_t op) {
+        return NvmCommandSet::supports(op) || ZnsCommandSet::supports(op);
+    };
+    constexpr auto kv = [](uint8_t op) { return KvCommandSet::supports(op, false); };
+    constexpr auto kv_vendor = [](uint8_t op) { return KvCommandSet::supports(op, true); };
     // NVMeVirt's KV opcodes are vendor opcodes of the NVM command set's log.
     static constexpr EffectsView kViews[] = {
-        {NVME_CSI_NVM, Offer::kAlways, &C::io_table, kNvm, kZoneOpcodes, true},
-        {NVME_CSI_NVM, Offer::kVendorKv, &C::kv_vendor_table, kKvVendor, {}, false},
-        {NVME_CSI_ZNS, Offer::kAlways, &C::io_table, kZns, {}, true},
-        {NVME_CSI_KV, Offer::kAlways, &C::kv_table, kKv, {}, false},
+        {NVME_CSI_NVM, Offer::kAlways, io, kNvm, kZoneOpcodes, true, true},
+        {NVME_CSI_NVM, Offer::kVendorKv, kv_vendor, kKvVendor, {}, false, false},
+        {NVME_CSI_ZNS, Offer::kAlways, io, kZns, {}, true, true},
+        {NVME_CSI_KV, Offer::kAlways, kv, kKv, {}, false, false},
     };
     return kViews;
 }
@@ -84,17 +91,16 @@ void AdminTables::add_effects(struct nvme_cmd_effects_log &log, const EffectsVie
     // A key-value namespace has no logical blocks whose content could change.
     const uint32_t admin_mask = v.logical_blocks ? ~0u : ~kLbcc;
     const std::array<C::Handler, 256> &admin = C::admin_table();
-    const std::array<C::Handler, 256> &io = v.handlers();
     for (unsigned op = 0; op < 256; op++) {
         if (admin[op]) {
             const uint32_t e = effects_of(admin_effects(), op) & admin_mask;
             log.acs[op] |= htole32(NVME_CMD_EFFECTS_CSUPP | e);
         }
-        if (!io[op] || contains(v.not_in_set, op)) {
+        if (!v.supports(static_cast<uint8_t>(op)) || contains(v.not_in_set, op)) {
             continue;
         }
         uint32_t e = NVME_CMD_EFFECTS_CSUPP | effects_of(v.io_effects, op);
-        if (io[op] == &C::io_vendor) {
+        if (v.vendor_registry && NvmCommandSet::is_vendor(static_cast<uint8_t>(op))) {
             const VendorCommand *vc = find_vendor_command(static_cast<uint8_t>(op));
             e |= vc ? vc->effects : 0;  // the registry states its commands' effects
         }

@@ -164,7 +164,7 @@ Outcome Controller::admin_ns_attachment(Request &req)
         return Outcome::of(kInvalidNamespace);
     }
     struct nvme_ctrl_list list;
-    const Status st = from_host(sqe, &list, sizeof(list));
+    const Status st = xfer_.from_host(sqe, &list, sizeof(list));
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -227,7 +227,7 @@ Outcome Controller::admin_ns_management(Request &req)
         return Outcome::of(generic_error(NVME_SC_IOCS_NOT_SUPPORTED));
     }
     struct nvme_id_ns id;
-    const Status st = from_host(sqe, &id, sizeof(id));
+    const Status st = xfer_.from_host(sqe, &id, sizeof(id));
     if (st != kSuccess) {
         return Outcome::of(st);
     }

@@ -6,36 +6,13 @@
 // the FTL and its timing model decide when the completion is posted.
 #include <cstring>
 
-#include "controller.h"
+#include "nvm_command_set.h"
+#include "vendor_commands.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
 
-Status Controller::check_io_namespace(const Request &req)
-{
-    // execute() looked the namespace up: an inactive NSID (unallocated or
-    // detached) or an invalid one has none.
-    return req.ns ? kSuccess : kInvalidNamespace;
-}
-
-// [slba, slba + nlb) lies in the namespace (an empty range may sit at its end).
-bool Controller::lba_range_ok(const Namespace &ns, uint64_t slba, uint64_t nlb)
-{
-    const uint64_t nlbas = ns.cfg.nlbas();
-    return slba <= nlbas && nlb <= nlbas - slba;
-}
-
-Status Controller::lba_range_of(const Request &req, uint64_t &slba, uint32_t &nlb)
-{
-    const Status st = check_io_namespace(req);
-    if (st != kSuccess) {
-        return st;
-    }
-    slba = sqe_slba(req.sqe);
-    nlb = sqe_nlb(req.sqe);
-    return lba_range_ok(*req.ns, slba, nlb) ? kSuccess : kLbaOutOfRange;
-}
-
-Outcome Controller::io_read_write(Request &req, bool write)
+Outcome NvmCommandSet::io_read_write(Request &req, bool write)
 {
     const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
@@ -63,11 +40,12 @@ Outcome Controller::io_read_write(Request &req, bool write)
         // Moved without the lock; a zoned Write copies under it, since beyond
         // the write pointer a zone must read as zeros even if it is reset
         // while the data moves.
-        st = stage_copy(req, slba, nlb, bytes, write);
+        st = xfer_.stage(req, req.ns->backing + (slba << req.ns->cfg.lba_shift()), slba, nlb, bytes,
+                         write);
     } else if (write) {
         st = move_write_data(req, slba, bytes);
     } else {
-        st = to_host(sqe, req.ns->backing + (slba << req.ns->cfg.lba_shift()), bytes);
+        st = xfer_.to_host(sqe, req.ns->backing + (slba << req.ns->cfg.lba_shift()), bytes);
     }
     if (st != kSuccess) {
         return Outcome::of(st);
@@ -83,30 +61,12 @@ Outcome Controller::io_read_write(Request &req, bool write)
     return {res.status, 0, 0, res.complete_at_ns, false};
 }
 
-Status Controller::move_write_data(const Request &req, uint64_t slba, uint64_t bytes)
-{
-    const Status st =
-        from_host(req.sqe, req.ns->backing + (slba << req.ns->cfg.lba_shift()), bytes);
-    if (st != kSuccess && req.ns->zns) {
-        // Beyond the write pointer a zone must read as zeros.
-        zero_media(*req.ns, slba, bytes >> req.ns->cfg.lba_shift());
-    }
-    if (st == kSuccess) {
-        req.ns->uncorrectable.clear(slba,
-                                    bytes >> req.ns->cfg.lba_shift());  // rewritten: readable again
-    }
-    return st;
-}
-
-Outcome Controller::io_flush(Request &req)
+Outcome NvmCommandSet::io_flush(Request &req)
 {
     const Sqe &sqe = req.sqe;
     // The broadcast NSID flushes every namespace (ID-CTRL VWC bits 2:1 = 11b).
     if (sqe.nsid != 0xffffffffu) {
-        if (check_io_namespace(req) != kSuccess) {
-            return Outcome::of(kInvalidNamespace);
-        }
-        return media_outcome(*req.ns, {ftl::MediaOp::Flush, 0, 0, 0, false, req.fetched_ns});
+        return flush_namespace(req);
     }
     Outcome out;
     out.complete_at_ns = req.fetched_ns;
@@ -123,24 +83,7 @@ Outcome Controller::io_flush(Request &req)
     return out;
 }
 
-Outcome Controller::media_outcome(Namespace &ns, const ftl::MediaRequest &mr)
-{
-    const ftl::MediaResult res = ns.ftl->submit(mr);
-    Outcome out;
-    out.status = res.status;
-    out.complete_at_ns = res.complete_at_ns;
-    return out;
-}
-
-// Reads of deallocated or zeroed blocks return zeros (ID-NS DLFEAT = 001b),
-// so the backing store is cleared as well as the mapping.
-void Controller::zero_media(Namespace &ns, uint64_t slba, uint64_t nlb)
-{
-    ns.uncorrectable.clear(slba, nlb);
-    std::memset(ns.backing + (slba << ns.cfg.lba_shift()), 0, nlb << ns.cfg.lba_shift());
-}
-
-Outcome Controller::io_write_zeroes(Request &req)
+Outcome NvmCommandSet::io_write_zeroes(Request &req)
 {
     const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
@@ -161,7 +104,7 @@ Outcome Controller::io_write_zeroes(Request &req)
                                    ((sqe.cdw12 >> 30) & 1) != 0, req.fetched_ns});
 }
 
-Outcome Controller::io_dataset_management(Request &req)
+Outcome NvmCommandSet::io_dataset_management(Request &req)
 {
     const Sqe &sqe = req.sqe;
     Status st = check_io_namespace(req);
@@ -171,7 +114,7 @@ Outcome Controller::io_dataset_management(Request &req)
     const uint32_t nr = (sqe.cdw10 & 0xff) + 1;
     const bool deallocate = (sqe.cdw11 >> 2) & 1;
     struct nvme_dsm_range ranges[256];
-    st = from_host(sqe, ranges, nr * sizeof(ranges[0]));
+    st = xfer_.from_host(sqe, ranges, nr * sizeof(ranges[0]));
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -203,6 +146,36 @@ Outcome Controller::io_dataset_management(Request &req)
         }
     }
     return out;
+}
+
+Outcome NvmCommandSet::execute(Request &req)
+{
+    const auto h = table()[req.sqe.opcode];
+    return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+}
+
+const IoHandlerTable<NvmCommandSet> &NvmCommandSet::table()
+{
+    static const IoHandlerTable<NvmCommandSet> table = [] {
+        IoHandlerTable<NvmCommandSet> t{};
+        t[nvme_cmd_flush] = &NvmCommandSet::io_flush;
+        t[nvme_cmd_write] = &NvmCommandSet::io_write;
+        t[nvme_cmd_read] = &NvmCommandSet::io_read;
+        t[nvme_cmd_write_zeroes] = &NvmCommandSet::io_write_zeroes;
+        t[nvme_cmd_dsm] = &NvmCommandSet::io_dataset_management;
+        t[nvme_cmd_write_uncor] = &NvmCommandSet::io_write_uncorrectable;
+        t[nvme_cmd_compare] = &NvmCommandSet::io_compare;
+        t[nvme_cmd_verify] = &NvmCommandSet::io_verify;
+        t[nvme_cmd_copy] = &NvmCommandSet::io_copy;
+        for (const VendorCommand &v : vendor_commands()) {
+            // A standard command (of this or the zoned set) keeps its opcode.
+            if (!t[v.opcode] && !ZnsCommandSet::supports(v.opcode)) {
+                t[v.opcode] = &NvmCommandSet::io_vendor;
+            }
+        }
+        return t;
+    }();
+    return table;
 }
 
 }  // namespace nvmev

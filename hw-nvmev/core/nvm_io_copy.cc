@@ -11,7 +11,7 @@
 
 namespace nvmev {
 
-Outcome Controller::io_copy(Request &req)
+Outcome NvmCommandSet::io_copy(Request &req)
 {
     const Sqe &sqe = req.sqe;
     Status st = check_io_namespace(req);
@@ -28,7 +28,7 @@ Outcome Controller::io_copy(Request &req)
     if (nr > kCopyMaxRanges) {
         return Outcome::of(kCommandSizeLimitExceeded);
     }
-    st = from_host(sqe, copy_ranges_.data(), nr * sizeof(struct nvme_copy_range));
+    st = xfer_.from_host(sqe, copy_ranges_.data(), nr * sizeof(struct nvme_copy_range));
     if (st != kSuccess) {
         return Outcome::of(st);
     }

@@ -8,7 +8,7 @@
 namespace nvmev {
 // The checks Compare and Verify share with Read: namespace, range, zone
 // state and marked LBAs. Returns the status; sets slba and nlb.
-Status Controller::check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const
+Status NvmCommandSet::check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const
 {
     Status st = lba_range_of(req, slba, nlb);
     if (st != kSuccess) {
@@ -23,7 +23,7 @@ Status Controller::check_readable(const Request &req, uint64_t &slba, uint32_t &
     return req.ns->uncorrectable.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
 }
 
-Outcome Controller::io_compare(Request &req)
+Outcome NvmCommandSet::io_compare(Request &req)
 {
     const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
@@ -37,7 +37,7 @@ Outcome Controller::io_compare(Request &req)
         return Outcome::of(kInvalidField);
     }
     const std::vector<DmaSegment> *segments = nullptr;
-    st = map_data(sqe, bytes, Dma::FromHost, segments);
+    st = xfer_.map(sqe, bytes, Dma::FromHost, segments);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -65,7 +65,7 @@ Outcome Controller::io_compare(Request &req)
     return out;
 }
 
-Outcome Controller::io_verify(Request &req)
+Outcome NvmCommandSet::io_verify(Request &req)
 {
     uint64_t slba = 0;
     uint32_t nlb = 0;
@@ -81,7 +81,7 @@ Outcome Controller::io_verify(Request &req)
                   req.fetched_ns});
 }
 
-Outcome Controller::io_write_uncorrectable(Request &req)
+Outcome NvmCommandSet::io_write_uncorrectable(Request &req)
 {
     uint64_t slba = 0;
     uint32_t nlb = 0;

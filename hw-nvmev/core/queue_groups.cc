@@ -44,26 +44,6 @@ std::string Controller::map_queues(unsigned groups, const uint16_t *pair_group, 
     return "";
 }
 
-Status Controller::stage_copy(Request &req, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write)
-{
-    const std::vector<DmaSegment> *segments = nullptr;
-    const Status st = map_data(req.sqe, bytes, write ? Dma::FromHost : Dma::ToHost, segments);
-    if (st != kSuccess) {
-        return st;
-    }
-    QueueGroup &grp = *req.group;
-    StagedCopy &c = req.copy;
-    c.data = req.ns->backing + (slba << req.ns->cfg.lba_shift());
-    c.seg_begin = static_cast<uint32_t>(grp.segments.size());
-    c.seg_count = static_cast<uint32_t>(segments->size());
-    c.nsid = req.ns->nsid;
-    c.slba = slba;
-    c.nlb = nlb;
-    c.write = write;
-    grp.segments.insert(grp.segments.end(), segments->begin(), segments->end());
-    return kSuccess;
-}
-
 void Controller::copy_staged(unsigned g)
 {
     QueueGroup &grp = groups_[g];

@@ -45,7 +45,7 @@ const VendorCommand *find_vendor_command(uint8_t opcode)
     return nullptr;
 }
 
-Outcome Controller::io_vendor(Request &req)
+Outcome NvmCommandSet::io_vendor(Request &req)
 {
     const Sqe &sqe = req.sqe;
     const VendorCommand *v = find_vendor_command(sqe.opcode);

@@ -9,11 +9,11 @@ namespace nvmev {
 Status VendorIo::check_range(const Sqe &sqe, uint64_t slba, uint32_t nlb) const
 {
     (void)sqe;  // the request's own; kept in the signature vendor commands use
-    const Status st = Controller::check_io_namespace(req_);
+    const Status st = IoCommandSet::check_io_namespace(req_);
     if (st != kSuccess) {
         return st;
     }
-    return Controller::lba_range_ok(*req_.ns, slba, nlb) ? kSuccess : kLbaOutOfRange;
+    return IoCommandSet::lba_range_ok(*req_.ns, slba, nlb) ? kSuccess : kLbaOutOfRange;
 }
 
 Status VendorIo::check_transfer(uint64_t bytes) const
@@ -40,7 +40,7 @@ Status VendorIo::map_buffer(const Sqe &sqe, uint64_t bytes)
 {
     // One buffer carries data both ways (write data, then the read), so it
     // is mapped as a write: an SGL Bit Bucket is refused.
-    const Status st = c_.map_data(sqe, bytes, Dma::FromHost, segments_);
+    const Status st = c_.xfer_.map(sqe, bytes, Dma::FromHost, segments_);
     mapped_bytes_ = st == kSuccess ? bytes : 0;
     return st;
 }
@@ -79,7 +79,8 @@ Status VendorIo::write_from_host(uint64_t offset, uint64_t slba, uint32_t nlb)
     const Status st =
         transfer(offset, req_.ns->backing + (slba << shift), uint64_t{nlb} << shift, false);
     if (st != kSuccess && req_.ns->zns) {
-        c_.zero_media(*req_.ns, slba, nlb);  // beyond the write pointer a zone reads as zeros
+        IoCommandSet::zero_media(*req_.ns, slba,
+                                 nlb);  // beyond the write pointer a zone reads as zeros
     }
     if (st == kSuccess) {
         req_.ns->uncorrectable.clear(slba, nlb);

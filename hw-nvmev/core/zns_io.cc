@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controller.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
 namespace {
@@ -37,7 +38,7 @@ bool matches(ftl::ZoneState s, uint8_t filter)
 // Zone commands need a zoned namespace and CC.CSS selecting all I/O
 // command sets; with CC.CSS = NVM only, a zoned namespace takes the NVM
 // commands (under its zone rules) and nothing more.
-ftl::ZnsFtl *Controller::zoned(const Request &req, Status &st)
+ftl::ZnsFtl *ZnsCommandSet::zoned(const Request &req, Status &st)
 {
     st = check_io_namespace(req);
     if (st != kSuccess) {
@@ -50,7 +51,7 @@ ftl::ZnsFtl *Controller::zoned(const Request &req, Status &st)
     return req.ns->zns;
 }
 
-void Controller::apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects)
+void ZnsCommandSet::apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects)
 {
     for (const auto &e : effects) {
         if (e.kind == ftl::ZoneEffect::Kind::Reset) {
@@ -66,7 +67,7 @@ void Controller::apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEf
     }
 }
 
-Outcome Controller::io_zone_mgmt_send(Request &req)
+Outcome ZnsCommandSet::io_zone_mgmt_send(Request &req)
 {
     const Sqe &sqe = req.sqe;
     Status st;
@@ -105,7 +106,7 @@ Outcome Controller::io_zone_mgmt_send(Request &req)
             // The extension lands in a local copy first: the zone changes only
             // if the state machine accepts it.
             std::vector<uint8_t> data(ext);
-            st = from_host(sqe, data.data(), ext);
+            st = xfer_.from_host(sqe, data.data(), ext);
             if (st != kSuccess) {
                 return Outcome::of(st);
             }
@@ -132,7 +133,7 @@ Outcome Controller::io_zone_mgmt_send(Request &req)
     }
 }
 
-Outcome Controller::io_zone_mgmt_recv(Request &req)
+Outcome ZnsCommandSet::io_zone_mgmt_recv(Request &req)
 {
     const Sqe &sqe = req.sqe;
     Status st;
@@ -200,12 +201,12 @@ Outcome Controller::io_zone_mgmt_recv(Request &req)
         std::memcpy(req.ns->report.data(), &n, sizeof(n));
     }
     Outcome out;
-    out.status = to_host_padded(sqe, req.ns->report.data(), req.ns->report.size(), len);
+    out.status = xfer_.to_host_padded(sqe, req.ns->report.data(), req.ns->report.size(), len);
     out.complete_at_ns = req.fetched_ns + req.ns->cfg.zns.media.timing.fw_read_4k_ns;
     return out;
 }
 
-Outcome Controller::io_zone_append(Request &req)
+Outcome ZnsCommandSet::io_zone_append(Request &req)
 {
     const Sqe &sqe = req.sqe;
     Status st;
@@ -246,9 +247,31 @@ Outcome Controller::io_zone_append(Request &req)
     return out;
 }
 
-}  // namespace nvmev
+Outcome ZnsCommandSet::execute(Request &req)
+{
+    const auto h = table()[req.sqe.opcode];
+    return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+}
 
-namespace nvmev {
+bool ZnsCommandSet::supports(uint8_t opcode)
+{
+    return table()[opcode] != nullptr;
+}
+
+const IoHandlerTable<ZnsCommandSet> &ZnsCommandSet::table()
+{
+    static const IoHandlerTable<ZnsCommandSet> table = [] {
+        IoHandlerTable<ZnsCommandSet> t{};
+        t[nvme_zns_cmd_mgmt_send] = &ZnsCommandSet::io_zone_mgmt_send;
+        t[nvme_zns_cmd_mgmt_recv] = &ZnsCommandSet::io_zone_mgmt_recv;
+        t[nvme_zns_cmd_append] = &ZnsCommandSet::io_zone_append;
+        return t;
+    }();
+    return table;
+}
+
+// Fault injection (QMP nvmev-zone-set-state) is the controller's: it raises
+// the Zone Descriptor Changed event.
 
 std::string Controller::inject_zone(uint64_t zone, const std::string &state, uint32_t nsid)
 {
@@ -278,7 +301,7 @@ std::string Controller::inject_zone(uint64_t zone, const std::string &state, uin
         return fmt("zone %" PRIu64 " is not read-only or offline: only those can become empty",
                    zone);
     }
-    apply_zone_effects(*ns, ns->zone_effects);
+    ZnsCommandSet::apply_zone_effects(*ns, ns->zone_effects);
     host_.trace("nvmev_zone_set_state", "zone=%" PRIu64 " state=%s", zone, state.c_str());
     queue_event(NVME_AER_NOTICE, kZoneDescriptorChanged, NVME_LOG_LID_ZNS_CHANGED_ZONES);
     return "";
