@@ -252,6 +252,9 @@ private:
     // namespaces.cc: Namespace Management and Attachment, the namespace
     // lists of Identify, and the Changed Namespace List.
     Outcome admin_ns_management(Request &req);
+    Outcome ns_create(const Request &req);
+    Outcome ns_delete(const Request &req);
+    Namespace *free_slot_for(uint8_t csi, uint32_t lba_size, uint64_t nsze, Status &why);
     Outcome admin_ns_attachment(Request &req);
     Namespace *active_namespace(uint32_t nsid) const;
     bool multi_namespace() const { return nn_ > 1; }

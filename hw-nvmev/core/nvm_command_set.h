@@ -47,6 +47,7 @@ private:
     Status check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const;
     // nvm_io_copy.cc
     Outcome io_copy(Request &req);
+    Status check_copy_sources(const Namespace &ns, uint32_t nr, uint64_t &total) const;
     // vendor_commands.cc: opcodes of the vendor command registry
     Outcome io_vendor(Request &req);
 

@@ -11,6 +11,35 @@
 
 namespace nvmev {
 
+// The source ranges in copy_ranges_: each within the limits, readable (in
+// range, zone not offline, no Write Uncorrectable mark); total: their blocks.
+Status NvmCommandSet::check_copy_sources(const Namespace &ns, uint32_t nr, uint64_t &total) const
+{
+    for (uint32_t i = 0; i < nr; i++) {
+        const uint64_t slba = le64toh(copy_ranges_[i].slba);
+        const uint32_t nlb = le16toh(copy_ranges_[i].nlb) + 1u;
+        if (nlb > kCopyMaxRangeLbas) {
+            return kCommandSizeLimitExceeded;
+        }
+        total += nlb;
+        if (total > kCopyMaxLbas) {
+            return kCommandSizeLimitExceeded;
+        }
+        if (!lba_range_ok(ns, slba, nlb)) {
+            return kLbaOutOfRange;
+        }
+        if (ns.zns) {
+            if (const Status st = ns.zns->zones().check_read(slba, nlb); st != kSuccess) {
+                return st;
+            }
+        }
+        if (ns.uncorrectable.any(slba, nlb)) {
+            return kUnrecoveredReadError;
+        }
+    }
+    return kSuccess;
+}
+
 Outcome NvmCommandSet::io_copy(Request &req)
 {
     const Sqe &sqe = req.sqe;
@@ -33,28 +62,9 @@ Outcome NvmCommandSet::io_copy(Request &req)
         return Outcome::of(st);
     }
     uint64_t total = 0;
-    for (uint32_t i = 0; i < nr; i++) {
-        const uint64_t slba = le64toh(copy_ranges_[i].slba);
-        const uint32_t nlb = le16toh(copy_ranges_[i].nlb) + 1u;
-        if (nlb > kCopyMaxRangeLbas) {
-            return Outcome::of(kCommandSizeLimitExceeded);
-        }
-        total += nlb;
-        if (total > kCopyMaxLbas) {
-            return Outcome::of(kCommandSizeLimitExceeded);
-        }
-        if (!lba_range_ok(*req.ns, slba, nlb)) {
-            return Outcome::of(kLbaOutOfRange);
-        }
-        if (req.ns->zns) {
-            st = req.ns->zns->zones().check_read(slba, nlb);
-            if (st != kSuccess) {
-                return Outcome::of(st);
-            }
-        }
-        if (req.ns->uncorrectable.any(slba, nlb)) {
-            return Outcome::of(kUnrecoveredReadError);
-        }
+    st = check_copy_sources(*req.ns, nr, total);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
     const auto dest_nlb = static_cast<uint32_t>(total);
     if (!lba_range_ok(*req.ns, sdlba, dest_nlb)) {
