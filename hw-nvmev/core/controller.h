@@ -1,6 +1,8 @@
 // The NVMe controller: registers, queues, command dispatch and completion
-// scheduling. Command families live in their own files (admin_*.cc,
-// nvm_io.cc); this class ties them together. Not thread-safe: the C ABI
+// scheduling, and the admin commands (admin_*.cc, namespaces.cc). The I/O
+// command sets are classes of their own (nvm_command_set.h,
+// zns_command_set.h, kv_command_set.h) that see only an IoContext; every
+// handler gets the command's Request (request.h). Not thread-safe: the C ABI
 // (core_api.cc) serializes every entry point, except copy_staged(), which
 // it runs without the lock (queue_groups.cc).
 #pragma once
@@ -84,9 +86,8 @@ public:
     uint32_t active_io_sqs() const;
     int64_t now() const { return host_.now_ns(); }
 
-    // ssd=zns: the zoned FTL (nullptr for other kinds), and fault injection
-    // (QMP): "" or an error naming the argument.
-    const ftl::ZnsFtl *zns() const { return namespaces_[1]->zns; }
+    // zns_io.cc: zone fault injection (QMP): "" or an error naming the
+    // argument.
     std::string inject_zone(uint64_t zone, const std::string &state, uint32_t nsid = 1);
 
     // namespaces.cc: a further namespace (nvmev-ns), added before the host
@@ -113,7 +114,7 @@ private:
     };
     using Handler = Outcome (Controller::*)(Request &);
 
-    // controller.cc: registers and the controller state machine
+    // registers.cc: registers and the controller state machine
     void write_cc(uint32_t value);
     void enable();
     void disable();
@@ -154,16 +155,16 @@ private:
     void raise_pending_irqs();
     void rearm(unsigned g);
     QueueGroup &group_for(uint16_t sqid) { return groups_[group_of_[sqid]]; }
+    void flush_sq(uint16_t sqid);
+    void record_error(uint16_t sqid, const Sqe &sqe, Status status);
+    static const std::array<Handler, 256> &admin_table();
     // queue_groups.cc
-    // Records the data copy of a Read or Write for the pass's end.
-    Status stage_copy(Request &req, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write);
+    // Schedules the pass's commands whose data has moved.
     void finish_staged(QueueGroup &grp);
     // CQ cqid has free entries again: wake the groups of the SQs it serves.
     void wake_cq_feeders(uint16_t cqid);
     // Some group's staged data is still moving.
     bool any_copying() const;
-    void flush_sq(uint16_t sqid);
-    void record_error(uint16_t sqid, const Sqe &sqe, Status status);
 
     // shadow_doorbells.cc
     Outcome admin_doorbell_buffer_config(Request &req);
@@ -269,14 +270,13 @@ private:
     // Forgets queued events that point at this log page.
     void drop_events(uint8_t log_page);
     void check_temperature();
-    // Some allocated namespace uses the KV command set (CSI 01h).
+    // Some allocated namespace uses the KV command set (CSI 01h), or is
+    // zoned (the controller offers ZNS).
     const Namespace *first_kv() const;
-    // admin_identify.cc
+    const Namespace *first_zoned() const;
+    // admin_identify.cc: the command-set-specific Identify Namespace data
     void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
     void fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const;
-    // Some allocated namespace is zoned (the controller offers ZNS).
-    const Namespace *first_zoned() const;
-    static const std::array<Handler, 256> &admin_table();
 
     ResolvedConfig cfg_;
     Host host_;
