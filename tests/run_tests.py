@@ -60,6 +60,13 @@ def run_properties_doc(tally):
     tally.record("unit/properties-doc", proc.returncode == 0, proc.stdout + proc.stderr)
 
 
+def run_file_map(tally):
+    """docs/architecture.md's file map names every core, FTL and timing source, and no more."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "check_file_map.py")],
+                          capture_output=True, text=True)
+    tally.record("unit/architecture-file-map", proc.returncode == 0, proc.stdout + proc.stderr)
+
+
 def run_unit(tally):
     binary = os.path.join(ROOT, "build", "host", "tests", "unit", "nvmev-unit-tests")
     with tempfile.TemporaryDirectory() as d:
@@ -134,6 +141,7 @@ def main():
             run_unit(tally)
             run_style(tally)
             run_properties_doc(tally)
+            run_file_map(tally)
         elif tier == "fuzz":
             run_fuzz(tally)
         else:
