@@ -64,6 +64,19 @@ void IoCommandSet::zero_media(Namespace &ns, uint64_t slba, uint64_t nlb)
     std::memset(ns.backing + (slba << ns.cfg.lba_shift()), 0, nlb << ns.cfg.lba_shift());
 }
 
+Status IoCommandSet::check_media_access(const Namespace &ns, uint64_t slba, uint32_t nlb,
+                                        bool write)
+{
+    if (ns.zns) {
+        const Status st =
+            write ? ns.zns->zones().check_write(slba, nlb) : ns.zns->zones().check_read(slba, nlb);
+        if (st != kSuccess) {
+            return st;
+        }
+    }
+    return !write && ns.uncorrectable.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
+}
+
 Outcome IoCommandSet::flush_namespace(const Request &req)
 {
     if (check_io_namespace(req) != kSuccess) {

@@ -38,6 +38,10 @@ public:
     // as well as their Write Uncorrectable marks.
     static void zero_media(Namespace &ns, uint64_t slba, uint64_t nlb);
     static Outcome media_outcome(Namespace &ns, const ftl::MediaRequest &mr);
+    // The zone rules of a Write (at the write pointer, open and active
+    // limits) or a Read (not offline) on a zoned namespace, and for a read the
+    // Write Uncorrectable marks: Unrecovered Read Error.
+    static Status check_media_access(const Namespace &ns, uint64_t slba, uint32_t nlb, bool write);
     // Flush of one namespace (the KV sets' Flush; NVM's for a single NSID).
     static Outcome flush_namespace(const Request &req);
 

@@ -26,15 +26,9 @@ Outcome NvmCommandSet::io_read_write(Request &req, bool write)
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    if (req.ns->zns) {
-        st = write ? req.ns->zns->zones().check_write(slba, nlb)
-                   : req.ns->zns->zones().check_read(slba, nlb);
-        if (st != kSuccess) {
-            return Outcome::of(st);
-        }
-    }
-    if (!write && req.ns->uncorrectable.any(slba, nlb)) {
-        return Outcome::of(kUnrecoveredReadError);
+    st = check_media_access(*req.ns, slba, nlb, write);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
     if (req.group && !req.ns->kv && !(write && req.ns->zns)) {
         // Moved without the lock; a zoned Write copies under it, since beyond
@@ -92,11 +86,9 @@ Outcome NvmCommandSet::io_write_zeroes(Request &req)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    if (req.ns->zns) {
-        st = req.ns->zns->zones().check_write(slba, nlb);
-        if (st != kSuccess) {
-            return Outcome::of(st);
-        }
+    st = check_media_access(*req.ns, slba, nlb, true);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
     zero_media(*req.ns, slba, nlb);
     const uint64_t bytes = uint64_t{nlb} << req.ns->cfg.lba_shift();

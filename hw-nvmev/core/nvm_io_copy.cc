@@ -28,13 +28,8 @@ Status NvmCommandSet::check_copy_sources(const Namespace &ns, uint32_t nr, uint6
         if (!lba_range_ok(ns, slba, nlb)) {
             return kLbaOutOfRange;
         }
-        if (ns.zns) {
-            if (const Status st = ns.zns->zones().check_read(slba, nlb); st != kSuccess) {
-                return st;
-            }
-        }
-        if (ns.uncorrectable.any(slba, nlb)) {
-            return kUnrecoveredReadError;
+        if (const Status st = check_media_access(ns, slba, nlb, false); st != kSuccess) {
+            return st;
         }
     }
     return kSuccess;
@@ -70,11 +65,9 @@ Outcome NvmCommandSet::io_copy(Request &req)
     if (!lba_range_ok(*req.ns, sdlba, dest_nlb)) {
         return Outcome::of(kLbaOutOfRange);
     }
-    if (req.ns->zns) {
-        st = req.ns->zns->zones().check_write(sdlba, dest_nlb);
-        if (st != kSuccess) {
-            return Outcome::of(st);
-        }
+    st = check_media_access(*req.ns, sdlba, dest_nlb, true);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
 
     // Ranges are copied in order; a destination that overlaps a later

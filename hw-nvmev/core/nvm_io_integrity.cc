@@ -10,17 +10,8 @@ namespace nvmev {
 // state and marked LBAs. Returns the status; sets slba and nlb.
 Status NvmCommandSet::check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const
 {
-    Status st = lba_range_of(req, slba, nlb);
-    if (st != kSuccess) {
-        return st;
-    }
-    if (req.ns->zns) {
-        st = req.ns->zns->zones().check_read(slba, nlb);
-        if (st != kSuccess) {
-            return st;
-        }
-    }
-    return req.ns->uncorrectable.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
+    const Status st = lba_range_of(req, slba, nlb);
+    return st != kSuccess ? st : check_media_access(*req.ns, slba, nlb, false);
 }
 
 Outcome NvmCommandSet::io_compare(Request &req)
