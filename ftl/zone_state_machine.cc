@@ -74,10 +74,90 @@ constexpr bool active_state(ZoneState s)
     return open_state(s) || s == ZoneState::Closed;
 }
 
+constexpr bool known_action(ZoneAction a)
+{
+    switch (a) {
+        case ZoneAction::Close:
+        case ZoneAction::Finish:
+        case ZoneAction::Open:
+        case ZoneAction::Reset:
+        case ZoneAction::Offline: return true;
+    }
+    return false;
+}
+
+// The zones an action with Select All applies to: Open closed zones, Close
+// open ones, Finish active ones, Reset active and full ones, Offline
+// read-only ones.
+constexpr bool select_all_applies(ZoneAction a, ZoneState s)
+{
+    switch (a) {
+        case ZoneAction::Open: return s == ZoneState::Closed;
+        case ZoneAction::Close: return open_state(s);
+        case ZoneAction::Finish: return active_state(s);
+        case ZoneAction::Reset: return active_state(s) || s == ZoneState::Full;
+        case ZoneAction::Offline: return s == ZoneState::ReadOnly;
+    }
+    return false;
+}
+
 // A limit of 0 means no limit.
 constexpr bool exceeds(uint64_t count, uint32_t limit)
 {
     return limit != 0 && count > limit;
+}
+
+void check_config(const ZoneConfig &cfg)
+{
+    if (cfg.zone_lbas == 0 || cfg.zone_cap_lbas == 0 || cfg.zone_cap_lbas > cfg.zone_lbas) {
+        throw std::invalid_argument("zone state machine: zone capacity must be 1..zone size");
+    }
+    if (cfg.zrwa_lbas != 0 && (cfg.zrwa_fg_lbas == 0 || cfg.zrwa_lbas % cfg.zrwa_fg_lbas != 0)) {
+        throw std::invalid_argument(
+            "zone state machine: ZRWA flush granularity must divide the ZRWA size");
+    }
+}
+
+ZoneRecord empty_record(uint64_t start)
+{
+    ZoneRecord r{};
+    r.wp = start;
+    r.written_end = start;
+    r.state = static_cast<uint8_t>(ZoneState::Empty);
+    return r;
+}
+
+// Whether a persisted record of the zone [start, cap_end) is consistent.
+bool record_trusted(const ZoneRecord &r, uint64_t start, uint64_t cap_end, bool zrwa_supported)
+{
+    if (!known_state(r.state) || r.wp < start || r.wp > cap_end || r.written_end < start ||
+        r.written_end > cap_end) {
+        return false;
+    }
+    const auto s = static_cast<ZoneState>(r.state);
+    const bool zrwa = r.attrs & kZrwav;
+    if (s == ZoneState::Empty && (r.wp != start || r.written_end != start)) {
+        return false;
+    }
+    if (s == ZoneState::Full && r.wp != cap_end) {
+        return false;
+    }
+    if (zrwa && (!active_state(s) || !zrwa_supported)) {
+        return false;
+    }
+    // Without a ZRWA, writes land at the write pointer.
+    return !active_state(s) || (zrwa ? r.written_end >= r.wp : r.written_end == r.wp);
+}
+
+// A record that cannot be trusted takes the zone offline, clamped so that
+// nothing downstream sees wild LBAs.
+void take_offline(ZoneRecord &r, uint64_t start, uint64_t cap_end)
+{
+    r.state = static_cast<uint8_t>(ZoneState::Offline);
+    r.wp = std::clamp(r.wp, start, cap_end);
+    r.written_end = std::clamp(r.written_end, start, cap_end);
+    r.attrs = 0;
+    r.open_seq = 0;
 }
 
 }  // namespace
@@ -85,53 +165,18 @@ constexpr bool exceeds(uint64_t count, uint32_t limit)
 ZoneStateMachine::ZoneStateMachine(const ZoneConfig &cfg, ZoneRecord *records, bool fresh)
     : cfg_(cfg), rec_(records)
 {
-    if (cfg_.zone_lbas == 0 || cfg_.zone_cap_lbas == 0 || cfg_.zone_cap_lbas > cfg_.zone_lbas) {
-        throw std::invalid_argument("zone state machine: zone capacity must be 1..zone size");
-    }
-    if (cfg_.zrwa_lbas != 0 &&
-        (cfg_.zrwa_fg_lbas == 0 || cfg_.zrwa_lbas % cfg_.zrwa_fg_lbas != 0)) {
-        throw std::invalid_argument(
-            "zone state machine: ZRWA flush granularity must divide the ZRWA size");
-    }
+    check_config(cfg_);
     uint64_t max_seq = 0;
     for (uint32_t z = 0; z < cfg_.zones; z++) {
         ZoneRecord &r = rec_[z];
         const uint64_t start = zslba(z);
         const uint64_t cap_end = start + cfg_.zone_cap_lbas;
         if (fresh) {
-            r = ZoneRecord{};
-            r.wp = start;
-            r.written_end = start;
-            r.state = static_cast<uint8_t>(ZoneState::Empty);
+            r = empty_record(start);
             continue;
         }
-        // Sanity checks: a record that cannot be trusted takes the zone
-        // offline (clamped so that nothing downstream sees wild LBAs).
-        bool corrupt = !known_state(r.state) || r.wp < start || r.wp > cap_end ||
-                       r.written_end < start || r.written_end > cap_end;
-        if (!corrupt) {
-            const auto s = static_cast<ZoneState>(r.state);
-            if (s == ZoneState::Empty && (r.wp != start || r.written_end != start)) {
-                corrupt = true;
-            }
-            if (s == ZoneState::Full && r.wp != cap_end) {
-                corrupt = true;
-            }
-            if ((r.attrs & kZrwav) && (!active_state(s) || cfg_.zrwa_lbas == 0)) {
-                corrupt = true;
-            }
-            // Without a ZRWA, writes land at the write pointer.
-            const bool zrwa = r.attrs & kZrwav;
-            if (active_state(s) && (zrwa ? r.written_end < r.wp : r.written_end != r.wp)) {
-                corrupt = true;
-            }
-        }
-        if (corrupt) {
-            r.state = static_cast<uint8_t>(ZoneState::Offline);
-            r.wp = std::clamp(r.wp, start, cap_end);
-            r.written_end = std::clamp(r.written_end, start, cap_end);
-            r.attrs = 0;
-            r.open_seq = 0;
+        if (!record_trusted(r, start, cap_end, cfg_.zrwa_lbas != 0)) {
+            take_offline(r, start, cap_end);
         }
         const auto s = static_cast<ZoneState>(r.state);
         if (open_state(s)) {
@@ -339,10 +384,7 @@ void ZoneStateMachine::commit_write(uint64_t slba, uint32_t nlb, std::vector<Zon
     if (s == ZoneState::Empty || s == ZoneState::Closed) {
         uint32_t victim;
         open_check(z, false, victim);
-        if (victim != kNone) {
-            do_close(victim);
-        }
-        do_open(z, true, false);
+        open_with_victim(z, victim, true, false);
     }
     const uint64_t end = slba + nlb;
     r.written_end = std::max(r.written_end, end);
@@ -408,145 +450,152 @@ uint16_t ZoneStateMachine::send(ZoneAction action, uint64_t slba, bool select_al
         zrwa = false;
     }
     if (select_all) {
-        if (zrwa) {
-            return kInvalidField;
-        }
-        switch (action) {
-            case ZoneAction::Close:
-                for (uint32_t z = 0; z < cfg_.zones; z++) {
-                    if (is_open(z)) {
-                        do_close(z);
-                    }
-                }
-                return kSuccess;
-            case ZoneAction::Finish:
-                for (uint32_t z = 0; z < cfg_.zones; z++) {
-                    if (is_active(z)) {
-                        do_finish(z, effects);
-                    }
-                }
-                return kSuccess;
-            case ZoneAction::Open: {
-                // All or nothing: replay the per-zone resource rules on counts.
-                std::vector<uint32_t> closed;
-                uint64_t implicit = 0;
-                for (uint32_t z = 0; z < cfg_.zones; z++) {
-                    if (state(z) == ZoneState::Closed) {
-                        closed.push_back(z);
-                    } else if (state(z) == ZoneState::ImplicitlyOpen) {
-                        implicit++;
-                    }
-                }
-                uint64_t open = open_;
-                for (size_t i = 0; i < closed.size(); i++) {
-                    if (cfg_.max_open != 0 && open >= cfg_.max_open && implicit > 0) {
-                        implicit--;
-                        open--;
-                    }
-                    if (exceeds(open + 1, cfg_.max_open)) {
-                        return kTooManyOpen;
-                    }
-                    open++;
-                }
-                for (uint32_t z : closed) {
-                    uint32_t victim;
-                    open_check(z, false, victim);
-                    if (victim != kNone) {
-                        do_close(victim);
-                    }
-                    do_open(z, false, false);
-                }
-                return kSuccess;
-            }
-            case ZoneAction::Reset:
-                for (uint32_t z = 0; z < cfg_.zones; z++) {
-                    const ZoneState s = state(z);
-                    if (active_state(s) || s == ZoneState::Full) {
-                        do_reset(z, effects);
-                    }
-                }
-                return kSuccess;
-            case ZoneAction::Offline:
-                for (uint32_t z = 0; z < cfg_.zones; z++) {
-                    if (state(z) == ZoneState::ReadOnly) {
-                        set_state(z, ZoneState::Offline);
-                    }
-                }
-                return kSuccess;
-        }
-        return kInvalidField;
+        return zrwa ? kInvalidField : send_all(action, effects);
     }
-
     if (cfg_.zones == 0 || slba % cfg_.zone_lbas != 0 || zone_of(slba) >= cfg_.zones) {
         return kInvalidField;
     }
-    const uint32_t z = zone_of(slba);
-    const ZoneState s = state(z);
+    return send_one(action, zone_of(slba), zrwa, effects);
+}
+
+uint16_t ZoneStateMachine::send_one(ZoneAction action, uint32_t zone, bool zrwa,
+                                    std::vector<ZoneEffect> &effects)
+{
     switch (action) {
-        case ZoneAction::Open: {
-            if (zrwa && (cfg_.zrwa_lbas == 0 || s != ZoneState::Empty)) {
-                return kInvalidOpRequest;
-            }
-            switch (s) {
-                case ZoneState::Empty:
-                case ZoneState::Closed: {
-                    uint32_t victim;
-                    const uint16_t st = open_check(z, zrwa, victim);
-                    if (st != kSuccess) {
-                        return st;
-                    }
-                    if (victim != kNone) {
-                        do_close(victim);
-                    }
-                    do_open(z, false, zrwa);
-                    return kSuccess;
-                }
-                case ZoneState::ImplicitlyOpen:
-                    set_state(z, ZoneState::ExplicitlyOpen);
-                    return kSuccess;
-                case ZoneState::ExplicitlyOpen: return kSuccess;
-                default: return kInvalidTransition;
-            }
-        }
-        case ZoneAction::Close:
-            switch (s) {
-                case ZoneState::ImplicitlyOpen:
-                case ZoneState::ExplicitlyOpen: do_close(z); return kSuccess;
-                case ZoneState::Closed: return kSuccess;
-                default: return kInvalidTransition;
-            }
-        case ZoneAction::Finish:
-            switch (s) {
-                case ZoneState::Empty:
-                    // Empty -> Full passes through an active state.
-                    if (exceeds(uint64_t{active_} + 1, cfg_.max_active)) {
-                        return kTooManyActive;
-                    }
-                    do_finish(z, effects);
-                    return kSuccess;
-                case ZoneState::ImplicitlyOpen:
-                case ZoneState::ExplicitlyOpen:
-                case ZoneState::Closed: do_finish(z, effects); return kSuccess;
-                case ZoneState::Full: return kSuccess;
-                default: return kInvalidTransition;
-            }
-        case ZoneAction::Reset:
-            switch (s) {
-                case ZoneState::Empty: return kSuccess;
-                case ZoneState::ImplicitlyOpen:
-                case ZoneState::ExplicitlyOpen:
-                case ZoneState::Closed:
-                case ZoneState::Full: do_reset(z, effects); return kSuccess;
-                default: return kInvalidTransition;
-            }
-        case ZoneAction::Offline:
-            switch (s) {
-                case ZoneState::ReadOnly: set_state(z, ZoneState::Offline); return kSuccess;
-                case ZoneState::Offline: return kSuccess;
-                default: return kInvalidTransition;
-            }
+        case ZoneAction::Open: return open_zone(zone, zrwa);
+        case ZoneAction::Close: return close_zone(zone);
+        case ZoneAction::Finish: return finish_zone(zone, effects);
+        case ZoneAction::Reset: return reset_zone(zone, effects);
+        case ZoneAction::Offline: return offline_zone(zone);
     }
     return kInvalidField;
+}
+
+uint16_t ZoneStateMachine::send_all(ZoneAction action, std::vector<ZoneEffect> &effects)
+{
+    if (action == ZoneAction::Open) {
+        return open_all();  // all or nothing, unlike the others
+    }
+    if (!known_action(action)) {
+        return kInvalidField;
+    }
+    // Each zone Select All applies to takes the single-zone transition.
+    for (uint32_t z = 0; z < cfg_.zones; z++) {
+        if (select_all_applies(action, state(z))) {
+            send_one(action, z, false, effects);
+        }
+    }
+    return kSuccess;
+}
+
+uint16_t ZoneStateMachine::open_all()
+{
+    // All or nothing: replay the per-zone resource rules on counts first.
+    std::vector<uint32_t> closed;
+    uint64_t implicit = 0;
+    for (uint32_t z = 0; z < cfg_.zones; z++) {
+        if (select_all_applies(ZoneAction::Open, state(z))) {
+            closed.push_back(z);
+        } else if (state(z) == ZoneState::ImplicitlyOpen) {
+            implicit++;
+        }
+    }
+    uint64_t open = open_;
+    for (size_t i = 0; i < closed.size(); i++) {
+        if (cfg_.max_open != 0 && open >= cfg_.max_open && implicit > 0) {
+            implicit--;
+            open--;
+        }
+        if (exceeds(open + 1, cfg_.max_open)) {
+            return kTooManyOpen;
+        }
+        open++;
+    }
+    for (uint32_t z : closed) {
+        uint32_t victim;
+        open_check(z, false, victim);
+        open_with_victim(z, victim, false, false);
+    }
+    return kSuccess;
+}
+
+void ZoneStateMachine::open_with_victim(uint32_t zone, uint32_t victim, bool implicit, bool zrwa)
+{
+    if (victim != kNone) {
+        do_close(victim);
+    }
+    do_open(zone, implicit, zrwa);
+}
+
+uint16_t ZoneStateMachine::open_zone(uint32_t zone, bool zrwa)
+{
+    const ZoneState s = state(zone);
+    if (zrwa && (cfg_.zrwa_lbas == 0 || s != ZoneState::Empty)) {
+        return kInvalidOpRequest;
+    }
+    switch (s) {
+        case ZoneState::Empty:
+        case ZoneState::Closed: {
+            uint32_t victim;
+            const uint16_t st = open_check(zone, zrwa, victim);
+            if (st == kSuccess) {
+                open_with_victim(zone, victim, false, zrwa);
+            }
+            return st;
+        }
+        case ZoneState::ImplicitlyOpen: set_state(zone, ZoneState::ExplicitlyOpen); return kSuccess;
+        case ZoneState::ExplicitlyOpen: return kSuccess;
+        default: return kInvalidTransition;
+    }
+}
+
+uint16_t ZoneStateMachine::close_zone(uint32_t zone)
+{
+    switch (state(zone)) {
+        case ZoneState::ImplicitlyOpen:
+        case ZoneState::ExplicitlyOpen: do_close(zone); return kSuccess;
+        case ZoneState::Closed: return kSuccess;
+        default: return kInvalidTransition;
+    }
+}
+
+uint16_t ZoneStateMachine::finish_zone(uint32_t zone, std::vector<ZoneEffect> &effects)
+{
+    switch (state(zone)) {
+        case ZoneState::Empty:
+            // Empty -> Full passes through an active state.
+            if (exceeds(uint64_t{active_} + 1, cfg_.max_active)) {
+                return kTooManyActive;
+            }
+            do_finish(zone, effects);
+            return kSuccess;
+        case ZoneState::ImplicitlyOpen:
+        case ZoneState::ExplicitlyOpen:
+        case ZoneState::Closed: do_finish(zone, effects); return kSuccess;
+        case ZoneState::Full: return kSuccess;
+        default: return kInvalidTransition;
+    }
+}
+
+uint16_t ZoneStateMachine::reset_zone(uint32_t zone, std::vector<ZoneEffect> &effects)
+{
+    switch (state(zone)) {
+        case ZoneState::Empty: return kSuccess;
+        case ZoneState::ImplicitlyOpen:
+        case ZoneState::ExplicitlyOpen:
+        case ZoneState::Closed:
+        case ZoneState::Full: do_reset(zone, effects); return kSuccess;
+        default: return kInvalidTransition;
+    }
+}
+
+uint16_t ZoneStateMachine::offline_zone(uint32_t zone)
+{
+    switch (state(zone)) {
+        case ZoneState::ReadOnly: set_state(zone, ZoneState::Offline); return kSuccess;
+        case ZoneState::Offline: return kSuccess;
+        default: return kInvalidTransition;
+    }
 }
 
 uint16_t ZoneStateMachine::zrwa_flush(uint64_t elba, std::vector<ZoneEffect> &effects)

@@ -187,6 +187,21 @@ private:
     void advance(uint32_t zone, uint64_t new_wp, std::vector<ZoneEffect> &effects);
     void release_zrwa(uint32_t zone);
     void mark_changed(uint32_t zone);
+    // Closes victim (UINT32_MAX: none), as open_check() asked, then opens zone.
+    void open_with_victim(uint32_t zone, uint32_t victim, bool implicit, bool zrwa);
+
+    // Zone Management Send, one step per action: send_all() for Select
+    // All (open_all() is all or nothing), send_one() for one zone, which
+    // runs the action's transition rules on it.
+    uint16_t send_all(ZoneAction action, std::vector<ZoneEffect> &effects);
+    uint16_t open_all();
+    uint16_t send_one(ZoneAction action, uint32_t zone, bool zrwa,
+                      std::vector<ZoneEffect> &effects);
+    uint16_t open_zone(uint32_t zone, bool zrwa);
+    uint16_t close_zone(uint32_t zone);
+    uint16_t finish_zone(uint32_t zone, std::vector<ZoneEffect> &effects);
+    uint16_t reset_zone(uint32_t zone, std::vector<ZoneEffect> &effects);
+    uint16_t offline_zone(uint32_t zone);
 
     ZoneConfig cfg_;
     ZoneRecord *rec_;

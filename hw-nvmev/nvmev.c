@@ -645,7 +645,7 @@ static const MemoryRegionOps nvmev_mmio_ops = {
 /* ---- Realize / unrealize ---- */
 
 static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
-                              int64_t *params);
+                              NvmevPropValue *values);
 
 /*
  * The backing store holds the data (the capacity), then the kind's metadata
@@ -655,21 +655,13 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
 {
     NvmevConfig cfg;
     NvmevLayout layout;
-    int64_t params[NVMEV_MAX_PARAMS];
+    NvmevPropValue values[NVMEV_MAX_PROPS];
     char *err = NULL;
 
-    if (s->memdev && s->size) {
-        error_setg(errp, "nvmev: give either 'size' or 'memdev', not both "
-                   "(with 'memdev' the capacity is the backend's size)");
+    if (!nvmev_ns_props_check_backing(&s->ns, "nvmev", errp)) {
         return false;
     }
-    if (s->memdev && host_memory_backend_is_mapped(s->memdev)) {
-        error_setg(errp, "nvmev: property 'memdev': backend '%s' is "
-                   "already in use",
-                   object_get_canonical_path_component(OBJECT(s->memdev)));
-        return false;
-    }
-    nvmev_fill_config(s, &cfg, params);
+    nvmev_fill_config(s, &cfg, values);
     if (nvmev_core_layout(&cfg, &layout, &err) < 0) {
         error_setg(errp, "nvmev: %s", err ? err : "invalid configuration");
         nvmev_core_free_error(err);
@@ -678,17 +670,17 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
     if (layout.data_bytes < NVMEV_MIN_CAPACITY) {
         error_setg(errp, "nvmev: property '%s': a capacity of %" PRIu64
                    " bytes is below the minimum of %" PRIu64 " bytes",
-                   s->memdev ? "memdev" : "size", layout.data_bytes,
+                   s->ns.memdev ? "memdev" : "size", layout.data_bytes,
                    (uint64_t)NVMEV_MIN_CAPACITY);
         return false;
     }
     s->data_size = layout.data_bytes;
     s->metadata_size = layout.metadata_bytes;
-    if (s->memdev) {
-        MemoryRegion *mr = host_memory_backend_get_memory(s->memdev);
+    if (s->ns.memdev) {
+        MemoryRegion *mr = host_memory_backend_get_memory(s->ns.memdev);
 
         s->data = memory_region_get_ram_ptr(mr);
-        host_memory_backend_set_mapped(s->memdev, true);
+        host_memory_backend_set_mapped(s->ns.memdev, true);
         return true;
     }
     /* Lazily zeroed: never-written blocks read as zeros. */
@@ -709,16 +701,16 @@ static void nvmev_release_data(NvmevState *s)
 {
     if (s->data_is_anon && s->data) {
         munmap(s->data, s->map_size);
-    } else if (s->memdev && s->data) {
-        host_memory_backend_set_mapped(s->memdev, false);
+    } else if (s->ns.memdev && s->data) {
+        host_memory_backend_set_mapped(s->ns.memdev, false);
     }
     s->data = NULL;
     s->data_is_anon = false;
 }
 
-/* params: room for nvmev_core_param_count() values, as the core takes them */
+/* values: room for NVMEV_MAX_PROPS, as the core takes them */
 static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
-                              int64_t *params)
+                              NvmevPropValue *values)
 {
     if (!s->serial && !s->default_serial[0]) {
         /*
@@ -730,49 +722,25 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
         snprintf(s->default_serial, sizeof(s->default_serial), "NVMEV%08X",
                  g_str_hash(path));
     }
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->ssd = s->ssd;
-    cfg->preset = s->preset;
+    nvmev_ns_props_fill(&s->ns, cfg, values);
     cfg->serial = s->serial ? s->serial : s->default_serial;
     cfg->model = s->model;
-    /* size= (0: the kind's default) or the memdev's whole size */
-    cfg->capacity_bytes = s->memdev ?
-        memory_region_size(host_memory_backend_get_memory(s->memdev)) :
-        s->size;
-    cfg->capacity_from_memdev = s->memdev != NULL;
-    cfg->lba_size = s->lba_size;
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
-    cfg->read_latency_ns = s->read_latency_ns;
-    cfg->write_latency_ns = s->write_latency_ns;
-    cfg->read_bandwidth_mbps = s->read_bandwidth_mbps;
-    cfg->write_bandwidth_mbps = s->write_bandwidth_mbps;
     cfg->msix_vectors = s->msix_vectors;
-    cfg->cell_type = s->cell_type;
-    cfg->gc_policy = s->gc_policy;
-    cfg->early_completion = s->early_completion == ON_OFF_AUTO_ON ? 1 :
-                            s->early_completion == ON_OFF_AUTO_OFF ? 2 : 0;
-    cfg->kv_backend = s->kv_backend;
-    cfg->kv_vendor_opcodes = s->kv_vendor_opcodes;
-    /* Size properties cannot default to -1; 0 means "the preset's". */
-    for (size_t i = 0; i < nvmev_core_param_count(); i++) {
-        const NvmevParamInfo *info = nvmev_core_param_info(i);
-        params[i] = info->is_size && s->params[i] == 0 ? -1 : s->params[i];
-    }
-    cfg->params = params;
 }
 
 static bool nvmev_create_core(NvmevState *s, Error **errp)
 {
     NvmevConfig cfg;
-    int64_t params[NVMEV_MAX_PARAMS];
+    NvmevPropValue values[NVMEV_MAX_PROPS];
     char *err = NULL;
     int64_t pairs = s->max_ioqpairs < 0 ? 64 : s->max_ioqpairs;
 
     s->msix_vectors = MIN(MAX(pairs, 0) + 1, NVMEV_MAX_VECTORS);
     s->ioeventfd_queues = MIN(MAX(pairs, 0), NVMEV_IOEVENTFD_QUEUES);
     s->pairs = MAX(pairs, 0);
-    nvmev_fill_config(s, &cfg, params);
+    nvmev_fill_config(s, &cfg, values);
     s->core = nvmev_core_new(&cfg, &nvmev_host_ops, s, s->data, &err);
     if (!s->core) {
         error_setg(errp, "nvmev: %s", err ? err : "invalid configuration");
@@ -944,7 +912,7 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
                                 iothread_get_id(g->iothread) : "main-loop");
     }
     s->ioeventfd_bh = qemu_bh_new(nvmev_ioeventfd_bh, s);
-    trace_nvmev_realize(nvmev_id(s), s->ssd ? s->ssd : "nvm", s->data_size,
+    trace_nvmev_realize(nvmev_id(s), nvmev_ns_props_ssd(&s->ns), s->data_size,
                         s->iothread_vq_mapping ? "iothread-vq-mapping" :
                         s->iothread ? "iothread" : "main-loop");
 }
@@ -1113,47 +1081,24 @@ NvmevState *nvmev_find(const char *id, Error **errp)
 
 /* ---- Type registration ---- */
 
+/* The controller's own; the namespace properties come from nvmev-props.c. */
 static const Property nvmev_props[] = {
-    DEFINE_PROP_STRING("ssd", NvmevState, ssd),
-    DEFINE_PROP_STRING("preset", NvmevState, preset),
-    DEFINE_PROP_SIZE("size", NvmevState, size, 0),
-    DEFINE_PROP_LINK("memdev", NvmevState, memdev, TYPE_MEMORY_BACKEND,
-                     HostMemoryBackend *),
     DEFINE_PROP_LINK("iothread", NvmevState, iothread, TYPE_IOTHREAD,
                      IOThread *),
     DEFINE_PROP_IOTHREAD_VQ_MAPPING_LIST("iothread-vq-mapping", NvmevState,
                                          iothread_vq_mapping),
     DEFINE_PROP_STRING("serial", NvmevState, serial),
     DEFINE_PROP_STRING("model", NvmevState, model),
-    DEFINE_PROP_INT64("lba-size", NvmevState, lba_size, -1),
     DEFINE_PROP_INT64("mdts", NvmevState, mdts, -1),
     DEFINE_PROP_INT64("max-ioqpairs", NvmevState, max_ioqpairs, -1),
-    DEFINE_PROP_INT64("read-latency-ns", NvmevState, read_latency_ns, -1),
-    DEFINE_PROP_INT64("write-latency-ns", NvmevState, write_latency_ns, -1),
-    DEFINE_PROP_INT64("read-bandwidth-mbps", NvmevState, read_bandwidth_mbps,
-                      -1),
-    DEFINE_PROP_INT64("write-bandwidth-mbps", NvmevState,
-                      write_bandwidth_mbps, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
     DEFINE_PROP_BOOL("ioeventfd", NvmevState, ioeventfd, true),
-    DEFINE_PROP_STRING("cell-type", NvmevState, cell_type),
-    DEFINE_PROP_STRING("gc-policy", NvmevState, gc_policy),
-    DEFINE_PROP_STRING("kv-backend", NvmevState, kv_backend),
-    DEFINE_PROP_BOOL("kv-vendor-opcodes", NvmevState, kv_vendor_opcodes, false),
-    DEFINE_PROP_ON_OFF_AUTO("early-completion", NvmevState, early_completion,
-                            ON_OFF_AUTO_AUTO),
 };
 
 static const struct {
     const char *name;
     const char *desc;
 } nvmev_prop_desc[] = {
-    { "size", "capacity in bytes when no memdev is given (default 1G; "
-      "ssd=zns: at least 4 zones); a multiple of lba-size (ssd=zns: of "
-      "zone-size)" },
-    { "memdev", "memory backend holding the data (memfd, file, hugepages); "
-      "the capacity is its size (ssd=zns: whole zones, then the zone "
-      "metadata)" },
     { "iothread", "IOThread that serves the queues (default: main loop)" },
     { "iothread-vq-mapping", "IOThreads that serve the queues, as a JSON "
       "list of {\"iothread\": id, \"vqs\": [n, ...]} where vq n is I/O "
@@ -1162,61 +1107,15 @@ static const struct {
     { "serial", "serial number (up to 20 ASCII characters)" },
     { "model", "model number (up to 40 ASCII characters; default from the "
       "preset)" },
-    { "lba-size", "logical block size in bytes: 512 or 4096 (default from "
-      "the preset)" },
     { "mdts", "maximum data transfer size: 2^mdts x 4 KiB, 0 = no limit "
       "(default from the preset)" },
     { "max-ioqpairs", "I/O queue pairs offered, 1..65535 (default 64)" },
-    { "read-latency-ns", "simple model: latency of an isolated 4 KiB read in "
-      "ns, >= 0 (default from the preset)" },
-    { "write-latency-ns", "simple model: latency of an isolated 4 KiB write "
-      "in ns, >= 0 (default from the preset)" },
-    { "read-bandwidth-mbps", "simple model: read bandwidth in MB/s "
-      "(10^6 B/s), > 0 (default from the preset)" },
-    { "write-bandwidth-mbps", "simple model: write bandwidth in MB/s "
-      "(10^6 B/s), > 0 (default from the preset)" },
-    { "cell-type", "ssd=conv, zns: bits per cell, slc, mlc, tlc or qlc (default "
-      "from the preset)" },
-    { "gc-policy", "ssd=conv: GC victim selection, greedy or cost-benefit "
-      "(default greedy)" },
-    { "early-completion", "ssd=conv, zns: complete writes when the write buffer "
-      "admits them (auto: the preset's choice); FUA writes always wait" },
-    { "kv-backend", "ssd=kv: what times the values' media, simple (the "
-      "latency and bandwidth properties) or parallel (the NAND model)" },
-    { "kv-vendor-opcodes", "ssd=kv: NVMeVirt's KV opcodes on an NVM-looking "
-      "namespace instead of the NVMe Key Value command set (default off)" },
     { "ioeventfd", "with shadow doorbells, I/O queue doorbells signal an "
       "eventfd instead of running the device on the vCPU (default on)" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },
 };
-
-/*
- * The fixed properties plus one per entry of the core's parameter table
- * (geometry, FTL and NAND timing), so the core alone defines those names.
- */
-void nvmev_set_props_with_params(DeviceClass *dc, const Property *fixed_props,
-                                 size_t fixed, size_t params_offset)
-{
-    size_t n = nvmev_core_param_count();
-    Property *props;
-
-    g_assert(n <= NVMEV_MAX_PARAMS);
-    props = g_new0(Property, fixed + n);
-    memcpy(props, fixed_props, fixed * sizeof(Property));
-    for (size_t i = 0; i < n; i++) {
-        const NvmevParamInfo *info = nvmev_core_param_info(i);
-        Property *p = &props[fixed + i];
-
-        p->name = info->name;
-        p->info = info->is_size ? &qdev_prop_size : &qdev_prop_int64;
-        p->offset = params_offset + i * sizeof(int64_t);
-        p->set_default = true;
-        p->defval.i = info->is_size ? 0 : -1;
-    }
-    device_class_set_props_n(dc, props, fixed + n);
-}
 
 static const VMStateDescription nvmev_vmstate = {
     .name = "nvmev",
@@ -1240,36 +1139,12 @@ static void nvmev_class_init(ObjectClass *oc, void *data)
     dc->desc = "nvmev: emulated NVMe SSD with timing models";
     dc->vmsd = &nvmev_vmstate;
     device_class_set_legacy_reset(dc, nvmev_reset);
-    nvmev_set_props_with_params(dc, nvmev_props, ARRAY_SIZE(nvmev_props),
-                                offsetof(NvmevState, params));
+    nvmev_ns_props_register(dc, nvmev_props, ARRAY_SIZE(nvmev_props),
+                            offsetof(NvmevState, ns));
     for (size_t i = 0; i < ARRAY_SIZE(nvmev_prop_desc); i++) {
         object_class_property_set_description(oc, nvmev_prop_desc[i].name,
                                               nvmev_prop_desc[i].desc);
     }
-    nvmev_describe_params(oc);
-}
-
-/* The parameter table's descriptions, and the kinds and presets. */
-void nvmev_describe_params(ObjectClass *oc)
-{
-    char *desc;
-
-    for (size_t i = 0; i < nvmev_core_param_count(); i++) {
-        const NvmevParamInfo *info = nvmev_core_param_info(i);
-        desc = g_strdup_printf("%s (%s: the preset's value)",
-                               info->description, info->is_size ? "0" : "-1");
-        object_class_property_set_description(oc, info->name, desc);
-        g_free(desc);
-    }
-    /* The kinds and presets are the core's; list them from there. */
-    desc = g_strdup_printf("device kind: %s (default nvm)", nvmev_core_kinds());
-    object_class_property_set_description(oc, "ssd", desc);
-    g_free(desc);
-    desc = g_strdup_printf("real-device parameter set: %s (default: the "
-                           "kind's first); explicit properties override it",
-                           nvmev_core_presets());
-    object_class_property_set_description(oc, "preset", desc);
-    g_free(desc);
 }
 
 static const TypeInfo nvmev_info = {

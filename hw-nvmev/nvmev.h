@@ -15,12 +15,30 @@
 
 #define TYPE_NVMEV "nvmev"
 #define NVMEV_MAX_VECTORS 2048
-/* Room for the core's table of integer parameters (nvmev_core_param_info). */
-#define NVMEV_MAX_PARAMS 64
+/* Room for the core's namespace properties (nvmev_core_property_count). */
+#define NVMEV_MAX_PROPS 96
 OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
 typedef struct HostMemoryBackend HostMemoryBackend;
+
+/* One registry property's value, in the member its QOM type uses. */
+typedef struct NvmevPropSlot {
+    int64_t num;      /* NVMEV_PARAM_INT, NVMEV_PARAM_SIZE */
+    bool flag;        /* NVMEV_PARAM_BOOL */
+    OnOffAuto opt;    /* NVMEV_PARAM_ON_OFF_AUTO */
+    char *str;        /* NVMEV_PARAM_ENUM, NVMEV_PARAM_STRING */
+} NvmevPropSlot;
+
+/*
+ * The namespace properties nvmev and nvmev-ns share (nvmev-props.c): the
+ * capacity, and one slot per entry of the core's parameter registry.
+ */
+typedef struct NvmevNsProps {
+    uint64_t size;
+    HostMemoryBackend *memdev;
+    NvmevPropSlot slot[NVMEV_MAX_PROPS];
+} NvmevNsProps;
 
 /* The backing store of an nvmev-ns namespace, owned by its controller so it
  * outlives the core that points into it (nvmev-ns-*.c). */
@@ -51,30 +69,15 @@ typedef struct NvmevGroup {
 struct NvmevState {
     PCIDevice parent_obj;
 
-    /* Properties */
-    char *ssd;
-    char *preset;
+    /* Properties: the namespace's (NSID 1), then the controller's */
+    NvmevNsProps ns;
     char *serial;
     char *model;
-    uint64_t size;
-    HostMemoryBackend *memdev;
     IOThread *iothread;
     IOThreadVirtQueueMappingList *iothread_vq_mapping;
-    int64_t lba_size;
     int64_t mdts;
     int64_t max_ioqpairs;
-    int64_t read_latency_ns;
-    int64_t write_latency_ns;
-    int64_t read_bandwidth_mbps;
-    int64_t write_bandwidth_mbps;
     int64_t wake_ahead_ns;
-    char *cell_type;
-    char *gc_policy;
-    OnOffAuto early_completion;
-    char *kv_backend;
-    bool kv_vendor_opcodes;
-    /* The core's parameter table, in its order: -1 (or 0 for sizes): preset */
-    int64_t params[NVMEV_MAX_PARAMS];
 
     /* Runtime */
     NvmevCore *core;
@@ -110,11 +113,21 @@ struct NvmevState {
 /* nvmev-ns.c */
 #define TYPE_NVMEV_BUS "nvmev-bus"
 void nvmev_ns_release_stores(NvmevState *s);
-/* nvmev.c: one property per entry of the core's parameter table, at
- * params_offset in the instance (an int64_t array), after `fixed`. */
-void nvmev_set_props_with_params(DeviceClass *dc, const Property *fixed,
-                                 size_t n_fixed, size_t params_offset);
-void nvmev_describe_params(ObjectClass *oc);
+
+/* nvmev-props.c */
+/* The device's own properties `own`, then the NvmevNsProps at ns_offset in
+ * the instance, with their descriptions. */
+void nvmev_ns_props_register(DeviceClass *dc, const Property *own,
+                             size_t n_own, size_t ns_offset);
+/* The namespace part of cfg from p (the controller fields "not given");
+ * values: room for NVMEV_MAX_PROPS, pointed to by cfg. */
+void nvmev_ns_props_fill(const NvmevNsProps *p, NvmevConfig *cfg,
+                         NvmevPropValue *values);
+/* size and memdev are exclusive, and a memdev has one user. */
+bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
+                                  Error **errp);
+/* The ssd= given ("nvm" if none), for tracing. */
+const char *nvmev_ns_props_ssd(const NvmevNsProps *p);
 
 /* For nvmev-qmp.c */
 NvmevState *nvmev_find(const char *id, Error **errp);

@@ -52,6 +52,21 @@ def run_style(tally):
     tally.record("unit/clang-format", proc.returncode == 0, proc.stderr[-3000:])
 
 
+def run_properties_doc(tally):
+    """docs/properties.md's tables are those the parameter registry generates."""
+    tool = os.path.join(ROOT, "build", "host", "tools", "nvmev-params")
+    proc = subprocess.run([tool, "--check", os.path.join(ROOT, "docs", "properties.md")],
+                          capture_output=True, text=True)
+    tally.record("unit/properties-doc", proc.returncode == 0, proc.stdout + proc.stderr)
+
+
+def run_file_map(tally):
+    """docs/architecture.md's file map names every core, FTL and timing source, and no more."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "check_file_map.py")],
+                          capture_output=True, text=True)
+    tally.record("unit/architecture-file-map", proc.returncode == 0, proc.stdout + proc.stderr)
+
+
 def run_unit(tally):
     binary = os.path.join(ROOT, "build", "host", "tests", "unit", "nvmev-unit-tests")
     with tempfile.TemporaryDirectory() as d:
@@ -125,6 +140,8 @@ def main():
         if tier == "unit":
             run_unit(tally)
             run_style(tally)
+            run_properties_doc(tally)
+            run_file_map(tally)
         elif tier == "fuzz":
             run_fuzz(tally)
         else:

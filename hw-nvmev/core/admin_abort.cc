@@ -18,8 +18,9 @@ constexpr unsigned kMaxOutstandingAborts = 4;  // ID-CTRL ACL + 1
 
 }  // namespace
 
-Outcome Controller::admin_abort(const Sqe &sqe)
+Outcome Controller::admin_abort(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const auto sqid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     const auto cid = static_cast<uint16_t>(sqe.cdw10 >> 16);
     // Aborts complete when executed; those not yet posted are outstanding.

@@ -10,8 +10,9 @@ constexpr size_t kMaxAers = 4;  // ID-CTRL AERL + 1
 
 }  // namespace
 
-Outcome Controller::admin_async_event(const Sqe &sqe)
+Outcome Controller::admin_async_event(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     if (aer_cids_.size() >= kMaxAers) {
         return Outcome::of(cmd_specific_error(NVME_SC_ASYNC_LIMIT));
     }
@@ -98,7 +99,7 @@ void Controller::check_temperature()
     }
 }
 
-Outcome Controller::admin_keep_alive(const Sqe &)
+Outcome Controller::admin_keep_alive(Request &)
 {
     return {};  // KAS = 0: accepted, nothing to time
 }

@@ -17,8 +17,9 @@ constexpr uint32_t kLbaSizes[] = {512, 4096};  // LBA format index -> size
 
 }  // namespace
 
-Outcome Controller::admin_format_nvm(const Sqe &sqe)
+Outcome Controller::admin_format_nvm(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const uint32_t v = sqe.cdw10;
     // LBAF: lower bits 3:0, upper bits 13:12 (Figure 322).
     const uint32_t lbaf = (v & 0xf) | (((v >> 12) & 3) << 4);
@@ -35,65 +36,65 @@ Outcome Controller::admin_format_nvm(const Sqe &sqe)
         return Outcome::of(kInvalidFormat);  // no metadata, no protection information
     }
     Outcome out;
-    out.complete_at_ns = fetch_ns_;
+    out.complete_at_ns = req.fetched_ns;
     for (uint32_t nsid = 1; nsid <= kMaxNamespaces && out.status == kSuccess; nsid++) {
-        if ((all || nsid == sqe.nsid) && (ns_ = active_namespace(nsid))) {
-            out.status = format_namespace(nsid, static_cast<uint8_t>(lbaf),
-                                          static_cast<uint8_t>(ses), out.complete_at_ns);
+        Namespace *ns = all || nsid == sqe.nsid ? active_namespace(nsid) : nullptr;
+        if (ns) {
+            out.status = format_namespace(*ns, static_cast<uint8_t>(lbaf), req.fetched_ns,
+                                          out.complete_at_ns);
         }
     }
-    ns_ = nullptr;
     return out;
 }
 
-// Every access to namespace state a format makes is here, on ns_ (the
-// namespace being formatted).
-Status Controller::format_namespace(uint32_t /*nsid*/, uint8_t lbaf, uint8_t /*ses*/,
-                                    int64_t &done_ns)
+// Every access to namespace state a format makes is here, on ns. Both SES
+// values accepted (none, user data erase) erase the user data.
+Status Controller::format_namespace(Namespace &ns, uint8_t lbaf, int64_t now, int64_t &done_ns)
 {
     const uint32_t lba_size = kLbaSizes[lbaf];
-    if (ns_->kv) {
+    if (ns.kv) {
         // One KV format (NKVF 1); the block size of the NVM view stays.
-        if (lba_size != ns_->cfg.lba_size) {
+        if (lba_size != ns.cfg.lba_size) {
             return kInvalidFormat;
         }
-        ns_->kv->erase_all();
-        ns_->kv_iterators = {};
-        done_ns = fetch_ns_ + ns_->kv_timing->index_latency_ns();
+        ns.kv->erase_all();
+        ns.kv_iterators = {};
+        done_ns = now + ns.kv_timing->index_latency_ns();
         return kSuccess;
     }
-    if (ns_->zns) {
+    if (ns.zns) {
         // The zone geometry is fixed when the device is created (zoned.*
         // properties): a zoned namespace keeps its format; its zones are all
         // reset, which erases them.
-        if (lba_size != ns_->cfg.lba_size) {
+        if (lba_size != ns.cfg.lba_size) {
             return kInvalidFormat;
         }
-        ns_->zone_effects.clear();
+        ns.zone_effects.clear();
         const ftl::MediaResult r =
-            ns_->zns->send(ftl::ZoneAction::Reset, 0, true, false, fetch_ns_, ns_->zone_effects);
-        apply_zone_effects(ns_->zone_effects);
+            ns.zns->send(ftl::ZoneAction::Reset, 0, true, false, now, ns.zone_effects);
+        ZnsCommandSet::apply_zone_effects(ns, ns.zone_effects);
         done_ns = r.complete_at_ns;
         return r.status;
     }
-    if (ns_->cfg.capacity_bytes % lba_size) {
+    if (ns.cfg.capacity_bytes % lba_size) {
         return kInvalidFormat;
     }
     // Deallocate everything in the old format (the FTL forgets its
     // mapping), then switch the block size.
-    const uint64_t nlbas = ns_->cfg.nlbas();
-    zero_media(0, nlbas);
+    const uint64_t nlbas = ns.cfg.nlbas();
+    IoCommandSet::zero_media(ns, 0, nlbas);
     constexpr uint64_t kChunk = uint64_t{1} << 24;  // a request's NLB is 32-bit
     for (uint64_t slba = 0; slba < nlbas; slba += kChunk) {
         const auto nlb = static_cast<uint32_t>(std::min(kChunk, nlbas - slba));
-        const Outcome o = media_outcome({ftl::MediaOp::Deallocate, slba, nlb,
-                                         uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
+        const Outcome o = IoCommandSet::media_outcome(
+            ns,
+            {ftl::MediaOp::Deallocate, slba, nlb, uint64_t{nlb} << ns.cfg.lba_shift(), false, now});
         if (o.status != kSuccess) {
             return o.status;
         }
         done_ns = std::max(done_ns, o.complete_at_ns);
     }
-    ns_->cfg.lba_size = lba_size;
+    ns.cfg.lba_size = lba_size;
     return kSuccess;
 }
 

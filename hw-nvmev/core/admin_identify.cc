@@ -1,10 +1,11 @@
 // Identify (NVMe 2.0c 5.17): controller, namespace, active namespace list,
 // namespace identification descriptors and the command-set-specific forms
 // for the NVM and Zoned Namespace command sets, and the I/O Command Set data
-// structure.
+// structure; dispatched by CNS through AdminTables::identify().
 #include <bit>
 #include <cstring>
 
+#include "admin_tables.h"
 #include "controller.h"
 #include "kv_spec.h"
 
@@ -38,6 +39,26 @@ uint64_t fnv1a(const std::string &s, uint64_t seed)
 std::string id_source(const std::string &serial, uint32_t nsid)
 {
     return nsid == 1 ? serial : serial + "/ns" + std::to_string(nsid);
+}
+
+constexpr size_t kIdentifyBytes = 4096;
+
+uint8_t cns_of(const Sqe &sqe)
+{
+    return sqe.cdw10 & 0xff;
+}
+
+uint8_t csi_of(const Sqe &sqe)
+{
+    return static_cast<uint8_t>(sqe.cdw11 >> 24);
+}
+
+// The Identify buffer as one of the spec's structures.
+template <typename T>
+T &as(uint8_t *buf)
+{
+    static_assert(sizeof(T) == kIdentifyBytes);
+    return *reinterpret_cast<T *>(buf);
 }
 
 }  // namespace
@@ -127,10 +148,10 @@ void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
     id.nsze = ns.cfg.nlbas();
     id.ncap = ns.cfg.nlbas();
     id.nuse = ns.cfg.nlbas();
-    id.mssrl = htole16(kCopyMaxRangeLbas);
-    id.mcl = htole32(kCopyMaxLbas);
-    id.msrc = kCopyMaxRanges - 1;  // 0's based
-    id.nlbaf = 1;                  // two formats (0-based): 512 B and 4 KiB
+    id.mssrl = htole16(NvmCommandSet::kCopyMaxRangeLbas);
+    id.mcl = htole32(NvmCommandSet::kCopyMaxLbas);
+    id.msrc = NvmCommandSet::kCopyMaxRanges - 1;  // 0's based
+    id.nlbaf = 1;                                 // two formats (0-based): 512 B and 4 KiB
     id.flbas = ns.cfg.lba_size == 4096 ? 1 : 0;
     // Deallocated blocks read as zeros; Write Zeroes clears its range. A
     // zoned namespace does not deallocate (only zone reset frees blocks).
@@ -165,170 +186,219 @@ void Controller::fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const
     id->kvf[0].mnk = htole32(ns.cfg.kv.max_keys);
 }
 
-Outcome Controller::admin_identify(const Sqe &sqe)
+std::span<const AdminTables::Identify> AdminTables::identify()
 {
-    const uint8_t cns = sqe.cdw10 & 0xff;
-    const uint8_t csi = static_cast<uint8_t>(sqe.cdw11 >> 24);
-    alignas(8) uint8_t buf[4096] = {};
+    constexpr uint8_t kNvm = csi_bit(NVME_CSI_NVM), kZns = csi_bit(NVME_CSI_ZNS);
+    // NVMe 2.0c 5.17.1. The namespace lists answer for CSI 02h without a zoned
+    // namespace (an empty list); the namespace management CNS values need
+    // nvmev-ns namespaces.
+    static constexpr Identify kTable[] = {
+        {NVME_IDENTIFY_CNS_NS, Offer::kAlways, 0, NsidRule::kValid, &C::identify_ns},
+        {NVME_IDENTIFY_CNS_CTRL, Offer::kAlways, 0, NsidRule::kIgnored, &C::identify_ctrl},
+        {NVME_IDENTIFY_CNS_NS_ACTIVE_LIST, Offer::kAlways, 0, NsidRule::kListStart,
+         &C::identify_ns_list},
+        {NVME_IDENTIFY_CNS_NS_DESC_LIST, Offer::kAlways, 0, NsidRule::kActive,
+         &C::identify_ns_descriptors},
+        {NVME_IDENTIFY_CNS_CSI_NS, Offer::kAlways, kNvm, NsidRule::kValid, &C::identify_csi_ns},
+        {NVME_IDENTIFY_CNS_CSI_CTRL, Offer::kAlways, kNvm, NsidRule::kIgnored,
+         &C::identify_csi_ctrl},
+        {NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST, Offer::kAlways, kNvm | kZns, NsidRule::kListStart,
+         &C::identify_csi_ns_list},
+        // Linux identifies a KV namespace through this structure.
+        {NVME_IDENTIFY_CNS_CSI_INDEPENDENT_ID_NS, Offer::kMultiNamespaceOrKv, 0, NsidRule::kValid,
+         &C::identify_independent_ns},
+        {NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST, Offer::kMultiNamespace, 0, NsidRule::kListStart,
+         &C::identify_ns_list},
+        {NVME_IDENTIFY_CNS_ALLOCATED_NS, Offer::kMultiNamespace, 0, NsidRule::kValid,
+         &C::identify_allocated_ns},
+        {NVME_IDENTIFY_CNS_NS_CTRL_LIST, Offer::kMultiNamespace, 0, NsidRule::kValid,
+         &C::identify_ctrl_list},
+        {NVME_IDENTIFY_CNS_CTRL_LIST, Offer::kMultiNamespace, 0, NsidRule::kIgnored,
+         &C::identify_ctrl_list},
+        {NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST, Offer::kMultiNamespace, kNvm | kZns,
+         NsidRule::kListStart, &C::identify_csi_ns_list},
+        {NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE, Offer::kAlways, 0, NsidRule::kIgnored,
+         &C::identify_command_sets},
+    };
+    static_assert(unique_ids(kTable), "one entry per CNS");
+    return kTable;
+}
 
-    // A valid NSID names a slot (1..NN); an inactive one (unallocated or
-    // detached) reads as zeros where the spec says so.
-    const bool valid_nsid = sqe.nsid >= 1 && sqe.nsid <= nn_;
-    const Namespace *active = active_namespace(sqe.nsid);
-    const Namespace *slot = valid_nsid ? namespace_slot(sqe.nsid) : nullptr;
-    const bool multi = multi_namespace();
-    switch (cns) {
-        case NVME_IDENTIFY_CNS_NS:
-            if (!valid_nsid) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            if (active && active->csi() == NVME_CSI_KV) {
-                // The NVM structure does not describe a KV namespace (CNS 05h does).
-                return Outcome::of(generic_error(NVME_SC_INVALID_IOCS));
-            }
-            if (active) {
-                fill_id_ns(*active, *reinterpret_cast<struct nvme_id_ns *>(buf));
-            }
-            break;
-        case NVME_IDENTIFY_CNS_ALLOCATED_NS:
-            if (!multi || !valid_nsid) {
-                return Outcome::of(multi ? kInvalidNamespace : kInvalidField);
-            }
-            if (slot && slot->allocated) {
-                fill_id_ns(*slot, *reinterpret_cast<struct nvme_id_ns *>(buf));
-            }
-            break;
-        case NVME_IDENTIFY_CNS_CTRL:
-            fill_id_ctrl(*reinterpret_cast<struct nvme_id_ctrl *>(buf));
-            break;
-        case NVME_IDENTIFY_CNS_CSI_NS_ACTIVE_LIST:
-        case NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST:
-            if (cns == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST && !multi) {
-                return Outcome::of(kInvalidField);
-            }
-            if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS && !(csi == NVME_CSI_KV && first_kv())) {
-                return Outcome::of(kInvalidField);
-            }
-            if (sqe.nsid >= 0xfffffffeu) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            fill_ns_list(buf, sqe.nsid, csi, cns == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST);
-            break;
-        case NVME_IDENTIFY_CNS_NS_ACTIVE_LIST:
-        case NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST:
-            if (cns == NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST && !multi) {
-                return Outcome::of(kInvalidField);
-            }
-            if (sqe.nsid >= 0xfffffffeu) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            fill_ns_list(buf, sqe.nsid, -1, cns == NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST);
-            break;
-        case NVME_IDENTIFY_CNS_NS_CTRL_LIST:
-        case NVME_IDENTIFY_CNS_CTRL_LIST: {
-            if (!multi) {
-                return Outcome::of(kInvalidField);
-            }
-            const auto from = static_cast<uint16_t>(sqe.cdw10 >> 16);  // CNTID
-            if (cns == NVME_IDENTIFY_CNS_CTRL_LIST) {
-                fill_ctrl_list(buf, from, true);
-                break;
-            }
-            if (!valid_nsid) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            fill_ctrl_list(buf, from, slot && slot->active());
-            break;
-        }
-        case NVME_IDENTIFY_CNS_CSI_INDEPENDENT_ID_NS:
-            // Linux identifies a KV namespace through this structure.
-            if (!multi && !first_kv()) {
-                return Outcome::of(kInvalidField);
-            }
-            if (!valid_nsid) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            if (active) {
-                fill_independent_id_ns(*active, buf);
-            }
-            break;
-        case NVME_IDENTIFY_CNS_NS_DESC_LIST: {
-            if (!active) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            struct nvme_id_ns ns;
-            fill_id_ns(*active, ns);
-            uint8_t *p = buf;
-            auto add = [&p](uint8_t type, const void *data, uint8_t len) {
-                auto *d = reinterpret_cast<struct nvme_ns_id_desc *>(p);
-                d->nidt = type;
-                d->nidl = len;
-                std::memcpy(d->nid, data, len);
-                p += sizeof(*d) + len;
-            };
-            add(NVME_NIDT_EUI64, ns.eui64, NVME_NIDT_EUI64_LEN);
-            add(NVME_NIDT_NGUID, ns.nguid, NVME_NIDT_NGUID_LEN);
-            uint8_t uuid[16];
-            const std::string src = id_source(cfg_.serial, active->nsid);
-            const uint64_t u1 = fnv1a(src, 4), u2 = fnv1a(src, 5);
-            std::memcpy(uuid, &u1, 8);
-            std::memcpy(uuid + 8, &u2, 8);
-            uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
-            uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
-            add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
-            const uint8_t ns_csi_value = active->csi();
-            add(NVME_NIDT_CSI, &ns_csi_value, NVME_NIDT_CSI_LEN);
-            break;
-        }
-        case NVME_IDENTIFY_CNS_CSI_NS:
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
-                !(csi == NVME_CSI_KV && first_kv())) {
-                return Outcome::of(kInvalidField);
-            }
-            if (!valid_nsid) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            if (active && (active->csi() == NVME_CSI_KV) != (csi == NVME_CSI_KV)) {
-                return Outcome::of(generic_error(NVME_SC_INVALID_IOCS));
-            }
-            if (csi == NVME_CSI_KV) {
-                if (active) {
-                    fill_kv_id_ns(*active, buf);
-                }
-                break;
-            }
-            if (csi == NVME_CSI_ZNS && active) {
-                if (!active->zns) {
-                    return Outcome::of(kInvalidField);  // not a zoned namespace
-                }
-                static_assert(sizeof(struct nvme_zns_id_ns) == 4096);
-                fill_zns_id_ns(*active, *reinterpret_cast<struct nvme_zns_id_ns *>(buf));
-            }
-            break;  // NVM Command Set Identify Namespace: no optional fields
-        case NVME_IDENTIFY_CNS_CSI_CTRL:
-            if (csi == NVME_CSI_ZNS && first_zoned()) {
-                // ZASL: log2 of the limit in 4 KiB units; 0: MDTS applies.
-                // The controller has one: the first zoned namespace's.
-                const uint64_t zasl = first_zoned()->cfg.zasl_bytes;
-                buf[0] = zasl ? static_cast<uint8_t>(std::countr_zero(zasl / 4096)) : 0;
-                break;
-            }
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_KV && first_kv())) {
-                return Outcome::of(kInvalidField);
-            }
-            break;  // NVM and KV Identify Controller: no fields we set
-        case NVME_IDENTIFY_CNS_COMMAND_SET_STRUCTURE: {
-            // I/O Command Set combinations (one 64-bit vector each): index 0
-            // offers NVM, plus Zoned and Key Value where such namespaces exist.
-            const uint64_t vec = (uint64_t{1} << NVME_CSI_NVM) |
-                                 (first_zoned() ? uint64_t{1} << NVME_CSI_ZNS : 0) |
-                                 (first_kv() ? uint64_t{1} << NVME_CSI_KV : 0);
-            std::memcpy(buf, &vec, sizeof(vec));
-            break;
-        }
-        default: return Outcome::of(kInvalidField);
+bool AdminTables::identify_csi_ok(const Controller &c, const Identify &e, uint8_t csi)
+{
+    return !e.csi_always || (csi < 8 && (e.csi_always & csi_bit(csi))) || offers_csi(c, csi);
+}
+
+// A valid NSID names a slot (1..NN); an inactive one (unallocated or
+// detached) reads as zeros where the spec says so (5.17.1).
+Status AdminTables::identify_nsid_ok(const Controller &c, NsidRule rule, uint32_t nsid)
+{
+    switch (rule) {
+        case NsidRule::kIgnored: return kSuccess;
+        case NsidRule::kValid: return nsid >= 1 && nsid <= c.nn_ ? kSuccess : kInvalidNamespace;
+        case NsidRule::kActive: return c.active_namespace(nsid) ? kSuccess : kInvalidNamespace;
+        case NsidRule::kListStart: return nsid < 0xfffffffeu ? kSuccess : kInvalidNamespace;
     }
-    return Outcome::of(to_host(sqe, buf, sizeof(buf)));
+    return kInvalidNamespace;
+}
+
+Outcome Controller::admin_identify(Request &req)
+{
+    const Sqe &sqe = req.sqe;
+    const AdminTables::Identify *e = find_entry(AdminTables::identify(), cns_of(sqe));
+    if (!e || !AdminTables::offers(*this, e->offer) ||
+        !AdminTables::identify_csi_ok(*this, *e, csi_of(sqe))) {
+        return Outcome::of(kInvalidField);
+    }
+    if (const Status st = AdminTables::identify_nsid_ok(*this, e->nsid, sqe.nsid); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    alignas(8) uint8_t buf[kIdentifyBytes] = {};
+    if (const Status st = (this->*e->fill)(sqe, buf); st != kSuccess) {
+        return Outcome::of(st);
+    }
+    return Outcome::of(xfer_.to_host(sqe, buf, sizeof(buf)));
+}
+
+Status Controller::identify_ns(const Sqe &sqe, uint8_t *buf) const
+{
+    const Namespace *ns = active_namespace(sqe.nsid);
+    if (ns && ns->csi() == NVME_CSI_KV) {
+        // The NVM structure does not describe a KV namespace (CNS 05h does).
+        return generic_error(NVME_SC_INVALID_IOCS);
+    }
+    if (ns) {
+        fill_id_ns(*ns, as<struct nvme_id_ns>(buf));
+    }
+    return kSuccess;
+}
+
+Status Controller::identify_allocated_ns(const Sqe &sqe, uint8_t *buf) const
+{
+    const Namespace *slot = namespace_slot(sqe.nsid);
+    if (slot && slot->allocated) {
+        fill_id_ns(*slot, as<struct nvme_id_ns>(buf));
+    }
+    return kSuccess;
+}
+
+Status Controller::identify_ctrl(const Sqe &, uint8_t *buf) const
+{
+    fill_id_ctrl(as<struct nvme_id_ctrl>(buf));
+    return kSuccess;
+}
+
+// CNS 02h and 10h: active or allocated NSIDs of any command set.
+Status Controller::identify_ns_list(const Sqe &sqe, uint8_t *buf) const
+{
+    fill_ns_list(buf, sqe.nsid, -1, cns_of(sqe) == NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST);
+    return kSuccess;
+}
+
+// CNS 07h and 1Ah: those of one command set.
+Status Controller::identify_csi_ns_list(const Sqe &sqe, uint8_t *buf) const
+{
+    fill_ns_list(buf, sqe.nsid, csi_of(sqe),
+                 cns_of(sqe) == NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST);
+    return kSuccess;
+}
+
+// CNS 13h: every controller (ours) from CNTID; CNS 12h: those the
+// namespace is attached to.
+Status Controller::identify_ctrl_list(const Sqe &sqe, uint8_t *buf) const
+{
+    const auto from = static_cast<uint16_t>(sqe.cdw10 >> 16);  // CNTID
+    if (cns_of(sqe) == NVME_IDENTIFY_CNS_CTRL_LIST) {
+        fill_ctrl_list(buf, from, true);
+        return kSuccess;
+    }
+    const Namespace *slot = namespace_slot(sqe.nsid);
+    fill_ctrl_list(buf, from, slot && slot->active());
+    return kSuccess;
+}
+
+Status Controller::identify_independent_ns(const Sqe &sqe, uint8_t *buf) const
+{
+    if (const Namespace *ns = active_namespace(sqe.nsid)) {
+        fill_independent_id_ns(*ns, buf);
+    }
+    return kSuccess;
+}
+
+// Namespace identification descriptors (5.17.2): EUI64, NGUID, UUID, CSI.
+Status Controller::identify_ns_descriptors(const Sqe &sqe, uint8_t *buf) const
+{
+    const Namespace &active = *active_namespace(sqe.nsid);  // NsidRule::kActive
+    struct nvme_id_ns ns;
+    fill_id_ns(active, ns);
+    uint8_t *p = buf;
+    auto add = [&p](uint8_t type, const void *data, uint8_t len) {
+        auto *d = reinterpret_cast<struct nvme_ns_id_desc *>(p);
+        d->nidt = type;
+        d->nidl = len;
+        std::memcpy(d->nid, data, len);
+        p += sizeof(*d) + len;
+    };
+    add(NVME_NIDT_EUI64, ns.eui64, NVME_NIDT_EUI64_LEN);
+    add(NVME_NIDT_NGUID, ns.nguid, NVME_NIDT_NGUID_LEN);
+    uint8_t uuid[16];
+    const std::string src = id_source(cfg_.serial, active.nsid);
+    const uint64_t u1 = fnv1a(src, 4), u2 = fnv1a(src, 5);
+    std::memcpy(uuid, &u1, 8);
+    std::memcpy(uuid + 8, &u2, 8);
+    uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // RFC 4122 v4 shape
+    uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
+    add(NVME_NIDT_UUID, uuid, NVME_NIDT_UUID_LEN);
+    const uint8_t ns_csi_value = active.csi();
+    add(NVME_NIDT_CSI, &ns_csi_value, NVME_NIDT_CSI_LEN);
+    return kSuccess;
+}
+
+// CNS 05h: the structure of the CSI the host names, which must be the
+// namespace's own (Invalid I/O Command Set otherwise, for KV).
+Status Controller::identify_csi_ns(const Sqe &sqe, uint8_t *buf) const
+{
+    const Namespace *ns = active_namespace(sqe.nsid);
+    const uint8_t csi = csi_of(sqe);
+    if (!ns) {
+        return kSuccess;
+    }
+    if ((ns->csi() == NVME_CSI_KV) != (csi == NVME_CSI_KV)) {
+        return generic_error(NVME_SC_INVALID_IOCS);
+    }
+    if (csi == NVME_CSI_KV) {
+        fill_kv_id_ns(*ns, buf);
+    } else if (csi == NVME_CSI_ZNS) {
+        if (!ns->zns) {
+            return kInvalidField;  // not a zoned namespace
+        }
+        fill_zns_id_ns(*ns, as<struct nvme_zns_id_ns>(buf));
+    }
+    return kSuccess;  // NVM Command Set Identify Namespace: no optional fields
+}
+
+// CNS 06h: NVM and KV have no fields we set; ZNS has ZASL.
+Status Controller::identify_csi_ctrl(const Sqe &sqe, uint8_t *buf) const
+{
+    if (csi_of(sqe) == NVME_CSI_ZNS) {
+        // ZASL: log2 of the limit in 4 KiB units; 0: MDTS applies. The
+        // controller has one: the first zoned namespace's (offered, so
+        // there is one).
+        const uint64_t zasl = first_zoned()->cfg.zasl_bytes;
+        buf[0] = zasl ? static_cast<uint8_t>(std::countr_zero(zasl / 4096)) : 0;
+    }
+    return kSuccess;
+}
+
+// CNS 1Ch: I/O Command Set combinations (one 64-bit vector each): index 0
+// offers NVM, plus Zoned and Key Value where such namespaces exist.
+Status Controller::identify_command_sets(const Sqe &, uint8_t *buf) const
+{
+    const uint64_t vec = (uint64_t{1} << NVME_CSI_NVM) |
+                         (first_zoned() ? uint64_t{1} << NVME_CSI_ZNS : 0) |
+                         (first_kv() ? uint64_t{1} << NVME_CSI_KV : 0);
+    std::memcpy(buf, &vec, sizeof(vec));
+    return kSuccess;
 }
 
 }  // namespace nvmev

@@ -1,13 +1,14 @@
-// Get Log Page (NVMe 2.0c 5.16): Supported Log Pages, Error Information, SMART / Health
-// Information, Firmware Slot Information, Commands Supported and Effects,
-// Changed Namespace List, Changed Zone List (ZNS 1.1 5.3).
+// Get Log Page (NVMe 2.0c 5.16), dispatched by log identifier through
+// AdminTables::log_pages(): Supported Log Pages (derived from that table),
+// Error Information, SMART / Health Information, Firmware Slot Information,
+// Changed Namespace List, Changed Zone List (ZNS 1.1 5.3). The Commands
+// Supported and Effects log is in log_command_effects.cc.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "admin_tables.h"
 #include "controller.h"
-#include "kv_spec.h"
-#include "vendor_commands.h"
 
 namespace nvmev {
 namespace {
@@ -17,6 +18,10 @@ void put_u128(uint8_t out[16], uint64_t v)
     std::memset(out, 0, 16);
     std::memcpy(out, &v, sizeof(v));
 }
+
+// Supported Log Pages entry (5.16.1.1): LSUPP only; no log takes an
+// index offset (LPA bit 5 clear) or a LID specific parameter.
+constexpr uint32_t kLogSupported = 1;
 
 // SMART "data units": thousands of 512-byte units, rounded up (5.16.1.3).
 uint64_t data_units(uint64_t bytes)
@@ -68,29 +73,6 @@ void Controller::fill_smart(struct nvme_smart_log &log) const
     log.temp_sensor[0] = composite_temp_k_;
 }
 
-// The KV commands of `table` in an effects log: the admin commands, and
-// which I/O commands change the namespace's contents.
-void Controller::fill_kv_effects(struct nvme_cmd_effects_log &log,
-                                 const std::array<Handler, 256> &table)
-{
-    for (unsigned op = 0; op < 256; op++) {
-        if (admin_table()[op]) {
-            log.acs[op] = NVME_CMD_EFFECTS_CSUPP;
-        }
-        if (table[op]) {
-            log.iocs[op] = NVME_CMD_EFFECTS_CSUPP;
-        }
-    }
-    log.acs[nvme_admin_format_nvm] |= NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
-    for (unsigned op :
-         {unsigned{kKvStore}, unsigned{kKvDelete}, unsigned{kKvVendorStore},
-          unsigned{kKvVendorAppend}, unsigned{kKvVendorBatch}, unsigned{kKvVendorDelete}}) {
-        if (table[op] && op != nvme_cmd_flush) {
-            log.iocs[op] |= NVME_CMD_EFFECTS_LBCC;
-        }
-    }
-}
-
 bool Controller::has_vendor_kv() const
 {
     for (const auto &ns : namespaces_) {
@@ -101,163 +83,166 @@ bool Controller::has_vendor_kv() const
     return false;
 }
 
-Outcome Controller::admin_get_log_page(const Sqe &sqe)
+std::span<const AdminTables::LogPage> AdminTables::log_pages()
 {
+    // NVMe 2.0c 5.16.1. The Supported Log Pages log lists exactly these, per CSI.
+    static constexpr LogPage kTable[] = {
+        {NVME_LOG_LID_SUPPORTED_LOG_PAGES, Offer::kAlways, kAnyCsi, true, false,
+         LogScope::kController, &C::log_supported_pages},
+        {NVME_LOG_LID_ERROR, Offer::kAlways, kAnyCsi, false, false, LogScope::kController,
+         &C::log_errors},
+        {NVME_LOG_LID_SMART, Offer::kAlways, kAnyCsi, false, false,
+         LogScope::kControllerOrNamespace, &C::log_smart},
+        {NVME_LOG_LID_FW_SLOT, Offer::kAlways, kAnyCsi, false, false, LogScope::kController,
+         &C::log_firmware_slot},
+        {NVME_LOG_LID_CHANGED_NS, Offer::kMultiNamespace, kAnyCsi, false, true,
+         LogScope::kController, &C::log_changed_namespaces},
+        {NVME_LOG_LID_CMD_EFFECTS, Offer::kAlways, kAnyCsi, true, false, LogScope::kController,
+         &C::log_command_effects},
+        // ZNS 1.1 5.3: a log of the Zoned Namespace Command Set only.
+        {NVME_LOG_LID_ZNS_CHANGED_ZONES, Offer::kZoned, NVME_CSI_ZNS, false, true,
+         LogScope::kNamespace, &C::log_changed_zones},
+    };
+    static_assert(unique_ids(kTable), "one entry per LID");
+    return kTable;
+}
+
+bool AdminTables::log_listed(const Controller &c, const LogPage &e, uint8_t csi)
+{
+    return offers(c, e.offer) && (e.csi == kAnyCsi || e.csi == csi);
+}
+
+// Whether the log may be read as the command asks: a log not listed for
+// the CSI is not supported; the CSI of a per-CSI log and the NSID checked.
+Status AdminTables::log_page_ok(const Controller &c, const LogPage *e, const Sqe &sqe)
+{
+    const uint8_t csi = log_csi(sqe);
+    if (!e || !log_listed(c, *e, csi)) {
+        return cmd_specific_error(NVME_SC_INVALID_LOG_PAGE);
+    }
+    if (e->per_csi && !offers_csi(c, csi)) {
+        return kInvalidField;
+    }
+    switch (e->scope) {
+        case LogScope::kController: return kSuccess;
+        case LogScope::kControllerOrNamespace:
+            if (sqe.nsid == 0 || sqe.nsid == 0xffffffffu) {
+                return kSuccess;
+            }
+            [[fallthrough]];
+        case LogScope::kNamespace:
+            return c.active_namespace(sqe.nsid) ? kSuccess : kInvalidNamespace;
+    }
+    return kInvalidNamespace;
+}
+
+Outcome Controller::admin_get_log_page(Request &req)
+{
+    const Sqe &sqe = req.sqe;
     const uint8_t lid = sqe.cdw10 & 0xff;
     const bool rae = (sqe.cdw10 >> 15) & 1;
     const uint64_t numd = ((sqe.cdw10 >> 16) | (uint64_t{sqe.cdw11 & 0xffff} << 16)) + 1;
     const uint64_t len = numd * 4;
     const uint64_t offset = sqe.cdw12 | (uint64_t{sqe.cdw13} << 32);
-    const uint8_t csi = static_cast<uint8_t>(sqe.cdw14 >> 24);
-
-    if (offset & 3) {
+    if ((offset & 3) || (cfg_.mdts && len > cfg_.max_transfer_bytes())) {
         return Outcome::of(kInvalidField);
     }
-    if (cfg_.mdts && len > cfg_.max_transfer_bytes()) {
-        return Outcome::of(kInvalidField);
-    }
+    const AdminTables::LogPage *e = find_entry(AdminTables::log_pages(), lid);
     std::vector<uint8_t> page;
-    switch (lid) {
-        case NVME_LOG_LID_SUPPORTED_LOG_PAGES: {
-            // Per command set (CSI): the Changed Zone List belongs to CSI 2.
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
-                !(csi == NVME_CSI_KV && first_kv())) {
-                return Outcome::of(kInvalidField);
-            }
-            page.resize(sizeof(struct nvme_supported_log_pages));
-            auto *log = reinterpret_cast<struct nvme_supported_log_pages *>(page.data());
-            for (unsigned id :
-                 {NVME_LOG_LID_SUPPORTED_LOG_PAGES, NVME_LOG_LID_ERROR, NVME_LOG_LID_SMART,
-                  NVME_LOG_LID_FW_SLOT, NVME_LOG_LID_CMD_EFFECTS}) {
-                log->lid_support[id] = htole32(1);  // LSUPP
-            }
-            if (multi_namespace()) {
-                log->lid_support[NVME_LOG_LID_CHANGED_NS] = htole32(1);
-            }
-            if (csi == NVME_CSI_ZNS) {
-                log->lid_support[NVME_LOG_LID_ZNS_CHANGED_ZONES] = htole32(1);
-            }
-            break;
-        }
-        case NVME_LOG_LID_ERROR: {
-            page.resize(64 * sizeof(struct nvme_error_log_page));
-            size_t i = 0;
-            for (const auto &e : error_log_) {
-                std::memcpy(page.data() + i++ * sizeof(e), &e, sizeof(e));
-            }
-            break;
-        }
-        case NVME_LOG_LID_SMART: {
-            // Controller-wide only (LPA bit 0 clear): NSID 0, FFFFFFFFh, or
-            // an active namespace, which reads the same aggregate.
-            if (sqe.nsid != 0 && sqe.nsid != 0xffffffffu && !active_namespace(sqe.nsid)) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            page.resize(sizeof(struct nvme_smart_log));
-            fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
-            break;
-        }
-        case NVME_LOG_LID_FW_SLOT: {
-            page.resize(sizeof(struct nvme_firmware_slot));
-            auto *fw = reinterpret_cast<struct nvme_firmware_slot *>(page.data());
-            fw->afi = 1;
-            std::memcpy(fw->frs[0], "1.0     ", 8);
-            break;
-        }
-        case NVME_LOG_LID_CMD_EFFECTS: {
-            if (csi != NVME_CSI_NVM && !(csi == NVME_CSI_ZNS && first_zoned()) &&
-                !(csi == NVME_CSI_KV && first_kv())) {
-                return Outcome::of(kInvalidField);
-            }
-            page.resize(sizeof(struct nvme_cmd_effects_log));
-            auto *log = reinterpret_cast<struct nvme_cmd_effects_log *>(page.data());
-            if (csi == NVME_CSI_KV) {
-                fill_kv_effects(*log, kv_table());
-                break;
-            }
-            if (csi == NVME_CSI_NVM && has_vendor_kv()) {
-                fill_kv_effects(*log, kv_vendor_table());  // then the NVM commands on top
-            }
-            const auto zoned_op = [](unsigned op) {
-                return op == nvme_zns_cmd_mgmt_send || op == nvme_zns_cmd_mgmt_recv ||
-                       op == nvme_zns_cmd_append;
-            };
-            for (unsigned op = 0; op < 256; op++) {
-                if (admin_table()[op]) {
-                    log->acs[op] = NVME_CMD_EFFECTS_CSUPP;
-                }
-                if (io_table()[op] && (csi == NVME_CSI_ZNS || !zoned_op(op))) {
-                    log->iocs[op] = NVME_CMD_EFFECTS_CSUPP;
-                }
-            }
-            // Format changes the block size and contents of the namespace
-            // and runs alone on it.
-            log->acs[nvme_admin_format_nvm] |=
-                NVME_CMD_EFFECTS_LBCC | NVME_CMD_EFFECTS_NCC | (1u << 16);  // CSE 001b
-            for (unsigned op :
-                 {nvme_cmd_write, nvme_cmd_write_zeroes, nvme_cmd_write_uncor, nvme_cmd_copy}) {
-                log->iocs[op] |= NVME_CMD_EFFECTS_LBCC;
-            }
-            if (csi == NVME_CSI_ZNS) {
-                log->iocs[nvme_zns_cmd_mgmt_send] |= NVME_CMD_EFFECTS_LBCC;
-                log->iocs[nvme_zns_cmd_append] |= NVME_CMD_EFFECTS_LBCC;
-            }
-            for (const VendorCommand &v : vendor_commands()) {
-                if (io_table()[v.opcode] == &Controller::io_vendor) {
-                    log->iocs[v.opcode] = htole32(v.effects);
-                }
-            }
-            break;
-        }
-        case NVME_LOG_LID_ZNS_CHANGED_ZONES: {
-            if (!first_zoned() || csi != NVME_CSI_ZNS) {
-                return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
-            }
-            Namespace *zns_ns = active_namespace(sqe.nsid);
-            if (!zns_ns || !zns_ns->zns) {
-                return Outcome::of(kInvalidNamespace);
-            }
-            std::vector<uint32_t> &changed = zns_ns->changed_zones;
-            bool &changed_overflow = zns_ns->changed_overflow;
-            page.resize(sizeof(struct nvme_zns_changed_zone_log));
-            auto *log = reinterpret_cast<struct nvme_zns_changed_zone_log *>(page.data());
-            ftl::ZoneStateMachine &zones = zns_ns->zns->zones();
-            bool overflow = false;
-            for (uint32_t z : zones.take_changed(overflow)) {
-                if (std::find(changed.begin(), changed.end(), z) == changed.end()) {
-                    changed.push_back(z);
-                }
-            }
-            changed_overflow =
-                changed_overflow || overflow || changed.size() > NVME_ZNS_CHANGED_ZONES_MAX;
-            log->nrzid = htole16(changed_overflow ? 0xffff : static_cast<uint16_t>(changed.size()));
-            for (size_t i = 0; !changed_overflow && i < changed.size(); ++i) {
-                log->zid[i] = htole64(zones.zslba(changed[i]));
-            }
-            if (!rae) {  // read with RAE clear: the list is consumed
-                changed.clear();
-                changed_overflow = false;
-            }
-            break;
-        }
-        case NVME_LOG_LID_CHANGED_NS:
-            if (!multi_namespace()) {
-                return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
-            }
-            fill_changed_ns_log(page, !rae);
-            break;
-        default: return Outcome::of(cmd_specific_error(NVME_SC_INVALID_LOG_PAGE));
+    Status st = AdminTables::log_page_ok(*this, e, sqe);
+    if (st == kSuccess) {
+        st = (this->*e->fill)(sqe, e->consumed && !rae, page);
     }
-    if (offset > page.size()) {
-        return Outcome::of(kInvalidField);
+    if (st == kSuccess && offset > page.size()) {
+        st = kInvalidField;
+    }
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
     // Bytes past the end of the log read as zero.
     const uint64_t n = std::min<uint64_t>(len, page.size() - offset);
-    const Status st = to_host_padded(sqe, page.data() + offset, n, len);
+    st = xfer_.to_host_padded(sqe, page.data() + offset, n, len);
     if (st == kSuccess && !rae) {
         clear_event_mask(lid);
     }
     return Outcome::of(st);
+}
+
+// Per command set (CSI): LSUPP for every log the table lists for it.
+Status Controller::log_supported_pages(const Sqe &sqe, bool, std::vector<uint8_t> &page)
+{
+    page.resize(sizeof(struct nvme_supported_log_pages));
+    auto *log = reinterpret_cast<struct nvme_supported_log_pages *>(page.data());
+    for (const AdminTables::LogPage &e : AdminTables::log_pages()) {
+        if (AdminTables::log_listed(*this, e, log_csi(sqe))) {
+            log->lid_support[e.id] = htole32(kLogSupported);
+        }
+    }
+    return kSuccess;
+}
+
+// The last 64 failed commands, newest first (ELPE 63).
+Status Controller::log_errors(const Sqe &, bool, std::vector<uint8_t> &page)
+{
+    page.resize(64 * sizeof(struct nvme_error_log_page));
+    size_t i = 0;
+    for (const auto &e : error_log_) {
+        std::memcpy(page.data() + i++ * sizeof(e), &e, sizeof(e));
+    }
+    return kSuccess;
+}
+
+// Controller-wide only (LPA bit 0 clear): every NSID reads the aggregate.
+Status Controller::log_smart(const Sqe &, bool, std::vector<uint8_t> &page)
+{
+    page.resize(sizeof(struct nvme_smart_log));
+    fill_smart(*reinterpret_cast<struct nvme_smart_log *>(page.data()));
+    return kSuccess;
+}
+
+Status Controller::log_firmware_slot(const Sqe &, bool, std::vector<uint8_t> &page)
+{
+    page.resize(sizeof(struct nvme_firmware_slot));
+    auto *fw = reinterpret_cast<struct nvme_firmware_slot *>(page.data());
+    fw->afi = 1;
+    std::memcpy(fw->frs[0], "1.0     ", 8);
+    return kSuccess;
+}
+
+Status Controller::log_changed_namespaces(const Sqe &, bool consume, std::vector<uint8_t> &page)
+{
+    fill_changed_ns_log(page, consume);
+    return kSuccess;
+}
+
+// ZNS 1.1 5.3: zones made read-only or offline since the list was consumed.
+Status Controller::log_changed_zones(const Sqe &sqe, bool consume, std::vector<uint8_t> &page)
+{
+    Namespace *zns_ns = active_namespace(sqe.nsid);  // LogScope::kNamespace
+    if (!zns_ns->zns) {
+        return kInvalidNamespace;
+    }
+    std::vector<uint32_t> &changed = zns_ns->changed_zones;
+    bool &changed_overflow = zns_ns->changed_overflow;
+    page.resize(sizeof(struct nvme_zns_changed_zone_log));
+    auto *log = reinterpret_cast<struct nvme_zns_changed_zone_log *>(page.data());
+    ftl::ZoneStateMachine &zones = zns_ns->zns->zones();
+    bool overflow = false;
+    for (uint32_t z : zones.take_changed(overflow)) {
+        if (std::find(changed.begin(), changed.end(), z) == changed.end()) {
+            changed.push_back(z);
+        }
+    }
+    changed_overflow = changed_overflow || overflow || changed.size() > NVME_ZNS_CHANGED_ZONES_MAX;
+    log->nrzid = htole16(changed_overflow ? 0xffff : static_cast<uint16_t>(changed.size()));
+    for (size_t i = 0; !changed_overflow && i < changed.size(); ++i) {
+        log->zid[i] = htole64(zones.zslba(changed[i]));
+    }
+    if (consume) {
+        changed.clear();
+        changed_overflow = false;
+    }
+    return kSuccess;
 }
 
 }  // namespace nvmev

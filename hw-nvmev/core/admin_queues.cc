@@ -3,8 +3,9 @@
 
 namespace nvmev {
 
-Outcome Controller::admin_create_cq(const Sqe &sqe)
+Outcome Controller::admin_create_cq(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     const uint32_t qsize = (sqe.cdw10 >> 16) + 1;
     const bool contiguous = sqe.cdw11 & 1;
@@ -41,8 +42,9 @@ Outcome Controller::admin_create_cq(const Sqe &sqe)
     return {};
 }
 
-Outcome Controller::admin_create_sq(const Sqe &sqe)
+Outcome Controller::admin_create_sq(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     const uint32_t qsize = (sqe.cdw10 >> 16) + 1;
     const bool contiguous = sqe.cdw11 & 1;
@@ -78,8 +80,9 @@ Outcome Controller::admin_create_sq(const Sqe &sqe)
     return {};
 }
 
-Outcome Controller::admin_delete_sq(const Sqe &sqe)
+Outcome Controller::admin_delete_sq(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     if (qid == 0 || qid >= sqs_.size() || !sqs_[qid].valid) {
         return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));
@@ -95,8 +98,9 @@ Outcome Controller::admin_delete_sq(const Sqe &sqe)
     return {};
 }
 
-Outcome Controller::admin_delete_cq(const Sqe &sqe)
+Outcome Controller::admin_delete_cq(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const auto qid = static_cast<uint16_t>(sqe.cdw10 & 0xffff);
     if (qid == 0 || qid >= cqs_.size() || !cqs_[qid].valid) {
         return Outcome::of(cmd_specific_error(NVME_SC_QID_INVALID));

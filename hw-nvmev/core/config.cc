@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <iterator>
+#include <utility>
 
 namespace nvmev {
 
@@ -102,10 +103,22 @@ std::string preset_names()
     return join_names(kPresets);
 }
 
-std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)
+std::span<const Preset> presets()
 {
-    ResolvedConfig rc;
-    const std::string kind = cfg.ssd ? cfg.ssd : "nvm";
+    return kPresets;
+}
+
+std::span<const NvmevParamInfo> param_table()
+{
+    return param_infos().subspan(kFirstByName);
+}
+
+namespace {
+
+// ssd= and preset=: the kind, and a preset of that kind.
+bool resolve_kind(const ParamValues &v, ResolvedConfig &rc, const Preset *&p, std::string &error)
+{
+    const std::string kind = v.given(P::Ssd) ? v.text(P::Ssd) : "nvm";
     const KindInfo *ki = nullptr;
     for (const auto &k : kKinds) {
         if (kind == k.name) {
@@ -115,17 +128,16 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
     if (!ki) {
         error = fmt("property 'ssd': unknown kind '%s' (allowed: %s)", kind.c_str(),
                     kind_names().c_str());
-        return std::nullopt;
+        return false;
     }
     rc.kind = ki->kind;
     rc.kind_name = ki->name;
-
-    const std::string preset_name = cfg.preset ? cfg.preset : ki->default_preset;
-    const Preset *p = find_preset(preset_name);
+    const std::string preset_name = v.given(P::Preset) ? v.text(P::Preset) : ki->default_preset;
+    p = find_preset(preset_name);
     if (!p) {
         error = fmt("property 'preset': unknown preset '%s' (allowed: %s)", preset_name.c_str(),
                     preset_names().c_str());
-        return std::nullopt;
+        return false;
     }
     if (p->kind != rc.kind) {
         std::string same;
@@ -136,148 +148,104 @@ std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string
         }
         error = fmt("property 'preset': '%s' is not a preset for ssd=%s (allowed: %s)", p->name,
                     rc.kind_name.c_str(), same.c_str());
-        return std::nullopt;
+        return false;
     }
     rc.preset = p->name;
+    return true;
+}
 
-    for (auto [prop, value] : {std::pair{"lba-size", cfg.lba_size},
-                               {"mdts", cfg.mdts},
-                               {"max-ioqpairs", cfg.max_ioqpairs}}) {
+// The controller-wide integers, before the kinds' resolution (ssd=zns and
+// ssd=kv bound sizes by the transfer limit).
+bool resolve_controller_limits(const NvmevConfig &cfg, const Preset &p, ResolvedConfig &rc,
+                               std::string &error)
+{
+    for (auto [prop, value] : {std::pair{"mdts", cfg.mdts}, {"max-ioqpairs", cfg.max_ioqpairs}}) {
         if (value < -1) {
             error = fmt("property '%s': %" PRId64 " is negative", prop, value);
-            return std::nullopt;
+            return false;
         }
     }
-    rc.lba_size = cfg.lba_size < 0 ? p->lba_size : static_cast<uint32_t>(cfg.lba_size);
-    if (cfg.lba_size >= 0 && cfg.lba_size != 512 && cfg.lba_size != 4096) {
-        error = fmt("property 'lba-size': %" PRId64 " is not supported (allowed: 512, 4096)",
-                    cfg.lba_size);
-        return std::nullopt;
+    if (cfg.mdts > 16) {
+        error = fmt("property 'mdts': %" PRId64
+                    " is out of range (allowed: 0 = no limit, 1..16 = 2^mdts x 4 KiB)",
+                    cfg.mdts);
+        return false;
     }
+    rc.mdts = cfg.mdts < 0 ? p.mdts : static_cast<uint32_t>(cfg.mdts);
+    if (cfg.max_ioqpairs >= 0 && !in_range("max-ioqpairs", cfg.max_ioqpairs, 1, 65535, error)) {
+        return false;
+    }
+    rc.max_ioqpairs = cfg.max_ioqpairs < 0 ? 64 : static_cast<uint32_t>(cfg.max_ioqpairs);
+    rc.msix_vectors = cfg.msix_vectors ? cfg.msix_vectors : 1;
+    return true;
+}
 
-    // ssd=zns sizes its capacity in whole zones (resolve_zns); 0: default.
+// lba-size, the capacity (ssd=zns sizes it in whole zones later) and the
+// simple model's timing.
+bool resolve_basics(const NvmevConfig &cfg, const ParamValues &v, const Preset &p,
+                    ResolvedConfig &rc, std::string &error)
+{
+    rc.lba_size = static_cast<uint32_t>(v.num(P::LbaSize, p.lba_size));
     rc.capacity_bytes = cfg.capacity_bytes ? cfg.capacity_bytes : uint64_t{1} << 30;
     const char *cap_prop = cfg.capacity_from_memdev ? "memdev" : "size";
     if (cfg.capacity_from_memdev && cfg.capacity_bytes == 0) {
         error = fmt("property '%s': the capacity must be positive", cap_prop);
-        return std::nullopt;
+        return false;
     }
     if (rc.kind != SsdKind::Zns && rc.capacity_bytes % rc.lba_size) {
-        error = fmt("property '%s': %" PRIu64
-                    " bytes is not a multiple of lba-size %u "
-                    "(%" PRIu64 " or %" PRIu64 " would be)",
+        error = fmt("property '%s': %" PRIu64 " bytes is not a multiple of lba-size %u (%" PRIu64
+                    " or %" PRIu64 " would be)",
                     cap_prop, rc.capacity_bytes, rc.lba_size,
                     rc.capacity_bytes / rc.lba_size * rc.lba_size,
                     (rc.capacity_bytes / rc.lba_size + 1) * rc.lba_size);
-        return std::nullopt;
+        return false;
     }
+    rc.read_latency_ns = v.num(P::ReadLatency, p.read_latency_ns);
+    rc.write_latency_ns = v.num(P::WriteLatency, p.write_latency_ns);
+    rc.read_bandwidth_mbps = v.num(P::ReadBandwidth, p.read_bandwidth_mbps);
+    rc.write_bandwidth_mbps = v.num(P::WriteBandwidth, p.write_bandwidth_mbps);
+    return true;
+}
 
-    if (cfg.mdts >= 0 && cfg.mdts > 16) {
-        error = fmt("property 'mdts': %" PRId64
-                    " is out of range (allowed: 0 = no limit, "
-                    "1..16 = 2^mdts x 4 KiB)",
-                    cfg.mdts);
-        return std::nullopt;
+bool resolve_kind_specific(const NvmevConfig &cfg, const ParamValues &v, const Preset &p,
+                           ResolvedConfig &rc, std::string &error)
+{
+    switch (rc.kind) {
+        case SsdKind::Kv: return resolve_kv(cfg, v, rc, error);
+        case SsdKind::Conv: return resolve_conv(v, *p.conv, rc, error);
+        case SsdKind::Zns: return resolve_zns(cfg, v, *p.zns, rc, error);
+        case SsdKind::Nvm: break;
     }
-    rc.mdts = cfg.mdts < 0 ? p->mdts : static_cast<uint32_t>(cfg.mdts);
+    return true;
+}
 
-    if (cfg.max_ioqpairs >= 0 && (cfg.max_ioqpairs < 1 || cfg.max_ioqpairs > 65535)) {
-        error = fmt("property 'max-ioqpairs': %" PRId64 " is out of range (allowed: 1..65535)",
-                    cfg.max_ioqpairs);
-        return std::nullopt;
-    }
-    rc.max_ioqpairs = cfg.max_ioqpairs < 0 ? 64 : static_cast<uint32_t>(cfg.max_ioqpairs);
-    rc.msix_vectors = cfg.msix_vectors ? cfg.msix_vectors : 1;
-
-    struct {
-        const char *prop;
-        int64_t value;
-        int64_t preset_value;
-        bool positive;
-        int64_t *out;
-    } timing[] = {
-        {"read-latency-ns", cfg.read_latency_ns, p->read_latency_ns, false, &rc.read_latency_ns},
-        {"write-latency-ns", cfg.write_latency_ns, p->write_latency_ns, false,
-         &rc.write_latency_ns},
-        {"read-bandwidth-mbps", cfg.read_bandwidth_mbps, p->read_bandwidth_mbps, true,
-         &rc.read_bandwidth_mbps},
-        {"write-bandwidth-mbps", cfg.write_bandwidth_mbps, p->write_bandwidth_mbps, true,
-         &rc.write_bandwidth_mbps},
-    };
-    // The simple model times ssd=nvm and, by default, ssd=kv's values.
-    const bool kv_parallel = cfg.kv_backend && std::string(cfg.kv_backend) == "parallel";
-    const bool simple_timed = rc.kind == SsdKind::Nvm || (rc.kind == SsdKind::Kv && !kv_parallel);
-    for (auto &t : timing) {
-        if (!simple_timed && t.value != -1) {
-            error = fmt(
-                "property '%s' applies to ssd=nvm and to ssd=kv with kv-backend=simple "
-                "(ssd=%s%s is timed by its NAND, channel, PCIe and firmware properties)",
-                t.prop, rc.kind_name.c_str(), rc.kind == SsdKind::Kv ? " kv-backend=parallel" : "");
-            return std::nullopt;
-        }
-        if (t.value == 0 && t.positive) {
-            error = fmt("property '%s' must be positive (MB/s)", t.prop);
-            return std::nullopt;
-        }
-        if (t.value < -1) {
-            error = fmt("property '%s': %" PRId64 " is negative", t.prop, t.value);
-            return std::nullopt;
-        }
-        *t.out = t.value < 0 ? t.preset_value : t.value;
-    }
-
-    if (rc.kind != SsdKind::Kv) {
-        const auto &table = param_table();
-        for (size_t i = kv_param_base(); cfg.params && i < table.size(); ++i) {
-            if (cfg.params[i] != -1) {
-                error = fmt("property '%s' applies to ssd=kv only", table[i].name);
-                return std::nullopt;
-            }
-        }
-        if (cfg.kv_backend || cfg.kv_vendor_opcodes) {
-            error = fmt("property '%s' applies to ssd=kv only",
-                        cfg.kv_backend ? "kv-backend" : "kv-vendor-opcodes");
-            return std::nullopt;
-        }
-    }
-    if (rc.kind == SsdKind::Kv) {
-        if (!resolve_kv(cfg, rc, error)) {
-            return std::nullopt;
-        }
-    } else if (rc.kind == SsdKind::Conv) {
-        if (!resolve_conv(cfg, *p->conv, rc, error)) {
-            return std::nullopt;
-        }
-    } else if (rc.kind == SsdKind::Zns) {
-        if (!resolve_zns(cfg, *p->zns, rc, error)) {
-            return std::nullopt;
-        }
-    } else {
-        const auto &table = param_table();
-        for (size_t i = 0; cfg.params && i < kv_param_base(); ++i) {
-            if (cfg.params[i] != -1) {
-                error = fmt("property '%s' applies to ssd=%s only", table[i].name,
-                            i < nand_param_count() ? "conv and ssd=zns" : "zns");
-                return std::nullopt;
-            }
-        }
-        const char *nand_only = cfg.cell_type               ? "cell-type"
-                                : cfg.gc_policy             ? "gc-policy"
-                                : cfg.early_completion != 0 ? "early-completion"
-                                                            : nullptr;
-        if (nand_only) {
-            error = fmt("property '%s' applies to ssd=conv%s only", nand_only,
-                        cfg.gc_policy && !cfg.cell_type ? "" : " and ssd=zns");
-            return std::nullopt;
-        }
-    }
-
+bool resolve_identity(const NvmevConfig &cfg, const Preset &p, ResolvedConfig &rc,
+                      std::string &error)
+{
     rc.serial = cfg.serial ? cfg.serial : "NVMEV0000001";
-    if (!check_printable("serial", rc.serial, 20, error)) {
+    rc.model = cfg.model ? cfg.model : p.model;
+    return check_printable("serial", rc.serial, 20, error) &&
+           check_printable("model", rc.model, 40, error);
+}
+
+}  // namespace
+
+std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)
+{
+    ResolvedConfig rc;
+    ParamValues values;
+    const Preset *p = nullptr;
+    if (!gather_values(cfg, values, error) || !resolve_kind(values, rc, p, error)) {
         return std::nullopt;
     }
-    rc.model = cfg.model ? cfg.model : p->model;
-    if (!check_printable("model", rc.model, 40, error)) {
+    // The simple model times ssd=nvm and, by default, ssd=kv's values.
+    const bool kv_parallel = values.given(P::KvBackend) && values.text(P::KvBackend) == "parallel";
+    const unsigned scope = scope_bit(rc.kind, kv_parallel);
+    if (!check_values(values, scope, rc.kind_name.c_str(), error) ||
+        !resolve_controller_limits(cfg, *p, rc, error) ||
+        !resolve_basics(cfg, values, *p, rc, error) ||
+        !resolve_kind_specific(cfg, values, *p, rc, error) ||
+        !resolve_identity(cfg, *p, rc, error)) {
         return std::nullopt;
     }
     return rc;

@@ -4,16 +4,18 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "../ftl/conv_ftl.h"  // via the hw-nvmev/ftl link
 #include "../ftl/zns_ftl.h"
 #include "nvmev_core.h"
+#include "parameter_registry.h"
 
 namespace nvmev {
 
-enum class SsdKind { Nvm, Conv, Zns, Kv };
+enum class SsdKind { Nvm, Conv, Zns, Kv };  // the order of kind_names()
 
 // ssd=zns preset values beyond the NAND ones (bytes unless noted).
 struct ZnsPreset {
@@ -92,41 +94,34 @@ struct ResolvedConfig : NamespaceConfig {
 // to a message naming the property and the allowed values.
 std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error);
 
-// The integer parameters of the C ABI's table (nvmev_core_param_info).
-const std::vector<NvmevParamInfo> &param_table();
-// Effective geometry and FTL values (not timing) of a conv device.
-std::vector<ftl::Param> conv_config_params(const ftl::ConvParams &p, SsdKind kind = SsdKind::Conv);
+// The by-name parameters (nvmev_core_param_info), from the registry.
+std::span<const NvmevParamInfo> param_table();
 
 // ssd=conv (conv_config.cc): the presets, and the resolution of the conv
 // properties over a preset into rc.conv; false with `error` set on a bad
-// value.
+// value. The values have passed check_values().
 const ftl::ConvParams &conv_preset_970pro();
 const ftl::ConvParams &conv_preset_generic_tlc();
-bool resolve_conv(const NvmevConfig &cfg, const ftl::ConvParams &preset, ResolvedConfig &rc,
+bool resolve_conv(const ParamValues &v, const ftl::ConvParams &preset, ResolvedConfig &rc,
                   std::string &error);
 // Applies the NAND properties both conv and zns have (geometry, timing,
-// cell-type, early-completion) over p; rejects conv-only ones for zns.
-bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ftl::ConvParams &p,
-                           std::string &error);
-// Number of entries of the geometry and timing parts of param_table().
-size_t nand_param_count();
+// cell-type, early-completion) over p.
+bool apply_nand_properties(const ParamValues &v, ftl::ConvParams &p, std::string &error);
 
-// ssd=zns (zns_config.cc): presets, the zns part of the parameter table,
-// and resolution (capacity in whole zones, metadata area) into rc.zns.
+// ssd=zns (zns_config.cc): presets, and resolution (capacity in whole
+// zones, metadata area) into rc.zns.
 const ZnsPreset &zns_preset_zn540();
 const ZnsPreset &zns_preset_prototype();
-const std::vector<NvmevParamInfo> &zns_param_infos();
-std::vector<ftl::Param> zns_config_params(const NamespaceConfig &rc);
-bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
-                 std::string &error);
+bool resolve_zns(const NvmevConfig &cfg, const ParamValues &v, const ZnsPreset &preset,
+                 ResolvedConfig &rc, std::string &error);
 
-// ssd=kv (kv_config.cc): the kv part of the parameter table, and resolution
-// (limits, backend, data region beside the key records) into rc.kv.
-const std::vector<NvmevParamInfo> &kv_param_infos();
-// Index of the first kv entry in param_table().
-size_t kv_param_base();
-std::vector<ftl::Param> kv_config_params(const NamespaceConfig &rc);
-bool resolve_kv(const NvmevConfig &cfg, ResolvedConfig &rc, std::string &error);
+// ssd=kv (kv_config.cc): resolution (limits, backend, data region beside
+// the key records) into rc.kv.
+bool resolve_kv(const NvmevConfig &cfg, const ParamValues &v, ResolvedConfig &rc,
+                std::string &error);
+
+// Every preset, for docs and tools.
+std::span<const Preset> presets();
 
 // printf into a std::string, for error messages.
 template <typename... Args>

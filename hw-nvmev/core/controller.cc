@@ -32,7 +32,7 @@ uint64_t build_cap()
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
-    : cfg_(cfg), host_(host), prp_(host_), sgl_(host_)
+    : cfg_(cfg), host_(host)
 {
     namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing, &host_);
     cap_ = build_cap();
@@ -72,10 +72,9 @@ void Controller::fetch_pass(unsigned g)
         return;
     }
     if (g == 0) {
-        fetch_from(0, kFetchBurst, grp.more);
+        fetch_from(nullptr, 0, kFetchBurst, grp.more);
     }
     const auto n = static_cast<uint16_t>(sqs_.size());
-    staging_ = &grp;
     for (uint16_t i = 0; i + 1 < n && ready(); i++) {
         const uint16_t qid = static_cast<uint16_t>(1 + (grp.rr_next - 1 + i) % (n - 1));
         if (!sqs_[qid].valid || group_of_[qid] != g) {
@@ -87,15 +86,14 @@ void Controller::fetch_pass(unsigned g)
             // written the shadow before it could see the new index, and rung
             // nothing; with unchanged indexes it rings as before).
             read_shadow_doorbells(qid);
-            fetch_from(qid, kFetchBurst, grp.more);
+            fetch_from(&grp, qid, kFetchBurst, grp.more);
             if (publish_event_indexes(qid) && read_shadow_doorbells(qid)) {
                 grp.more = true;
             }
         } else {
-            fetch_from(qid, kFetchBurst, grp.more);
+            fetch_from(&grp, qid, kFetchBurst, grp.more);
         }
     }
-    staging_ = nullptr;
     grp.rr_next = static_cast<uint16_t>(grp.rr_next % (n - 1) + 1);
 }
 
@@ -128,7 +126,7 @@ void Controller::timer(unsigned g)
     rearm(g);
 }
 
-void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
+void Controller::fetch_from(QueueGroup *staging, uint16_t sqid, unsigned budget, bool &more)
 {
     SubmissionQueue &sq = sqs_[sqid];
     while (!sq.empty() && sq.valid && ready()) {
@@ -136,7 +134,7 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         if (cq.free_slots() <= cq.reserved) {
             return;  // back-pressure: resumes when the host frees CQ entries
         }
-        if (budget-- == 0 || (staging_ && staging_->staged.size() >= kStageBurst)) {
+        if (budget-- == 0 || (staging && staging->staged.size() >= kStageBurst)) {
             more = true;  // a full pass copies its staged data first
             return;
         }
@@ -150,41 +148,29 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         const unsigned fuse = sqe.flags & 3;
         if (!aborted && (fuse == kFuseFirst || fuse == kFuseSecond)) {
             // The pair's Write runs only after its Compare: no staging.
-            QueueGroup *const staging = std::exchange(staging_, nullptr);
-            const bool fetched = fetch_fused(sqid, sqe);
-            staging_ = staging;
-            if (!fetched) {
+            if (!fetch_fused(sqid, sqe)) {
                 return;
             }
             continue;
         }
         sq.head = (sq.head + 1) % sq.size;
         cq.reserved++;
-        fetch_ns_ = now;
         if (aborted) {
             schedule(sqid, sqe, refuse(sqid, sqe, kAbortRequested), now);
             continue;
         }
-        if (staging_) {
+        if (staging) {
             // Scheduled at the pass's end, in fetch order, after the data
-            // of the Reads and Writes (which stage an entry themselves) has
-            // moved.
-            const size_t before = staging_->staged.size();
-            const Outcome out = execute(sqe, sqid);
-            if (staging_->staged.size() == before) {
-                staging_->staged.emplace_back();
-            }
-            Staged &st = staging_->staged.back();
-            st.sqe = sqe;
-            st.out = out;
-            st.sqid = sqid;
-            st.cqid = sq.cqid;
-            st.sq_gen = sq.gen;
-            st.cq_gen = cq.gen;
-            st.fetched_ns = now;
+            // of the Reads and Writes has moved.
+            Request &req = staging->staged.emplace_back();
+            begin(req, sqe, sqid, now);
+            req.group = staging;
+            req.out = execute(req);
             continue;
         }
-        const Outcome out = execute(sqe, sqid);
+        Request req;
+        begin(req, sqe, sqid, now);
+        const Outcome out = execute(req);
         if (out.held) {
             // The AER keeps no CQ slot while it waits; an event reserves one.
             cq.reserved--;
@@ -192,6 +178,17 @@ void Controller::fetch_from(uint16_t sqid, unsigned budget, bool &more)
         }
         schedule(sqid, sqe, out, now);
     }
+}
+
+void Controller::begin(Request &req, const Sqe &sqe, uint16_t sqid, int64_t now) const
+{
+    const SubmissionQueue &sq = sqs_[sqid];
+    req.sqe = sqe;
+    req.sqid = sqid;
+    req.cqid = sq.cqid;
+    req.sq_gen = sq.gen;
+    req.cq_gen = cqs_[sq.cqid].gen;
+    req.fetched_ns = now;
 }
 
 // PSDT: admin commands use PRPs (NVMe 2.0c 4.1.2: SGLs are for I/O
@@ -204,8 +201,10 @@ bool Controller::psdt_ok(const Sqe &sqe, uint16_t sqid)
     return sqid == 0 ? psdt == 0 : psdt <= 1;
 }
 
-Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
+Outcome Controller::execute(Request &req)
 {
+    const Sqe &sqe = req.sqe;
+    const uint16_t sqid = req.sqid;
     // The handler builds its outcome in place (every path returns a
     // prvalue): copying it through a temporary makes a wide load of narrow
     // stores, which cannot be forwarded and so waits until every older
@@ -222,19 +221,21 @@ Outcome Controller::execute(const Sqe &sqe, uint16_t sqid)
         if (sqid != 0 && cc_css(cc_) == NVME_CC_CSS_ADMIN) {
             return Outcome::of(kInvalidOpcode);  // no I/O command set is enabled
         }
-        ns_ = sqid != 0 ? active_namespace(sqe.nsid) : nullptr;
+        if (sqid == 0) {
+            const Handler h = admin_table()[sqe.opcode];
+            return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+        }
+        req.ns = active_namespace(sqe.nsid);
         // A KV namespace has its own opcodes (KV 1.0, or NVMeVirt's); with
         // only the NVM command set enabled (CC.CSS 000b) the KV command set
         // has none.
-        static const std::array<Handler, 256> none{};
-        const auto &t = !(ns_ && ns_->kv)                ? (sqid == 0 ? admin_table() : io_table())
-                        : ns_->cfg.kv.vendor_opcodes     ? kv_vendor_table()
-                        : cc_css(cc_) == NVME_CC_CSS_CSI ? kv_table()
-                                                         : none;
-        const Handler h = t[sqe.opcode];
-        return h ? (this->*h)(sqe) : Outcome::of(kInvalidOpcode);
+        if (req.ns && req.ns->kv) {
+            const bool vendor = req.ns->cfg.kv.vendor_opcodes;
+            return vendor || cc_css(cc_) == NVME_CC_CSS_CSI ? kv_.execute(req, vendor)
+                                                            : Outcome::of(kInvalidOpcode);
+        }
+        return ZnsCommandSet::supports(sqe.opcode) ? zns_.execute(req) : nvm_.execute(req);
     }();
-    ns_ = nullptr;
     if (sqid != 0) {
         switch (sqe.opcode) {
             case nvme_cmd_read: counters_.read_cmds++; break;
@@ -407,32 +408,6 @@ const std::array<Controller::Handler, 256> &Controller::admin_table()
         t[nvme_admin_ns_mgmt] = &Controller::admin_ns_management;
         t[nvme_admin_ns_attach] = &Controller::admin_ns_attachment;
         t[nvme_admin_format_nvm] = &Controller::admin_format_nvm;
-        return t;
-    }();
-    return table;
-}
-
-const std::array<Controller::Handler, 256> &Controller::io_table()
-{
-    static const std::array<Handler, 256> table = [] {
-        std::array<Handler, 256> t{};
-        t[nvme_cmd_flush] = &Controller::io_flush;
-        t[nvme_cmd_write] = &Controller::io_write;
-        t[nvme_cmd_read] = &Controller::io_read;
-        t[nvme_cmd_write_zeroes] = &Controller::io_write_zeroes;
-        t[nvme_cmd_dsm] = &Controller::io_dataset_management;
-        t[nvme_cmd_write_uncor] = &Controller::io_write_uncorrectable;
-        t[nvme_cmd_compare] = &Controller::io_compare;
-        t[nvme_cmd_verify] = &Controller::io_verify;
-        t[nvme_cmd_copy] = &Controller::io_copy;
-        t[nvme_zns_cmd_mgmt_send] = &Controller::io_zone_mgmt_send;
-        t[nvme_zns_cmd_mgmt_recv] = &Controller::io_zone_mgmt_recv;
-        t[nvme_zns_cmd_append] = &Controller::io_zone_append;
-        for (const VendorCommand &v : vendor_commands()) {
-            if (!t[v.opcode]) {  // a standard command keeps its opcode
-                t[v.opcode] = &Controller::io_vendor;
-            }
-        }
         return t;
     }();
     return table;

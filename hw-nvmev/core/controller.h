@@ -1,6 +1,8 @@
 // The NVMe controller: registers, queues, command dispatch and completion
-// scheduling. Command families live in their own files (admin_*.cc,
-// nvm_io.cc); this class ties them together. Not thread-safe: the C ABI
+// scheduling, and the admin commands (admin_*.cc, namespaces.cc). The I/O
+// command sets are classes of their own (nvm_command_set.h,
+// zns_command_set.h, kv_command_set.h) that see only an IoContext; every
+// handler gets the command's Request (request.h). Not thread-safe: the C ABI
 // (core_api.cc) serializes every entry point, except copy_staged(), which
 // it runs without the lock (queue_groups.cc).
 #pragma once
@@ -13,38 +15,25 @@
 
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
+#include "data_transfer.h"
 #include "deadline_queue.h"
 #include "host.h"
+#include "kv_command_set.h"
 #include "namespace.h"
-#include "prp.h"
+#include "nvm_command_set.h"
+#include "queue_group.h"
 #include "queues.h"
-#include "sgl.h"
+#include "request.h"
 #include "spec.h"
 #include "stats.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
-
-// What a command handler decided.
-struct Outcome {
-    Status status = kSuccess;
-    uint32_t dw0 = 0;
-    uint32_t dw1 = 0;            // command specific (Zone Append: LBA bits 63:32)
-    int64_t complete_at_ns = 0;  // 0: complete now
-    bool held = false;           // kept by the controller (AER)
-
-    // An immediate completion with status s (success or an error).
-    static Outcome of(Status s) { return {s, 0, 0, 0, false}; }
-};
 
 class Controller {
     friend struct FuzzProbe;  // tests/fuzz: checks queue invariants after each step
 
 public:
-    // Copy limits (ID-NS MSRC + 1, MSSRL, MCL), in ranges and logical blocks.
-    static constexpr uint32_t kCopyMaxRanges = 128;
-    static constexpr uint32_t kCopyMaxRangeLbas = 2048;
-    static constexpr uint32_t kCopyMaxLbas = 8192;
-
     Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
 
     uint64_t bar_size() const;
@@ -99,9 +88,8 @@ public:
     // Which trace events reach the host (trace.h); lock-free.
     void set_trace_mask(uint64_t mask) { host_.set_trace_mask(mask); }
 
-    // ssd=zns: the zoned FTL (nullptr for other kinds), and fault injection
-    // (QMP): "" or an error naming the argument.
-    const ftl::ZnsFtl *zns() const { return namespaces_[1]->zns; }
+    // zns_io.cc: zone fault injection (QMP): "" or an error naming the
+    // argument.
     std::string inject_zone(uint64_t zone, const std::string &state, uint32_t nsid = 1);
 
     // namespaces.cc: a further namespace (nvmev-ns), added before the host
@@ -119,58 +107,16 @@ public:
     std::string set_attached(uint32_t nsid, bool attach);
 
 private:
-    friend class VendorIo;  // vendor_io.cc: what vendor commands may use
-
-    struct Pending {
-        int64_t due_ns;
-        uint64_t seq;  // FIFO among equal deadlines
-        bool timed;    // counts towards the lateness histogram
-        uint16_t sqid;
-        uint16_t cqid;
-        uint8_t opcode;  // of the command (Abort counts its own kind)
-        Cqe cqe;
-    };
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
-    // A command fetched in a pass of an I/O queue group, scheduled when the
-    // pass completes; a Read or Write (but a zoned Write) also has its data
-    // to move (segments [seg_begin, seg_begin + seg_count) of the
-    // group's list, to or from `data` in the backing store).
-    struct Staged {
-        Sqe sqe;
-        Outcome out;
-        uint16_t sqid = 0;
-        uint16_t cqid = 0;
-        uint32_t sq_gen = 0;
-        uint32_t cq_gen = 0;
-        int64_t fetched_ns = 0;
-        uint8_t *data = nullptr;  // nullptr: no data to move
-        uint32_t seg_begin = 0;
-        uint32_t seg_count = 0;
-        uint32_t nsid = 0;
-        uint64_t slba = 0;
-        uint32_t nlb = 0;
-        bool write = false;
-        Status copy_status = kSuccess;
-    };
-    struct QueueGroup {
-        DeadlineQueue<Pending> pending;
-        int64_t armed_ns = INT64_MAX;
-        bool polling = false;  // the host polls: event indexes stay put
-        bool more = false;     // the pass left commands in an SQ
-        uint16_t rr_next = 1;  // round robin over the group's I/O SQs
-        // Non-empty from fetch_pass() to complete_pass(): data is moving.
-        std::vector<Staged> staged;
-        std::vector<DmaSegment> segments;
-    };
     struct AsyncEvent {
         uint8_t type;  // NVMe 2.0c Figure 150
         uint8_t info;
         uint8_t log_page;
     };
-    using Handler = Outcome (Controller::*)(const Sqe &);
+    using Handler = Outcome (Controller::*)(Request &);
 
-    // controller.cc: registers and the controller state machine
+    // registers.cc: registers and the controller state machine
     void write_cc(uint32_t value);
     void enable();
     void disable();
@@ -179,8 +125,10 @@ private:
     void update_intx();
 
     // controller.cc: fetch, execute, complete
-    void fetch_from(uint16_t sqid, unsigned budget, bool &more);
-    Outcome execute(const Sqe &sqe, uint16_t sqid);
+    void fetch_from(QueueGroup *staging, uint16_t sqid, unsigned budget, bool &more);
+    // Fills req.sqid .. req.group for a command fetched from sqid now.
+    void begin(Request &req, const Sqe &sqe, uint16_t sqid, int64_t now) const;
+    Outcome execute(Request &req);
     static bool psdt_ok(const Sqe &sqe, uint16_t sqid);
     // A failed command that never reached a handler (`counted`: it did, and
     // its status changes now): counted, logged.
@@ -200,8 +148,8 @@ private:
     bool abort_pending(uint16_t sqid, uint16_t cid);
     bool abort_aer(uint16_t cid);
     // admin_format.cc
-    Outcome admin_format_nvm(const Sqe &sqe);
-    Status format_namespace(uint32_t nsid, uint8_t lbaf, uint8_t ses, int64_t &done_ns);
+    Outcome admin_format_nvm(Request &req);
+    Status format_namespace(Namespace &ns, uint8_t lbaf, int64_t now, int64_t &done_ns);
     void schedule(uint16_t sqid, const Sqe &sqe, const Outcome &out, int64_t now);
     void post_due(QueueGroup &grp, int64_t now);
     void post_all_due(int64_t now);
@@ -209,30 +157,19 @@ private:
     void raise_pending_irqs();
     void rearm(unsigned g);
     QueueGroup &group_for(uint16_t sqid) { return groups_[group_of_[sqid]]; }
+    void flush_sq(uint16_t sqid);
+    void record_error(uint16_t sqid, const Sqe &sqe, Status status);
+    static const std::array<Handler, 256> &admin_table();
     // queue_groups.cc
-    // Records the data copy of a Read or Write for the pass's end.
-    Status stage_copy(const Sqe &sqe, uint64_t slba, uint32_t nlb, uint64_t bytes, bool write);
+    // Schedules the pass's commands whose data has moved.
     void finish_staged(QueueGroup &grp);
     // CQ cqid has free entries again: wake the groups of the SQs it serves.
     void wake_cq_feeders(uint16_t cqid);
     // Some group's staged data is still moving.
     bool any_copying() const;
-    void flush_sq(uint16_t sqid);
-    void record_error(uint16_t sqid, const Sqe &sqe, Status status);
-
-    // data_transfer.cc: data movement between guest memory and a host
-    // buffer through PRPs or an SGL (PSDT); map_data picks the walker.
-    Status map_data(const Sqe &sqe, uint64_t len, Dma dir,
-                    const std::vector<DmaSegment> *&segments);
-    Status to_host(const Sqe &sqe, const void *data, uint64_t len);
-    // Writes `len` bytes: `data_len` bytes of data, then zeros.
-    Status to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len);
-    // Writes the first `data_len` bytes of a `buffer_len`-byte host buffer.
-    Status to_host_part(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t buffer_len);
-    Status from_host(const Sqe &sqe, void *data, uint64_t len);
 
     // shadow_doorbells.cc
-    Outcome admin_doorbell_buffer_config(const Sqe &sqe);
+    Outcome admin_doorbell_buffer_config(Request &req);
     static uint64_t shadow_offset(uint16_t qid, bool cq);
     // Takes the queue pair's shadow SQ tail and CQ head; true if either moved.
     bool read_shadow_doorbells(uint16_t qid);
@@ -244,34 +181,84 @@ private:
     // indexes, where they moved; true if it wrote any.
     bool publish_event_indexes(uint16_t qid);
     // admin_queues.cc
-    Outcome admin_create_cq(const Sqe &sqe);
-    Outcome admin_create_sq(const Sqe &sqe);
-    Outcome admin_delete_cq(const Sqe &sqe);
-    Outcome admin_delete_sq(const Sqe &sqe);
-    // admin_identify.cc
-    Outcome admin_identify(const Sqe &sqe);
+    Outcome admin_create_cq(Request &req);
+    Outcome admin_create_sq(Request &req);
+    Outcome admin_delete_cq(Request &req);
+    Outcome admin_delete_sq(Request &req);
+    // admin_tables.cc: the Identify, log page and feature tables
+    // (admin_tables.h) and when their entries are offered.
+    friend struct AdminTables;
+    // admin_identify.cc: Identify dispatches by CNS (AdminTables::identify);
+    // an entry fills the zeroed 4 KiB structure or refuses.
+    Outcome admin_identify(Request &req);
+    Status identify_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_allocated_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ctrl(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ns_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ns_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ctrl_list(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_independent_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_ns_descriptors(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ns(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_csi_ctrl(const Sqe &sqe, uint8_t *buf) const;
+    Status identify_command_sets(const Sqe &sqe, uint8_t *buf) const;
     void fill_id_ctrl(struct nvme_id_ctrl &id) const;
     void fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const;
-    // admin_features.cc
-    Outcome admin_get_features(const Sqe &sqe);
-    Outcome admin_set_features(const Sqe &sqe);
-    // admin_log_pages.cc
-    Outcome admin_get_log_page(const Sqe &sqe);
-    static void fill_kv_effects(struct nvme_cmd_effects_log &log,
-                                const std::array<Handler, 256> &table);
+    // admin_features.cc: Get and Set Features dispatch by FID
+    // (AdminTables::features); the entries' get, default and set functions.
+    Outcome admin_get_features(Request &req);
+    Outcome admin_set_features(Request &req);
+    Status feature_temp_select(const Sqe &sqe) const;
+    Status feature_irq_vector(const Sqe &sqe) const;
+    Status set_power_mgmt(const Sqe &sqe, uint32_t &dw0);
+    Status get_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status default_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status set_temp_threshold(const Sqe &sqe, uint32_t &dw0);
+    Status set_error_recovery(const Sqe &sqe, uint32_t &dw0);
+    Status get_volatile_wc(const Sqe &sqe, uint32_t &dw0);
+    Status set_volatile_wc(const Sqe &sqe, uint32_t &dw0);
+    Status get_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status default_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status set_num_queues(const Sqe &sqe, uint32_t &dw0);
+    Status get_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status default_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status set_irq_config(const Sqe &sqe, uint32_t &dw0);
+    Status set_async_event_cfg(const Sqe &sqe, uint32_t &dw0);
+    Status get_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status default_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status set_timestamp(const Sqe &sqe, uint32_t &dw0);
+    Status timestamp_to_host(const Sqe &sqe, uint64_t ms, uint8_t attr);
+    Status set_iocs_profile(const Sqe &sqe, uint32_t &dw0);
+    Status get_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    Status default_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    Status set_host_behavior(const Sqe &sqe, uint32_t &dw0);
+    // admin_log_pages.cc: Get Log Page dispatches by LID
+    // (AdminTables::log_pages); an entry builds the whole page.
+    Outcome admin_get_log_page(Request &req);
+    Status log_supported_pages(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_errors(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_smart(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_firmware_slot(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_changed_namespaces(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    // log_command_effects.cc: derived from the opcode tables.
+    Status log_command_effects(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
+    Status log_changed_zones(const Sqe &sqe, bool consume, std::vector<uint8_t> &page);
     bool has_vendor_kv() const;
     void fill_smart(struct nvme_smart_log &log) const;
     // admin_async_events.cc
-    Outcome admin_async_event(const Sqe &sqe);
-    Outcome admin_abort(const Sqe &sqe);
-    Outcome admin_keep_alive(const Sqe &sqe);
+    Outcome admin_async_event(Request &req);
+    Outcome admin_abort(Request &req);
+    Outcome admin_keep_alive(Request &req);
     void queue_event(uint8_t type, uint8_t info, uint8_t log_page);
     void deliver_events();
     void clear_event_mask(uint8_t log_page);
     // namespaces.cc: Namespace Management and Attachment, the namespace
     // lists of Identify, and the Changed Namespace List.
-    Outcome admin_ns_management(const Sqe &sqe);
-    Outcome admin_ns_attachment(const Sqe &sqe);
+    Outcome admin_ns_management(Request &req);
+    Outcome ns_create(const Request &req);
+    Outcome ns_delete(const Request &req);
+    Namespace *free_slot_for(uint8_t csi, uint32_t lba_size, uint64_t nsze, Status &why);
+    Outcome admin_ns_attachment(Request &req);
     Namespace *active_namespace(uint32_t nsid) const;
     bool multi_namespace() const { return nn_ > 1; }
     // Identify CNS 02h/07h/10h/1Ah: NSIDs above `after` (of one CSI, or any
@@ -285,93 +272,20 @@ private:
     // Forgets queued events that point at this log page.
     void drop_events(uint8_t log_page);
     void check_temperature();
-    // nvm_io.cc
-    Outcome io_read(const Sqe &sqe) { return io_read_write(sqe, false); }
-    Outcome io_write(const Sqe &sqe) { return io_read_write(sqe, true); }
-    Outcome io_read_write(const Sqe &sqe, bool write);
-    Outcome io_flush(const Sqe &sqe);
-    Outcome io_write_zeroes(const Sqe &sqe);
-    Outcome io_dataset_management(const Sqe &sqe);
-    Outcome media_outcome(const ftl::MediaRequest &req);
-    // Moves a write's data from the host into the backing store at slba;
-    // on a failed transfer the range is zeroed again (nothing half-written
-    // stays readable) and the status returned.
-    Status move_write_data(const Sqe &sqe, uint64_t slba, uint64_t bytes);
-    // nvm_io_integrity.cc
-    Outcome io_compare(const Sqe &sqe);
-    Outcome io_verify(const Sqe &sqe);
-    Outcome io_write_uncorrectable(const Sqe &sqe);
-    // nvm_io_copy.cc
-    Outcome io_copy(const Sqe &sqe);
-    Status check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
-    // vendor_commands.cc: opcodes of the vendor command registry
-    Outcome io_vendor(const Sqe &sqe);
-    // kv_io.cc: the Key Value command set on an ssd=kv namespace (ns_), and
-    // what NVMeVirt's opcodes (kv_vendor_io.cc) share with it.
-    Outcome kv_store(const Sqe &sqe);
-    Outcome kv_retrieve(const Sqe &sqe);
-    Outcome kv_list(const Sqe &sqe);
-    Outcome kv_delete(const Sqe &sqe);
-    Outcome kv_exist(const Sqe &sqe);
-    // The command's key (KV 1.0: CDW2-3, CDW14-15; length in CDW11 7:0).
-    Status kv_key(const Sqe &sqe, ftl::KvKey &key) const;
-    Outcome kv_store_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t len,
-                           ftl::KvStoreMode mode, bool vendor);
-    Outcome kv_retrieve_value(const Sqe &sqe, const ftl::KvKey &key, uint32_t offset,
-                              uint64_t buffer, bool vendor);
-    Outcome kv_remove(const ftl::KvKey &key, bool vendor);
-    static Status kv_error(ftl::KvStatus r, bool vendor);
-    // When a command with `index_ops` index lookups/updates, then `op` on
-    // the sectors of extent e, completes (st: the media's status).
-    int64_t kv_done(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status &st);
-    Outcome kv_finish(unsigned index_ops, ftl::MediaOp op, const ftl::KvExtent &e, Status status);
-    // kv_vendor_io.cc
-    Status kv_vendor_key(const Sqe &sqe, ftl::KvKey &key) const;
-    Outcome kv_vendor_store(const Sqe &sqe);
-    Outcome kv_vendor_retrieve(const Sqe &sqe);
-    Outcome kv_vendor_delete(const Sqe &sqe);
-    Outcome kv_vendor_exist(const Sqe &sqe);
-    Outcome kv_vendor_iter_request(const Sqe &sqe);
-    Outcome kv_vendor_iter_read(const Sqe &sqe);
-    Outcome kv_vendor_batch(const Sqe &sqe);
-    Outcome kv_vendor_read(const Sqe &sqe);
-    // Some allocated namespace uses the KV command set (CSI 01h).
+    // Some allocated namespace uses the KV command set (CSI 01h), or is
+    // zoned (the controller offers ZNS).
     const Namespace *first_kv() const;
-    // zns_io.cc
-    Outcome io_zone_mgmt_send(const Sqe &sqe);
-    Outcome io_zone_mgmt_recv(const Sqe &sqe);
-    Outcome io_zone_append(const Sqe &sqe);
-    ftl::ZnsFtl *zoned(const Sqe &sqe, Status &st);
-    void apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects);
-    // admin_identify.cc
+    const Namespace *first_zoned() const;
+    // admin_identify.cc: the command-set-specific Identify Namespace data
     void fill_zns_id_ns(const Namespace &ns, struct nvme_zns_id_ns &id) const;
     void fill_kv_id_ns(const Namespace &ns, uint8_t *buf) const;
-    // Some allocated namespace is zoned (the controller offers ZNS).
-    const Namespace *first_zoned() const;
-    void zero_media(uint64_t slba, uint64_t nlb);
-    Status check_io_namespace(const Sqe &sqe) const;
-    bool lba_range_ok(uint64_t slba, uint64_t nlb) const;
-    // The namespace and the LBA range (SLBA, NLB) of a Read-like command,
-    // checked: Invalid Namespace or LBA Out of Range.
-    Status lba_range_of(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const;
-
-    static const std::array<Handler, 256> &admin_table();
-    static const std::array<Handler, 256> &io_table();
-    static const std::array<Handler, 256> &kv_table();
-    static const std::array<Handler, 256> &kv_vendor_table();
 
     ResolvedConfig cfg_;
     Host host_;
     // Index = NSID (0 unused); NSID 1 always has a slot.
     std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
-    uint32_t nn_ = 1;  // ID-CTRL NN
-    // The namespace of the I/O command being executed (execute() looks it
-    // up once): nullptr when its NSID is not active.
-    Namespace *ns_ = nullptr;
+    uint32_t nn_ = 1;                      // ID-CTRL NN
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
-    std::array<struct nvme_copy_range, kCopyMaxRanges> copy_ranges_;  // Copy scratch
-    PrpWalker prp_;
-    SglWalker sgl_;
 
     // Registers (NVMe 2.0c 3.1.3).
     uint64_t cap_ = 0;
@@ -385,15 +299,12 @@ private:
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;
-    uint32_t queue_gen_ = 0;          // numbers queue creations (Staged::sq_gen)
+    uint32_t queue_gen_ = 0;          // numbers queue creations (Request::sq_gen)
     bool dbbuf_ = false;              // Doorbell Buffer Config in effect
     uint64_t dbbuf_shadow_ = 0;       // shadow doorbell buffer (host memory)
     uint64_t dbbuf_eventidx_ = 0;     // event index buffer
     std::vector<QueueGroup> groups_;  // at least one; sized before the host runs
     std::vector<uint16_t> group_of_;  // queue id -> group
-    // The group whose I/O SQs fetch_pass() is fetching: Reads and Writes
-    // stage their data copies there.
-    QueueGroup *staging_ = nullptr;
     std::vector<AbortMark> abort_marks_;
     uint64_t seq_ = 0;
 
@@ -429,7 +340,13 @@ private:
     SmartCounters smart_;
     LatenessHistogram lateness_;
     int64_t created_ns_ = 0;
-    int64_t fetch_ns_ = 0;  // when the command being executed was fetched
+
+    // The I/O command sets, over the state above (io_command_set.h).
+    DataTransfer xfer_{host_};
+    IoContext io_{cfg_, host_, xfer_, counters_, smart_};
+    NvmCommandSet nvm_{io_, namespaces_};
+    ZnsCommandSet zns_{io_, cc_};
+    KvCommandSet kv_{io_};
 };
 
 }  // namespace nvmev

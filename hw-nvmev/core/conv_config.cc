@@ -1,5 +1,5 @@
-// ssd=conv configuration: the geometry/FTL parameter table behind the
-// device properties, the conv presets, and their validation.
+// ssd=conv configuration: the conv presets, and the resolution of the
+// geometry, FTL and timing parameters over a preset.
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -7,6 +7,7 @@
 
 #include "../ftl/nand_timing_fields.h"
 #include "config.h"
+#include "parameter_registry.h"
 
 namespace nvmev {
 namespace {
@@ -103,92 +104,27 @@ const ConvParams &conv_preset_generic_tlc()
 
 namespace {
 
+// Where each geometry and FTL parameter lands while resolving.
 struct GeoField {
-    NvmevParamInfo info;
-    int64_t min, max;
+    P id;
     int64_t Wide::*field;
-    bool zns = false;  // ssd=zns has it too
 };
 
-constexpr int64_t kMaxBytes = int64_t{1} << 40;
-
 const GeoField kGeoFields[] = {
-    {{"channels", "ssd=conv, zns: NAND channels, 1..64", 0}, 1, 64, &Wide::channels, true},
-    {{"luns-per-channel", "ssd=conv, zns: dies (LUNs) per channel, 1..64", 0},
-     1,
-     64,
-     &Wide::luns,
-     true},
-    {{"planes-per-lun", "ssd=conv, zns: planes per die, 1..16", 0}, 1, 16, &Wide::planes, true},
-    {{"blocks-per-plane",
-      "ssd=conv: blocks per plane; 0 = as many as the capacity plus op-percent need", 0},
-     0,
-     1 << 24,
-     &Wide::blocks},
-    {{"pages-per-block",
-      "ssd=conv: flash pages per block, a multiple of the pages one "
-      "program covers",
-      0},
-     1,
-     1 << 16,
-     &Wide::pages},
-    {{"flash-page-size", "ssd=conv, zns: flash page (sensing unit) in bytes, a multiple of 4 KiB",
-      1},
-     4096,
-     1 << 20,
-     &Wide::flash_page,
-     true},
-    {{"program-unit-size",
-      "ssd=conv, zns: one-shot program unit per plane in bytes, a multiple of "
-      "flash-page-size",
-      1},
-     4096,
-     1 << 22,
-     &Wide::program_unit,
-     true},
-    {{"channel-chunk-size",
-      "ssd=conv, zns: channel transfer unit in bytes (NAND and bus overlap "
-      "per chunk)",
-      1},
-     512,
-     1 << 22,
-     &Wide::chunk,
-     true},
-    {{"op-percent", "ssd=conv: over-provisioning in percent of the capacity, 1..100", 0},
-     1,
-     100,
-     &Wide::op},
-    {{"partitions", "ssd=conv: independent FTL partitions (LPN striped); divides the dies", 0},
-     1,
-     4096,
-     &Wide::partitions},
-    {{"write-buffer-size",
-      "ssd=conv, zns: write buffer in bytes (zns: the global one), at least "
-      "partitions x planes-per-lun x program-unit-size",
-      1},
-     4096,
-     kMaxBytes,
-     &Wide::wbuf,
-     true},
-    {{"gc-threshold-fg",
-      "ssd=conv: foreground GC when a partition has this many free lines "
-      "or fewer, >= 2",
-      0},
-     2,
-     1 << 20,
-     &Wide::fg},
-    {{"gc-threshold-bg",
-      "ssd=conv: background GC (in idle time) at this many free lines or "
-      "fewer, >= gc-threshold-fg",
-      0},
-     2,
-     1 << 20,
-     &Wide::bg},
-    {{"erase-cycles", "ssd=conv, zns: rated program/erase cycles (SMART Percentage Used)", 0},
-     1,
-     10000000,
-     &Wide::cycles,
-     true},
+    {P::Channels, &Wide::channels},
+    {P::LunsPerChannel, &Wide::luns},
+    {P::PlanesPerLun, &Wide::planes},
+    {P::BlocksPerPlane, &Wide::blocks},
+    {P::PagesPerBlock, &Wide::pages},
+    {P::FlashPageSize, &Wide::flash_page},
+    {P::ProgramUnitSize, &Wide::program_unit},
+    {P::ChannelChunkSize, &Wide::chunk},
+    {P::OpPercent, &Wide::op},
+    {P::Partitions, &Wide::partitions},
+    {P::WriteBufferSize, &Wide::wbuf},
+    {P::GcThresholdFg, &Wide::fg},
+    {P::GcThresholdBg, &Wide::bg},
+    {P::EraseCycles, &Wide::cycles},
 };
 
 Wide widen(const ConvParams &p)
@@ -227,148 +163,10 @@ void narrow(const Wide &w, ConvParams &p)
     p.rated_erase_cycles = static_cast<uint32_t>(w.cycles);
 }
 
-}  // namespace
-
-const std::vector<NvmevParamInfo> &param_table()
+// The cross-checks of the geometry the FTL needs.
+bool check_conv_geometry(const ConvParams &p, std::string &error)
 {
-    static const std::vector<NvmevParamInfo> table = [] {
-        std::vector<NvmevParamInfo> t;
-        for (const auto &f : kGeoFields) {
-            t.push_back(f.info);
-        }
-        for (const auto &f : ftl::nand_timing_fields()) {
-            t.push_back({f.name, f.description, 0});
-        }
-        for (const auto &f : zns_param_infos()) {
-            t.push_back(f);
-        }
-        for (const auto &f : kv_param_infos()) {
-            t.push_back(f);
-        }
-        return t;
-    }();
-    return table;
-}
-
-std::vector<ftl::Param> conv_config_params(const ConvParams &p, SsdKind kind)
-{
-    std::vector<ftl::Param> out;
-    const Wide w = widen(p);
-    for (const auto &f : kGeoFields) {
-        if (kind == SsdKind::Conv || f.zns) {
-            out.push_back({f.info.name, w.*f.field});
-        }
-    }
-    return out;
-}
-
-size_t nand_param_count()
-{
-    return std::size(kGeoFields) + ftl::nand_timing_fields().size();
-}
-
-bool apply_nand_properties(const NvmevConfig &cfg, SsdKind kind, ConvParams &p, std::string &error)
-{
-    const size_t ngeo = std::size(kGeoFields);
-    Wide w = widen(p);
-    for (size_t i = 0; i < ngeo; ++i) {
-        const int64_t v = cfg.params ? cfg.params[i] : -1;
-        if (v == -1) {
-            continue;
-        }
-        const GeoField &f = kGeoFields[i];
-        if (kind == SsdKind::Zns && !f.zns) {
-            error =
-                fmt("property '%s' applies to ssd=conv only (ssd=zns derives it from the zone "
-                    "geometry or has no such policy)",
-                    f.info.name);
-            return false;
-        }
-        if (!in_range(f.info.name, v, f.min, f.max, error)) {
-            return false;
-        }
-        w.*f.field = v;
-    }
-    narrow(w, p);
-    const auto &tf = ftl::nand_timing_fields();
-    for (size_t i = 0; i < tf.size(); ++i) {
-        const int64_t v = cfg.params ? cfg.params[ngeo + i] : -1;
-        if (v == -1) {
-            continue;
-        }
-        if (v < tf[i].min) {
-            error = fmt("property '%s': %" PRId64 " is out of range (allowed: >= %" PRId64 ")",
-                        tf[i].name, v, tf[i].min);
-            return false;
-        }
-        tf[i].ref(p.timing) = v;
-    }
-    if (cfg.cell_type) {
-        static const std::pair<const char *, CellType> cells[] = {{"slc", CellType::Slc},
-                                                                  {"mlc", CellType::Mlc},
-                                                                  {"tlc", CellType::Tlc},
-                                                                  {"qlc", CellType::Qlc}};
-        bool found = false;
-        for (auto [name, cell] : cells) {
-            if (std::string(cfg.cell_type) == name) {
-                p.geo.cell = cell;
-                found = true;
-            }
-        }
-        if (!found) {
-            error =
-                fmt("property 'cell-type': unknown cell type '%s' (allowed: slc, mlc, tlc, "
-                    "qlc)",
-                    cfg.cell_type);
-            return false;
-        }
-    }
-    if (cfg.early_completion == 1 || cfg.early_completion == 2) {
-        p.early_completion = cfg.early_completion == 1;
-    }
     const auto &g = p.geo;
-    if (g.flash_page_bytes % 4096) {
-        error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);
-        return false;
-    }
-    if (g.program_unit_bytes % g.flash_page_bytes) {
-        error = fmt("property 'program-unit-size': %u is not a multiple of flash-page-size %u",
-                    g.program_unit_bytes, g.flash_page_bytes);
-        return false;
-    }
-    return true;
-}
-
-bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConfig &rc,
-                  std::string &error)
-{
-    ConvParams p = preset;
-    if (!apply_nand_properties(cfg, SsdKind::Conv, p, error)) {
-        return false;
-    }
-    const auto &zt = zns_param_infos();
-    for (size_t i = 0; cfg.params && i < zt.size(); ++i) {
-        if (cfg.params[nand_param_count() + i] != -1) {
-            error = fmt("property '%s' applies to ssd=zns only", zt[i].name);
-            return false;
-        }
-    }
-    if (cfg.gc_policy) {
-        const std::string g = cfg.gc_policy;
-        if (g == "greedy") {
-            p.gc_policy = ftl::GcPolicy::Greedy;
-        } else if (g == "cost-benefit") {
-            p.gc_policy = ftl::GcPolicy::CostBenefit;
-        } else {
-            error =
-                fmt("property 'gc-policy': unknown policy '%s' (allowed: greedy, "
-                    "cost-benefit)",
-                    cfg.gc_policy);
-            return false;
-        }
-    }
-
-    auto &g = p.geo;
     if (g.pages_per_block % g.pages_per_program()) {
         error =
             fmt("property 'pages-per-block': %u is not a multiple of the %u flash pages one "
@@ -396,7 +194,14 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
                     p.gc_bg_free_lines, p.gc_fg_free_lines);
         return false;
     }
-    p.logical_bytes = rc.capacity_bytes;
+    return true;
+}
+
+// blocks-per-plane: derived from the capacity, or checked against it; then
+// the FTL's limit of 2^32 pages per partition.
+bool size_conv_blocks(ConvParams &p, std::string &error)
+{
+    auto &g = p.geo;
     const uint32_t min_lines = std::max(ftl::kMinLinesPerPartition, p.gc_bg_free_lines + 4);
     // The lines GC keeps free and the two open lines (user and GC write
     // pointers) come on top of over-provisioning, so that op-percent is
@@ -422,6 +227,52 @@ bool resolve_conv(const NvmevConfig &cfg, const ConvParams &preset, ResolvedConf
             " pages each exceed the FTL's 2^32 pages per partition; use more partitions",
             p.partitions,
             static_cast<uint64_t>(std::min<unsigned __int128>(slots_per_partition, UINT64_MAX)));
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool apply_nand_properties(const ParamValues &v, ConvParams &p, std::string &error)
+{
+    Wide w = widen(p);
+    for (const GeoField &f : kGeoFields) {
+        w.*f.field = v.num(f.id, w.*f.field);
+    }
+    narrow(w, p);
+    const auto &tf = ftl::nand_timing_fields();
+    for (size_t i = 0; i < tf.size(); ++i) {
+        const P id = static_cast<P>(static_cast<size_t>(P::TimingFirst) + i);
+        tf[i].ref(p.timing) = v.num(id, tf[i].ref(p.timing));
+    }
+    if (v.given(P::CellType)) {
+        p.geo.cell = static_cast<CellType>(v.num(P::CellType, 0) + 1);  // slc is 1
+    }
+    p.early_completion = v.num(P::EarlyCompletion, p.early_completion) != 0;
+    const auto &g = p.geo;
+    if (g.flash_page_bytes % 4096) {
+        error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);
+        return false;
+    }
+    if (g.program_unit_bytes % g.flash_page_bytes) {
+        error = fmt("property 'program-unit-size': %u is not a multiple of flash-page-size %u",
+                    g.program_unit_bytes, g.flash_page_bytes);
+        return false;
+    }
+    return true;
+}
+
+bool resolve_conv(const ParamValues &v, const ConvParams &preset, ResolvedConfig &rc,
+                  std::string &error)
+{
+    ConvParams p = preset;
+    if (!apply_nand_properties(v, p, error)) {
+        return false;
+    }
+    p.gc_policy = static_cast<ftl::GcPolicy>(v.num(P::GcPolicy, static_cast<int64_t>(p.gc_policy)));
+    p.logical_bytes = rc.capacity_bytes;
+    if (!check_conv_geometry(p, error) || !size_conv_blocks(p, error)) {
         return false;
     }
     rc.conv = p;

@@ -1,6 +1,7 @@
 // The C ABI (nvmev_core.h) over the C++ controller. Every entry point takes
 // the core's lock, so the adapter may call in from vCPU threads and from the
 // device's AioContexts alike; only the data copies of a pass run without it.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "controller.h"
 #include "nvmev_core.h"
+#include "parameter_registry.h"
 
 struct NvmevCore {
     NvmevCore(const nvmev::ResolvedConfig &cfg, const nvmev::Host &host, uint8_t *backing)
@@ -52,6 +54,87 @@ auto guarded(NvmevCore *core, F f) -> decltype(f())
         core->ctrl.internal_error("unknown exception");
     }
     return decltype(f())();
+}
+
+// For the entry points that run without a controller (or before one
+// exists): an exception becomes the returned error instead of unwinding
+// into C.
+template <typename F>
+std::string caught(F f, const char *out_of_memory = "out of memory")
+{
+    try {
+        f();
+        return "";
+    } catch (const std::bad_alloc &) {
+        return out_of_memory;
+    } catch (const std::exception &e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+// Sets *errmsg from a non-empty error; returns 0 or -1.
+int report(const std::string &error, char **errmsg)
+{
+    if (error.empty()) {
+        return 0;
+    }
+    *errmsg = dup_error(error);
+    return -1;
+}
+
+// The registry's C view, or its by-name tail; empty if building it threw.
+std::span<const NvmevParamInfo> info_table(bool by_name)
+{
+    std::span<const NvmevParamInfo> t;
+    caught([&] { t = by_name ? nvmev::param_table() : nvmev::param_infos(); });
+    return t;
+}
+
+// The retunable parameters of a namespace: what nvmev-set-timing takes.
+std::string check_retunable(const nvmev::NamespaceConfig &cfg,
+                            const std::vector<nvmev::ftl::Param> &changes)
+{
+    const unsigned scope = nvmev::scope_bit(cfg.kind, cfg.kv.parallel);
+    for (const auto &c : changes) {
+        const nvmev::ParamSpec *s = nvmev::find_spec(c.name);
+        if (s && s->retunable && nvmev::applies(*s, scope)) {
+            continue;
+        }
+        std::string names;
+        for (const nvmev::ParamSpec &t : nvmev::param_registry()) {
+            if (t.retunable && nvmev::applies(t, scope)) {
+                names += (names.empty() ? "" : ", ") + std::string(t.name);
+            }
+        }
+        return "'" + c.name + "' is not a timing parameter of ssd=" + cfg.kind_name +
+               " (allowed: " + names + ")";
+    }
+    return "";
+}
+
+// What query-nvmev lists for a namespace: the registry's reported
+// parameters that apply to it, timing at its current (retuned) value.
+std::vector<nvmev::ftl::Param> reported_params(const nvmev::Namespace &ns)
+{
+    const nvmev::NamespaceConfig &cfg = ns.cfg;
+    const unsigned scope = nvmev::scope_bit(cfg.kind, cfg.kv.parallel);
+    const std::vector<nvmev::ftl::Param> current = ns.ftl->params();
+    std::vector<nvmev::ftl::Param> out;
+    for (const nvmev::ParamSpec &s : nvmev::param_registry()) {
+        if (!s.reported || !nvmev::applies(s, scope)) {
+            continue;
+        }
+        const auto it = std::find_if(current.begin(), current.end(),
+                                     [&](const auto &p) { return p.name == s.name; });
+        if (it != current.end()) {
+            out.push_back(*it);
+        } else if (const auto v = nvmev::effective_value(s, cfg)) {
+            out.push_back({s.name, *v});
+        }
+    }
+    return out;
 }
 
 // The namespace fields of NvmevCoreInfo: kind, capacity, timing, media
@@ -132,34 +215,30 @@ extern "C" {
 NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void *opaque,
                           uint8_t *backing, char **errmsg)
 {
+    NvmevCore *core = nullptr;
     std::string error;
-    auto rc = nvmev::resolve_config(*cfg, error);
-    if (!rc) {
-        *errmsg = dup_error(error);
-        return nullptr;
-    }
-    try {
-        return new NvmevCore(*rc, nvmev::Host(*ops, opaque), backing);
-    } catch (const std::bad_alloc &) {
-        *errmsg = dup_error("out of memory creating the controller");
-        return nullptr;
-    } catch (const std::exception &e) {
-        *errmsg = dup_error(e.what());  // e.g. a memdev with another zone format
-        return nullptr;
-    }
+    const std::string thrown = caught(
+        [&] {
+            if (auto rc = nvmev::resolve_config(*cfg, error)) {
+                core = new NvmevCore(*rc, nvmev::Host(*ops, opaque), backing);
+            }
+        },
+        "out of memory creating the controller");
+    // An exception: out of memory, or a memdev with another zone format.
+    report(error.empty() ? thrown : error, errmsg);
+    return core;
 }
 
 int nvmev_core_layout(const NvmevConfig *cfg, NvmevLayout *layout, char **errmsg)
 {
     std::string error;
-    auto rc = nvmev::resolve_config(*cfg, error);
-    if (!rc) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    layout->data_bytes = rc->capacity_bytes;
-    layout->metadata_bytes = rc->metadata_bytes;
-    return 0;
+    const std::string thrown = caught([&] {
+        if (auto rc = nvmev::resolve_config(*cfg, error)) {
+            layout->data_bytes = rc->capacity_bytes;
+            layout->metadata_bytes = rc->metadata_bytes;
+        }
+    });
+    return report(error.empty() ? thrown : error, errmsg);
 }
 
 int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg)
@@ -172,11 +251,7 @@ int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, 
 {
     std::string error;
     guarded(core, [&] { error = core->ctrl.inject_zone(zone, state, nsid); });
-    if (!error.empty()) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    return 0;
+    return report(error, errmsg);
 }
 
 void nvmev_core_free(NvmevCore *core)
@@ -209,11 +284,7 @@ int nvmev_core_map_queues(NvmevCore *core, unsigned groups, const uint16_t *pair
 {
     std::string error;
     guarded(core, [&] { error = core->ctrl.map_queues(groups, pair_group, pairs); });
-    if (!error.empty()) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    return 0;
+    return report(error, errmsg);
 }
 
 void nvmev_core_process(NvmevCore *core, unsigned group)
@@ -224,7 +295,10 @@ void nvmev_core_process(NvmevCore *core, unsigned group)
     guarded(core, [&] { core->ctrl.fetch_pass(group); });
     // Without the lock: only this group's thread touches its staged
     // commands, and other groups fetch and copy meanwhile.
-    core->ctrl.copy_staged(group);
+    const std::string thrown = caught([&] { core->ctrl.copy_staged(group); });
+    if (!thrown.empty()) {
+        guarded(core, [&] { core->ctrl.internal_error(thrown.c_str()); });
+    }
     guarded(core, [&] { core->ctrl.complete_pass(group); });
 }
 
@@ -262,8 +336,7 @@ void nvmev_core_reset(NvmevCore *core)
 
 void nvmev_core_set_msix(NvmevCore *core, int enabled)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    core->ctrl.set_msix(enabled != 0);
+    guarded(core, [&] { core->ctrl.set_msix(enabled != 0); });
 }
 
 int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, char **errmsg)
@@ -274,138 +347,137 @@ int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, 
 int nvmev_core_ns_set_timing(NvmevCore *core, uint32_t nsid, const NvmevParam *changes, size_t n,
                              char **errmsg)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
-    if (!ns || !ns->allocated) {
-        *errmsg = dup_error(nvmev::fmt("namespace %u does not exist", nsid));
-        return -1;
-    }
-    std::vector<nvmev::ftl::Param> list;
-    for (size_t i = 0; i < n; i++) {
-        list.push_back({changes[i].name, changes[i].value});
-    }
-    const std::string error = ns->ftl->check_retune(list);
-    if (!error.empty()) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    ns->ftl->retune(list, core->ctrl.now());
-    return 0;
+    std::string error = "failed";  // stays so if the retune threw
+    guarded(core, [&] {
+        nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
+        if (!ns || !ns->allocated) {
+            error = nvmev::fmt("namespace %u does not exist", nsid);
+            return;
+        }
+        std::vector<nvmev::ftl::Param> list;
+        for (size_t i = 0; i < n; i++) {
+            list.push_back({changes[i].name ? changes[i].name : "", changes[i].value});
+        }
+        std::string e = check_retunable(ns->cfg, list);
+        if (e.empty()) {
+            e = ns->ftl->check_retune(list);
+        }
+        if (e.empty()) {
+            ns->ftl->retune(list, core->ctrl.now());
+        }
+        error = e;
+    });
+    return report(error, errmsg);
 }
 
 int nvmev_core_add_namespace(NvmevCore *core, uint32_t nsid, const NvmevConfig *cfg,
                              uint8_t *backing, int attached, char **errmsg)
 {
     std::string error;
-    auto rc = nvmev::resolve_config(*cfg, error);
-    if (rc) {
-        std::lock_guard<std::mutex> g(core->lock);
-        try {
-            error = core->ctrl.add_namespace(nsid, *rc, backing, attached != 0);
-        } catch (const std::bad_alloc &) {
-            error = "out of memory creating the namespace";
+    const std::string thrown = caught([&] {
+        auto rc = nvmev::resolve_config(*cfg, error);
+        if (!rc) {
+            return;
         }
-    }
-    if (!error.empty()) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    return 0;
+        guarded(core, [&] {
+            // Before the guest runs: a failure refuses the namespace rather
+            // than failing the controller.
+            std::string added;
+            const std::string t =
+                caught([&] { added = core->ctrl.add_namespace(nsid, *rc, backing, attached != 0); },
+                       "out of memory creating the namespace");
+            error = t.empty() ? added : t;
+        });
+    });
+    return report(error.empty() ? thrown : error, errmsg);
 }
 
 int nvmev_core_ns_set_attached(NvmevCore *core, uint32_t nsid, int attached, char **errmsg)
 {
     std::string error;
     guarded(core, [&] { error = core->ctrl.set_attached(nsid, attached != 0); });
-    if (!error.empty()) {
-        *errmsg = dup_error(error);
-        return -1;
-    }
-    return 0;
+    return report(error, errmsg);
 }
 
 int nvmev_core_ns_get_info(NvmevCore *core, uint32_t nsid, NvmevCoreInfo *info, int *allocated,
                            int *attached)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    const nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
-    if (!ns) {
-        return -1;
-    }
     std::memset(info, 0, sizeof(*info));
-    fill_namespace_info(*ns, core->ctrl.now(), info);
-    *allocated = ns->allocated;
-    *attached = ns->attached;
-    return 0;
+    *allocated = *attached = 0;
+    return guarded(core, [&] {
+        const nvmev::Namespace *ns = core->ctrl.namespace_slot(nsid);
+        if (!ns) {
+            return -1;
+        }
+        fill_namespace_info(*ns, core->ctrl.now(), info);
+        *allocated = ns->allocated;
+        *attached = ns->attached;
+        return 0;
+    });
 }
 
 void nvmev_core_foreach_param(NvmevCore *core,
                               void (*fn)(void *opaque, const char *name, int64_t value),
                               void *opaque)
 {
-    std::vector<nvmev::ftl::Param> params;
-    {
-        std::lock_guard<std::mutex> g(core->lock);
-        const nvmev::ResolvedConfig &cfg = core->ctrl.config();
-        if (cfg.kind == nvmev::SsdKind::Conv) {
-            params = nvmev::conv_config_params(cfg.conv);
-        } else if (cfg.kind == nvmev::SsdKind::Zns) {
-            params = nvmev::zns_config_params(cfg);
-        } else if (cfg.kind == nvmev::SsdKind::Kv) {
-            params = nvmev::kv_config_params(cfg);
-            if (cfg.kv.parallel) {
-                for (auto &p : nvmev::conv_config_params(cfg.conv)) {
-                    params.push_back(std::move(p));
-                }
-            }
-        }
-        for (auto &p : core->ctrl.ftl().params()) {
-            params.push_back(std::move(p));
-        }
-    }
+    // Collected under the lock, reported without it: fn is the host's.
+    const auto params =
+        guarded(core, [&] { return reported_params(*core->ctrl.namespace_slot(1)); });
     for (const auto &p : params) {
         fn(opaque, p.name.c_str(), p.value);
     }
 }
 
+size_t nvmev_core_property_count(void)
+{
+    return info_table(false).size();
+}
+
+const NvmevParamInfo *nvmev_core_property_info(size_t i)
+{
+    const auto t = info_table(false);
+    return i < t.size() ? &t[i] : nullptr;
+}
+
 size_t nvmev_core_param_count(void)
 {
-    return nvmev::param_table().size();
+    return info_table(true).size();
 }
 
 const NvmevParamInfo *nvmev_core_param_info(size_t i)
 {
-    const auto &t = nvmev::param_table();
+    const auto t = info_table(true);
     return i < t.size() ? &t[i] : nullptr;
 }
 
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
 {
-    std::lock_guard<std::mutex> g(core->lock);
-    const nvmev::Controller &c = core->ctrl;
-    const nvmev::ResolvedConfig &cfg = c.config();
     std::memset(info, 0, sizeof(*info));
-    fill_namespace_info(*c.namespace_slot(1), c.now(), info);  // NSID 1
-    copy_str(info->serial, sizeof(info->serial), cfg.serial);
-    copy_str(info->model, sizeof(info->model), cfg.model);
-    info->mdts = cfg.mdts;
-    info->max_ioqpairs = cfg.max_ioqpairs;
-    info->active_ioqpairs = c.active_io_sqs();
-    info->enabled = c.ready();
-    const auto &n = c.counters();
-    info->read_cmds = n.read_cmds;
-    info->write_cmds = n.write_cmds;
-    info->other_cmds = n.other_cmds;
-    info->read_bytes = n.read_bytes;
-    info->write_bytes = n.write_bytes;
-    info->error_cmds = n.error_cmds;
-    info->completions = n.completions;
-    const auto &h = c.lateness();
-    info->lateness_p50_ns = h.percentile(50);
-    info->lateness_p99_ns = h.percentile(99);
-    info->lateness_p999_ns = h.percentile(99.9);
-    info->lateness_max_ns = h.max();
-    info->lateness_samples = h.count();
+    guarded(core, [&] {
+        const nvmev::Controller &c = core->ctrl;
+        const nvmev::ResolvedConfig &cfg = c.config();
+        fill_namespace_info(*c.namespace_slot(1), c.now(), info);  // NSID 1
+        copy_str(info->serial, sizeof(info->serial), cfg.serial);
+        copy_str(info->model, sizeof(info->model), cfg.model);
+        info->mdts = cfg.mdts;
+        info->max_ioqpairs = cfg.max_ioqpairs;
+        info->active_ioqpairs = c.active_io_sqs();
+        info->enabled = c.ready();
+        const auto &n = c.counters();
+        info->read_cmds = n.read_cmds;
+        info->write_cmds = n.write_cmds;
+        info->other_cmds = n.other_cmds;
+        info->read_bytes = n.read_bytes;
+        info->write_bytes = n.write_bytes;
+        info->error_cmds = n.error_cmds;
+        info->completions = n.completions;
+        const auto &h = c.lateness();
+        info->lateness_p50_ns = h.percentile(50);
+        info->lateness_p99_ns = h.percentile(99);
+        info->lateness_p999_ns = h.percentile(99.9);
+        info->lateness_max_ns = h.max();
+        info->lateness_samples = h.count();
+    });
 }
 
 void nvmev_core_reset_stats(NvmevCore *core)
@@ -415,14 +487,22 @@ void nvmev_core_reset_stats(NvmevCore *core)
 
 const char *nvmev_core_kinds(void)
 {
-    static const std::string s = nvmev::kind_names();
-    return s.c_str();
+    const char *names = "";
+    caught([&] {
+        static const std::string s = nvmev::kind_names();
+        names = s.c_str();
+    });
+    return names;
 }
 
 const char *nvmev_core_presets(void)
 {
-    static const std::string s = nvmev::preset_names();
-    return s.c_str();
+    const char *names = "";
+    caught([&] {
+        static const std::string s = nvmev::preset_names();
+        names = s.c_str();
+    });
+    return names;
 }
 
 }  // extern "C"

@@ -3,12 +3,15 @@
 // that moves data goes through map_data.
 #include <algorithm>
 
-#include "controller.h"
+#include "data_transfer.h"
+
+#include "namespace.h"
+#include "queue_group.h"
 
 namespace nvmev {
 
-Status Controller::map_data(const Sqe &sqe, uint64_t len, Dma dir,
-                            const std::vector<DmaSegment> *&segments)
+Status DataTransfer::map(const Sqe &sqe, uint64_t len, Dma dir,
+                         const std::vector<DmaSegment> *&segments)
 {
     // PSDT (CDW0 bits 7:6): 00b PRPs; 01b an SGL (execute() has refused
     // the values this controller does not take).
@@ -20,16 +23,17 @@ Status Controller::map_data(const Sqe &sqe, uint64_t len, Dma dir,
     return sgl_.map(sqe.prp1, sqe.prp2, len, dir);
 }
 
-Status Controller::to_host(const Sqe &sqe, const void *data, uint64_t len)
+Status DataTransfer::to_host(const Sqe &sqe, const void *data, uint64_t len)
 {
     return to_host_padded(sqe, data, len, len);
 }
 
-Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len, uint64_t len)
+Status DataTransfer::to_host_padded(const Sqe &sqe, const void *data, uint64_t data_len,
+                                    uint64_t len)
 {
     static const uint8_t zeros[kPageSize] = {};
     const std::vector<DmaSegment> *segments = nullptr;
-    Status st = map_data(sqe, len, Dma::ToHost, segments);
+    Status st = map(sqe, len, Dma::ToHost, segments);
     if (st != kSuccess) {
         return st;
     }
@@ -53,13 +57,13 @@ Status Controller::to_host_padded(const Sqe &sqe, const void *data, uint64_t dat
     return kSuccess;
 }
 
-Status Controller::to_host_part(const Sqe &sqe, const void *data, uint64_t data_len,
-                                uint64_t buffer_len)
+Status DataTransfer::to_host_part(const Sqe &sqe, const void *data, uint64_t data_len,
+                                  uint64_t buffer_len)
 {
     // PRP2 is a list pointer or a page pointer depending on the buffer's
     // length, so the whole buffer is mapped; only data_len bytes are written.
     const std::vector<DmaSegment> *segments = nullptr;
-    Status st = map_data(sqe, buffer_len, Dma::ToHost, segments);
+    Status st = map(sqe, buffer_len, Dma::ToHost, segments);
     if (st != kSuccess) {
         return st;
     }
@@ -78,10 +82,10 @@ Status Controller::to_host_part(const Sqe &sqe, const void *data, uint64_t data_
     return kSuccess;
 }
 
-Status Controller::from_host(const Sqe &sqe, void *data, uint64_t len)
+Status DataTransfer::from_host(const Sqe &sqe, void *data, uint64_t len)
 {
     const std::vector<DmaSegment> *segments = nullptr;
-    Status st = map_data(sqe, len, Dma::FromHost, segments);
+    Status st = map(sqe, len, Dma::FromHost, segments);
     if (st != kSuccess) {
         return st;
     }
@@ -92,6 +96,27 @@ Status Controller::from_host(const Sqe &sqe, void *data, uint64_t len)
         }
         dst += seg.len;
     }
+    return kSuccess;
+}
+
+Status DataTransfer::stage(Request &req, uint8_t *data, uint64_t slba, uint32_t nlb, uint64_t bytes,
+                           bool write)
+{
+    const std::vector<DmaSegment> *segments = nullptr;
+    const Status st = map(req.sqe, bytes, write ? Dma::FromHost : Dma::ToHost, segments);
+    if (st != kSuccess) {
+        return st;
+    }
+    std::vector<DmaSegment> &all = req.group->segments;
+    StagedCopy &c = req.copy;
+    c.data = data;
+    c.seg_begin = static_cast<uint32_t>(all.size());
+    c.seg_count = static_cast<uint32_t>(segments->size());
+    c.nsid = req.ns->nsid;
+    c.slba = slba;
+    c.nlb = nlb;
+    c.write = write;
+    all.insert(all.end(), segments->begin(), segments->end());
     return kSuccess;
 }
 

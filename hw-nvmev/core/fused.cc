@@ -16,7 +16,6 @@ bool Controller::fetch_fused(uint16_t sqid, const Sqe &first)
     SubmissionQueue &sq = sqs_[sqid];
     CompletionQueue &cq = cqs_[sq.cqid];
     const int64_t now = host_.now_ns();
-    fetch_ns_ = now;
     const uint32_t next = (sq.head + 1) % sq.size;
     Sqe second{};
     // A CQ with one usable slot can never take the pair's two completions.
@@ -49,11 +48,13 @@ bool Controller::fetch_fused(uint16_t sqid, const Sqe &first)
         compare = refuse(sqid, first, kInvalidField);
         write = refuse(sqid, second, kFusedFailed);
     } else {
-        Sqe c = first, w = second;
-        c.flags &= ~3;
-        w.flags &= ~3;
-        compare = execute(c, sqid);
-        write = compare.status == kSuccess ? execute(w, sqid) : refuse(sqid, second, kFusedFailed);
+        Request c, w;
+        begin(c, first, sqid, now);
+        begin(w, second, sqid, now);
+        c.sqe.flags &= ~3;
+        w.sqe.flags &= ~3;
+        compare = execute(c);
+        write = compare.status == kSuccess ? execute(w) : refuse(sqid, second, kFusedFailed);
     }
     schedule(sqid, first, compare, now);
     schedule(sqid, second, write, now);

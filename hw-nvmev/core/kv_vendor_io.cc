@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "controller.h"
+#include "kv_command_set.h"
 #include "kv_spec.h"
 
 namespace nvmev {
@@ -44,9 +44,10 @@ uint32_t key_prefix(const ftl::KvKey &k)
 
 // CDW11 bits 7:0 hold the key length - 1; keys come inline (CDW12-15), so
 // at most 16 bytes.
-Status Controller::kv_vendor_key(const Sqe &sqe, ftl::KvKey &key) const
+Status KvCommandSet::kv_vendor_key(const Request &req, ftl::KvKey &key) const
 {
-    if (!ns_) {
+    const Sqe &sqe = req.sqe;
+    if (!req.ns) {
         return kInvalidNamespace;
     }
     const unsigned len = (sqe.cdw11 & 0xff) + 1;
@@ -62,10 +63,11 @@ Status Controller::kv_vendor_key(const Sqe &sqe, ftl::KvKey &key) const
     return kSuccess;
 }
 
-Outcome Controller::kv_vendor_store(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_store(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     ftl::KvKey key;
-    if (const Status st = kv_vendor_key(sqe, key); st != kSuccess) {
+    if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
         return Outcome::of(st);
     }
     const auto offset = static_cast<uint32_t>(sqe.mptr);  // CDW4
@@ -75,20 +77,21 @@ Outcome Controller::kv_vendor_store(const Sqe &sqe)
     }
     const uint64_t pad = (sqe.cdw11 >> 16) & 3;
     const uint64_t dwords = sqe.cdw10;
-    if (dwords * 4 <= pad || dwords * 4 - pad > ns_->cfg.kv.max_value_bytes) {
+    if (dwords * 4 <= pad || dwords * 4 - pad > req.ns->cfg.kv.max_value_bytes) {
         return Outcome::of(kv_status(kKvInvalidValueSize));
     }
     const ftl::KvStoreMode mode = sqe.opcode == kKvVendorAppend ? ftl::KvStoreMode::Append
                                   : (option & kKvVendorStoreIdempotent)
                                       ? ftl::KvStoreMode::MustNotExist
                                       : ftl::KvStoreMode::Upsert;
-    return kv_store_value(sqe, key, static_cast<uint32_t>(dwords * 4 - pad), mode, true);
+    return kv_store_value(req, key, static_cast<uint32_t>(dwords * 4 - pad), mode, true);
 }
 
-Outcome Controller::kv_vendor_retrieve(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_retrieve(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     ftl::KvKey key;
-    if (const Status st = kv_vendor_key(sqe, key); st != kSuccess) {
+    if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
         return Outcome::of(st);
     }
     const uint8_t option = static_cast<uint8_t>(sqe.cdw11 >> 8);
@@ -97,43 +100,44 @@ Outcome Controller::kv_vendor_retrieve(const Sqe &sqe)
     }
     // Option bit 1: only the value's size (DW0), no data.
     const uint64_t buffer = (option & 2) ? 0 : uint64_t{sqe.cdw10} * 4;
-    return kv_retrieve_value(sqe, key, static_cast<uint32_t>(sqe.mptr), buffer, true);
+    return kv_retrieve_value(req, key, static_cast<uint32_t>(sqe.mptr), buffer, true);
 }
 
-Outcome Controller::kv_vendor_delete(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_delete(Request &req)
 {
     ftl::KvKey key;
-    if (const Status st = kv_vendor_key(sqe, key); st != kSuccess) {
+    if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
         return Outcome::of(st);
     }
-    return kv_remove(key, true);
+    return kv_remove(req, key, true);
 }
 
-Outcome Controller::kv_vendor_exist(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_exist(Request &req)
 {
     ftl::KvKey key;
-    if (const Status st = kv_vendor_key(sqe, key); st != kSuccess) {
+    if (const Status st = kv_vendor_key(req, key); st != kSuccess) {
         return Outcome::of(st);
     }
-    ns_->kv_ops.exists++;
-    const bool found = ns_->kv->exists(key);
-    return kv_finish(1, ftl::MediaOp::Read, {}, found ? kSuccess : kKvVendorKeyNotExists);
+    req.ns->kv_ops.exists++;
+    const bool found = req.ns->kv->exists(key);
+    return kv_finish(req, 1, ftl::MediaOp::Read, {}, found ? kSuccess : kKvVendorKeyNotExists);
 }
 
 // Iterate request: open (prefix and bitmask over the keys' first 4 bytes;
 // DW0 = handle 1..16) or close a handle.
-Outcome Controller::kv_vendor_iter_request(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_iter_request(Request &req)
 {
-    if (!ns_) {
+    const Sqe &sqe = req.sqe;
+    if (!req.ns) {
         return Outcome::of(kInvalidNamespace);
     }
     const uint8_t option = static_cast<uint8_t>(sqe.cdw11 >> 8);
     if (option == kKvVendorIterOpen || option == (kKvVendorIterOpen | kKvVendorIterKeyOnly)) {
         for (unsigned h = 0; h < kKvVendorMaxIterators; h++) {
-            Namespace::KvIterator &it = ns_->kv_iterators[h];
+            Namespace::KvIterator &it = req.ns->kv_iterators[h];
             if (!it.open) {
                 it = Namespace::KvIterator{true, sqe.cdw12, sqe.cdw13, {}, false};
-                Outcome out = kv_finish(1, ftl::MediaOp::Read, {}, kSuccess);
+                Outcome out = kv_finish(req, 1, ftl::MediaOp::Read, {}, kSuccess);
                 out.dw0 = h + 1;
                 return out;
             }
@@ -142,11 +146,11 @@ Outcome Controller::kv_vendor_iter_request(const Sqe &sqe)
     }
     if (option == kKvVendorIterClose) {
         const unsigned h = sqe.cdw11 & 0xff;
-        if (h == 0 || h > kKvVendorMaxIterators || !ns_->kv_iterators[h - 1].open) {
+        if (h == 0 || h > kKvVendorMaxIterators || !req.ns->kv_iterators[h - 1].open) {
             return Outcome::of(kInvalidField);
         }
-        ns_->kv_iterators[h - 1] = {};
-        return kv_finish(0, ftl::MediaOp::Read, {}, kSuccess);
+        req.ns->kv_iterators[h - 1] = {};
+        return kv_finish(req, 0, ftl::MediaOp::Read, {}, kSuccess);
     }
     // Key-and-value and delete iterators are not offered.
     return Outcome::of(kInvalidField);
@@ -155,20 +159,21 @@ Outcome Controller::kv_vendor_iter_request(const Sqe &sqe)
 // Iterate read: the next matching keys in order, as a u32 count then per
 // key a u32 length and the key padded to 4 bytes; the batch that reaches
 // the end completes with status 393h. DW0 = bytes returned.
-Outcome Controller::kv_vendor_iter_read(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_iter_read(Request &req)
 {
-    if (!ns_) {
+    const Sqe &sqe = req.sqe;
+    if (!req.ns) {
         return Outcome::of(kInvalidNamespace);
     }
     const unsigned h = sqe.cdw11 & 0xff;
     const uint64_t hbs = uint64_t{sqe.cdw10} * 4;
-    if (h == 0 || h > kKvVendorMaxIterators || !ns_->kv_iterators[h - 1].open || hbs < 4 ||
+    if (h == 0 || h > kKvVendorMaxIterators || !req.ns->kv_iterators[h - 1].open || hbs < 4 ||
         (cfg_.mdts && hbs > cfg_.max_transfer_bytes())) {
         return Outcome::of(kInvalidField);
     }
-    Namespace::KvIterator &it = ns_->kv_iterators[h - 1];
-    ns_->kv_ops.lists++;
-    std::vector<uint8_t> &buf = ns_->kv_buffer;
+    Namespace::KvIterator &it = req.ns->kv_iterators[h - 1];
+    req.ns->kv_ops.lists++;
+    std::vector<uint8_t> &buf = req.ns->kv_buffer;
     buf.assign(4, 0);
     uint32_t count = 0;
     uint64_t scanned = 0;
@@ -176,7 +181,7 @@ Outcome Controller::kv_vendor_iter_read(const Sqe &sqe)
     std::vector<ftl::KvKey> keys;
     while (!it.done && !full) {
         keys.clear();
-        ns_->kv->list(it.last, it.last.len == 0, 256, keys);
+        req.ns->kv->list(it.last, it.last.len == 0, 256, keys);
         if (keys.empty()) {
             it.done = true;
             break;
@@ -203,10 +208,10 @@ Outcome Controller::kv_vendor_iter_read(const Sqe &sqe)
         }
     }
     std::memcpy(buf.data(), &count, 4);
-    if (const Status st = to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
+    if (const Status st = xfer_.to_host_part(sqe, buf.data(), buf.size(), hbs); st != kSuccess) {
         return Outcome::of(st);
     }
-    Outcome out = kv_finish(static_cast<unsigned>(1 + scanned / 256), ftl::MediaOp::Read, {},
+    Outcome out = kv_finish(req, static_cast<unsigned>(1 + scanned / 256), ftl::MediaOp::Read, {},
                             it.done ? kKvVendorIterEnd : kSuccess);
     out.dw0 = static_cast<uint32_t>(buf.size());
     return out;
@@ -214,9 +219,10 @@ Outcome Controller::kv_vendor_iter_read(const Sqe &sqe)
 
 // Batch: up to 8 stores or deletes in one payload, checked as a whole
 // before any runs; they then run in order and the first failure stops it.
-Outcome Controller::kv_vendor_batch(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_batch(Request &req)
 {
-    if (!ns_) {
+    const Sqe &sqe = req.sqe;
+    if (!req.ns) {
         return Outcome::of(kInvalidNamespace);
     }
     const unsigned n = sqe.cdw11 >> 24;
@@ -225,9 +231,9 @@ Outcome Controller::kv_vendor_batch(const Sqe &sqe)
         (cfg_.mdts && len > cfg_.max_transfer_bytes())) {
         return Outcome::of(kInvalidField);
     }
-    std::vector<uint8_t> &buf = ns_->kv_buffer;
+    std::vector<uint8_t> &buf = req.ns->kv_buffer;
     buf.resize(len);
-    if (const Status st = from_host(sqe, buf.data(), len); st != kSuccess) {
+    if (const Status st = xfer_.from_host(sqe, buf.data(), len); st != kSuccess) {
         return Outcome::of(st);
     }
     struct Sub {
@@ -246,7 +252,7 @@ Outcome Controller::kv_vendor_batch(const Sqe &sqe)
             return Outcome::of(kv_status(kKvInvalidKeySize));
         }
         const bool store = s.a.opcode == kKvVendorStore;
-        if (store && (s.a.value_size == 0 || s.a.value_size > ns_->cfg.kv.max_value_bytes)) {
+        if (store && (s.a.value_size == 0 || s.a.value_size > req.ns->cfg.kv.max_value_bytes)) {
             return Outcome::of(kv_status(kKvInvalidValueSize));
         }
         s.key_at = at + kBatchAlign;
@@ -257,7 +263,7 @@ Outcome Controller::kv_vendor_batch(const Sqe &sqe)
         }
     }
     Outcome out;
-    out.complete_at_ns = fetch_ns_;
+    out.complete_at_ns = req.fetched_ns;
     for (unsigned i = 0; i < n; i++) {
         const Sub &s = subs[i];
         const ftl::KvKey key = ftl::KvKey::of(buf.data() + s.key_at, s.a.key_size);
@@ -265,24 +271,24 @@ Outcome Controller::kv_vendor_batch(const Sqe &sqe)
         ftl::KvStatus r;
         ftl::MediaOp op = ftl::MediaOp::Write;
         if (s.a.opcode == kKvVendorStore) {
-            ns_->kv_ops.stores++;
+            req.ns->kv_ops.stores++;
             const auto mode = (s.a.option & kKvVendorStoreIdempotent)
                                   ? ftl::KvStoreMode::MustNotExist
                                   : ftl::KvStoreMode::Upsert;
-            r = ns_->kv->store(key, buf.data() + s.value_at, s.a.value_size, mode, &e);
+            r = req.ns->kv->store(key, buf.data() + s.value_at, s.a.value_size, mode, &e);
             if (r == ftl::KvStatus::Ok) {
                 counters_.write_bytes += s.a.value_size;
                 smart_.write_bytes += s.a.value_size;
             }
         } else {
-            ns_->kv_ops.deletes++;
+            req.ns->kv_ops.deletes++;
             op = ftl::MediaOp::Deallocate;
-            r = ns_->kv->remove(key, &e);
+            r = req.ns->kv->remove(key, &e);
         }
         // Index updates run one after another; media work overlaps.
         Status media = kSuccess;
         const int64_t done =
-            kv_done(i + 1, op, r == ftl::KvStatus::Ok ? e : ftl::KvExtent{}, media);
+            kv_done(req, i + 1, op, r == ftl::KvStatus::Ok ? e : ftl::KvExtent{}, media);
         out.complete_at_ns = std::max(out.complete_at_ns, done);
         if (r != ftl::KvStatus::Ok || media != kSuccess) {
             out.status = r != ftl::KvStatus::Ok ? kv_error(r, true) : media;
@@ -293,34 +299,35 @@ Outcome Controller::kv_vendor_batch(const Sqe &sqe)
 }
 
 // A block read of the NVM view: zeros, as from deallocated blocks.
-Outcome Controller::kv_vendor_read(const Sqe &sqe)
+Outcome KvCommandSet::kv_vendor_read(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
     uint32_t nlb = 0;
-    if (const Status st = lba_range_of(sqe, slba, nlb); st != kSuccess) {
+    if (const Status st = lba_range_of(req, slba, nlb); st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
+    const uint64_t bytes = uint64_t{nlb} << req.ns->cfg.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
-    return Outcome::of(to_host_padded(sqe, nullptr, 0, bytes));
+    return Outcome::of(xfer_.to_host_padded(sqe, nullptr, 0, bytes));
 }
 
-const std::array<Controller::Handler, 256> &Controller::kv_vendor_table()
+const IoHandlerTable<KvCommandSet> &KvCommandSet::vendor_table()
 {
-    static const std::array<Handler, 256> table = [] {
-        std::array<Handler, 256> t{};
-        t[nvme_cmd_flush] = &Controller::io_flush;
-        t[nvme_cmd_read] = &Controller::kv_vendor_read;
-        t[kKvVendorStore] = &Controller::kv_vendor_store;
-        t[kKvVendorAppend] = &Controller::kv_vendor_store;
-        t[kKvVendorBatch] = &Controller::kv_vendor_batch;
-        t[kKvVendorRetrieve] = &Controller::kv_vendor_retrieve;
-        t[kKvVendorDelete] = &Controller::kv_vendor_delete;
-        t[kKvVendorIterRequest] = &Controller::kv_vendor_iter_request;
-        t[kKvVendorIterRead] = &Controller::kv_vendor_iter_read;
-        t[kKvVendorExist] = &Controller::kv_vendor_exist;
+    static const IoHandlerTable<KvCommandSet> table = [] {
+        IoHandlerTable<KvCommandSet> t{};
+        t[nvme_cmd_flush] = &KvCommandSet::kv_flush;
+        t[nvme_cmd_read] = &KvCommandSet::kv_vendor_read;
+        t[kKvVendorStore] = &KvCommandSet::kv_vendor_store;
+        t[kKvVendorAppend] = &KvCommandSet::kv_vendor_store;
+        t[kKvVendorBatch] = &KvCommandSet::kv_vendor_batch;
+        t[kKvVendorRetrieve] = &KvCommandSet::kv_vendor_retrieve;
+        t[kKvVendorDelete] = &KvCommandSet::kv_vendor_delete;
+        t[kKvVendorIterRequest] = &KvCommandSet::kv_vendor_iter_request;
+        t[kKvVendorIterRead] = &KvCommandSet::kv_vendor_iter_read;
+        t[kKvVendorExist] = &KvCommandSet::kv_vendor_exist;
         return t;
     }();
     return table;

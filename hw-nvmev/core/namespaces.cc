@@ -146,8 +146,9 @@ void Controller::fill_changed_ns_log(std::vector<uint8_t> &page, bool consume)
     }
 }
 
-Outcome Controller::admin_ns_attachment(const Sqe &sqe)
+Outcome Controller::admin_ns_attachment(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     if (!multi_namespace()) {
         return Outcome::of(kInvalidOpcode);
     }
@@ -163,7 +164,7 @@ Outcome Controller::admin_ns_attachment(const Sqe &sqe)
         return Outcome::of(kInvalidNamespace);
     }
     struct nvme_ctrl_list list;
-    const Status st = from_host(sqe, &list, sizeof(list));
+    const Status st = xfer_.from_host(sqe, &list, sizeof(list));
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -188,44 +189,53 @@ Outcome Controller::admin_ns_attachment(const Sqe &sqe)
     return {};
 }
 
-Outcome Controller::admin_ns_management(const Sqe &sqe)
+Outcome Controller::admin_ns_management(Request &req)
 {
     if (!multi_namespace()) {
         return Outcome::of(kInvalidOpcode);
     }
-    const uint32_t sel = sqe.cdw10 & 0xf;
-    if (sel == NVME_NS_MGMT_SEL_DELETE) {
-        auto remove = [this](Namespace &ns) {
-            if (ns.attached) {
-                note_ns_changed(ns.nsid);
-            }
-            ns.discard();
-            trace::ns_delete(host_, ns.nsid);
-        };
-        if (sqe.nsid == NVME_NSID_ALL) {
-            for (auto &ns : namespaces_) {
-                if (ns && ns->allocated) {
-                    remove(*ns);
-                }
-            }
-            return {};
+    switch (req.sqe.cdw10 & 0xf) {
+        case NVME_NS_MGMT_SEL_CREATE: return ns_create(req);
+        case NVME_NS_MGMT_SEL_DELETE: return ns_delete(req);
+        default: return Outcome::of(kInvalidField);
+    }
+}
+
+Outcome Controller::ns_delete(const Request &req)
+{
+    auto remove = [this](Namespace &ns) {
+        if (ns.attached) {
+            note_ns_changed(ns.nsid);
         }
-        Namespace *ns = sqe.nsid <= nn_ ? namespace_slot(sqe.nsid) : nullptr;
-        if (!ns || !ns->allocated) {
-            return Outcome::of(kInvalidNamespace);
+        ns.discard();
+        trace::ns_delete(host_, ns.nsid);
+    };
+    const uint32_t nsid = req.sqe.nsid;
+    if (nsid == NVME_NSID_ALL) {
+        for (auto &ns : namespaces_) {
+            if (ns && ns->allocated) {
+                remove(*ns);
+            }
         }
-        remove(*ns);
         return {};
     }
-    if (sel != NVME_NS_MGMT_SEL_CREATE) {
-        return Outcome::of(kInvalidField);
+    Namespace *ns = nsid <= nn_ ? namespace_slot(nsid) : nullptr;
+    if (!ns || !ns->allocated) {
+        return Outcome::of(kInvalidNamespace);
     }
+    remove(*ns);
+    return {};
+}
+
+Outcome Controller::ns_create(const Request &req)
+{
+    const Sqe &sqe = req.sqe;
     const uint8_t csi = static_cast<uint8_t>(sqe.cdw11 >> 24);
     if (csi != NVME_CSI_NVM && csi != NVME_CSI_ZNS) {
         return Outcome::of(generic_error(NVME_SC_IOCS_NOT_SUPPORTED));
     }
     struct nvme_id_ns id;
-    const Status st = from_host(sqe, &id, sizeof(id));
+    Status st = xfer_.from_host(sqe, &id, sizeof(id));
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -238,9 +248,25 @@ Outcome Controller::admin_ns_management(const Sqe &sqe)
         return Outcome::of(generic_error(NVME_SC_INVALID_FORMAT));
     }
     const uint32_t lba_size = format ? 4096 : 512;
+    Namespace *pick = free_slot_for(csi, lba_size, nsze, st);
+    if (!pick) {
+        return Outcome::of(st);
+    }
+    pick->cfg.capacity_bytes = nsze * lba_size;
+    pick->allocated = true;
+    pick->attached = false;  // a created namespace waits for Namespace Attachment
+    trace::ns_create(host_, pick->nsid, nsze);
+    Outcome out;
+    out.dw0 = pick->nsid;
+    return out;
+}
+
+// The first unallocated slot of the command set and format that holds nsze
+// blocks (a zoned one exactly: its zones are fixed), or nullptr and why.
+Namespace *Controller::free_slot_for(uint8_t csi, uint32_t lba_size, uint64_t nsze, Status &why)
+{
     bool free_slot = false, format_ok = false, zone_size_wrong = false;
-    Namespace *pick = nullptr;
-    for (uint32_t nsid = 1; nsid <= nn_ && !pick; nsid++) {
+    for (uint32_t nsid = 1; nsid <= nn_; nsid++) {
         Namespace *ns = namespace_slot(nsid);
         if (!ns || ns->allocated || ns->csi() != csi) {
             continue;
@@ -252,30 +278,17 @@ Outcome Controller::admin_ns_management(const Sqe &sqe)
         format_ok = true;
         const uint64_t slot_lbas = ns->slot_bytes() / lba_size;
         if (nsze <= slot_lbas) {
-            if (ns->zns && nsze != slot_lbas) {
-                zone_size_wrong = true;  // the zones are fixed
-                continue;
+            if (!ns->zns || nsze == slot_lbas) {
+                return ns;
             }
-            pick = ns;
+            zone_size_wrong = true;
         }
     }
-    if (!free_slot) {
-        return Outcome::of(cmd_specific_error(NVME_SC_NS_ID_UNAVAILABLE));
-    }
-    if (!format_ok) {
-        return Outcome::of(generic_error(NVME_SC_INVALID_FORMAT));
-    }
-    if (!pick) {
-        return Outcome::of(zone_size_wrong ? kInvalidField
-                                           : cmd_specific_error(NVME_SC_NS_INSUFFICIENT_CAP));
-    }
-    pick->cfg.capacity_bytes = nsze * lba_size;
-    pick->allocated = true;
-    pick->attached = false;  // a created namespace waits for Namespace Attachment
-    trace::ns_create(host_, pick->nsid, nsze);
-    Outcome out;
-    out.dw0 = pick->nsid;
-    return out;
+    why = !free_slot        ? cmd_specific_error(NVME_SC_NS_ID_UNAVAILABLE)
+          : !format_ok      ? generic_error(NVME_SC_INVALID_FORMAT)
+          : zone_size_wrong ? kInvalidField
+                            : cmd_specific_error(NVME_SC_NS_INSUFFICIENT_CAP);
+    return nullptr;
 }
 
 }  // namespace nvmev

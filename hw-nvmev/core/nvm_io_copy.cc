@@ -11,9 +11,34 @@
 
 namespace nvmev {
 
-Outcome Controller::io_copy(const Sqe &sqe)
+// The source ranges in copy_ranges_: each within the limits, readable (in
+// range, zone not offline, no Write Uncorrectable mark); total: their blocks.
+Status NvmCommandSet::check_copy_sources(const Namespace &ns, uint32_t nr, uint64_t &total) const
 {
-    Status st = check_io_namespace(sqe);
+    for (uint32_t i = 0; i < nr; i++) {
+        const uint64_t slba = le64toh(copy_ranges_[i].slba);
+        const uint32_t nlb = le16toh(copy_ranges_[i].nlb) + 1u;
+        if (nlb > kCopyMaxRangeLbas) {
+            return kCommandSizeLimitExceeded;
+        }
+        total += nlb;
+        if (total > kCopyMaxLbas) {
+            return kCommandSizeLimitExceeded;
+        }
+        if (!lba_range_ok(ns, slba, nlb)) {
+            return kLbaOutOfRange;
+        }
+        if (const Status st = check_media_access(ns, slba, nlb, false); st != kSuccess) {
+            return st;
+        }
+    }
+    return kSuccess;
+}
+
+Outcome NvmCommandSet::io_copy(Request &req)
+{
+    const Sqe &sqe = req.sqe;
+    Status st = check_io_namespace(req);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -27,67 +52,47 @@ Outcome Controller::io_copy(const Sqe &sqe)
     if (nr > kCopyMaxRanges) {
         return Outcome::of(kCommandSizeLimitExceeded);
     }
-    st = from_host(sqe, copy_ranges_.data(), nr * sizeof(struct nvme_copy_range));
+    st = xfer_.from_host(sqe, copy_ranges_.data(), nr * sizeof(struct nvme_copy_range));
     if (st != kSuccess) {
         return Outcome::of(st);
     }
     uint64_t total = 0;
-    for (uint32_t i = 0; i < nr; i++) {
-        const uint64_t slba = le64toh(copy_ranges_[i].slba);
-        const uint32_t nlb = le16toh(copy_ranges_[i].nlb) + 1u;
-        if (nlb > kCopyMaxRangeLbas) {
-            return Outcome::of(kCommandSizeLimitExceeded);
-        }
-        total += nlb;
-        if (total > kCopyMaxLbas) {
-            return Outcome::of(kCommandSizeLimitExceeded);
-        }
-        if (!lba_range_ok(slba, nlb)) {
-            return Outcome::of(kLbaOutOfRange);
-        }
-        if (ns_->zns) {
-            st = ns_->zns->zones().check_read(slba, nlb);
-            if (st != kSuccess) {
-                return Outcome::of(st);
-            }
-        }
-        if (ns_->uncorrectable.any(slba, nlb)) {
-            return Outcome::of(kUnrecoveredReadError);
-        }
+    st = check_copy_sources(*req.ns, nr, total);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
     const auto dest_nlb = static_cast<uint32_t>(total);
-    if (!lba_range_ok(sdlba, dest_nlb)) {
+    if (!lba_range_ok(*req.ns, sdlba, dest_nlb)) {
         return Outcome::of(kLbaOutOfRange);
     }
-    if (ns_->zns) {
-        st = ns_->zns->zones().check_write(sdlba, dest_nlb);
-        if (st != kSuccess) {
-            return Outcome::of(st);
-        }
+    st = check_media_access(*req.ns, sdlba, dest_nlb, true);
+    if (st != kSuccess) {
+        return Outcome::of(st);
     }
 
     // Ranges are copied in order; a destination that overlaps a later
     // source range is read after it was written (the spec leaves overlap
     // undefined).
-    const uint32_t shift = ns_->cfg.lba_shift();
-    int64_t reads_done = fetch_ns_;
+    const uint32_t shift = req.ns->cfg.lba_shift();
+    int64_t reads_done = req.fetched_ns;
     uint64_t dlba = sdlba;
     for (uint32_t i = 0; i < nr; i++) {
         const uint64_t slba = le64toh(copy_ranges_[i].slba);
         const uint32_t nlb = le16toh(copy_ranges_[i].nlb) + 1u;
         const uint64_t bytes = uint64_t{nlb} << shift;
-        std::memmove(ns_->backing + (dlba << shift), ns_->backing + (slba << shift), bytes);
-        const Outcome r = media_outcome({ftl::MediaOp::Read, slba, nlb, bytes, false, fetch_ns_});
+        std::memmove(req.ns->backing + (dlba << shift), req.ns->backing + (slba << shift), bytes);
+        const Outcome r =
+            media_outcome(*req.ns, {ftl::MediaOp::Read, slba, nlb, bytes, false, req.fetched_ns});
         if (r.status != kSuccess) {
             return r;
         }
         reads_done = std::max(reads_done, r.complete_at_ns);
         dlba += nlb;
     }
-    ns_->uncorrectable.clear(sdlba, dest_nlb);
+    req.ns->uncorrectable.clear(sdlba, dest_nlb);
     const uint64_t bytes = uint64_t{dest_nlb} << shift;
     const Outcome out =
-        media_outcome({ftl::MediaOp::Write, sdlba, dest_nlb, bytes, fua, reads_done});
+        media_outcome(*req.ns, {ftl::MediaOp::Write, sdlba, dest_nlb, bytes, fua, reads_done});
     if (out.status == kSuccess) {
         smart_.host_write_cmds++;
         smart_.write_bytes += bytes;

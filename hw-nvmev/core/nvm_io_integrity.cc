@@ -8,41 +8,33 @@
 namespace nvmev {
 // The checks Compare and Verify share with Read: namespace, range, zone
 // state and marked LBAs. Returns the status; sets slba and nlb.
-Status Controller::check_readable(const Sqe &sqe, uint64_t &slba, uint32_t &nlb) const
+Status NvmCommandSet::check_readable(const Request &req, uint64_t &slba, uint32_t &nlb) const
 {
-    Status st = lba_range_of(sqe, slba, nlb);
-    if (st != kSuccess) {
-        return st;
-    }
-    if (ns_->zns) {
-        st = ns_->zns->zones().check_read(slba, nlb);
-        if (st != kSuccess) {
-            return st;
-        }
-    }
-    return ns_->uncorrectable.any(slba, nlb) ? kUnrecoveredReadError : kSuccess;
+    const Status st = lba_range_of(req, slba, nlb);
+    return st != kSuccess ? st : check_media_access(*req.ns, slba, nlb, false);
 }
 
-Outcome Controller::io_compare(const Sqe &sqe)
+Outcome NvmCommandSet::io_compare(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     uint64_t slba = 0;
     uint32_t nlb = 0;
-    Status st = check_readable(sqe, slba, nlb);
+    Status st = check_readable(req, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
+    const uint64_t bytes = uint64_t{nlb} << req.ns->cfg.lba_shift();
     if (cfg_.mdts && bytes > cfg_.max_transfer_bytes()) {
         return Outcome::of(kInvalidField);
     }
     const std::vector<DmaSegment> *segments = nullptr;
-    st = map_data(sqe, bytes, Dma::FromHost, segments);
+    st = xfer_.map(sqe, bytes, Dma::FromHost, segments);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
     // Compare page by page through a bounce buffer: no allocation.
     uint8_t chunk[kPageSize];
-    const uint8_t *media = ns_->backing + (slba << ns_->cfg.lba_shift());
+    const uint8_t *media = req.ns->backing + (slba << req.ns->cfg.lba_shift());
     bool equal = true;
     for (const auto &seg : *segments) {
         for (uint64_t done = 0; done < seg.len;) {
@@ -55,7 +47,8 @@ Outcome Controller::io_compare(const Sqe &sqe)
             done += n;
         }
     }
-    Outcome out = media_outcome({ftl::MediaOp::Read, slba, nlb, bytes, false, fetch_ns_});
+    Outcome out =
+        media_outcome(*req.ns, {ftl::MediaOp::Read, slba, nlb, bytes, false, req.fetched_ns});
     smart_.host_read_cmds++;
     if (!equal && out.status == kSuccess) {
         out.status = kCompareFailure;
@@ -63,11 +56,11 @@ Outcome Controller::io_compare(const Sqe &sqe)
     return out;
 }
 
-Outcome Controller::io_verify(const Sqe &sqe)
+Outcome NvmCommandSet::io_verify(Request &req)
 {
     uint64_t slba = 0;
     uint32_t nlb = 0;
-    const Status st = check_readable(sqe, slba, nlb);
+    const Status st = check_readable(req, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
@@ -75,30 +68,32 @@ Outcome Controller::io_verify(const Sqe &sqe)
     // the model charges the PCIe transfer too).
     smart_.host_read_cmds++;
     return media_outcome(
-        {ftl::MediaOp::Read, slba, nlb, uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
+        *req.ns, {ftl::MediaOp::Read, slba, nlb, uint64_t{nlb} << req.ns->cfg.lba_shift(), false,
+                  req.fetched_ns});
 }
 
-Outcome Controller::io_write_uncorrectable(const Sqe &sqe)
+Outcome NvmCommandSet::io_write_uncorrectable(Request &req)
 {
     uint64_t slba = 0;
     uint32_t nlb = 0;
-    Status st = lba_range_of(sqe, slba, nlb);
+    Status st = lba_range_of(req, slba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
     Outcome out;
-    out.complete_at_ns = fetch_ns_;
-    if (ns_->zns) {
+    out.complete_at_ns = req.fetched_ns;
+    if (req.ns->zns) {
         // A zone takes it as a write at the write pointer (of no data).
-        st = ns_->zns->zones().check_write(slba, nlb);
+        st = req.ns->zns->zones().check_write(slba, nlb);
         if (st != kSuccess) {
             return Outcome::of(st);
         }
-        zero_media(slba, nlb);
-        out = media_outcome({ftl::MediaOp::WriteZeroes, slba, nlb,
-                             uint64_t{nlb} << ns_->cfg.lba_shift(), false, fetch_ns_});
+        zero_media(*req.ns, slba, nlb);
+        out = media_outcome(*req.ns,
+                            {ftl::MediaOp::WriteZeroes, slba, nlb,
+                             uint64_t{nlb} << req.ns->cfg.lba_shift(), false, req.fetched_ns});
     }
-    ns_->uncorrectable.mark(slba, nlb);
+    req.ns->uncorrectable.mark(slba, nlb);
     return out;
 }
 

@@ -168,15 +168,43 @@ typedef struct NvmevHostOps {
     void (*trace)(void *opaque, const NvmevTraceEvent *ev);
 } NvmevHostOps;
 
-/* Integer device parameters beyond the fixed fields of NvmevConfig (the
- * geometry, FTL and NAND timing of ssd=conv). The adapter offers one
- * property per entry, with -1 (unset: take the preset's value) as default. */
+/*
+ * The namespace properties both devices (nvmev, nvmev-ns) have, from the
+ * core's one parameter registry (hw-nvmev/core/parameter_registry.cc). The
+ * adapter creates one QOM property per entry and passes every value it was
+ * given by name (NvmevConfig.params); the core validates them and names the
+ * property in its errors.
+ */
+typedef enum NvmevParamType {
+    NVMEV_PARAM_INT,         /* int64; -1: not given */
+    NVMEV_PARAM_SIZE,        /* a byte count (4K, 1M, ...); 0: not given */
+    NVMEV_PARAM_BOOL,        /* off: not given */
+    NVMEV_PARAM_ENUM,        /* a name out of the help's list; NULL: not given */
+    NVMEV_PARAM_ON_OFF_AUTO, /* "on", "off"; "auto" or NULL: not given */
+    NVMEV_PARAM_STRING,      /* NULL: not given */
+} NvmevParamType;
+
+/* The kinds a parameter applies to (NvmevParamInfo.kinds). */
+#define NVMEV_KIND_NVM 1u
+#define NVMEV_KIND_CONV 2u
+#define NVMEV_KIND_ZNS 4u
+#define NVMEV_KIND_KV_SIMPLE 8u    /* ssd=kv with kv-backend=simple */
+#define NVMEV_KIND_KV_PARALLEL 16u /* ssd=kv with kv-backend=parallel */
+
 typedef struct NvmevParamInfo {
-    const char *name;
-    const char *description;
-    int is_size; /* a byte count: a size property (accepts 4K, 1M, ...) */
+    const char *name;        /* the property name */
+    const char *description; /* help: kinds, meaning, allowed values */
+    NvmevParamType type;
+    int64_t unset;  /* the QOM default that means "not given" */
+    int retunable;  /* nvmev-set-timing can change it at run time */
+    unsigned kinds; /* NVMEV_KIND_* it applies to */
 } NvmevParamInfo;
 
+/* Every namespace property, in the registry's order. */
+size_t nvmev_core_property_count(void);
+const NvmevParamInfo *nvmev_core_property_info(size_t i);
+/* The properties without a field of their own in NvmevConfig (geometry,
+ * FTL, NAND timing, zone and kv integers): a suffix of the list above. */
 size_t nvmev_core_param_count(void);
 const NvmevParamInfo *nvmev_core_param_info(size_t i);
 
@@ -185,6 +213,13 @@ typedef struct NvmevParam {
     const char *name;
     int64_t value;
 } NvmevParam;
+
+/* A property's value at start-up, by its name. */
+typedef struct NvmevPropValue {
+    const char *name;
+    int64_t value;    /* INT, SIZE, BOOL */
+    const char *text; /* ENUM, ON_OFF_AUTO, STRING (NULL for the others) */
+} NvmevPropValue;
 
 /* Start-up configuration. Integer fields set to -1 (or NULL strings) take
  * the preset's value; the core validates everything and reports errors that
@@ -213,9 +248,11 @@ typedef struct NvmevConfig {
     const char *kv_backend; /* ssd=kv: "simple", "parallel"; NULL: simple */
     int kv_vendor_opcodes;  /* ssd=kv: NVMeVirt's opcodes (1) or the KV
                              * command set (0) */
-    /* nvmev_core_param_count() values in table order, -1 = preset; NULL:
-     * all -1. */
-    const int64_t *params;
+    /* Any property of nvmev_core_property_info() by name; a value given
+     * here overrides the field above of the same property. Values that
+     * mean "not given" (NvmevParamInfo.unset) may be listed or left out. */
+    const NvmevPropValue *params;
+    size_t n_params;
 } NvmevConfig;
 
 /* A snapshot for query-nvmev. */
@@ -321,9 +358,11 @@ void nvmev_core_reset(NvmevCore *core);
 void nvmev_core_set_msix(NvmevCore *core, int enabled);
 
 /* Retunes timing parameters by property name, all or none: returns -1 and
- * sets *errmsg (naming the parameter) when one is unknown or out of range. */
+ * sets *errmsg (naming the parameter) when one is out of range or not a
+ * retunable property of the namespace's kind (the message lists those). */
 int nvmev_core_set_timing(NvmevCore *core, const NvmevParam *changes, size_t n, char **errmsg);
-/* Calls fn for every effective parameter: geometry and timing. */
+/* Calls fn for every effective parameter of NSID 1 that query-nvmev
+ * reports: geometry, zone and kv limits, timing (current values). */
 void nvmev_core_foreach_param(NvmevCore *core,
                               void (*fn)(void *opaque, const char *name, int64_t value),
                               void *opaque);

@@ -44,41 +44,21 @@ std::string Controller::map_queues(unsigned groups, const uint16_t *pair_group, 
     return "";
 }
 
-Status Controller::stage_copy(const Sqe &sqe, uint64_t slba, uint32_t nlb, uint64_t bytes,
-                              bool write)
-{
-    const std::vector<DmaSegment> *segments = nullptr;
-    const Status st = map_data(sqe, bytes, write ? Dma::FromHost : Dma::ToHost, segments);
-    if (st != kSuccess) {
-        return st;
-    }
-    QueueGroup &grp = *staging_;
-    Staged &s = grp.staged.emplace_back();
-    s.data = ns_->backing + (slba << ns_->cfg.lba_shift());
-    s.seg_begin = static_cast<uint32_t>(grp.segments.size());
-    s.seg_count = static_cast<uint32_t>(segments->size());
-    s.nsid = ns_->nsid;
-    s.slba = slba;
-    s.nlb = nlb;
-    s.write = write;
-    grp.segments.insert(grp.segments.end(), segments->begin(), segments->end());
-    return kSuccess;
-}
-
 void Controller::copy_staged(unsigned g)
 {
     QueueGroup &grp = groups_[g];
     // In fetch order: a Read after a Write of the same blocks in one SQ
     // returns the written data.
-    for (Staged &s : grp.staged) {
-        s.copy_status = kSuccess;
-        uint8_t *p = s.data;
-        for (uint32_t i = 0; p && i < s.seg_count; i++) {
-            const DmaSegment &seg = grp.segments[s.seg_begin + i];
-            const bool ok = s.write ? host_.dma_read(seg.addr, p, seg.len)
+    for (Request &req : grp.staged) {
+        StagedCopy &c = req.copy;
+        c.status = kSuccess;
+        uint8_t *p = c.data;
+        for (uint32_t i = 0; p && i < c.seg_count; i++) {
+            const DmaSegment &seg = grp.segments[c.seg_begin + i];
+            const bool ok = c.write ? host_.dma_read(seg.addr, p, seg.len)
                                     : seg.skip || host_.dma_write(seg.addr, p, seg.len);
             if (!ok) {
-                s.copy_status = kDataTransferError;
+                c.status = kDataTransferError;
                 break;
             }
             p += seg.len;
@@ -88,27 +68,28 @@ void Controller::copy_staged(unsigned g)
 
 void Controller::finish_staged(QueueGroup &grp)
 {
-    for (Staged &s : grp.staged) {
-        const SubmissionQueue &sq = sqs_[s.sqid];
-        if (!ready() || !sq.valid || sq.gen != s.sq_gen) {
+    for (const Request &req : grp.staged) {
+        const SubmissionQueue &sq = sqs_[req.sqid];
+        const StagedCopy &c = req.copy;
+        if (!ready() || !sq.valid || sq.gen != req.sq_gen) {
             // Deleted with its queue while the data moved: no completion.
-            CompletionQueue &cq = cqs_[s.cqid];
-            if (cq.valid && cq.gen == s.cq_gen && cq.reserved) {
+            CompletionQueue &cq = cqs_[req.cqid];
+            if (cq.valid && cq.gen == req.cq_gen && cq.reserved) {
                 cq.reserved--;
             }
             continue;
         }
-        if (s.data && s.copy_status != kSuccess && s.out.status == kSuccess) {
+        if (c.data && c.status != kSuccess && req.out.status == kSuccess) {
             // As a transfer that fails before the media is reached: at once.
-            schedule(s.sqid, s.sqe, refuse(s.sqid, s.sqe, s.copy_status, true), s.fetched_ns);
+            schedule(req.sqid, req.sqe, refuse(req.sqid, req.sqe, c.status, true), req.fetched_ns);
             continue;
         }
-        if (s.data && s.write && s.out.status == kSuccess) {
-            if (Namespace *ns = namespace_slot(s.nsid)) {
-                ns->uncorrectable.clear(s.slba, s.nlb);  // rewritten: readable again
+        if (c.data && c.write && req.out.status == kSuccess) {
+            if (Namespace *ns = namespace_slot(c.nsid)) {
+                ns->uncorrectable.clear(c.slba, c.nlb);  // rewritten: readable again
             }
         }
-        schedule(s.sqid, s.sqe, s.out, s.fetched_ns);
+        schedule(req.sqid, req.sqe, req.out, req.fetched_ns);
     }
     grp.staged.clear();
     grp.segments.clear();

@@ -10,8 +10,9 @@
 
 namespace nvmev {
 
-Outcome Controller::admin_doorbell_buffer_config(const Sqe &sqe)
+Outcome Controller::admin_doorbell_buffer_config(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     // Both buffers: one memory page each, page aligned.
     if (sqe.prp1 == 0 || sqe.prp2 == 0 || (sqe.prp1 | sqe.prp2) & (kPageSize - 1)) {
         return Outcome::of(kInvalidField);

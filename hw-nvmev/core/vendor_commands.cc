@@ -45,13 +45,14 @@ const VendorCommand *find_vendor_command(uint8_t opcode)
     return nullptr;
 }
 
-Outcome Controller::io_vendor(const Sqe &sqe)
+Outcome NvmCommandSet::io_vendor(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     const VendorCommand *v = find_vendor_command(sqe.opcode);
     if (!v) {
         return Outcome::of(kInvalidOpcode);
     }
-    VendorIo io(*this);
+    VendorIo io(*this, req);
     return v->handler(io, sqe);
 }
 

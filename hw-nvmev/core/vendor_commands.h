@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <span>
 
-#include "controller.h"
+#include "nvm_command_set.h"
 
 namespace nvmev {
 
@@ -29,7 +29,7 @@ constexpr DataDirection data_direction(uint8_t opcode)
 // data paths Read and Write use, so it gets the same statuses.
 class VendorIo {
 public:
-    explicit VendorIo(Controller &c) : c_(c) {}
+    VendorIo(NvmCommandSet &c, const Request &req) : c_(c), req_(req) {}
 
     // Invalid Namespace, or LBA Out of Range unless [slba, slba + nlb) fits.
     Status check_range(const Sqe &sqe, uint64_t slba, uint32_t nlb) const;
@@ -63,7 +63,8 @@ public:
 
 private:
     Status transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to_host);
-    Controller &c_;
+    NvmCommandSet &c_;
+    const Request &req_;
     uint64_t mapped_bytes_ = 0;
     const std::vector<DmaSegment> *segments_ = nullptr;
 };

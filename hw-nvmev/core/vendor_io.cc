@@ -8,11 +8,12 @@ namespace nvmev {
 
 Status VendorIo::check_range(const Sqe &sqe, uint64_t slba, uint32_t nlb) const
 {
-    const Status st = c_.check_io_namespace(sqe);
+    (void)sqe;  // the request's own; kept in the signature vendor commands use
+    const Status st = IoCommandSet::check_io_namespace(req_);
     if (st != kSuccess) {
         return st;
     }
-    return c_.lba_range_ok(slba, nlb) ? kSuccess : kLbaOutOfRange;
+    return IoCommandSet::lba_range_ok(*req_.ns, slba, nlb) ? kSuccess : kLbaOutOfRange;
 }
 
 Status VendorIo::check_transfer(uint64_t bytes) const
@@ -22,24 +23,24 @@ Status VendorIo::check_transfer(uint64_t bytes) const
 
 Status VendorIo::check_zone_write(uint64_t slba, uint32_t nlb) const
 {
-    return c_.ns_->zns ? c_.ns_->zns->zones().check_write(slba, nlb) : kSuccess;
+    return req_.ns->zns ? req_.ns->zns->zones().check_write(slba, nlb) : kSuccess;
 }
 
 Status VendorIo::check_zone_read(uint64_t slba, uint32_t nlb) const
 {
-    return c_.ns_->zns ? c_.ns_->zns->zones().check_read(slba, nlb) : kSuccess;
+    return req_.ns->zns ? req_.ns->zns->zones().check_read(slba, nlb) : kSuccess;
 }
 
 bool VendorIo::uncorrectable(uint64_t slba, uint64_t nlb) const
 {
-    return nlb && c_.ns_->uncorrectable.any(slba, nlb);
+    return nlb && req_.ns->uncorrectable.any(slba, nlb);
 }
 
 Status VendorIo::map_buffer(const Sqe &sqe, uint64_t bytes)
 {
     // One buffer carries data both ways (write data, then the read), so it
     // is mapped as a write: an SGL Bit Bucket is refused.
-    const Status st = c_.map_data(sqe, bytes, Dma::FromHost, segments_);
+    const Status st = c_.xfer_.map(sqe, bytes, Dma::FromHost, segments_);
     mapped_bytes_ = st == kSuccess ? bytes : 0;
     return st;
 }
@@ -74,29 +75,30 @@ Status VendorIo::transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to
 
 Status VendorIo::write_from_host(uint64_t offset, uint64_t slba, uint32_t nlb)
 {
-    const uint32_t shift = c_.ns_->cfg.lba_shift();
+    const uint32_t shift = req_.ns->cfg.lba_shift();
     const Status st =
-        transfer(offset, c_.ns_->backing + (slba << shift), uint64_t{nlb} << shift, false);
-    if (st != kSuccess && c_.ns_->zns) {
-        c_.zero_media(slba, nlb);  // beyond the write pointer a zone reads as zeros
+        transfer(offset, req_.ns->backing + (slba << shift), uint64_t{nlb} << shift, false);
+    if (st != kSuccess && req_.ns->zns) {
+        IoCommandSet::zero_media(*req_.ns, slba,
+                                 nlb);  // beyond the write pointer a zone reads as zeros
     }
     if (st == kSuccess) {
-        c_.ns_->uncorrectable.clear(slba, nlb);
+        req_.ns->uncorrectable.clear(slba, nlb);
     }
     return st;
 }
 
 Status VendorIo::read_to_host(uint64_t offset, uint64_t slba, uint32_t nlb)
 {
-    const uint32_t shift = c_.ns_->cfg.lba_shift();
-    return transfer(offset, c_.ns_->backing + (slba << shift), uint64_t{nlb} << shift, true);
+    const uint32_t shift = req_.ns->cfg.lba_shift();
+    return transfer(offset, req_.ns->backing + (slba << shift), uint64_t{nlb} << shift, true);
 }
 
 ftl::MediaResult VendorIo::media(ftl::MediaOp op, uint64_t slba, uint32_t nlb, bool fua,
                                  int64_t start_ns)
 {
-    const uint64_t bytes = uint64_t{nlb} << c_.ns_->cfg.lba_shift();
-    const ftl::MediaResult r = c_.ns_->ftl->submit({op, slba, nlb, bytes, fua, start_ns});
+    const uint64_t bytes = uint64_t{nlb} << req_.ns->cfg.lba_shift();
+    const ftl::MediaResult r = req_.ns->ftl->submit({op, slba, nlb, bytes, fua, start_ns});
     if (r.status == kSuccess && (op == ftl::MediaOp::Read || op == ftl::MediaOp::Write)) {
         const bool write = op == ftl::MediaOp::Write;
         (write ? c_.counters_.write_bytes : c_.counters_.read_bytes) += bytes;
@@ -110,12 +112,12 @@ ftl::MediaResult VendorIo::media(ftl::MediaOp op, uint64_t slba, uint32_t nlb, b
 
 int64_t VendorIo::fetch_ns() const
 {
-    return c_.fetch_ns_;
+    return req_.fetched_ns;
 }
 
 uint32_t VendorIo::lba_shift() const
 {
-    return c_.ns_->cfg.lba_shift();
+    return req_.ns->cfg.lba_shift();
 }
 
 }  // namespace nvmev

@@ -1,11 +1,12 @@
-// ssd=zns configuration: the zone properties, the zns presets, and their
-// validation into the zone state machine's and the zone timing model's
+// ssd=zns configuration: the zns presets, and the validation of the zone
+// properties into the zone state machine's and the zone timing model's
 // parameters. The NAND properties are shared with ssd=conv (conv_config.cc).
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
 
 #include "config.h"
+#include "parameter_registry.h"
 #include "zone_metadata.h"
 
 namespace nvmev {
@@ -99,67 +100,6 @@ struct ZoneWide {
         zone_wbuf, ext_size, zasl;
 };
 
-struct ZoneField {
-    NvmevParamInfo info;
-    int64_t min, max;
-    int64_t ZoneWide::*field;
-};
-
-constexpr int64_t kMaxBytes = int64_t{1} << 44;
-
-const ZoneField kZoneFields[] = {
-    {{"zone-size", "ssd=zns: zone size in bytes; divides the capacity", 1},
-     4096,
-     kMaxBytes,
-     &ZoneWide::zone_size},
-    {{"zone-capacity", "ssd=zns: writable bytes per zone, <= zone-size (default: zone-size)", 1},
-     512,
-     kMaxBytes,
-     &ZoneWide::zone_cap},
-    {{"zone-dies", "ssd=zns: dies a zone is striped over; divides channels x luns-per-channel", 0},
-     1,
-     4096,
-     &ZoneWide::zone_dies},
-    {{"max-open-zones", "ssd=zns: open zone limit (0: no limit), <= the zone count", 0},
-     0,
-     UINT32_MAX,
-     &ZoneWide::max_open},
-    {{"max-active-zones", "ssd=zns: active zone limit (0: no limit), <= the zone count", 0},
-     0,
-     UINT32_MAX,
-     &ZoneWide::max_active},
-    {{"zrwa-size", "ssd=zns: zone random write area in bytes (0: no ZRWA)", 1},
-     512,
-     kMaxBytes,
-     &ZoneWide::zrwa_size},
-    {{"zrwa-flush-granularity",
-      "ssd=zns: ZRWA flush granularity in bytes; divides zrwa-size (default: one LBA)", 1},
-     512,
-     kMaxBytes,
-     &ZoneWide::zrwa_fg},
-    {{"zrwa-zones", "ssd=zns: zones that may hold a ZRWA at once (default: max-active-zones)", 0},
-     1,
-     UINT32_MAX,
-     &ZoneWide::zrwa_zones},
-    {{"zone-write-buffer-size",
-      "ssd=zns: write buffer per zone in bytes; unset with write-buffer-size given: one global "
-      "buffer",
-      1},
-     4096,
-     kMaxBytes,
-     &ZoneWide::zone_wbuf},
-    {{"zone-extension-size",
-      "ssd=zns: zone descriptor extension in bytes, a multiple of 64 up to 16320", 1},
-     64,
-     16320,
-     &ZoneWide::ext_size},
-    {{"zone-append-size-limit",
-      "ssd=zns: largest Zone Append in bytes, 4 KiB x a power of two (default: mdts)", 1},
-     4096,
-     kMaxBytes,
-     &ZoneWide::zasl},
-};
-
 std::string size_str(uint64_t b)
 {
     if (b && b % kGiB == 0) {
@@ -209,115 +149,92 @@ const ZnsPreset &zns_preset_prototype()
     return p;
 }
 
-const std::vector<NvmevParamInfo> &zns_param_infos()
+namespace {
+
+ZoneWide zone_values(const ParamValues &v)
 {
-    static const std::vector<NvmevParamInfo> t = [] {
-        std::vector<NvmevParamInfo> v;
-        for (const auto &f : kZoneFields) {
-            v.push_back(f.info);
-        }
-        return v;
-    }();
-    return t;
+    return {v.num(P::ZoneSize, -1),
+            v.num(P::ZoneCapacity, -1),
+            v.num(P::ZoneDies, -1),
+            v.num(P::MaxOpenZones, -1),
+            v.num(P::MaxActiveZones, -1),
+            v.num(P::ZrwaSize, -1),
+            v.num(P::ZrwaFlushGranularity, -1),
+            v.num(P::ZrwaZones, -1),
+            v.num(P::ZoneWriteBufferSize, -1),
+            v.num(P::ZoneExtensionSize, -1),
+            v.num(P::ZoneAppendSizeLimit, -1)};
 }
 
-std::vector<ftl::Param> zns_config_params(const NamespaceConfig &rc)
-{
-    std::vector<ftl::Param> out = conv_config_params(rc.conv, SsdKind::Zns);
-    const ftl::ZnsParams &z = rc.zns;
-    const int64_t lba = rc.lba_size;
-    const ZoneWide w{static_cast<int64_t>(z.zones.zone_lbas) * lba,
-                     static_cast<int64_t>(z.zones.zone_cap_lbas) * lba,
-                     z.media.dies_per_zone,
-                     z.zones.max_open,
-                     z.zones.max_active,
-                     int64_t{z.zones.zrwa_lbas} * lba,
-                     int64_t{z.zones.zrwa_fg_lbas} * lba,
-                     z.zones.zrwa_resources,
-                     static_cast<int64_t>(z.media.zone_write_buffer_bytes),
-                     z.extension_bytes,
-                     static_cast<int64_t>(rc.zasl_bytes)};
-    for (const auto &f : kZoneFields) {
-        out.push_back({f.info.name, w.*f.field});
-    }
-    return out;
-}
+// A zone's shape in bytes, and the zones the capacity holds.
+struct ZoneShape {
+    uint64_t lba = 512;
+    uint64_t zone = 0;  // zone size
+    uint64_t cap = 0;   // zone capacity
+    uint32_t zone_dies = 1;
+    uint64_t unit = 0;      // planes x program unit: what one die takes in turn
+    uint32_t ext = 0;       // descriptor extension
+    uint64_t capacity = 0;  // whole zones
+    uint64_t zones = 0;
+};
 
-bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig &rc,
-                 std::string &error)
+bool zone_shape(const ZoneWide &w, const ZnsPreset &preset, const timing::NandGeometry &g0,
+                ZoneShape &z, std::string &error)
 {
-    ftl::ConvParams nand = preset.nand;
-    if (!apply_nand_properties(cfg, SsdKind::Zns, nand, error)) {
-        return false;
-    }
-    if (cfg.gc_policy) {
-        error = "property 'gc-policy' applies to ssd=conv only (zones are reset by the host)";
-        return false;
-    }
-    ZoneWide w{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
-    const size_t base = nand_param_count();
-    for (size_t i = 0; i < std::size(kZoneFields); ++i) {
-        const int64_t v = cfg.params ? cfg.params[base + i] : -1;
-        if (v == -1) {
-            continue;
-        }
-        const ZoneField &f = kZoneFields[i];
-        if (!in_range(f.info.name, v, f.min, f.max, error)) {
-            return false;
-        }
-        w.*f.field = v;
-    }
-    const uint64_t lba = rc.lba_size;
-    const auto &g0 = nand.geo;
-    const uint64_t zone = w.zone_size < 0 ? preset.zone_bytes : static_cast<uint64_t>(w.zone_size);
-    const uint32_t zone_dies = w.zone_dies < 0 ? std::min(preset.zone_dies, g0.dies())
-                                               : static_cast<uint32_t>(w.zone_dies);
-    if (zone % lba) {
+    const uint64_t lba = z.lba;
+    z.zone = w.zone_size < 0 ? preset.zone_bytes : static_cast<uint64_t>(w.zone_size);
+    z.zone_dies = w.zone_dies < 0 ? std::min(preset.zone_dies, g0.dies())
+                                  : static_cast<uint32_t>(w.zone_dies);
+    if (z.zone % lba) {
         error = fmt("property 'zone-size': %s is not a multiple of lba-size %" PRIu64
                     " (%s or %s would be)",
-                    size_str(zone).c_str(), lba, size_str(zone / lba * lba).c_str(),
-                    size_str((zone / lba + 1) * lba).c_str());
+                    size_str(z.zone).c_str(), lba, size_str(z.zone / lba * lba).c_str(),
+                    size_str((z.zone / lba + 1) * lba).c_str());
         return false;
     }
-    if (g0.dies() % zone_dies) {
+    if (g0.dies() % z.zone_dies) {
         error =
             fmt("property 'zone-dies': %u does not divide the %u dies (channels x "
                 "luns-per-channel)",
-                zone_dies, g0.dies());
+                z.zone_dies, g0.dies());
         return false;
     }
     // Units of U = planes x program unit go to the zone's dies in turn; the
     // zone's last unit may be partial (2 GiB over 32 dies of 96 KiB units).
-    const uint64_t unit = uint64_t{g0.planes_per_lun} * g0.program_unit_bytes;
-    const uint64_t cap = w.zone_cap < 0
-                             ? (preset.zone_capacity_bytes ? preset.zone_capacity_bytes : zone)
-                             : static_cast<uint64_t>(w.zone_cap);
-    if (cap % lba || cap > zone) {
+    z.unit = uint64_t{g0.planes_per_lun} * g0.program_unit_bytes;
+    z.cap = w.zone_cap < 0 ? (preset.zone_capacity_bytes ? preset.zone_capacity_bytes : z.zone)
+                           : static_cast<uint64_t>(w.zone_cap);
+    if (z.cap % lba || z.cap > z.zone) {
         error = fmt("property 'zone-capacity': %s must be a multiple of lba-size %" PRIu64
                     " and at most zone-size %s",
-                    size_str(cap).c_str(), lba, size_str(zone).c_str());
+                    size_str(z.cap).c_str(), lba, size_str(z.zone).c_str());
         return false;
     }
+    z.ext = w.ext_size < 0 ? 0 : static_cast<uint32_t>(w.ext_size);
+    if (z.ext % 64) {
+        error = fmt("property 'zone-extension-size': %u is not a multiple of 64", z.ext);
+        return false;
+    }
+    return true;
+}
 
-    // Capacity: whole zones. With a memdev the metadata area comes out of
-    // the backend; with size= it is allocated beside the data.
-    const uint32_t ext = w.ext_size < 0 ? 0 : static_cast<uint32_t>(w.ext_size);
-    if (ext % 64) {
-        error = fmt("property 'zone-extension-size': %u is not a multiple of 64", ext);
-        return false;
-    }
+// Capacity: whole zones. With a memdev the metadata area comes out of the
+// backend; with size= it is allocated beside the data.
+bool zone_count(const NvmevConfig &cfg, ZoneShape &z, std::string &error)
+{
+    const uint64_t zone = z.zone;
     uint64_t capacity = cfg.capacity_bytes;
     if (cfg.capacity_from_memdev) {
         uint64_t n = capacity / zone;
-        while (n > 0 && n * zone + zone_metadata_bytes(n, ext) > capacity) {
+        while (n > 0 && n * zone + zone_metadata_bytes(n, z.ext) > capacity) {
             --n;
         }
         if (n == 0) {
             error = fmt("property 'memdev': a backend of %" PRIu64
                         " bytes holds no whole zone of zone-size %s beside the zone metadata "
                         "(%" PRIu64 " bytes); use at least %" PRIu64 " bytes",
-                        capacity, size_str(zone).c_str(), zone_metadata_bytes(1, ext),
-                        zone + zone_metadata_bytes(1, ext));
+                        capacity, size_str(zone).c_str(), zone_metadata_bytes(1, z.ext),
+                        zone + zone_metadata_bytes(1, z.ext));
             return false;
         }
         capacity = n * zone;
@@ -329,41 +246,48 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
             fmt("property 'zone-size': %s does not divide the capacity %s (size); zone sizes "
                 "that would: %s; or size=%s or size=%s",
                 size_str(zone).c_str(), size_str(capacity).c_str(),
-                dividing_zone_sizes(capacity, zone, lba).c_str(),
+                dividing_zone_sizes(capacity, zone, z.lba).c_str(),
                 size_str(std::max(zone, capacity / zone * zone)).c_str(),
                 size_str((capacity / zone + 1) * zone).c_str());
         return false;
     }
-    const uint64_t zones = capacity / zone;
-    if (zones > UINT32_MAX) {
+    z.capacity = capacity;
+    z.zones = capacity / zone;
+    if (z.zones > UINT32_MAX) {
         error = fmt("property 'zone-size': %s makes %" PRIu64 " zones (at most 2^32 - 1)",
-                    size_str(zone).c_str(), zones);
+                    size_str(zone).c_str(), z.zones);
         return false;
     }
-    rc.capacity_bytes = capacity;
+    return true;
+}
 
-    // Limits: a preset's are clamped to the zone count; given ones must fit.
-    auto limit = [&](const char *prop, int64_t given, uint32_t preset_value,
-                     uint32_t &out) -> bool {
-        if (given < 0) {
-            out = static_cast<uint32_t>(std::min<uint64_t>(preset_value, zones));
-            return true;
-        }
-        if (static_cast<uint64_t>(given) > zones) {
-            error = fmt("property '%s': %" PRId64 " is larger than the zone count %" PRIu64
-                        " (allowed: 0 = no limit, 1..%" PRIu64 ")",
-                        prop, given, zones, zones);
-            return false;
-        }
-        out = static_cast<uint32_t>(given);
+// A preset's limit is clamped to the zone count; a given one must fit.
+bool zone_limit(const char *prop, int64_t given, uint32_t preset_value, uint64_t zones,
+                uint32_t &out, std::string &error)
+{
+    if (given < 0) {
+        out = static_cast<uint32_t>(std::min<uint64_t>(preset_value, zones));
         return true;
-    };
-    ftl::ZoneConfig zc;
-    zc.zone_lbas = zone / lba;
-    zc.zone_cap_lbas = cap / lba;
-    zc.zones = static_cast<uint32_t>(zones);
-    if (!limit("max-open-zones", w.max_open, preset.max_open, zc.max_open) ||
-        !limit("max-active-zones", w.max_active, preset.max_active, zc.max_active)) {
+    }
+    if (static_cast<uint64_t>(given) > zones) {
+        error = fmt("property '%s': %" PRId64 " is larger than the zone count %" PRIu64
+                    " (allowed: 0 = no limit, 1..%" PRIu64 ")",
+                    prop, given, zones, zones);
+        return false;
+    }
+    out = static_cast<uint32_t>(given);
+    return true;
+}
+
+bool zone_limits(const ZoneWide &w, const ZnsPreset &preset, const ZoneShape &z,
+                 ftl::ZoneConfig &zc, std::string &error)
+{
+    zc.zone_lbas = z.zone / z.lba;
+    zc.zone_cap_lbas = z.cap / z.lba;
+    zc.zones = static_cast<uint32_t>(z.zones);
+    if (!zone_limit("max-open-zones", w.max_open, preset.max_open, z.zones, zc.max_open, error) ||
+        !zone_limit("max-active-zones", w.max_active, preset.max_active, z.zones, zc.max_active,
+                    error)) {
         return false;
     }
     // An open zone is active: under an active limit, the open limit is at
@@ -378,55 +302,65 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
         }
         zc.max_open = zc.max_active;
     }
+    return true;
+}
 
-    // ZRWA: sizes in bytes, multiples of the LBA size; the spec's fields are
-    // 16-bit LBA counts.
-    if (w.zrwa_size > 0) {
-        const uint64_t zs = static_cast<uint64_t>(w.zrwa_size);
-        const uint64_t fg = w.zrwa_fg < 0 ? lba : static_cast<uint64_t>(w.zrwa_fg);
-        if (zs % lba || zs / lba > UINT16_MAX) {
-            error = fmt("property 'zrwa-size': %s must be a multiple of lba-size %" PRIu64
-                        " and at most 65535 LBAs",
-                        size_str(zs).c_str(), lba);
+// ZRWA: sizes in bytes, multiples of the LBA size; the spec's fields are
+// 16-bit LBA counts.
+bool zone_zrwa(const ZoneWide &w, const ZoneShape &z, ftl::ZoneConfig &zc, std::string &error)
+{
+    const uint64_t lba = z.lba;
+    if (w.zrwa_size <= 0) {
+        if (w.zrwa_fg > 0 || w.zrwa_zones > 0) {
+            error = fmt("property '%s' needs zrwa-size",
+                        w.zrwa_fg > 0 ? "zrwa-flush-granularity" : "zrwa-zones");
             return false;
         }
-        if (zs > cap) {
-            error = fmt("property 'zrwa-size': %s is larger than a zone (zone-capacity %s)",
-                        size_str(zs).c_str(), size_str(cap).c_str());
-            return false;
-        }
-        if (fg % lba || zs % fg) {
-            error =
-                fmt("property 'zrwa-flush-granularity': %s must be a multiple of lba-size "
-                    "%" PRIu64 " that divides zrwa-size %s",
-                    size_str(fg).c_str(), lba, size_str(zs).c_str());
-            return false;
-        }
-        if (cap % fg) {
-            error = fmt("property 'zrwa-flush-granularity': %s does not divide zone-capacity %s",
-                        size_str(fg).c_str(), size_str(cap).c_str());
-            return false;
-        }
-        zc.zrwa_lbas = static_cast<uint32_t>(zs / lba);
-        zc.zrwa_fg_lbas = static_cast<uint32_t>(fg / lba);
-        const uint64_t res = w.zrwa_zones > 0 ? static_cast<uint64_t>(w.zrwa_zones)
-                             : zc.max_active  ? zc.max_active
-                                              : std::min<uint64_t>(zones, 16);
-        if (res > zones || (zc.max_active && res > zc.max_active)) {
-            error = fmt("property 'zrwa-zones': %" PRIu64
-                        " is larger than the zone count or max-active-zones",
-                        res);
-            return false;
-        }
-        zc.zrwa_resources = static_cast<uint32_t>(res);
-    } else if (w.zrwa_fg > 0 || w.zrwa_zones > 0) {
-        error = fmt("property '%s' needs zrwa-size",
-                    w.zrwa_fg > 0 ? "zrwa-flush-granularity" : "zrwa-zones");
+        return true;
+    }
+    const uint64_t zs = static_cast<uint64_t>(w.zrwa_size);
+    const uint64_t fg = w.zrwa_fg < 0 ? lba : static_cast<uint64_t>(w.zrwa_fg);
+    if (zs % lba || zs / lba > UINT16_MAX) {
+        error = fmt("property 'zrwa-size': %s must be a multiple of lba-size %" PRIu64
+                    " and at most 65535 LBAs",
+                    size_str(zs).c_str(), lba);
         return false;
     }
+    if (zs > z.cap) {
+        error = fmt("property 'zrwa-size': %s is larger than a zone (zone-capacity %s)",
+                    size_str(zs).c_str(), size_str(z.cap).c_str());
+        return false;
+    }
+    if (fg % lba || zs % fg) {
+        error = fmt("property 'zrwa-flush-granularity': %s must be a multiple of lba-size %" PRIu64
+                    " that divides zrwa-size %s",
+                    size_str(fg).c_str(), lba, size_str(zs).c_str());
+        return false;
+    }
+    if (z.cap % fg) {
+        error = fmt("property 'zrwa-flush-granularity': %s does not divide zone-capacity %s",
+                    size_str(fg).c_str(), size_str(z.cap).c_str());
+        return false;
+    }
+    zc.zrwa_lbas = static_cast<uint32_t>(zs / lba);
+    zc.zrwa_fg_lbas = static_cast<uint32_t>(fg / lba);
+    const uint64_t res = w.zrwa_zones > 0 ? static_cast<uint64_t>(w.zrwa_zones)
+                         : zc.max_active  ? zc.max_active
+                                          : std::min<uint64_t>(z.zones, 16);
+    if (res > z.zones || (zc.max_active && res > zc.max_active)) {
+        error = fmt("property 'zrwa-zones': %" PRIu64
+                    " is larger than the zone count or max-active-zones",
+                    res);
+        return false;
+    }
+    zc.zrwa_resources = static_cast<uint32_t>(res);
+    return true;
+}
 
-    // Zone Append size limit: 4 KiB x 2^n, within MDTS.
-    uint64_t zasl = w.zasl < 0 ? 0 : static_cast<uint64_t>(w.zasl);
+// Zone Append size limit: 4 KiB x 2^n, within MDTS.
+bool zone_append_limit(const ZoneWide &w, ResolvedConfig &rc, std::string &error)
+{
+    const uint64_t zasl = w.zasl < 0 ? 0 : static_cast<uint64_t>(w.zasl);
     if (zasl) {
         if (zasl % 4096 || !std::has_single_bit(zasl / 4096) || zasl / 4096 > (1u << 31)) {
             error = fmt("property 'zone-append-size-limit': %s is not 4K times a power of two",
@@ -440,68 +374,101 @@ bool resolve_zns(const NvmevConfig &cfg, const ZnsPreset &preset, ResolvedConfig
         }
     }
     rc.zasl_bytes = zasl;
+    return true;
+}
 
-    // Write buffers: per zone, unless write-buffer-size is given and
-    // zone-write-buffer-size is not (then one global buffer).
-    bool global_given = false;
-    for (size_t i = 0; cfg.params && i < base; ++i) {
-        if (std::string(param_table()[i].name) == "write-buffer-size") {
-            global_given = cfg.params[i] != -1;
-        }
-    }
-    uint64_t zone_wbuf = w.zone_wbuf >= 0 ? static_cast<uint64_t>(w.zone_wbuf)
-                         : global_given   ? 0
-                                          : preset.zone_write_buffer_bytes;
-    if (zone_wbuf && zone_wbuf < unit) {
+// Write buffers: per zone, unless write-buffer-size is given and
+// zone-write-buffer-size is not (then one global buffer).
+bool zone_write_buffer(const ParamValues &v, const ZnsPreset &preset, const ftl::ConvParams &nand,
+                       const ZoneShape &z, uint64_t &zone_wbuf, std::string &error)
+{
+    zone_wbuf = v.given(P::ZoneWriteBufferSize)
+                    ? static_cast<uint64_t>(v.num(P::ZoneWriteBufferSize, 0))
+                : v.given(P::WriteBufferSize) ? 0
+                                              : preset.zone_write_buffer_bytes;
+    if (zone_wbuf && zone_wbuf < z.unit) {
         error =
             fmt("property 'zone-write-buffer-size': %s is smaller than one program unit (%s = "
                 "planes-per-lun x program-unit-size)",
-                size_str(zone_wbuf).c_str(), size_str(unit).c_str());
+                size_str(zone_wbuf).c_str(), size_str(z.unit).c_str());
         return false;
     }
-    if (!zone_wbuf && nand.write_buffer_bytes < 2 * unit) {
+    if (!zone_wbuf && nand.write_buffer_bytes < 2 * z.unit) {
         error =
             fmt("property 'write-buffer-size': %s is smaller than two program units (%s); "
                 "give it, or zone-write-buffer-size",
-                size_str(nand.write_buffer_bytes).c_str(), size_str(2 * unit).c_str());
+                size_str(nand.write_buffer_bytes).c_str(), size_str(2 * z.unit).c_str());
         return false;
     }
+    return true;
+}
 
-    // NAND geometry: a zone's share of a die is one block on each plane.
-    auto &g = nand.geo;
-    const uint64_t units_per_die = ((zone + unit - 1) / unit + zone_dies - 1) / zone_dies;
+// NAND geometry: a zone's share of a die is one block on each plane.
+bool zone_blocks(const ZoneShape &z, timing::NandGeometry &g, std::string &error)
+{
+    const uint64_t units_per_die = ((z.zone + z.unit - 1) / z.unit + z.zone_dies - 1) / z.zone_dies;
     if (units_per_die * g.pages_per_program() > UINT32_MAX) {
         error =
             fmt("property 'zone-size': %s needs more than 2^32 pages per block; use more "
                 "zone-dies",
-                size_str(zone).c_str());
+                size_str(z.zone).c_str());
         return false;
     }
     g.pages_per_block = static_cast<uint32_t>(units_per_die * g.pages_per_program());
-    g.blocks_per_plane = static_cast<uint32_t>((zones * zone_dies + g.dies() - 1) / g.dies());
-    nand.logical_bytes = capacity;
+    g.blocks_per_plane = static_cast<uint32_t>((z.zones * z.zone_dies + g.dies() - 1) / g.dies());
+    return true;
+}
 
+void store_zns(const NvmevConfig &cfg, const ZoneShape &z, const ftl::ZoneConfig &zc,
+               uint64_t zone_wbuf, ftl::ConvParams nand, ResolvedConfig &rc)
+{
+    nand.logical_bytes = z.capacity;
+    rc.capacity_bytes = z.capacity;
     ftl::ZnsParams &zp = rc.zns;
     zp.zones = zc;
-    zp.media.geo = g;
+    zp.media.geo = nand.geo;
     zp.media.timing = nand.timing;
-    zp.media.zone_bytes = zone;
+    zp.media.zone_bytes = z.zone;
     zp.media.zones = zc.zones;
-    zp.media.dies_per_zone = zone_dies;
+    zp.media.dies_per_zone = z.zone_dies;
     zp.media.zone_write_buffer_bytes = zone_wbuf;
     zp.media.write_buffer_bytes = zone_wbuf ? 0 : nand.write_buffer_bytes;
     zp.media.early_completion = nand.early_completion;
     zp.lba_shift = rc.lba_shift();
-    zp.extension_bytes = ext;
+    zp.extension_bytes = z.ext;
     zp.rated_erase_cycles = nand.rated_erase_cycles;
     nand.write_buffer_bytes = zp.media.write_buffer_bytes;
     rc.conv = nand;  // the NAND part, for parameter reporting
-    rc.metadata_bytes = zone_metadata_bytes(zones, ext);
+    rc.metadata_bytes = zone_metadata_bytes(zc.zones, z.ext);
     // The metadata ends where the backing store ends, so its header sits in
     // the backend's last page whatever the zone format (a memdev written
     // with another zone size is recognised, not misread).
     rc.metadata_offset =
-        cfg.capacity_from_memdev ? cfg.capacity_bytes - rc.metadata_bytes : capacity;
+        cfg.capacity_from_memdev ? cfg.capacity_bytes - rc.metadata_bytes : z.capacity;
+}
+
+}  // namespace
+
+bool resolve_zns(const NvmevConfig &cfg, const ParamValues &v, const ZnsPreset &preset,
+                 ResolvedConfig &rc, std::string &error)
+{
+    ftl::ConvParams nand = preset.nand;
+    if (!apply_nand_properties(v, nand, error)) {
+        return false;
+    }
+    const ZoneWide w = zone_values(v);
+    ZoneShape z;
+    z.lba = rc.lba_size;
+    ftl::ZoneConfig zc;
+    uint64_t zone_wbuf = 0;
+    if (!zone_shape(w, preset, nand.geo, z, error) || !zone_count(cfg, z, error) ||
+        !zone_limits(w, preset, z, zc, error) || !zone_zrwa(w, z, zc, error) ||
+        !zone_append_limit(w, rc, error) ||
+        !zone_write_buffer(v, preset, nand, z, zone_wbuf, error) ||
+        !zone_blocks(z, nand.geo, error)) {
+        return false;
+    }
+    store_zns(cfg, z, zc, zone_wbuf, nand, rc);
     return true;
 }
 

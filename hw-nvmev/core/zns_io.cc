@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controller.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
 namespace {
@@ -37,39 +38,40 @@ bool matches(ftl::ZoneState s, uint8_t filter)
 // Zone commands need a zoned namespace and CC.CSS selecting all I/O
 // command sets; with CC.CSS = NVM only, a zoned namespace takes the NVM
 // commands (under its zone rules) and nothing more.
-ftl::ZnsFtl *Controller::zoned(const Sqe &sqe, Status &st)
+ftl::ZnsFtl *ZnsCommandSet::zoned(const Request &req, Status &st)
 {
-    st = check_io_namespace(sqe);
+    st = check_io_namespace(req);
     if (st != kSuccess) {
         return nullptr;
     }
-    if (!ns_->zns || cc_css(cc_) != NVME_CC_CSS_CSI) {
+    if (!req.ns->zns || cc_css(cc_) != NVME_CC_CSS_CSI) {
         st = kInvalidOpcode;
         return nullptr;
     }
-    return ns_->zns;
+    return req.ns->zns;
 }
 
-void Controller::apply_zone_effects(const std::vector<ftl::ZoneEffect> &effects)
+void ZnsCommandSet::apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects)
 {
     for (const auto &e : effects) {
         if (e.kind == ftl::ZoneEffect::Kind::Reset) {
             // Reset zones read as zeros again, and lose their extension.
             if (e.to > e.from) {
-                zero_media(e.from, e.to - e.from);
+                zero_media(ns, e.from, e.to - e.from);
             }
-            const uint32_t ext = ns_->cfg.zns.extension_bytes;
+            const uint32_t ext = ns.cfg.zns.extension_bytes;
             if (ext) {
-                std::memset(ns_->zone_meta.extensions + uint64_t{e.zone} * ext, 0, ext);
+                std::memset(ns.zone_meta.extensions + uint64_t{e.zone} * ext, 0, ext);
             }
         }
     }
 }
 
-Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
+Outcome ZnsCommandSet::io_zone_mgmt_send(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     Status st;
-    ftl::ZnsFtl *zns = zoned(sqe, st);
+    ftl::ZnsFtl *zns = zoned(req, st);
     if (!zns) {
         return Outcome::of(st);
     }
@@ -77,7 +79,7 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
     const uint8_t action = sqe.cdw13 & 0xff;
     const bool select_all = (sqe.cdw13 >> 8) & 1;
     const bool zrwaa = (sqe.cdw13 >> 9) & 1;
-    if (!select_all && slba >= ns_->cfg.nlbas()) {
+    if (!select_all && slba >= req.ns->cfg.nlbas()) {
         return Outcome::of(kLbaOutOfRange);
     }
     Outcome out;
@@ -87,41 +89,42 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
         case NVME_ZNS_ZSA_OPEN:
         case NVME_ZNS_ZSA_RESET:
         case NVME_ZNS_ZSA_OFFLINE: {
-            ns_->zone_effects.clear();
-            const ftl::MediaResult r =
-                zns->send(static_cast<ftl::ZoneAction>(action), slba, select_all,
-                          action == NVME_ZNS_ZSA_OPEN && zrwaa, fetch_ns_, ns_->zone_effects);
-            apply_zone_effects(ns_->zone_effects);
+            req.ns->zone_effects.clear();
+            const ftl::MediaResult r = zns->send(static_cast<ftl::ZoneAction>(action), slba,
+                                                 select_all, action == NVME_ZNS_ZSA_OPEN && zrwaa,
+                                                 req.fetched_ns, req.ns->zone_effects);
+            apply_zone_effects(*req.ns, req.ns->zone_effects);
             out.status = r.status;
             out.complete_at_ns = r.complete_at_ns;
             return out;
         }
         case NVME_ZNS_ZSA_SET_DESC_EXT: {
-            const uint32_t ext = ns_->cfg.zns.extension_bytes;
+            const uint32_t ext = req.ns->cfg.zns.extension_bytes;
             if (select_all || ext == 0) {
                 return Outcome::of(kInvalidField);
             }
             // The extension lands in a local copy first: the zone changes only
             // if the state machine accepts it.
             std::vector<uint8_t> data(ext);
-            st = from_host(sqe, data.data(), ext);
+            st = xfer_.from_host(sqe, data.data(), ext);
             if (st != kSuccess) {
                 return Outcome::of(st);
             }
             st = zns->zones().set_extension(slba);
             if (st == kSuccess) {
-                std::memcpy(ns_->zone_meta.extensions + uint64_t{zns->zones().zone_of(slba)} * ext,
-                            data.data(), ext);
+                std::memcpy(
+                    req.ns->zone_meta.extensions + uint64_t{zns->zones().zone_of(slba)} * ext,
+                    data.data(), ext);
             }
             out.status = st;
-            out.complete_at_ns = fetch_ns_ + ns_->cfg.zns.media.timing.fw_write_ns;
+            out.complete_at_ns = req.fetched_ns + req.ns->cfg.zns.media.timing.fw_write_ns;
             return out;
         }
         case NVME_ZNS_ZSA_ZRWA_FLUSH: {
             if (select_all) {
                 return Outcome::of(kInvalidField);
             }
-            const ftl::MediaResult r = zns->zrwa_flush(slba, fetch_ns_);
+            const ftl::MediaResult r = zns->zrwa_flush(slba, req.fetched_ns);
             out.status = r.status;
             out.complete_at_ns = r.complete_at_ns;
             return out;
@@ -130,10 +133,11 @@ Outcome Controller::io_zone_mgmt_send(const Sqe &sqe)
     }
 }
 
-Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
+Outcome ZnsCommandSet::io_zone_mgmt_recv(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     Status st;
-    ftl::ZnsFtl *zns = zoned(sqe, st);
+    ftl::ZnsFtl *zns = zoned(req, st);
     if (!zns) {
         return Outcome::of(st);
     }
@@ -143,7 +147,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     const uint8_t action = sqe.cdw13 & 0xff;
     const uint8_t filter = (sqe.cdw13 >> 8) & 0xff;
     const bool partial = (sqe.cdw13 >> 16) & 1;
-    const uint32_t ext = ns_->cfg.zns.extension_bytes;
+    const uint32_t ext = req.ns->cfg.zns.extension_bytes;
     if (action != NVME_ZNS_ZRA_REPORT_ZONES &&
         (action != NVME_ZNS_ZRA_EXTENDED_REPORT_ZONES || ext == 0)) {
         return Outcome::of(kInvalidField);
@@ -151,7 +155,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     if (filter > NVME_ZNS_ZRAS_REPORT_OFFLINE) {
         return Outcome::of(kInvalidField);
     }
-    if (slba >= ns_->cfg.nlbas()) {
+    if (slba >= req.ns->cfg.nlbas()) {
         return Outcome::of(kLbaOutOfRange);
     }
     const uint64_t limit = cfg_.mdts ? cfg_.max_transfer_bytes() : kMaxReportBytes;
@@ -163,7 +167,7 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
     const uint64_t header = sizeof(struct nvme_zone_report);
     const uint64_t fit = len > header ? (len - header) / entry : 0;
 
-    ns_->report.assign(std::min<uint64_t>(len, header + fit * entry), 0);
+    req.ns->report.assign(std::min<uint64_t>(len, header + fit * entry), 0);
     uint64_t matched = 0, listed = 0;
     for (uint32_t z = zones.zone_of(slba); z < zones.config().zones; ++z) {
         if (!matches(zones.state(z), filter)) {
@@ -185,39 +189,41 @@ Outcome Controller::io_zone_mgmt_recv(const Sqe &sqe)
         d.zslba = htole64(zones.zslba(z));
         // A full zone reports zslba + zcap (where its last write ended).
         d.wp = htole64(r.wp);
-        uint8_t *p = ns_->report.data() + header + listed * entry;
+        uint8_t *p = req.ns->report.data() + header + listed * entry;
         std::memcpy(p, &d, sizeof(d));
         if (extended && (r.attrs & NVME_ZNS_ZA_ZDEV)) {
-            std::memcpy(p + sizeof(d), ns_->zone_meta.extensions + uint64_t{z} * ext, ext);
+            std::memcpy(p + sizeof(d), req.ns->zone_meta.extensions + uint64_t{z} * ext, ext);
         }
         ++listed;
     }
-    if (ns_->report.size() >= 8) {
+    if (req.ns->report.size() >= 8) {
         const uint64_t n = htole64(partial ? listed : matched);
-        std::memcpy(ns_->report.data(), &n, sizeof(n));
+        std::memcpy(req.ns->report.data(), &n, sizeof(n));
     }
     Outcome out;
-    out.status = to_host_padded(sqe, ns_->report.data(), ns_->report.size(), len);
-    out.complete_at_ns = fetch_ns_ + ns_->cfg.zns.media.timing.fw_read_4k_ns;
+    out.status = xfer_.to_host_padded(sqe, req.ns->report.data(), req.ns->report.size(), len);
+    out.complete_at_ns = req.fetched_ns + req.ns->cfg.zns.media.timing.fw_read_4k_ns;
     return out;
 }
 
-Outcome Controller::io_zone_append(const Sqe &sqe)
+Outcome ZnsCommandSet::io_zone_append(Request &req)
 {
+    const Sqe &sqe = req.sqe;
     Status st;
-    ftl::ZnsFtl *zns = zoned(sqe, st);
+    ftl::ZnsFtl *zns = zoned(req, st);
     if (!zns) {
         return Outcome::of(st);
     }
     uint64_t zslba = 0;
     uint32_t nlb = 0;
-    st = lba_range_of(sqe, zslba, nlb);
+    st = lba_range_of(req, zslba, nlb);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
     const bool fua = (sqe.cdw12 >> 30) & 1;
-    const uint64_t bytes = uint64_t{nlb} << ns_->cfg.lba_shift();
-    const uint64_t zasl = ns_->cfg.zasl_bytes ? ns_->cfg.zasl_bytes : cfg_.max_transfer_bytes();
+    const uint64_t bytes = uint64_t{nlb} << req.ns->cfg.lba_shift();
+    const uint64_t zasl =
+        req.ns->cfg.zasl_bytes ? req.ns->cfg.zasl_bytes : cfg_.max_transfer_bytes();
     if (zasl && bytes > zasl) {
         return Outcome::of(kInvalidField);  // over ZASL
     }
@@ -226,11 +232,12 @@ Outcome Controller::io_zone_append(const Sqe &sqe)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    st = move_write_data(sqe, lba, bytes);
+    st = move_write_data(req, lba, bytes);
     if (st != kSuccess) {
         return Outcome::of(st);
     }
-    Outcome out = media_outcome({ftl::MediaOp::Write, lba, nlb, bytes, fua, fetch_ns_});
+    Outcome out =
+        media_outcome(*req.ns, {ftl::MediaOp::Write, lba, nlb, bytes, fua, req.fetched_ns});
     zns->note_append();
     counters_.write_bytes += bytes;
     smart_.write_bytes += bytes;
@@ -240,9 +247,31 @@ Outcome Controller::io_zone_append(const Sqe &sqe)
     return out;
 }
 
-}  // namespace nvmev
+Outcome ZnsCommandSet::execute(Request &req)
+{
+    const auto h = table()[req.sqe.opcode];
+    return h ? (this->*h)(req) : Outcome::of(kInvalidOpcode);
+}
 
-namespace nvmev {
+bool ZnsCommandSet::supports(uint8_t opcode)
+{
+    return table()[opcode] != nullptr;
+}
+
+const IoHandlerTable<ZnsCommandSet> &ZnsCommandSet::table()
+{
+    static const IoHandlerTable<ZnsCommandSet> table = [] {
+        IoHandlerTable<ZnsCommandSet> t{};
+        t[nvme_zns_cmd_mgmt_send] = &ZnsCommandSet::io_zone_mgmt_send;
+        t[nvme_zns_cmd_mgmt_recv] = &ZnsCommandSet::io_zone_mgmt_recv;
+        t[nvme_zns_cmd_append] = &ZnsCommandSet::io_zone_append;
+        return t;
+    }();
+    return table;
+}
+
+// Fault injection (QMP nvmev-zone-set-state) is the controller's: it raises
+// the Zone Descriptor Changed event.
 
 std::string Controller::inject_zone(uint64_t zone, const std::string &state, uint32_t nsid)
 {
@@ -272,9 +301,7 @@ std::string Controller::inject_zone(uint64_t zone, const std::string &state, uin
         return fmt("zone %" PRIu64 " is not read-only or offline: only those can become empty",
                    zone);
     }
-    ns_ = ns;  // the namespace apply_zone_effects() works on
-    apply_zone_effects(ns->zone_effects);
-    ns_ = nullptr;
+    ZnsCommandSet::apply_zone_effects(*ns, ns->zone_effects);
     trace::zone_fault(host_, nsid, zone, target);
     queue_event(NVME_AER_NOTICE, kZoneDescriptorChanged, NVME_LOG_LID_ZNS_CHANGED_ZONES);
     return "";

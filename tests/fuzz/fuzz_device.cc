@@ -43,13 +43,9 @@ const std::map<std::string, int64_t> &params_for(SsdKind kind)
 
 Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque)
 {
-    std::vector<int64_t> params(nvmev_core_param_count(), -1);
-    const auto &want = params_for(choice.kind);
-    for (size_t i = 0; i < params.size(); ++i) {
-        auto it = want.find(nvmev_core_param_info(i)->name);
-        if (it != want.end()) {
-            params[i] = it->second;
-        }
+    std::vector<NvmevPropValue> params;
+    for (const auto &[name, value] : params_for(choice.kind)) {
+        params.push_back({name.c_str(), value, nullptr});
     }
     NvmevConfig c{};
     c.ssd = choice.kind == SsdKind::Conv  ? "conv"
@@ -67,6 +63,7 @@ Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque
     c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
     c.msix_vectors = 4;
     c.params = params.data();
+    c.n_params = params.size();
     std::string error;
     auto rc = resolve_config(c, error);
     if (!rc) {

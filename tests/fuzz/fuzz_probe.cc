@@ -85,8 +85,8 @@ void FuzzProbe::check(const Controller &c)
             invariant_failed("CQ %zu counts %u SQs, %u are bound to it", i, cq.sq_refs, refs);
         }
     }
-    for (const Controller::QueueGroup &grp : c.groups_) {
-        grp.pending.for_each([&](const Controller::Pending &p) {
+    for (const QueueGroup &grp : c.groups_) {
+        grp.pending.for_each([&](const Pending &p) {
             if (p.cqid >= c.cqs_.size() || p.sqid >= c.sqs_.size() ||
                 &c.groups_[c.group_of_[p.sqid]] != &grp) {
                 invariant_failed("pending completion for SQ %u CQ %u", p.sqid, p.cqid);

@@ -29,6 +29,13 @@ def fio(name, dev="/dev/nvme0n1", more="", **opts):
             f"echo =={name}== && cat /tmp/{name}.json && echo ==END {name}==")
 
 
+# inflight DISK: waits until DISK has requests in flight (up to 60 s, then
+# ends the job), so that what comes next hits I/O that is under way.
+INFLIGHT = ("inflight() { i=0; while read r w < /sys/block/$1/inflight; [ $(( ${r:-0} + ${w:-0} )) -eq 0 ]; "
+            "do i=$((i + 1)); [ $i -lt 1200 ] || { echo \"TIMEOUT: no I/O in flight on $1 "
+            "within 60 s\"; exit 1; }; sleep 0.05; done; }")
+
+
 def kernel_nvme_errors(dmesg):
     return [line for line in dmesg.splitlines()
             if re.search(r"(?i)nvme", line) and re.search(r"(?i)error|timeout|abort|fail", line)]
@@ -50,6 +57,7 @@ class GuestResetTest(unittest.TestCase):
                     do_verify=1, verify_fatal=1)
         job = "\n".join([
             "set -e",
+            INFLIGHT,
             "bdf=$(basename $(readlink /sys/class/nvme/nvme0/device))",
             "echo ==METHOD== && cat /sys/bus/pci/devices/$bdf/reset_method && "
             "echo ==END METHOD==",
@@ -62,9 +70,9 @@ class GuestResetTest(unittest.TestCase):
             # Under I/O: both resets while fio writes and verifies.
             f"({fio('busy', **busy)}) > /tmp/busy.out 2>&1 &",
             "pid=$!",
-            "sleep 2; kill -0 $pid && echo BUSY-AT-RESET",
+            "inflight nvme0n1; kill -0 $pid && echo BUSY-AT-RESET",
             "nvme reset /dev/nvme0; nvmev-wait nvme0 20",
-            "sleep 2; kill -0 $pid && echo BUSY-AT-FLR",
+            "inflight nvme0n1; kill -0 $pid && echo BUSY-AT-FLR",
             "echo 1 > /sys/bus/pci/devices/$bdf/reset; nvmev-wait nvme0 20",
             "wait $pid || true",
             "cat /tmp/busy.out",
@@ -108,6 +116,7 @@ class GuestResetTest(unittest.TestCase):
                  "echo ==END QMP==")
         job = "\n".join([
             "set -e",
+            INFLIGHT,
             "nvmev-wait nvme1 20",
             # Probing is asynchronous: find the hot-pluggable one by serial.
             "for c in /sys/class/nvme/nvme*; do case $(cat $c/serial) in HOTPLUG-1*) "
@@ -117,7 +126,7 @@ class GuestResetTest(unittest.TestCase):
             f"--iodepth=16 --bs=4k --rw=randrw --size=128M --time_based --runtime=120 "
             f"> /tmp/victim.out 2>&1 &",
             "pid=$!",
-            "sleep 3",
+            "inflight ${hp}n1",
             "nvmev-host unplug",
             # pciehp waits 5 s after the attention button, then removes.
             "i=0; while [ -e /sys/class/nvme/$hp ]; do sleep 0.5; i=$((i+1)); "

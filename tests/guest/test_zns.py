@@ -50,6 +50,17 @@ wr() { sz=$(stat -c %s "$3")
 # rd ZONE OFFSET_LBAS BYTES FILE: nvme read into FILE
 rd() { nvme read $Z -s $(( $1 * 0x8000 + $2 )) -c $(( $3 / 512 - 1 )) -z $3 -d "$4"; }
 mk() { head -c "$2" /dev/urandom > "$1"; }
+# waitfor WHAT SECONDS CMD...: runs CMD every 50 ms until it succeeds; if it
+# has not within SECONDS, ends the job (status 1) naming what never happened.
+waitfor() { w=$1; s=$2; t=$(( $2 * 20 )); shift 2
+            until "$@"; do
+                t=$(( t - 1 ))
+                [ $t -gt 0 ] || { echo "TIMEOUT: $w: not within $s s"; exit 1; }
+                sleep 0.05
+            done; }
+# zone_is ZONE COND: the zone report shows ZONE in condition COND (blkzone's
+# em, oi, oe, cl, ro, fu, of).
+zone_is() { blkzone report -o $(zs $1) -c 1 $Z | grep -q "($2)"; }
 """
 
 STATE_TO_COND = {  # nvme-cli JSON state -> blkzone condition
@@ -624,7 +635,8 @@ class ZnsGuestTest(unittest.TestCase):
                 "step W3 wr 3 0 /tmp/k4",
                 "step CZL0 nvme zns changed-zone-list $Z",
                 # zone 2 read-only
-                "step RO nvmev-host ro", "sleep 1",
+                "step RO nvmev-host ro",
+                "waitfor 'zone 2 read-only' 10 zone_is 2 ro",
                 "rz R1", "bz B1",
                 "step WRO wr 2 128 /tmp/k4",
                 f"step RRO sh -c 'dd if=$Z bs=4k skip={zs(2) // 8} count=16 iflag=direct "
@@ -632,7 +644,8 @@ class ZnsGuestTest(unittest.TestCase):
                 "step CZL1 nvme zns changed-zone-list $Z",
                 "step CZL1B nvme zns changed-zone-list $Z",
                 # zone 2 offline
-                "step OFF nvmev-host off", "sleep 1",
+                "step OFF nvmev-host off",
+                "waitfor 'zone 2 offline' 10 zone_is 2 of",
                 "rz R2",
                 "step ROFF nvme read $Z -s $(zs 2) -c 7 -z 4096 -d /tmp/x",
                 f"step DDOFF dd if=$Z of=/dev/null bs=4k skip={zs(2) // 8} count=1 "
@@ -642,7 +655,8 @@ class ZnsGuestTest(unittest.TestCase):
                 "step BAD nvmev-host bad",
                 # zone 2 back (empty, as after a reset); zone 5 offline from empty
                 "step BACK nvmev-host back",
-                "step OFF5 nvmev-host off5", "sleep 1",
+                "step OFF5 nvmev-host off5",
+                "waitfor 'zone 5 offline' 10 zone_is 5 of",
                 "rz R3",
                 "step WBACK wr 2 0 /tmp/k4",
                 f"step RBACK sh -c 'dd if=$Z bs=4k skip={zs(2) // 8} count=1 iflag=direct "
@@ -699,10 +713,23 @@ class ZnsGuestTest(unittest.TestCase):
         # it handles (namespace attribute, firmware activation, ANA,
         # discovery): nvmev's OAES has none of them, so the job submits its
         # own with `nvme admin-passthru` (opcode 0Ch) in the background.
+        # Each wait is for an event, none for a time: an AER is submitted
+        # once its nvme process blocks on it (then it is in the admin SQ,
+        # ahead of later admin commands); aerstat first sends an admin
+        # command behind it, whose completion the device posts no earlier
+        # than an event for the AER, then waits until the AER has either
+        # completed (its rc= line) or still blocks its process (pending).
         aer = textwrap.dedent("""
-            aer() { (nvme admin-passthru /dev/nvme0 -o 0x0c > /tmp/aer$1 2>&1
-                     echo "rc=$?" >> /tmp/aer$1) & sleep 1; }
-            aerstat() { echo "==$1=="; if grep -q '^rc=' /tmp/aer$2 2>/dev/null
+            aer() { (nvme admin-passthru /dev/nvme0 -o 0x0c > /tmp/aer$1 2>&1 &
+                     echo $! > /tmp/aerpid$1; wait $!; echo "rc=$?" >> /tmp/aer$1) &
+                    waitfor "AER $1 to reach the device" 20 aer_settled $1; }
+            aer_done() { grep -q '^rc=' /tmp/aer$1 2>/dev/null; }
+            aer_blocked() { p=$(cat /tmp/aerpid$1 2>/dev/null) &&
+                            [ "$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null)" = D ]; }
+            aer_settled() { aer_done $1 || aer_blocked $1; }
+            aerstat() { nvme get-feature /dev/nvme0 -f 0x0b > /dev/null 2>&1
+                        waitfor "AER $2 to complete or block" 20 aer_settled $2
+                        echo "==$1=="; if aer_done $2
                         then cat /tmp/aer$2; else echo pending; fi; echo "==END $1=="; }
             """)
         script = job(
@@ -714,21 +741,21 @@ class ZnsGuestTest(unittest.TestCase):
             "sed -n 's/.*Current value:\\(0x\\)\\{0,1\\}\\([0-9a-fA-F]*\\).*/\\2/p')",
             "step ON nvme set-feature /dev/nvme0 -f 0x0b -v $(( 0x$aec | 0x8000000 ))",
             "aer 1",
-            "step RO nvmev-host ro", "sleep 1",
+            "step RO nvmev-host ro",
             "aerstat A1 1",
             # The event is now masked until the host reads the log page.
             "aer 2",
-            "step OFF nvmev-host off", "sleep 1",
+            "step OFF nvmev-host off",
             "aerstat A2 2",
             "step CZL1 nvme zns changed-zone-list $Z",  # lists zone 2; clears the event
-            "sleep 1", "aerstat A2B 2",
-            "step OFF5 nvmev-host off5", "sleep 1",      # a new change
+            "aerstat A2B 2",
+            "step OFF5 nvmev-host off5",                 # a new change
             "aerstat A2C 2",
             "step CZL2 nvme zns changed-zone-list $Z",
             # Notices disabled: changes are listed, no event is sent.
             "step OFFN nvme set-feature /dev/nvme0 -f 0x0b -v $(( 0x$aec ))",
             "aer 3",
-            "step BACK5 nvmev-host back5", "sleep 1",
+            "step BACK5 nvmev-host back5",
             "aerstat A3 3",
             "step CZL3 nvme zns changed-zone-list $Z",
         )

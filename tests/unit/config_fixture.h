@@ -1,6 +1,6 @@
 // A device configuration for config tests: every property unset (-1 /
-// NULL), a params array of nvmev_core_param_count() entries set by name,
-// and resolve()/error() over resolve_config().
+// NULL), further parameters set by name, and resolve()/error() over
+// resolve_config().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,16 +10,16 @@
 #include <vector>
 
 #include "config.h"
+#include "parameter_registry.h"
 
 namespace nvmev::test {
 
 // Not copyable: c.params points into it.
 struct Cfg {
-    std::vector<int64_t> params;
+    std::vector<NvmevPropValue> params;
     NvmevConfig c{};
 
     explicit Cfg(const char *ssd, uint64_t capacity, const char *preset = nullptr)
-        : params(nvmev_core_param_count(), -1)
     {
         c.ssd = ssd;
         c.preset = preset;
@@ -27,20 +27,19 @@ struct Cfg {
         c.lba_size = c.mdts = c.max_ioqpairs = -1;
         c.read_latency_ns = c.write_latency_ns = -1;
         c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
-        c.params = params.data();
     }
     Cfg(const Cfg &) = delete;
 
     Cfg &set(const std::string &name, int64_t value)
     {
-        const auto &table = param_table();
-        for (size_t i = 0; i < table.size(); ++i) {
-            if (name == table[i].name) {
-                params[i] = value;
-                return *this;
-            }
+        const ParamSpec *s = find_spec(name);
+        if (!s) {
+            ADD_FAILURE() << "no parameter " << name;
+            return *this;
         }
-        ADD_FAILURE() << "no parameter " << name;
+        params.push_back({s->name, value, nullptr});
+        c.params = params.data();
+        c.n_params = params.size();
         return *this;
     }
 

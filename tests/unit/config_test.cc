@@ -1,6 +1,13 @@
 #include "config.h"
+#include "parameter_registry.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fake_host.h"
 
 using nvmev::resolve_config;
 
@@ -90,4 +97,99 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
     c = base();
     c.serial = "";
     EXPECT_NE(error_of(c).find("property 'serial'"), std::string::npos);
+}
+
+TEST(ParameterRegistry, EntriesAreInIdOrderWithUniqueNames)
+{
+    const auto reg = nvmev::param_registry();
+    ASSERT_EQ(reg.size(), nvmev::kParamCount);
+    ASSERT_EQ(nvmev_core_property_count(), reg.size());
+    for (size_t i = 0; i < reg.size(); ++i) {
+        EXPECT_EQ(static_cast<size_t>(reg[i].id), i) << reg[i].name;
+        EXPECT_EQ(nvmev::find_spec(reg[i].name), &reg[i]);
+        EXPECT_STREQ(nvmev_core_property_info(i)->name, reg[i].name);
+    }
+    // The by-name parameters are the registry's tail.
+    ASSERT_EQ(nvmev_core_param_count(), reg.size() - nvmev::kFirstByName);
+    EXPECT_STREQ(nvmev_core_param_info(0)->name, reg[nvmev::kFirstByName].name);
+    EXPECT_EQ(nvmev_core_property_info(reg.size()), nullptr);
+}
+
+TEST(ParameterRegistry, ANamedValueOverridesTheFieldAndUnknownNamesAreRejected)
+{
+    NvmevConfig c = base();
+    c.lba_size = 512;
+    NvmevPropValue v[] = {{"lba-size", 4096, nullptr}, {"ssd", 0, "nvm"}};
+    c.params = v;
+    c.n_params = 2;
+    std::string e;
+    auto rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_EQ(rc->lba_size, 4096u);
+
+    NvmevPropValue bad{"no-such-property", 1, nullptr};
+    c.params = &bad;
+    c.n_params = 1;
+    EXPECT_EQ(error_of(c).rfind("unknown property 'no-such-property'", 0), 0u);
+}
+
+TEST(ParameterRegistry, AnOnOffAutoPropertyByNameTakesOnOffOrAuto)
+{
+    NvmevConfig c = base();
+    c.ssd = "conv";
+    NvmevPropValue v{"early-completion", 0, "off"};
+    c.params = &v;
+    c.n_params = 1;
+    std::string e;
+    auto rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_FALSE(rc->conv.early_completion);
+    v.text = "auto";
+    rc = resolve_config(c, e);
+    ASSERT_TRUE(rc) << e;
+    EXPECT_TRUE(rc->conv.early_completion);  // samsung-970pro's
+    v.text = "maybe";
+    EXPECT_EQ(error_of(c), "property 'early-completion': 'maybe' is not on, off or auto");
+}
+
+// nvmev-set-timing and query-nvmev's parameters come from the registry.
+TEST(ParameterRegistry, RetuningAndReportingFollowTheNamespacesKind)
+{
+    nvmev::test::FakeHost host;
+    const NvmevHostOps ops = host.ops();
+    NvmevConfig c = base();
+    c.ssd = "kv";
+    c.capacity_bytes = 1 << 20;
+    NvmevLayout layout{};
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_layout(&c, &layout, &err), 0) << err;
+    std::vector<uint8_t> backing(layout.data_bytes + layout.metadata_bytes);
+    NvmevCore *core = nvmev_core_new(&c, &ops, &host, backing.data(), &err);
+    ASSERT_NE(core, nullptr) << err;
+
+    NvmevParam p{"nand-program-ns", 1};
+    EXPECT_EQ(nvmev_core_set_timing(core, &p, 1, &err), -1);
+    EXPECT_STREQ(err,
+                 "'nand-program-ns' is not a timing parameter of ssd=kv (allowed: "
+                 "read-latency-ns, write-latency-ns, read-bandwidth-mbps, write-bandwidth-mbps, "
+                 "kv-index-latency-ns)");
+    nvmev_core_free_error(err);
+    p = {"kv-max-keys", 10};  // reported, but fixed at start-up
+    EXPECT_EQ(nvmev_core_set_timing(core, &p, 1, &err), -1);
+    nvmev_core_free_error(err);
+    p = {"read-latency-ns", 777};
+    ASSERT_EQ(nvmev_core_set_timing(core, &p, 1, &err), 0);
+
+    std::map<std::string, int64_t> params;
+    nvmev_core_foreach_param(
+        core,
+        [](void *opaque, const char *name, int64_t value) {
+            (*static_cast<std::map<std::string, int64_t> *>(opaque))[name] = value;
+        },
+        &params);
+    EXPECT_EQ(params.size(), 7u);  // four simple-model timings and the three kv integers
+    EXPECT_EQ(params["read-latency-ns"], 777);
+    EXPECT_EQ(params["kv-max-keys"], 256);
+    EXPECT_EQ(params.count("channels"), 0u);
+    nvmev_core_free(core);
 }

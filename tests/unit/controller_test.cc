@@ -4,73 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
-
-#include "fake_host.h"
+#include "core_fixture.h"
 
 using namespace nvmev;
 using namespace nvmev::test;
 
 namespace {
 
-class ControllerTest : public ::testing::Test {
-protected:
-    void SetUp() override { make(); }
-
-    void make(int64_t mdts = -1, int64_t read_lat = 12000, uint64_t capacity = 8 << 20,
-              int64_t lba_size = -1)
-    {
-        if (core_) {
-            nvmev_core_free(core_);
-        }
-        backing_.assign(capacity, 0);
-        NvmevConfig c{};
-        c.ssd = "nvm";
-        c.serial = "SN-TEST-1";
-        c.model = "nvmev test model";
-        c.capacity_bytes = capacity;
-        c.lba_size = lba_size;
-        c.mdts = mdts;
-        c.max_ioqpairs = 4;
-        c.read_latency_ns = read_lat;
-        c.write_latency_ns = 14000;
-        c.read_bandwidth_mbps = 4096;  // 1000 ns per 4 KiB
-        c.write_bandwidth_mbps = 4096;
-        c.msix_vectors = 5;
-        ops_ = host_.ops();
-        char *err = nullptr;
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
-    }
-
-    void TearDown() override { nvmev_core_free(core_); }
-
-    Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0)
-    {
-        return nvmev::test::make_admin(opcode, cdw10, cdw11);
-    }
-
-    uint16_t admin_status(const Sqe &s) { return Driver::status(drv_->call(0, s)); }
-
-    void ready_with_io_queue(uint32_t entries = 64)
-    {
-        ASSERT_EQ(drv_->enable() & 1, 1u);
-        ASSERT_EQ(drv_->create_io_queues(1, entries, 1), 0);
-    }
-
-    FakeHost host_;
-    NvmevHostOps ops_{};
-    std::vector<uint8_t> backing_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
-};
-
-constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
-{
-    return static_cast<uint16_t>((sct << 8) | code | (dnr ? 0x4000 : 0));
-}
+class ControllerTest : public CoreFixture {};
 
 }  // namespace
 
@@ -215,7 +156,7 @@ TEST_F(ControllerTest, NumberOfQueuesFeature)
 
 TEST_F(ControllerTest, WriteThenReadBackThroughPrpListsAcrossPages)
 {
-    make(/*mdts=*/0);  // no transfer limit: a list long enough to chain
+    make(8 << 20, -1, /*mdts=*/0);  // no transfer limit: a list long enough to chain
     ready_with_io_queue();
     constexpr uint32_t kPages = 20;
     const uint64_t data = Driver::kDataBase;
@@ -569,7 +510,7 @@ TEST_F(ControllerTest, InvalidDoorbellWritesAreIgnoredAndReported)
 
 TEST_F(ControllerTest, LogPageReadsPastTheEndAreZeroFilled)
 {
-    make(/*mdts=*/0);
+    make(8 << 20, -1, /*mdts=*/0);
     drv_->enable();
     for (uint32_t i = 0; i < 3 * 4096; i++) {
         host_.write<uint8_t>(Driver::kDataBase + i, 0xff);

@@ -297,3 +297,37 @@ TEST(ConvConfig, DerivedBlocksLeaveGarbageCollectionItsSpareLines)
     // textbook greedy estimate is near 1 / (2 x 0.07) = 7).
     EXPECT_LT(static_cast<double>(s.nand_pages_written) / s.host_pages_written, 10.0);
 }
+
+TEST(ConvConfig, KindErrorsFollowTheRegistryScopes)
+{
+    {
+        Cfg cfg("nvm");
+        cfg.c.gc_policy = "greedy";
+        EXPECT_EQ(cfg.error(), "property 'gc-policy' applies to ssd=conv only");
+    }
+    {
+        Cfg cfg("zns");
+        cfg.c.gc_policy = "greedy";
+        EXPECT_EQ(cfg.error(),
+                  "property 'gc-policy' applies to ssd=conv only (ssd=zns derives it from the "
+                  "zone geometry or has no such policy)");
+    }
+    {
+        Cfg cfg("kv");
+        cfg.set("op-percent", 10);
+        EXPECT_EQ(cfg.error(),
+                  "property 'op-percent' applies to ssd=conv and ssd=kv with kv-backend=parallel");
+    }
+    {
+        Cfg cfg;
+        cfg.set("blocks-per-plane", 1 << 25);
+        EXPECT_EQ(cfg.error(),
+                  "property 'blocks-per-plane': 33554432 is out of range (allowed: 0..16777216)");
+    }
+    {
+        Cfg cfg;
+        cfg.set("channel-chunk-size", 256);
+        EXPECT_EQ(cfg.error(),
+                  "property 'channel-chunk-size': 256 is out of range (allowed: 512..4194304)");
+    }
+}

@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "small_nand.h"
+
 using nvmev::ftl::ConvParams;
 using nvmev::ftl::Ftl;
 using nvmev::ftl::FtlStats;
@@ -22,37 +24,13 @@ namespace {
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 
-// 2 channels x 1 LUN, 1 plane, MLC, 32 KiB flash page = program unit (8
-// slots of 4 KiB), 4 pages per block: a line is 2 dies x 4 pages x 8 = 64
-// slots, and units alternate die 0 / die 1 (unit u: die u % 2, page u / 2,
-// so units 0 and 1 are LSB pages, 2 and 3 MSB pages).
-//
-// Round numbers: channel 800 MB/s moves a 16 KiB chunk in 20480 ns and
-// 4 KiB in 5120 ns (a 32 KiB unit: 40960); PCIe 3200 MB/s moves 4 KiB in
-// 4096 * 10^6 / 3200 ps = 1280 ns (512 B: 160 ns, 32 KiB: 10240 ns).
+// small_nand.h: a unit of 32 KiB is 8 slots of 4 KiB, a line is 2 dies x
+// 4 pages x 8 = 64 slots, and units alternate die 0 / die 1 (unit u: die
+// u % 2, page u / 2, so units 0 and 1 are LSB pages, 2 and 3 MSB pages).
 ConvParams params()
 {
     ConvParams p;
-    p.geo.channels = 2;
-    p.geo.luns_per_channel = 1;
-    p.geo.planes_per_lun = 1;
-    p.geo.blocks_per_plane = 16;
-    p.geo.pages_per_block = 4;
-    p.geo.flash_page_bytes = 32768;
-    p.geo.program_unit_bytes = 32768;
-    p.geo.cell = CellType::Mlc;
-    auto &t = p.timing;
-    t.read_4k_ns = {30000, 0, 50000, 0};
-    t.read_page_ns = {40000, 0, 60000, 0};
-    t.program_ns = 200000;
-    t.erase_ns = 1000000;
-    t.channel_mbps = 800;
-    t.channel_chunk_bytes = 16384;
-    t.pcie_mbps = 3200;
-    t.fw_read_4k_ns = 10000;
-    t.fw_read_ns = 20000;
-    t.fw_write_ns = 3000;
-    t.fw_write_4k_ns = 500;
+    nvmev::test::small_nand(p.geo, p.timing);
     p.logical_bytes = 1 * kMiB;
     p.partitions = 1;
     p.write_buffer_bytes = 1 * kMiB;

@@ -87,10 +87,10 @@ TEST_F(CopyTest, SizeLimitsGiveCommandSizeLimitExceeded)
     many.resize(128);
     EXPECT_EQ(copy(5000, many), 0);
     // One range longer than MSSRL.
-    EXPECT_EQ(copy(5000, {{0, Controller::kCopyMaxRangeLbas + 1}}), limit);
-    EXPECT_EQ(copy(5000, {{0, Controller::kCopyMaxRangeLbas}}), 0);
+    EXPECT_EQ(copy(5000, {{0, NvmCommandSet::kCopyMaxRangeLbas + 1}}), limit);
+    EXPECT_EQ(copy(5000, {{0, NvmCommandSet::kCopyMaxRangeLbas}}), 0);
     // Ranges that together exceed MCL.
-    std::vector<Range> big(5, Range{0, Controller::kCopyMaxRangeLbas});
+    std::vector<Range> big(5, Range{0, NvmCommandSet::kCopyMaxRangeLbas});
     EXPECT_EQ(copy(0, big), limit);
 }
 
@@ -138,9 +138,9 @@ TEST_F(CopyTest, IdentifyAndEffectsAdvertiseCopy)
     s.nsid = 1;
     ASSERT_EQ(admin_status(s), 0);
     const auto ns = host_.read<struct nvme_id_ns>(Driver::kDataBase);
-    EXPECT_EQ(le16toh(ns.mssrl), Controller::kCopyMaxRangeLbas);
-    EXPECT_EQ(le32toh(ns.mcl), Controller::kCopyMaxLbas);
-    EXPECT_EQ(ns.msrc, Controller::kCopyMaxRanges - 1);
+    EXPECT_EQ(le16toh(ns.mssrl), NvmCommandSet::kCopyMaxRangeLbas);
+    EXPECT_EQ(le32toh(ns.mcl), NvmCommandSet::kCopyMaxLbas);
+    EXPECT_EQ(ns.msrc, NvmCommandSet::kCopyMaxRanges - 1);
     s = make_admin(
         nvme_admin_get_log_page,
         NVME_LOG_LID_CMD_EFFECTS | ((sizeof(struct nvme_cmd_effects_log) / 4 - 1) << 16));

@@ -10,7 +10,7 @@
 
 #include "alloc_counter.h"
 #include "config_fixture.h"
-#include "fake_host.h"
+#include "core_fixture.h"
 #include "kv_spec.h"
 #include "nvmev_core.h"
 
@@ -30,9 +30,10 @@ enum class Dptr { Prp, Sgl };
 // A controller on the fake host with I/O queue pair 1, driven a batch at a
 // time by this test itself: the fake host's Driver logs every completion
 // (and so allocates), which a steady-state driver does not.
-class HotPathAlloc : public ::testing::Test {
+class HotPathAlloc : public CoreFixture {
 protected:
-    void TearDown() override { nvmev_core_free(core_); }
+    HotPathAlloc() : CoreFixture(kRam) {}
+    void SetUp() override {}
 
     // One I/O queue pair and its vector, on the backing store cfg's layout
     // asks for; the controller enabled with `css`.
@@ -40,24 +41,10 @@ protected:
     {
         cfg.c.max_ioqpairs = 1;
         cfg.c.msix_vectors = 2;
-        NvmevLayout layout{};
-        char *err = nullptr;
-        ASSERT_EQ(nvmev_core_layout(&cfg.c, &layout, &err), 0) << err;
-        start(cfg.c, layout.data_bytes + layout.metadata_bytes, css);
-    }
-
-    void start(const NvmevConfig &c, uint64_t backing_bytes, uint32_t css)
-    {
-        backing_.assign(backing_bytes, 0);
-        ops_ = host_.ops();
+        const NvmevConfig &c = cfg.c;
         host_.record_trace = false;  // the log allocates; the core's trace points must not
-        char *err = nullptr;
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
-        ASSERT_EQ(drv_->enable(32, css) & 1, 1u);
-        ASSERT_EQ(drv_->create_io_queues(1, kDepth, 1), 0);
+        ASSERT_EQ(start(c), "");
+        ready_with_io_queue(kDepth, css);
         lba_size_ = c.lba_size;
         for (uint32_t slot = 0; slot < kBatch; slot++) {
             for (uint32_t p = 1; p < kMaxIo / kPageSize; p++) {
@@ -197,11 +184,6 @@ protected:
         EXPECT_EQ(mismatches_, 0u);
     }
 
-    FakeHost host_{kRam};
-    NvmevHostOps ops_{};
-    std::vector<uint8_t> backing_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
     int64_t lba_size_ = 4096;
     uint32_t sq_tail_ = 0, cq_head_ = 0;
     bool phase_ = true;

@@ -23,10 +23,6 @@ protected:
     void make_kv(bool vendor = false, const char *backend = nullptr, int64_t max_keys = 64,
                  bool keep_backing = false)
     {
-        if (core_) {
-            nvmev_core_free(core_);
-            core_ = nullptr;
-        }
         cfg_ = std::make_unique<Cfg>("kv", 1 << 20);
         cfg_->set("kv-max-keys", max_keys).set("kv-max-value-size", kMaxValue);
         cfg_->set("kv-index-latency-ns", 1000);
@@ -42,20 +38,9 @@ protected:
             c.read_bandwidth_mbps = 4096;
             c.write_bandwidth_mbps = 4096;
         }
-        NvmevLayout layout{};
-        char *err = nullptr;
-        ASSERT_EQ(nvmev_core_layout(&c, &layout, &err), 0) << err;
-        if (!keep_backing) {
-            backing_.assign(layout.data_bytes + layout.metadata_bytes, 0);
-        }
-        ops_ = host_.ops();
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
+        ASSERT_EQ(start(c, keep_backing), "");
         // CC.CSS 110b: every I/O command set the controller offers.
-        ASSERT_EQ(drv_->enable(32, 6) & 1, 1u);
-        ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+        ready_with_io_queue(64, 6);
     }
 
     // A KV command set command (KV 1.0): key in CDW2-3 and CDW14-15,

@@ -11,14 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "fake_host.h"
-#include "nvmev_core.h"
+#include "config_fixture.h"
+#include "core_fixture.h"
 
-using nvmev::Cqe;
-using nvmev::Sqe;
-using nvmev::test::Driver;
-using nvmev::test::FakeHost;
-using nvmev::test::make_rw;
+using namespace nvmev;
+using namespace nvmev::test;
 
 namespace {
 
@@ -27,10 +24,6 @@ constexpr uint32_t kZoneLbas = 2048;  // 1 MiB zones of 512 B LBAs
 constexpr uint64_t kBuf = Driver::kDataBase;
 constexpr uint64_t kBuf2 = Driver::kDataBase + 0x100000;
 
-constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
-{
-    return static_cast<uint16_t>((sct << 8) | code | (dnr ? 0x4000 : 0));
-}
 constexpr uint16_t generic(uint16_t code)
 {
     return sc(NVME_SCT_GENERIC, code);
@@ -52,36 +45,23 @@ NvmevConfig base_config(const char *ssd)
     return c;
 }
 
-class NamespacesTest : public ::testing::Test {
+class NamespacesTest : public CoreFixture {
 protected:
+    NamespacesTest() : CoreFixture(32 << 20) {}
+
     void SetUp() override
     {
         NvmevConfig c1 = base_config("nvm");
         c1.capacity_bytes = 8 * kMiB;
-        ns1_.assign(8 * kMiB, 0);
-        ops_ = host_.ops();
-        char *err = nullptr;
-        core_ = nvmev_core_new(&c1, &ops_, &host_, ns1_.data(), &err);
-        ASSERT_NE(core_, nullptr) << err;
-        nvmev_core_set_msix(core_, 1);
+        ASSERT_EQ(start(c1), "");
 
-        zparams_.assign(nvmev_core_param_count(), -1);
-        const std::map<std::string, int64_t> zp = {{"channels", 2},
-                                                   {"luns-per-channel", 1},
-                                                   {"flash-page-size", 16384},
-                                                   {"program-unit-size", 16384},
-                                                   {"zone-size", 1 << 20},
-                                                   {"zone-dies", 2}};
-        for (size_t i = 0; i < zparams_.size(); ++i) {
-            auto it = zp.find(nvmev_core_param_info(i)->name);
-            if (it != zp.end()) {
-                zparams_[i] = it->second;
-            }
-        }
-        NvmevConfig c2 = base_config("zns");
-        c2.capacity_bytes = 8 * kMiB;
-        c2.params = zparams_.data();
+        zcfg_.set("channels", 2).set("luns-per-channel", 1).set("flash-page-size", 16384);
+        zcfg_.set("program-unit-size", 16384).set("zone-size", 1 << 20).set("zone-dies", 2);
+        NvmevConfig &c2 = zcfg_.c;
+        c2.serial = "SN-MULTI-1";
+        c2.msix_vectors = 4;
         NvmevLayout layout{};
+        char *err = nullptr;
         ASSERT_EQ(nvmev_core_layout(&c2, &layout, &err), 0) << err;
         ns2_.assign(layout.data_bytes + layout.metadata_bytes, 0);
         ASSERT_EQ(nvmev_core_add_namespace(core_, 2, &c2, ns2_.data(), 1, &err), 0) << err;
@@ -92,19 +72,9 @@ protected:
         ns3_.assign(4 * kMiB, 0);
         ASSERT_EQ(nvmev_core_add_namespace(core_, 3, &c3, ns3_.data(), 1, &err), 0) << err;
 
-        drv_ = std::make_unique<Driver>(host_, core_);
-        ASSERT_EQ(drv_->enable(32, NVME_CC_CSS_CSI) & 1, 1u);
-        ASSERT_EQ(drv_->create_io_queues(1, 64, 1), 0);
+        ready_with_io_queue(64, NVME_CC_CSS_CSI);
     }
-    void TearDown() override { nvmev_core_free(core_); }
 
-    Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0, uint32_t nsid = 0)
-    {
-        Sqe s = nvmev::test::make_admin(opcode, cdw10, cdw11);
-        s.nsid = nsid;
-        return s;
-    }
-    uint16_t admin_status(const Sqe &s) { return Driver::status(drv_->call(0, s)); }
     uint16_t identify(uint8_t cns, uint32_t nsid, uint8_t csi = 0, uint16_t cntid = 0)
     {
         std::memset(host_.ram.data() + kBuf, 0xa5, 4096);
@@ -168,12 +138,9 @@ protected:
         return id_list();
     }
 
-    FakeHost host_{32 << 20};
-    NvmevHostOps ops_{};
-    std::vector<int64_t> zparams_;
-    std::vector<uint8_t> ns1_, ns2_, ns3_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
+    Cfg zcfg_{"zns", 8 * kMiB};
+    std::vector<uint8_t> &ns1_ = backing_;  // NSID 1's, the controller's own
+    std::vector<uint8_t> ns2_, ns3_;
 };
 
 }  // namespace
@@ -470,21 +437,15 @@ TEST_F(NamespacesTest, AddNamespaceErrorsNameTheProperty)
 }
 
 // A controller with only its own namespace offers none of this.
-TEST(OneNamespace, NoManagementAttachmentOrNamespaceLists)
+class OneNamespace : public CoreFixture {};
+
+TEST_F(OneNamespace, NoManagementAttachmentOrNamespaceLists)
 {
-    FakeHost host(16 << 20);
-    std::vector<uint8_t> store(kMiB);
     NvmevConfig c = base_config("nvm");
     c.capacity_bytes = kMiB;
-    NvmevHostOps ops = host.ops();
-    char *err = nullptr;
-    NvmevCore *core = nvmev_core_new(&c, &ops, &host, store.data(), &err);
-    ASSERT_NE(core, nullptr);
-    Driver drv(host, core);
-    ASSERT_EQ(drv.enable() & 1, 1u);
-    auto status = [&](uint8_t opc, uint32_t cdw10) {
-        return Driver::status(drv.call(0, nvmev::test::make_admin(opc, cdw10)));
-    };
+    ASSERT_EQ(start(c), "");
+    ASSERT_EQ(drv_->enable() & 1, 1u);
+    auto status = [&](uint8_t opc, uint32_t cdw10) { return admin_status(admin(opc, cdw10)); };
     EXPECT_EQ(status(nvme_admin_ns_mgmt, 1), generic(NVME_SC_INVALID_OPCODE));
     EXPECT_EQ(status(nvme_admin_ns_attach, 0), generic(NVME_SC_INVALID_OPCODE));
     EXPECT_EQ(status(nvme_admin_identify, NVME_IDENTIFY_CNS_ALLOCATED_NS_LIST),
@@ -494,9 +455,8 @@ TEST(OneNamespace, NoManagementAttachmentOrNamespaceLists)
     EXPECT_EQ(status(nvme_admin_get_log_page, NVME_LOG_LID_CHANGED_NS | (1023u << 16)),
               specific(NVME_SC_INVALID_LOG_PAGE));
     ASSERT_EQ(status(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL), 0);
-    const auto id = host.read<struct nvme_id_ctrl>(Driver::kDataBase);
+    const auto id = host_.read<struct nvme_id_ctrl>(Driver::kDataBase);
     EXPECT_EQ(id.oacs & NVME_CTRL_OACS_NS_MGMT, 0);
     EXPECT_EQ(id.oaes, 0u);
     EXPECT_EQ(id.mnan, 0u);
-    nvmev_core_free(core);
 }

@@ -11,15 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "fake_host.h"
-#include "nvmev_core.h"
+#include "config_fixture.h"
+#include "core_fixture.h"
 
-using nvmev::Cqe;
-using nvmev::Sqe;
-using nvmev::test::Driver;
-using nvmev::test::FakeHost;
-using nvmev::test::make_rw;
+using namespace nvmev;
+using namespace nvmev::test;
 
 namespace {
 
@@ -27,10 +23,6 @@ constexpr uint64_t kMiB = 1024 * 1024;
 constexpr uint32_t kZoneLbas = 2048;  // 1 MiB zones of 512 B LBAs
 constexpr uint32_t kCssAll = NVME_CC_CSS_CSI;
 
-constexpr uint16_t sc(uint16_t sct, uint16_t code, bool dnr = true)
-{
-    return static_cast<uint16_t>((sct << 8) | code | (dnr ? 0x4000 : 0));
-}
 constexpr uint16_t zns_sc(uint16_t code)
 {
     return sc(NVME_SCT_CMD_SPECIFIC, code);
@@ -38,20 +30,15 @@ constexpr uint16_t zns_sc(uint16_t code)
 
 // 8 MiB of 1 MiB zones striped over 2 dies (2 channels x 1 LUN, 16 KiB
 // pages and programs), 2 open / 3 active zones, tBERS 1 ms, fw write 5600 ns.
-class ZnsControllerTest : public ::testing::Test {
+class ZnsControllerTest : public CoreFixture {
 protected:
+    ZnsControllerTest() : CoreFixture(64 << 20) {}
     void SetUp() override { make(); }
-    void TearDown() override { nvmev_core_free(core_); }
 
     // memdev: the backing is a memdev of 8 MiB + 12 KiB (metadata at its end).
     std::string create(std::map<std::string, int64_t> extra = {}, bool keep_backing = false,
                        bool memdev = false)
     {
-        if (core_) {
-            nvmev_core_free(core_);
-            core_ = nullptr;
-        }
-        params_.assign(nvmev_core_param_count(), -1);
         std::map<std::string, int64_t> p = {{"channels", 2},
                                             {"luns-per-channel", 1},
                                             {"flash-page-size", 16384},
@@ -66,45 +53,14 @@ protected:
         for (auto &[k, v] : extra) {
             p[k] = v;
         }
-        for (size_t i = 0; i < params_.size(); ++i) {
-            auto it = p.find(nvmev_core_param_info(i)->name);
-            if (it != p.end()) {
-                params_[i] = it->second;
-            }
+        cfg_ = std::make_unique<Cfg>("zns", memdev ? 8 * kMiB + 12288 : 8 * kMiB);
+        for (auto &[k, v] : p) {
+            cfg_->set(k, v);
         }
-        NvmevConfig c{};
-        c.ssd = "zns";
-        c.serial = "SN-ZNS-1";
-        c.capacity_bytes = memdev ? 8 * kMiB + 12288 : 8 * kMiB;
-        c.capacity_from_memdev = memdev;
-        c.lba_size = c.mdts = c.max_ioqpairs = -1;
-        c.read_latency_ns = c.write_latency_ns = -1;
-        c.read_bandwidth_mbps = c.write_bandwidth_mbps = -1;
-        c.msix_vectors = 5;
-        c.params = params_.data();
-        NvmevLayout layout{};
-        char *err = nullptr;
-        if (nvmev_core_layout(&c, &layout, &err) < 0) {
-            std::string e = err;
-            nvmev_core_free_error(err);
-            return e;
-        }
-        const uint64_t total =
-            memdev ? c.capacity_bytes : layout.data_bytes + layout.metadata_bytes;
-        if (!keep_backing) {
-            backing_.assign(total, 0);
-        }
-        EXPECT_EQ(backing_.size(), total);
-        ops_ = host_.ops();
-        core_ = nvmev_core_new(&c, &ops_, &host_, backing_.data(), &err);
-        if (!core_) {
-            std::string e = err;
-            nvmev_core_free_error(err);
-            return e;
-        }
-        nvmev_core_set_msix(core_, 1);
-        drv_ = std::make_unique<Driver>(host_, core_);
-        return "";
+        cfg_->c.serial = "SN-ZNS-1";
+        cfg_->c.capacity_from_memdev = memdev;
+        cfg_->c.msix_vectors = 5;
+        return start(cfg_->c, keep_backing);
     }
     void make(std::map<std::string, int64_t> extra = {})
     {
@@ -117,10 +73,6 @@ protected:
         ASSERT_EQ(drv_->create_io_queues(2, 64, 2), 0);
     }
 
-    Sqe admin(uint8_t opcode, uint32_t cdw10 = 0, uint32_t cdw11 = 0)
-    {
-        return nvmev::test::make_admin(opcode, cdw10, cdw11);
-    }
     Sqe zone_send(uint64_t slba, uint8_t action, bool all = false, bool zrwa = false)
     {
         Sqe s = make_rw(nvme_zns_cmd_mgmt_send, slba, 1, Driver::kDataBase);
@@ -162,12 +114,7 @@ protected:
         return desc(0).zs >> 4;
     }
 
-    FakeHost host_{64 << 20};
-    NvmevHostOps ops_{};
-    std::vector<int64_t> params_;
-    std::vector<uint8_t> backing_;
-    NvmevCore *core_ = nullptr;
-    std::unique_ptr<Driver> drv_;
+    std::unique_ptr<Cfg> cfg_;
 };
 
 TEST_F(ZnsControllerTest, IdentifyReportsTheZonedNamespace)

@@ -8,10 +8,11 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "small_nand.h"
+
 using nvmev::ftl::ZnsTiming;
 using nvmev::ftl::ZnsTimingParams;
 using nvmev::ftl::ZnsTimingStats;
-using nvmev::timing::CellType;
 using nvmev::timing::FlashAddr;
 
 namespace {
@@ -19,39 +20,14 @@ namespace {
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 
-// 2 channels x 1 LUN (die 0 on channel 0, die 1 on channel 1), 1 plane,
-// MLC, 32 KiB flash page = program unit (U = 32 KiB), 4 pages per block
-// (128 KiB). Zones of 256 KiB striped over both dies: a zone's share of a
-// die is one block (4 units), units alternate die 0 / die 1, and zone z
-// uses block z of both dies (base die (2z) % 2 = 0).
-//
-// Round numbers as in conv_ftl_test.cc: channel 800 MB/s moves a 16 KiB
-// chunk in 20480 ns, 4 KiB in 5120 ns, a 32 KiB unit in 40960 ns; PCIe
-// 3200 MB/s moves 4 KiB in 1280 ns (512 B: 160, 32 KiB: 10240); tPROG
-// 200 us, tBERS 1 ms; fw write 3000 + 500 per 4 KiB.
+// small_nand.h, with units U = 32 KiB and blocks of 128 KiB. Zones of
+// 256 KiB striped over both dies: a zone's share of a die is one block (4
+// units), units alternate die 0 / die 1, and zone z uses block z of both
+// dies (base die (2z) % 2 = 0).
 ZnsTimingParams params()
 {
     ZnsTimingParams p;
-    p.geo.channels = 2;
-    p.geo.luns_per_channel = 1;
-    p.geo.planes_per_lun = 1;
-    p.geo.blocks_per_plane = 16;
-    p.geo.pages_per_block = 4;
-    p.geo.flash_page_bytes = 32768;
-    p.geo.program_unit_bytes = 32768;
-    p.geo.cell = CellType::Mlc;
-    auto &t = p.timing;
-    t.read_4k_ns = {30000, 0, 50000, 0};
-    t.read_page_ns = {40000, 0, 60000, 0};
-    t.program_ns = 200000;
-    t.erase_ns = 1000000;
-    t.channel_mbps = 800;
-    t.channel_chunk_bytes = 16384;
-    t.pcie_mbps = 3200;
-    t.fw_read_4k_ns = 10000;
-    t.fw_read_ns = 20000;
-    t.fw_write_ns = 3000;
-    t.fw_write_4k_ns = 500;
+    nvmev::test::small_nand(p.geo, p.timing);
     p.zone_bytes = 256 * kKiB;
     p.zones = 8;
     p.dies_per_zone = 2;

@@ -1,0 +1,39 @@
+// A queue group: the queues one host thread serves (queue_groups.cc), with
+// its deadline queue of completions and the commands of the pass in
+// progress.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "deadline_queue.h"
+#include "prp.h"
+#include "request.h"
+#include "spec.h"
+
+namespace nvmev {
+
+// A completion waiting for its time.
+struct Pending {
+    int64_t due_ns;
+    uint64_t seq;  // FIFO among equal deadlines
+    bool timed;    // counts towards the lateness histogram
+    uint16_t sqid;
+    uint16_t cqid;
+    uint8_t opcode;  // of the command (Abort counts its own kind)
+    Cqe cqe;
+};
+
+struct QueueGroup {
+    DeadlineQueue<Pending> pending;
+    int64_t armed_ns = INT64_MAX;
+    bool polling = false;  // the host polls: event indexes stay put
+    bool more = false;     // the pass left commands in an SQ
+    uint16_t rr_next = 1;  // round robin over the group's I/O SQs
+    // The commands of the pass, in fetch order; non-empty from fetch_pass()
+    // to complete_pass(), while data moves.
+    std::vector<Request> staged;
+    std::vector<DmaSegment> segments;
+};
+
+}  // namespace nvmev
