@@ -38,7 +38,18 @@ ZONE_FULL = tz.ZONE_FULL
 ZONE_READ_ONLY = tz.ZONE_READ_ONLY
 ZONE_OFFLINE = tz.ZONE_OFFLINE
 # libnvme 1.3 spells it "Zoned"; SCT 1h, SC B8h.
-ZONE_BOUNDARY = "Zoned Boundary Error: Invalid Zone Boundary crossing(0x41b8)"
+ZONE_BOUNDARY = "Zoned Boundary Error"
+# The status field nvme-cli prints after each: DNR (4000h) | SCT << 8 | SC.
+STATUS_FIELD = {
+    INVALID_FIELD: "0x4002",
+    "LBA Out of Range": "0x4080",
+    ZONE_BOUNDARY: "0x41b8",
+    ZONE_FULL: "0x41b9",
+    ZONE_READ_ONLY: "0x41ba",
+    ZONE_OFFLINE: "0x41bb",
+    TOO_MANY_OPEN: "0x41be",
+    INVALID_TRANSITION: "0x41bf",
+}
 
 # 128 printable bytes other than quotes and backslash: nvme-cli's JSON shows
 # extension data as text, '.' for anything else.
@@ -99,7 +110,16 @@ class NvmeCliZnsSweep(unittest.TestCase):
     assertGuestOk = tz.ZnsGuestTest.assertGuestOk
     step = tz.ZnsGuestTest.step
     ok = tz.ZnsGuestTest.ok
-    fails = tz.ZnsGuestTest.fails
+
+    def fails(self, r, name, status):
+        """The step failed, and nvme-cli printed `status` with the status
+        field it belongs to (DNR set, SCT and SC as ZNS 1.1 figure 31 and
+        NVMe 2.0 figure 100 give them)."""
+        out = tz.ZnsGuestTest.fails(self, r, name, status)
+        m = re.search(r"NVMe status: " + re.escape(status) + r".*\((0x[0-9a-f]+)\)$", out, re.M)
+        self.assertIsNotNone(m, f"step {name}: no status field in {out!r}")
+        self.assertEqual(m.group(1), STATUS_FIELD[status], f"step {name}: {out}")
+        return out
     zones = tz.ZnsGuestTest.zones
 
     def assertZones(self, r, name, expect):
@@ -310,8 +330,9 @@ class NvmeCliZnsSweep(unittest.TestCase):
         self.assertEqual((exts["nr_zones"], [d["slba"] for d in exts["zone_list"]]),
                          (2, [zs(3), zs(4)]))
 
-        self.assertEqual(self.ok(r, "MR0").strip(), "zone-mgmt-recv: Success, action:0 zone:0 nsid:1")
-        self.assertEqual(self.ok(r, "MR1").strip(), "zone-mgmt-recv: Success, action:1 zone:0 nsid:1")
+        for s, action in (("MR0", 0), ("MR1", 1)):
+            self.assertEqual(self.ok(r, s).strip(),
+                             f"zone-mgmt-recv: Success, action:{action} zone:0 nsid:1")
         self.fails(r, "MR2", INVALID_FIELD)
         self.fails(r, "MR8", INVALID_FIELD)
 
