@@ -1,5 +1,5 @@
 #!/bin/bash
-# build-image.sh OUTDIR [EXTRA_TOOL ...]
+# build-image.sh [--kernel cloud|generic] OUTDIR [EXTRA_TOOL ...]
 #
 # Builds the nvmev test guest from Debian packages:
 #   OUTDIR/vmlinuz            Debian bookworm's cloud kernel (NVMe and zoned
@@ -7,6 +7,15 @@
 #   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, blkdiscard, a lean static fio,
 #                             the EXTRA_TOOL binaries (in /usr/bin), /init and
 #                             the nvmev-host / nvmev-wait helpers
+#
+# --kernel generic (./nvmev build puts it in build/guest-generic; ./nvmev run
+# --kernel generic boots it) takes Debian's generic kernel of the same
+# version instead (linux-image-6.1.0-NN-amd64): the same initramfs plus the
+# F2FS tools (mkfs.f2fs, fsck.f2fs) and, in /lib/modules/nvmev, the modules
+# the cloud kernel lacks or has built in, with their dependencies: nvme
+# (modular in the generic kernel) and f2fs. /init loads the ones listed in
+# /lib/modules/nvmev/boot.list, in that order. The default (cloud) image has
+# no boot.list and no F2FS tools.
 #
 # Incremental: a stamp (OUTDIR/.stamp) holds a hash of every input (these
 # scripts, the kernel .deb, each binary and shared library copied in); when it
@@ -48,8 +57,20 @@ die() {
 	exit 1
 }
 
+FLAVOUR=cloud
+if [ "${1:-}" = --kernel ]; then
+	FLAVOUR=${2:-}
+	shift 2 || true
+fi
+case $FLAVOUR in
+cloud | generic) ;;
+*)
+	echo "usage: $0 [--kernel cloud|generic] OUTDIR [EXTRA_TOOL ...]" >&2
+	exit 2
+	;;
+esac
 if [ $# -lt 1 ]; then
-	echo "usage: $0 OUTDIR [EXTRA_TOOL ...]" >&2
+	echo "usage: $0 [--kernel cloud|generic] OUTDIR [EXTRA_TOOL ...]" >&2
 	exit 2
 fi
 OUTDIR=$1
@@ -90,6 +111,11 @@ kernel_deb() {
 	pkg=${dep%% *}
 	ver=$(sed -n 's/.*(= *\([^)]*\)).*/\1/p' <<<"$dep")
 	[ -n "$pkg" ] && [ -n "$ver" ] || die "cannot parse Depends of $meta: '$dep'"
+	if [ "$FLAVOUR" = generic ]; then
+		# The generic flavour of the same kernel version.
+		[[ $pkg == *-cloud-amd64 ]] || die "cannot derive the generic kernel from $pkg"
+		pkg=${pkg%-cloud-amd64}-amd64
+	fi
 	deb=$DL/${pkg}_${ver//:/%3a}_amd64.deb
 	if [ ! -f "$deb" ]; then
 		log "downloading $pkg $ver"
@@ -176,6 +202,10 @@ need /usr/sbin/blkzone util-linux
 need /usr/sbin/blkdiscard util-linux
 need /sbin/ldconfig libc-bin
 need /usr/sbin/mdadm mdadm
+if [ "$FLAVOUR" = generic ]; then
+	need /usr/sbin/mkfs.f2fs f2fs-tools
+	need /usr/sbin/fsck.f2fs f2fs-tools
+fi
 
 KDEB=$(kernel_deb)
 FIO=$(fio_bin)
@@ -190,6 +220,12 @@ add /usr/sbin/blkdiscard /usr/sbin/blkdiscard
 add_libs /usr/sbin/blkdiscard
 add /usr/sbin/mdadm /usr/sbin/mdadm
 add_libs /usr/sbin/mdadm
+if [ "$FLAVOUR" = generic ]; then
+	for t in mkfs.f2fs fsck.f2fs; do
+		add /usr/sbin/$t /usr/sbin/$t
+		add_libs /usr/sbin/$t
+	done
+fi
 for t in "${EXTRAS[@]}"; do
 	add "/usr/bin/$(basename "$t")" "$t"
 	add_libs "$t"
@@ -205,7 +241,7 @@ mapfile -t MANIFEST < <(printf '%s\n' "${MANIFEST[@]}" | tac | awk '!seen[$1]++'
 # Hash: the manifest, each host file's contents, the kernel .deb and every
 # file of guest-scripts/ (this script included).
 stamp=$({
-	printf '%s\n' "${MANIFEST[@]}"
+	printf '%s\n' "$FLAVOUR" "${MANIFEST[@]}"
 	for m in "${MANIFEST[@]}"; do sha256sum "${m#* }"; done
 	sha256sum "$KDEB"
 	(cd "$HERE" && find . -type f | LC_ALL=C sort | xargs sha256sum)
@@ -226,7 +262,9 @@ KCONFIG=$(ls "$WORK"/kernel/boot/config-* 2>/dev/null | head -n 1)
 VMLINUZ=$(ls "$WORK"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
 [ -n "$KCONFIG" ] && [ -n "$VMLINUZ" ] || die "$KDEB has no boot/config-* or boot/vmlinuz-*"
 KVER=${VMLINUZ##*/vmlinuz-}
-for opt in CONFIG_BLK_DEV_NVME CONFIG_BLK_DEV_ZONED CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP \
+BUILTIN=(CONFIG_BLK_DEV_NVME)
+[ "$FLAVOUR" = generic ] && BUILTIN=() # nvme: a module, loaded by /init
+for opt in "${BUILTIN[@]}" CONFIG_BLK_DEV_ZONED CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP \
 	CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_IO_URING CONFIG_AIO; do
 	grep -qx "$opt=y" "$KCONFIG" || die "kernel $KVER: $opt is not built in (=y); the guest needs it"
 done
@@ -252,6 +290,44 @@ for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}"; do
 	cp "$src" "$R/lib/modules/nvmev/"
 done
 
+# Generic kernel: the modules /init loads (boot.list), dependencies first.
+# The package has no modules.dep: each module's "depends=" (and a softdep's
+# "pre:") comes from its .modinfo section.
+if [ "$FLAVOUR" = generic ]; then
+	KMOD=$WORK/kernel/lib/modules/$KVER/kernel
+	declare -A MODPATH=()
+	while IFS= read -r f; do
+		n=${f##*/}
+		n=${n%.ko}
+		MODPATH[${n//-/_}]=$f
+	done < <(find "$KMOD" -name '*.ko')
+	modinfo_field() { # modinfo_field FILE FIELD
+		tr '\0' '\n' <"$1" | sed -n "s/^$2=//p"
+	}
+	declare -A MODDONE=()
+	BOOT_LIST=()
+	add_module() { # add_module NAME: its dependencies, then itself
+		local key=${1//-/_} f dep
+		[ -n "${MODDONE[$key]:-}" ] && return 0
+		MODDONE[$key]=1
+		f=${MODPATH[$key]:-}
+		[ -n "$f" ] || die "kernel $KVER lacks module $1.ko"
+		for dep in $(modinfo_field "$f" depends | tr ',' ' '); do
+			add_module "$dep"
+		done
+		# A soft dependency may name an alias (f2fs: "crc32"): only
+		# modules of that name are followed.
+		for dep in $(modinfo_field "$f" softdep | sed -n 's/^pre: *//p'); do
+			[ -n "${MODPATH[${dep//-/_}]:-}" ] && add_module "$dep"
+		done
+		cp "$f" "$R/lib/modules/nvmev/"
+		BOOT_LIST+=("$(basename "$f" .ko)")
+	}
+	# crc32_generic: the "crc32" shash F2FS asks for at mount (its softdep).
+	for m in nvme crc32_generic f2fs; do add_module "$m"; done
+	printf '%s\n' "${BOOT_LIST[@]}" >"$R/lib/modules/nvmev/boot.list"
+fi
+
 # The loader's cache, so libraries from any directory (e.g. an extra tool's
 # /usr/local/lib) are found without LD_LIBRARY_PATH.
 (cd "$R" && find usr -name '*.so*' -printf '/%h\n' | sort -u) >"$R/etc/ld.so.conf"
@@ -261,7 +337,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
 printf 'root:x:0:\n' >"$R/etc/group"
 printf 'PS1="nvmev:\\w# "\n' >"$R/etc/profile"
 {
-	echo "kernel=$KVER ($(basename "$KDEB"))"
+	echo "kernel=$KVER ($(basename "$KDEB"), $FLAVOUR)"
 	echo "fio=$FIO_VERSION ($("$FIO" --version))"
 	echo "nvme-cli=$(dpkg-query -W -f='${Version}' nvme-cli 2>/dev/null || echo '?')"
 	echo "busybox=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo '?')"

@@ -113,9 +113,15 @@ def parse_args(argv):
                    help="accelerator (default tcg; kvm needs a usable /dev/kvm)")
     p.add_argument("--qemu", default=DEFAULT_QEMU, metavar="PATH",
                    help="QEMU binary (default build/qemu-system-x86_64)")
-    p.add_argument("--guest-dir", default=DEFAULT_GUEST, metavar="DIR",
-                   help="guest image directory (default build/guest)")
+    p.add_argument("--guest-dir", default=None, metavar="DIR",
+                   help="guest image directory (default build/guest, or "
+                   "build/guest-generic with --kernel generic)")
+    p.add_argument("--kernel", choices=["cloud", "generic"], default="cloud",
+                   help="guest image: Debian's cloud kernel (default) or its generic "
+                   "kernel with the F2FS module and tools (build/guest-generic)")
     args = p.parse_args(argv)
+    if args.guest_dir is None:
+        args.guest_dir = DEFAULT_GUEST if args.kernel == "cloud" else DEFAULT_GUEST + "-generic"
     args.qemu_extra = extra
     if args.iothreads < 0 or (args.iothreads and args.iothread):
         p.error("--iothreads N (N >= 1) replaces --iothread")
