@@ -27,14 +27,24 @@ ALL_TESTS = range(1, 59)
 # Fast tests (no time_based runs, no whole-device writes) that still cover
 # sequential/random writes and reads, verify, resets, zone_reset_threshold,
 # open-zone limits, zone append through the block layer and zone capacity.
-SUBSET = (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 15, 16, 17, 19, 20, 21, 22, 24, 28, 29, 30, 31,
-          32, 33, 35, 36, 37, 38, 39, 40, 44, 45, 49, 51, 52, 53, 55, 56)
+SUBSET = (1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 15, 16, 17, 19, 20, 21, 22, 24, 25, 28, 29, 33,
+          35, 36, 37, 38, 39, 40, 44, 45, 46, 47, 55)
 
-# Tests the suite skips on any NVMe ZNS namespace: 9 and 10 need SCSI (sg),
-# 14, 41, 42, 50, 52, 53 need conventional zones (ZNS has none), 49 and 56
-# need a regular (non-zoned) block device; 34 needs a zone capacity smaller
-# than the zone size.
-SKIP_NVME = {9, 10, 14, 41, 42, 49, 50, 52, 53, 56}
+# Tests the suite skips on any NVMe ZNS namespace (observed): 9 and 10 need
+# SCSI (sg), 14, 50, 51, 52, 53 need conventional zones (ZNS has none), 42,
+# 43, 49 and 56 need a regular (non-zoned) block device.
+SKIP_NVME = {9, 10, 14, 42, 43, 49, 50, 51, 52, 53, 56}
+# Test 54 (randrw verify with experimental_verify) hits an assertion in fio
+# 3.33 itself (zbd.c:1508 zbd_replay_write_order, "1335296 + 3162112 >=
+# 4194304", then a double free): the same line, offsets and abort on QEMU's
+# own nvme with a zoned namespace of the same geometry (docs/zns.md).
+FIO_BUG = {54}
+# wd-zn540 without -o: the suite resets zones before a write test only with
+# -o or -w, so partly written zones left by earlier tests keep their active
+# resources and new zones get Too Many Active Zones (EOVERFLOW in fio), then
+# Zone Invalid Write for the writes queued behind (EIO): what a drive with
+# MAR = 13 (14 active zones) must answer (docs/zns.md#conformance).
+ACTIVE_LIMIT = {25, 46, 48, 55, 57, 58}
 
 # The suite's per-test line: "Running test NN ... PASS|FAIL|SKIP[ reason]"
 # (with terminal colours: the guest console is a tty).
@@ -56,7 +66,7 @@ echo ==END FAILLOGS==
 """
 
 
-def run_suite(device_opts, args=(), tests=None, size="1G", timeout=3000):
+def run_suite(device_opts, args=(), tests=None, size="1G", kernel_log_allow=(), timeout=3000):
     """Boots ssd=zns with device_opts, runs the suite with args (and -t N for
     each of tests, or the whole suite) and returns (results {N: status},
     fail logs, seconds)."""
@@ -64,7 +74,8 @@ def run_suite(device_opts, args=(), tests=None, size="1G", timeout=3000):
     job = JOB % {"suite": SUITE, "args": " ".join([*args, *sel])}
     start = time.monotonic()
     r = run_guest(job, "--ssd", "zns", "--size", size, "--device-opts", device_opts,
-                  "--timeout", str(timeout - 60), timeout=timeout)
+                  "--timeout", str(timeout - 60), timeout=timeout,
+                  kernel_log_allow=kernel_log_allow)
     secs = time.monotonic() - start
     text = ANSI_RE.sub("", r.section("SUITE"))
     results = {int(n): s for n, s in LINE_RE.findall(text)}
@@ -74,10 +85,10 @@ def run_suite(device_opts, args=(), tests=None, size="1G", timeout=3000):
 class ZbdSuite(unittest.TestCase):
     maxDiff = None
 
-    def check(self, device_opts, args=(), expected_fail=frozenset(), expected_skip=SKIP_NVME,
-              size="1G"):
+    def check(self, device_opts, args=(), expected_fail=FIO_BUG, expected_skip=SKIP_NVME,
+              size="1G", kernel_log_allow=()):
         tests = None if CONFORMANCE else SUBSET
-        results, text, logs, secs = run_suite(device_opts, args, tests, size)
+        results, text, logs, secs = run_suite(device_opts, args, tests, size, kernel_log_allow)
         ran = set(ALL_TESTS if tests is None else tests)
         print(f"\n{self.id()}: {sum(s == 'PASS' for s in results.values())} passed, "
               f"{sum(s == 'FAIL' for s in results.values())} failed, "
@@ -104,7 +115,9 @@ class ZbdSuite(unittest.TestCase):
     @unittest.skipUnless(CONFORMANCE, "conformance tier only")
     def test_wd_zn540_no_open_option(self):
         """wd-zn540 without -o: fio learns the limit from sysfs."""
-        self.check("zone-size=4M")
+        self.check("zone-size=4M", expected_fail=FIO_BUG | ACTIVE_LIMIT,
+                   kernel_log_allow=(r"Too Many Active Zones", r"Zone Invalid Write",
+                                     r"I/O error"))
 
     @unittest.skipUnless(CONFORMANCE, "conformance tier only")
     def test_lba_4k(self):
