@@ -6,7 +6,16 @@
 #                             block devices built in)
 #   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, blkdiscard, a lean static fio,
 #                             the EXTRA_TOOL binaries (in /usr/bin), /init and
-#                             the nvmev-host / nvmev-wait helpers
+#                             the nvmev-host / nvmev-wait helpers; fio's own
+#                             zoned-block suite (t/zbd/test-zbd-support and
+#                             t/zbd/functions, copied at build time from the
+#                             same Debian fio source) in /usr/share/fio-zbd/t/zbd
+#                             with /usr/share/fio-zbd/fio (the suite runs
+#                             $0/../../fio), bash, and the GNU tools it needs
+#                             that busybox lacks or does differently (grep -P,
+#                             timeout -v, sed, coreutils) in /usr/lib/fio-zbd/bin
+#                             (put first in PATH only by the suite's runner, so
+#                             every other job keeps busybox's applets)
 #
 # --kernel generic (./nvmev build puts it in build/guest-generic; ./nvmev run
 # --kernel generic boots it) takes Debian's generic kernel of the same
@@ -173,6 +182,38 @@ build_fio() {
 	trap - EXIT
 }
 
+# ---- fio's zoned-block suite, from the same Debian source ---------------------
+# Extracted once per version into $CACHE/fio-zbd-<version>/ (dpkg-source
+# applies Debian's patches, as for the fio binary). Not part of this repo.
+ZBD_FILES=(t/zbd/test-zbd-support t/zbd/functions)
+fio_zbd_dir() {
+	local dir=$CACHE/fio-zbd-$FIO_VERSION dsc=$DL/fio_$FIO_VERSION.dsc tmp f
+	if [ ! -f "$dir/t/zbd/test-zbd-support" ]; then
+		if [ ! -f "$dsc" ]; then
+			log "downloading fio $FIO_VERSION source"
+			(cd "$DL" && quiet apt-get source --download-only "fio=$FIO_VERSION") ||
+				die "apt-get source fio=$FIO_VERSION failed (needs a deb-src entry for bookworm: ./nvmev setup)"
+		fi
+		tmp=$(mktemp -d "$CACHE/fio-zbd.XXXXXX")
+		quiet dpkg-source -x "$dsc" "$tmp/src" || { rm -rf "$tmp"; die "dpkg-source -x $dsc failed"; }
+		mkdir -p "$tmp/out/t/zbd"
+		for f in "${ZBD_FILES[@]}"; do
+			[ -f "$tmp/src/$f" ] || { rm -rf "$tmp"; die "fio $FIO_VERSION source lacks $f"; }
+			cp "$tmp/src/$f" "$tmp/out/$f"
+		done
+		rm -rf "$dir"
+		mv "$tmp/out" "$dir"
+		rm -rf "$tmp"
+	fi
+	echo "$dir"
+}
+# GNU tools the suite uses where busybox's applet is missing or differs
+# (grep -P, timeout -v, sed's \| alternation, stat -L -c %t); bash is the
+# suite's interpreter (#!/bin/bash).
+ZBD_GNU_TOOLS=(/usr/bin/grep /usr/bin/sed /usr/bin/timeout /usr/bin/stat /usr/bin/realpath
+	/usr/bin/readlink /usr/bin/tee /usr/bin/tr /usr/bin/sort /usr/bin/head /usr/bin/tail
+	/usr/bin/dirname /usr/bin/basename /usr/bin/cat /usr/bin/rm)
+
 # ---- collect what goes into the image --------------------------------------
 # MANIFEST lines: "<path in image> <host file>"; shared libraries of dynamic
 # binaries go to the same path they have on the host (ldd's answer).
@@ -202,6 +243,10 @@ need /usr/sbin/blkzone util-linux
 need /usr/sbin/blkdiscard util-linux
 need /sbin/ldconfig libc-bin
 need /usr/sbin/mdadm mdadm
+need /usr/bin/bash bash
+need /usr/bin/grep grep
+need /usr/bin/sed sed
+need /usr/bin/timeout coreutils
 if [ "$FLAVOUR" = generic ]; then
 	need /usr/sbin/mkfs.f2fs f2fs-tools
 	need /usr/sbin/fsck.f2fs f2fs-tools
@@ -209,6 +254,7 @@ fi
 
 KDEB=$(kernel_deb)
 FIO=$(fio_bin)
+ZBD=$(fio_zbd_dir)
 
 add /bin/busybox /bin/busybox
 add /usr/bin/fio "$FIO"
@@ -220,6 +266,15 @@ add /usr/sbin/blkdiscard /usr/sbin/blkdiscard
 add_libs /usr/sbin/blkdiscard
 add /usr/sbin/mdadm /usr/sbin/mdadm
 add_libs /usr/sbin/mdadm
+add /usr/bin/bash /usr/bin/bash
+add_libs /usr/bin/bash
+for t in "${ZBD_GNU_TOOLS[@]}"; do
+	add "/usr/lib/fio-zbd/bin/$(basename "$t")" "$t"
+	add_libs "$t"
+done
+for f in "${ZBD_FILES[@]}"; do
+	add "/usr/share/fio-zbd/$f" "$ZBD/$f"
+done
 if [ "$FLAVOUR" = generic ]; then
 	for t in mkfs.f2fs fsck.f2fs; do
 		add /usr/sbin/$t /usr/sbin/$t
@@ -282,6 +337,8 @@ for m in "${MANIFEST[@]}"; do
 done
 chmod 755 "$R/init" "$R/usr/bin/nvmev-host" "$R/usr/bin/nvmev-wait"
 ln -s busybox "$R/usr/bin/sh" # /init's interpreter, before the applet links exist
+chmod 755 "$R/usr/share/fio-zbd/t/zbd/test-zbd-support"
+ln -s /usr/bin/fio "$R/usr/share/fio-zbd/fio" # the suite runs $(dirname $0)/../../fio
 
 mkdir -p "$R/lib/modules/nvmev"
 for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}"; do
@@ -341,6 +398,7 @@ printf 'PS1="nvmev:\\w# "\n' >"$R/etc/profile"
 	echo "fio=$FIO_VERSION ($("$FIO" --version))"
 	echo "nvme-cli=$(dpkg-query -W -f='${Version}' nvme-cli 2>/dev/null || echo '?')"
 	echo "busybox=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo '?')"
+	echo "fio-zbd=$FIO_VERSION t/zbd ($(sha256sum "$ZBD/t/zbd/test-zbd-support" | cut -c1-12))"
 	echo "extra=${EXTRAS[*]:-}"
 } >"$R/etc/nvmev-image"
 

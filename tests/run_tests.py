@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Runs every nvmev test tier and ends with the line 'N passed, N failed'.
 
-    python3 tests/run_tests.py [--tier unit|device|guest|fuzz ...]
+    python3 tests/run_tests.py [--tier unit|device|guest|fuzz|conformance ...]
 
 Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
 QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio),
-fuzz (30 s of the libFuzzer harness over the seed corpus).
+fuzz (30 s of the libFuzzer harness over the seed corpus), conformance (fio's
+whole t/zbd suite on every ssd=zns configuration; only when asked for with
+--tier conformance: the guest tier runs a fixed subset of it).
 Exit status 0 only if every test passed.
 """
 
@@ -19,7 +21,11 @@ import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIERS = ("unit", "device", "guest", "fuzz")
+TIERS = ("unit", "device", "guest", "fuzz", "conformance")
+# Run by default (no --tier): every tier but conformance, which runs fio's
+# whole t/zbd suite on every ssd=zns configuration (tests/guest/
+# test_zbd_suite.py with NVMEV_CONFORMANCE=1; about 40 minutes under TCG).
+DEFAULT_TIERS = ("unit", "device", "guest", "fuzz")
 
 
 class Tally:
@@ -115,9 +121,9 @@ class _Result(unittest.TextTestResult):
         self._bad(test, err)
 
 
-def run_unittest_dir(tally, tier, directory):
+def run_unittest_dir(tally, tier, directory, pattern="test_*.py"):
     sys.path.insert(0, directory)
-    suite = unittest.defaultTestLoader.discover(directory, pattern="test_*.py",
+    suite = unittest.defaultTestLoader.discover(directory, pattern=pattern,
                                                 top_level_dir=directory)
     _Result.tally = tally
     _Result.tier = tier
@@ -132,7 +138,7 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="unit and device tiers only (no guest boots)")
     args = ap.parse_args()
-    tiers = args.tier or (["unit", "device"] if args.quick else list(TIERS))
+    tiers = args.tier or (["unit", "device"] if args.quick else list(DEFAULT_TIERS))
     tally = Tally()
     for tier in tiers:
         start = time.monotonic()
@@ -144,6 +150,11 @@ def main():
             run_file_map(tally)
         elif tier == "fuzz":
             run_fuzz(tally)
+        elif tier == "conformance":
+            os.environ["NVMEV_CONFORMANCE"] = "1"
+            run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", "guest"),
+                             pattern="test_zbd_suite.py")
+            del os.environ["NVMEV_CONFORMANCE"]
         else:
             run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", tier))
         print(f"   ({time.monotonic() - start:.0f} s)", flush=True)
