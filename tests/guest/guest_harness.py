@@ -74,14 +74,32 @@ def run_guest(cmd, *args, timeout=600, kernel_log_allow=()):
     log (KernelLogError: warnings about the device, unless a regex of
     kernel_log_allow matches them: for tests that provoke them on purpose).
     Arguments from a bare "--" on go to QEMU, so they stay last."""
+    return finish_guest(start_guest(cmd, *args, timeout=timeout), timeout, kernel_log_allow)
+
+
+def start_guest(cmd, *args, timeout=600):
+    """Starts a guest as run_guest() does but returns at once with the
+    runner's Popen: for several guests at a time (tests/guest/test_nvmeof.py).
+    finish_guest() waits for it and checks its kernel log."""
     job = "(\n" + cmd + _KERNEL_WARNINGS_TAIL
     args = list(args)
     cut = args.index("--") if "--" in args else len(args)
-    proc = subprocess.run([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
-                           *args[cut:]],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout)
-    r = GuestRun(proc)
+    return subprocess.Popen([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
+                             *args[cut:]],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish_guest(proc, timeout=600, kernel_log_allow=()):
+    """Waits for a start_guest() runner (killing it after `timeout` s) and
+    returns its GuestRun; KernelLogError as in run_guest()."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # the runner's QEMU dies with it (PR_SET_PDEATHSIG)
+        proc.communicate()
+        raise
+    r = GuestRun(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     bad = r.kernel_warnings(kernel_log_allow)
     if bad:
         raise KernelLogError("the guest kernel logged warnings about the device:\n  " +
