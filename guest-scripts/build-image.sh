@@ -59,6 +59,18 @@ VIRTIO_MODULES=(drivers/virtio/virtio_ring drivers/virtio/virtio
 # md RAID 0/1 (tests/guest/test_raid.py) is modular too; jobs insmod them
 # from /lib/modules/nvmev in this order.
 MD_MODULES=(drivers/md/md-mod drivers/md/raid0 drivers/md/raid1)
+# md RAID 5 (raid456) and what it needs, in dependency order (each module's
+# depends= in its .modinfo; the .deb carries no modules.dep).
+RAID5_MODULES=(crypto/xor crypto/async_tx/async_tx crypto/async_tx/async_memcpy
+	crypto/async_tx/async_xor lib/raid6/raid6_pq crypto/async_tx/async_pq
+	crypto/async_tx/async_raid6_recov lib/libcrc32c drivers/md/raid456)
+# Networking for NVMe-oF between two guests (docs/nvmeof.md): virtio-net
+# (loaded by /init with the other virtio modules when a virtio device is
+# present), the NVMe/TCP target (configfs, nvmet, nvmet-tcp) and host
+# (nvme-fabrics, nvme-tcp). Dependency order; jobs insmod the nvme ones.
+NET_MODULES=(net/core/failover drivers/net/net_failover drivers/net/virtio_net)
+NVMEOF_MODULES=(fs/configfs/configfs drivers/nvme/target/nvmet drivers/nvme/target/nvmet-tcp
+	drivers/nvme/host/nvme-fabrics drivers/nvme/host/nvme-tcp)
 
 log() { echo "build-image: $*" >&2; }
 die() {
@@ -341,7 +353,8 @@ chmod 755 "$R/usr/share/fio-zbd/t/zbd/test-zbd-support"
 ln -s /usr/bin/fio "$R/usr/share/fio-zbd/fio" # the suite runs $(dirname $0)/../../fio
 
 mkdir -p "$R/lib/modules/nvmev"
-for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}"; do
+for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}" "${RAID5_MODULES[@]}" "${NET_MODULES[@]}" \
+	"${NVMEOF_MODULES[@]}"; do
 	src=$WORK/kernel/lib/modules/$KVER/kernel/$m.ko
 	[ -f "$src" ] || die "kernel $KVER lacks module $m.ko"
 	cp "$src" "$R/lib/modules/nvmev/"

@@ -87,13 +87,15 @@ edit(f"{src}/qapi/qapi-schema.json", "'nvmev.json'",
 PY
 	cat >"$SRC/configs/devices/x86_64-softmmu/nvmev.mak.new" <<'MAK'
 # nvmev's minimal device set: q35 with nvmev, and QEMU's own nvme and
-# virtio-blk as baselines.
+# virtio-blk as baselines; virtio-net joins two guests for NVMe-oF
+# (docs/nvmeof.md).
 CONFIG_Q35=y
 CONFIG_NVMEV=y
 CONFIG_NVME_PCI=y
 CONFIG_SPDM_SOCKET=y
 CONFIG_VIRTIO_PCI=y
 CONFIG_VIRTIO_BLK=y
+CONFIG_VIRTIO_NET=y
 CONFIG_PCIE_PORT=y
 MAK
 	if ! cmp -s "$SRC/configs/devices/x86_64-softmmu/nvmev.mak.new" \

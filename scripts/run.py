@@ -96,6 +96,13 @@ def parse_args(argv):
     p.add_argument("--namespace", action="append", default=[], metavar="K=V,...",
                    help="add an nvmev-ns namespace (repeatable), e.g. ssd=zns,size=256M; "
                    "memdev-file=PATH backs it with a file (docs/namespaces.md)")
+    p.add_argument("--net", metavar="SPEC",
+                   help="a virtio-net NIC joined to another guest's (docs/nvmeof.md): "
+                   "listen=ADDR,ip=IP/PREFIX on one guest and connect=ADDR,ip=IP/PREFIX on "
+                   "the other; ADDR is a unix socket path or HOST:PORT (QEMU -netdev stream, "
+                   "no root needed); optional mac=MAC")
+    p.add_argument("--no-device", action="store_true",
+                   help="no NVMe device (e.g. the NVMe-oF host guest of docs/nvmeof.md)")
     p.add_argument("--qmp", metavar="PATH", help="QMP socket path (default: in the temp dir)")
     job = p.add_mutually_exclusive_group()
     job.add_argument("--cmd", metavar="'SHELL COMMAND'", help="job: a shell command")
@@ -126,6 +133,69 @@ def parse_args(argv):
     if args.iothreads < 0 or (args.iothreads and args.iothread):
         p.error("--iothreads N (N >= 1) replaces --iothread")
     return args
+
+
+NET_KEYS = ("listen", "connect", "ip", "mac")
+
+
+def net_args(spec):
+    """--net SPEC -> (QEMU options, kernel parameter nvmev.ip=...).
+
+    listen=ADDR or connect=ADDR (exactly one), ip=A.B.C.D/PREFIX, optional
+    mac=52:54:..; ADDR is a unix socket path or HOST:PORT. The listening side
+    is a -netdev stream server; the connecting side retries every 100 ms until
+    the server is there, so the two QEMUs may start in either order."""
+    def bad(why):
+        die(f"bad --net '{spec}': {why} (want listen=ADDR,ip=IP/PREFIX or "
+            "connect=ADDR,ip=IP/PREFIX; ADDR a unix socket path or HOST:PORT)")
+    kv = {}
+    for item in spec.split(","):
+        k, sep, v = item.partition("=")
+        if not sep or not v:
+            bad(f"'{item}' is not KEY=VALUE")
+        if k not in NET_KEYS:
+            bad(f"unknown key '{k}' (keys: {', '.join(NET_KEYS)})")
+        if k in kv:
+            bad(f"'{k}' given twice")
+        kv[k] = v
+    modes = [k for k in ("listen", "connect") if k in kv]
+    if len(modes) != 1:
+        bad("give exactly one of listen= and connect=")
+    mode = modes[0]
+    addr = kv[mode]
+    if "ip" not in kv:
+        bad("ip= is missing")
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)\.(\d+)/(\d+)", kv["ip"])
+    if not m or any(int(x) > 255 for x in m.groups()[:4]) or not 8 <= int(m.group(5)) <= 30:
+        bad(f"ip '{kv['ip']}' is not an IPv4 address with a prefix length 8..30, "
+            "e.g. 10.0.0.1/24")
+    octets = [int(x) for x in m.groups()[:4]]
+    mac = kv.get("mac", "52:54:00:%02x:%02x:%02x" % tuple(octets[1:]))
+    if not re.fullmatch(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}", mac) or int(mac[:2], 16) & 1:
+        bad(f"mac '{mac}' is not a unicast MAC address")
+    tcp = re.fullmatch(r"([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d+)", addr)
+    if tcp and "/" not in addr:
+        port = int(tcp.group(2))
+        if not 0 < port < 65536:
+            bad(f"port {port} out of range")
+        where = f"addr.type=inet,addr.host={tcp.group(1).strip('[]')},addr.port={port}"
+    else:
+        if "," in addr:
+            bad("a socket path cannot contain ','")
+        path = os.path.abspath(addr)
+        if len(path.encode()) > 107:
+            bad(f"socket path {path} is longer than 107 bytes")
+        if not os.path.isdir(os.path.dirname(path)):
+            bad(f"directory {os.path.dirname(path)} does not exist")
+        if mode == "listen" and os.path.exists(path):
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                bad(f"{path} exists and is not a socket")
+            os.unlink(path)  # a stale socket of an earlier run
+        where = f"addr.type=unix,addr.path={path}"
+    netdev = (f"stream,id=net0,{where}," +
+              ("server=on" if mode == "listen" else "server=off,reconnect-ms=100"))
+    return (["-netdev", netdev, "-device", f"virtio-net-pci,netdev=net0,mac={mac},romfile="],
+            f"nvmev.ip={kv['ip']}")
 
 
 ZNS_PRESET_ZONE_SIZE = {"wd-zn540": 2 << 30, "zns-prototype": 32 << 20}
@@ -159,6 +229,13 @@ def zns_metadata_bytes(args, size):
 def device_args(args):
     """QEMU options for the device under test; returns (options, kernel wait item)."""
     size = parse_size(args.size or "1G", "--size")
+    if args.no_device:
+        for opt, val in (("--ssd", args.ssd), ("--preset", args.preset), ("--baseline", args.baseline),
+                         ("--memdev-file", args.memdev_file), ("--device-opts", args.device_opts),
+                         ("--namespace", args.namespace or None)):
+            if val is not None:
+                die(f"{opt} does not apply to --no-device")
+        return [], None
     if args.baseline:
         for opt, val in (("--ssd", args.ssd), ("--preset", args.preset),
                          ("--memdev-file", args.memdev_file)):
@@ -464,6 +541,7 @@ def main(argv):
     if args.smp < 1:
         die("--smp must be at least 1")
     mem_mib = max(parse_size(args.mem, "--mem") >> 20, 1)
+    net = net_args(args.net) if args.net else None  # a bad spec fails before anything runs
 
     kernel = os.path.join(args.guest_dir, "vmlinuz")
     initramfs = os.path.join(args.guest_dir, "initramfs.cpio.gz")
@@ -495,7 +573,11 @@ def main(argv):
     try:
         qmp_path = os.path.abspath(args.qmp) if args.qmp else os.path.join(tmp, "qmp.sock")
         dev_opts, wait_item = device_args(args)
-        append = f"{KERNEL_CMDLINE} nvmev.wait={wait_item} {args.append}".strip()
+        append = KERNEL_CMDLINE + (f" nvmev.wait={wait_item}" if wait_item else "")
+        if net:
+            dev_opts += net[0]
+            append += " " + net[1]
+        append = f"{append} {args.append}".strip()
         # debug-threads=on names QEMU's threads ("CPU 0/TCG", "IO nvmev-io0"),
         # which is how the bench tells device threads from vCPUs.
         cmd = [args.qemu, "-name", "nvmev-guest,debug-threads=on",

@@ -9,7 +9,10 @@ unless KERNEL_LOG_ALLOW or the caller's allow list excuses it."""
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = [os.environ.get("PYTHON", "python3"), os.path.join(ROOT, "scripts", "run.py")]
@@ -74,20 +77,134 @@ def run_guest(cmd, *args, timeout=600, kernel_log_allow=()):
     log (KernelLogError: warnings about the device, unless a regex of
     kernel_log_allow matches them: for tests that provoke them on purpose).
     Arguments from a bare "--" on go to QEMU, so they stay last."""
+    return finish_guest(start_guest(cmd, *args, timeout=timeout), timeout, kernel_log_allow)
+
+
+def start_guest(cmd, *args, timeout=600):
+    """Starts a guest as run_guest() does but returns at once with the
+    runner's Popen: for several guests at a time (tests/guest/test_nvmeof.py).
+    finish_guest() waits for it and checks its kernel log."""
     job = "(\n" + cmd + _KERNEL_WARNINGS_TAIL
     args = list(args)
     cut = args.index("--") if "--" in args else len(args)
-    proc = subprocess.run([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
-                           *args[cut:]],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout)
-    r = GuestRun(proc)
+    return subprocess.Popen([*RUN, *args[:cut], "--timeout", str(timeout - 30), "--cmd", job,
+                             *args[cut:]],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish_guest(proc, timeout=600, kernel_log_allow=()):
+    """Waits for a start_guest() runner (killing it after `timeout` s) and
+    returns its GuestRun; KernelLogError as in run_guest()."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # the runner's QEMU dies with it (PR_SET_PDEATHSIG)
+        proc.communicate()
+        raise
+    r = GuestRun(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     bad = r.kernel_warnings(kernel_log_allow)
     if bad:
         raise KernelLogError("the guest kernel logged warnings about the device:\n  " +
                              "\n  ".join(bad) + f"\n--- job output (rc {r.rc}) ---\n" +
                              r.out[-4000:] + r.err[-2000:])
     return r
+
+
+class GuestPair:
+    """Two guests joined by a network (scripts/run.py --net, QEMU -netdev
+    stream over a unix socket): a target A and a host B, run at the same
+    time, meeting through host hooks on two FIFOs, so that neither waits
+    on a timer:
+
+      A's job: `nvmev-host exported` once it serves (the hook saves A's
+      query-nvmev as before.json, then writes FIFO go: it returns when B
+      has read it), later `nvmev-host finished` (returns when B wrote FIFO
+      done, then saves query-nvmev as after.json).
+      B's job: `nvmev-host target` (waits for go), its I/O, then
+      `nvmev-host done` (writes done).
+
+    If one guest fails, the other is killed and the FIFOs are released.
+    run() returns (A's GuestRun, B's GuestRun); before()/after() A's device
+    list from query-nvmev at those two points."""
+
+    QMP = f"python3 {ROOT}/scripts/qmp.py"
+
+    def __init__(self, target_ip="10.0.0.1", host_ip="10.0.0.2"):
+        self.tmp = tempfile.mkdtemp(prefix="nvmev-pair.")
+        self.sock = os.path.join(self.tmp, "net.sock")
+        self.go = os.path.join(self.tmp, "go")
+        self.done = os.path.join(self.tmp, "done")
+        os.mkfifo(self.go)
+        os.mkfifo(self.done)
+        self.before_path = os.path.join(self.tmp, "before.json")
+        self.after_path = os.path.join(self.tmp, "after.json")
+        self.target_ip, self.host_ip = target_ip, host_ip
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def target_args(self):
+        q = f"{self.QMP} \"$NVMEV_QMP\" query-nvmev"
+        return ["--net", f"listen={self.sock},ip={self.target_ip}/24",
+                "--hook", f"exported={q} > {self.before_path} && echo go > {self.go}",
+                "--hook", f"finished=cat {self.done} > /dev/null && {q} > {self.after_path}"]
+
+    def host_args(self):
+        return ["--net", f"connect={self.sock},ip={self.host_ip}/24",
+                "--hook", f"target=cat {self.go} > /dev/null",
+                "--hook", f"done=echo done > {self.done}"]
+
+    def _release(self):
+        # Opening a FIFO read-write never blocks, and it releases a hook
+        # blocked opening it: a guest that failed does not hang the other.
+        for f in (self.go, self.done):
+            os.close(os.open(f, os.O_RDWR | os.O_NONBLOCK))
+
+    def run(self, target_job, target_args, host_job, host_args, timeout=1200,
+            kernel_log_allow=()):
+        a = start_guest(target_job, *target_args, *self.target_args(), timeout=timeout)
+        b = start_guest(host_job, *host_args, *self.host_args(), timeout=timeout)
+        results, errors = {}, {}
+
+        def wait(name, proc, other):
+            try:
+                results[name] = finish_guest(proc, timeout, kernel_log_allow)
+                ok = results[name].rc == 0
+            except Exception as e:  # noqa: BLE001 - raised below
+                errors[name] = e
+                ok = False
+            if not ok and other.poll() is None:
+                other.kill()
+            self._release()
+
+        threads = [threading.Thread(target=wait, args=("A", a, b)),
+                   threading.Thread(target=wait, args=("B", b, a))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name in ("A", "B"):
+            if name in errors and not isinstance(errors[name], subprocess.TimeoutExpired):
+                raise errors[name]
+        for name in ("A", "B"):
+            if name in errors:
+                raise errors[name]
+        ra, rb = results["A"], results["B"]
+        if ra.rc != 0 or rb.rc != 0:
+            raise AssertionError(
+                f"guest A (target) ended with {ra.rc}, guest B (host) with {rb.rc}\n"
+                f"--- A ---\n{ra.out[-6000:]}\n{ra.err[-2000:]}\n"
+                f"--- B ---\n{rb.out[-6000:]}\n{rb.err[-2000:]}")
+        return ra, rb
+
+    def before(self):
+        with open(self.before_path) as f:
+            return json.load(f)
+
+    def after(self):
+        with open(self.after_path) as f:
+            return json.load(f)
 
 
 def fio_job(name, **opts):
