@@ -2,26 +2,31 @@
 md RAID 5 over three slow disks with a fast nvmev namespace as its write
 journal in write-back mode, exported with nvmet over TCP to a second guest.
 
-Guest A has one nvmev controller with four file-backed ssd=nvm namespaces:
-NSID 1, the journal, with the default Optane-like timing (intel-p4800x: 14 us
-per 4 KiB write), and NSIDs 2-4, the RAID members, with HDD-like timing
-(DISK_NS latency, 150 MB/s; every nvmev-ns has its own timing). A measures
-a member's raw write latency, builds the array (`mdadm --create --level=5
---write-journal`), sets journal_mode to write-back and exports /dev/md0;
-guest B writes to it from across the network (GuestPair) in rounds:
+Guest A has one nvmev controller with five ssd=nvm namespaces: NSID 1, the
+journal, with the default Optane-like timing (intel-p4800x: 14 us per 4 KiB
+write); NSIDs 2-4, the RAID members, with HDD-like timing (DISK_NS latency,
+150 MB/s; every nvmev-ns has its own timing), these four file-backed; NSID
+5, fast, B's reference for the network's cost. A measures a member's raw
+write latency, builds the array (`mdadm --create --level=5
+--write-journal`), sets journal_mode to write-back and exports /dev/md0 and
+NSID 5; guest B writes to the array across the network (GuestPair) in
+rounds, A's block-device counters (/sys/block/X/stat) in between:
 
   1. write-back: 4 KiB random writes at queue depth 1 with verify headers,
      read back at once. Their latency is the journal's plus the network's,
-     well under one disk access; the members take no data writes then.
+     under one disk access; the members take no data writes meanwhile.
   2. A switches the journal to write-through (md writes its cache out to
      the members); B verifies round 1's blocks again, then writes more: now
-     every write waits for a read-modify-write on the members, at least a
-     disk access.
+     every write waits for a read-modify-write on the members (two disk
+     accesses) and reaches two of them.
+  3. A switches back to write-back; B writes a few blocks, which are still
+     in the journal when A stops the array (`mdadm --stop` writes them out).
 
-A stops the array. A second pair starts A again on the same files (the
-restart of the exporting guest): A assembles the array, exports it, and a
-new B verifies the blocks of both rounds. Nothing sleeps: the guests meet
-through GuestPair's hooks, each round an `exported` / `finished` pair."""
+A second pair starts A again on the same files (the restart of the
+exporting guest): A assembles the array (its journal in write-through mode
+again), exports it, and a new B verifies the blocks of all three rounds.
+Nothing sleeps: the guests meet through GuestPair's hooks, each round an
+`exported` / `finished` pair on A and `target` / `done` on B."""
 
 import os
 import shutil
@@ -48,6 +53,7 @@ JOURNAL = "nvme0n1"
 REF = "nvme0n5"
 WB_IOS = 200   # B's write-back round
 WT_IOS = 60    # B's write-through round (each write a read-modify-write)
+WB2_IOS = 50   # B's second write-back round, in the journal when A stops
 RAW_IOS = 40   # raw member writes, locally on A
 STRIPE_CACHE = 4096
 # One vCPU per guest: with two, the host's scheduling of each vCPU thread
@@ -64,10 +70,11 @@ MD = "/sys/block/md0/md"
 # 4 KiB writes at queue depth 1, one at a time (psync, O_DIRECT).
 QD1 = dict(rw="randwrite", bs="4k", ioengine="psync", lat_percentiles=1)
 VERIFY = dict(verify="crc32c", do_verify=1, verify_fatal=1)
-# B's two jobs; the verify passes repeat them with verify_only=1 (same job
+# B's jobs; the verify passes repeat them with verify_only=1 (same job
 # name and options: the same offsets and the same data).
 B_WB = dict(QD1, size="32M", number_ios=WB_IOS, **VERIFY)
 B_WT = dict(QD1, offset="64M", size="32M", number_ios=WT_IOS, **VERIFY)
+B_WB2 = dict(QD1, offset="96M", size="28M", number_ios=WB2_IOS, **VERIFY)
 
 
 def stat(name):
@@ -117,8 +124,14 @@ step MODE_WT cat {MD}/journal_mode
 nvmev-host exported
 nvmev-host finished
 {stat("STAT_WT")}
+echo write-back > {MD}/journal_mode
+step MODE_WB2 cat {MD}/journal_mode
+nvmev-host exported
+nvmev-host finished
 step DETAIL mdadm --detail /dev/md0
+{stat("STAT_STOP0")}
 {UNEXPORT}
+{stat("STAT_STOP1")}
 """
 
 HOST_JOB = STEP + NVMEOF_HOST + f"""
@@ -133,6 +146,9 @@ nvmev-host done
 nvmev-host target
 {fio_job("bwb", section="bwb_after_switch", verify_only=1, **B_WB)}
 {fio_job("bwt", **B_WT)}
+nvmev-host done
+nvmev-host target
+{fio_job("bwb2", **B_WB2)}
 step DISCONNECT nvme disconnect -n {NQN}
 nvmev-host done
 """
@@ -157,6 +173,7 @@ step CONNECT nvme connect -t tcp -n {NQN} -a {TARGET_IP} -s {NVMET_PORT}
 nvmev-wait nvme0 30
 {fio_job("bwb", section="bwb_restart", verify_only=1, **B_WB)}
 {fio_job("bwt", section="bwt_restart", verify_only=1, **B_WT)}
+{fio_job("bwb2", section="bwb2_restart", verify_only=1, **B_WB2)}
 step DISCONNECT nvme disconnect -n {NQN}
 nvmev-host done
 """
@@ -200,6 +217,8 @@ class HybridDriveTest(unittest.TestCase):
         d_wb = delta(ra, "STAT_WB0", "STAT_WB1")
         d_switch = delta(ra, "STAT_WB1", "STAT_SWITCH")
         d_wt = delta(ra, "STAT_SWITCH", "STAT_WT")
+        d_wb2 = delta(ra, "STAT_WT", "STAT_STOP0")
+        d_stop = delta(ra, "STAT_STOP0", "STAT_STOP1")
         raw = median_lat_us(ra.json("raw_disk"), "write")
         local_wb = median_lat_us(ra.json("local_wb"), "write")
         remote_wb = median_lat_us(rb.json("bwb"), "write")
@@ -214,7 +233,9 @@ class HybridDriveTest(unittest.TestCase):
               f"{remote_wb:.0f} us from B; write-through: {remote_wt:.0f} us from B; "
               f"a bare fast namespace from B {remote_ref:.0f} us. "
               f"Writes to journal/members: round 1 {list(d_wb.values())}, at the switch "
-              f"{list(d_switch.values())}, round 2 {list(d_wt.values())}", file=sys.stderr)
+              f"{list(d_switch.values())}, round 2 {list(d_wt.values())}, round 3 "
+              f"{list(d_wb2.values())}, at the stop "
+              f"{list(d_stop.values())}", file=sys.stderr)
 
         # Round 1, write-back: B's writes landed in the journal, not on the
         # members (which take only md's superblock updates meanwhile).
@@ -226,11 +247,22 @@ class HybridDriveTest(unittest.TestCase):
         self.assertGreaterEqual(d[JOURNAL], WB_IOS, d)
         for m in MEMBERS:
             self.assertLess(d[m], WB_IOS // 8, d)
+        # The switch to write-through wrote the cache out: the blocks of
+        # round 1 and of A's own local_wb job.
+        self.assertGreaterEqual(sum(d_switch[m] for m in MEMBERS), 2 * WB_IOS, d_switch)
         # Round 2, write-through: every write reached two members (data and
         # parity).
         d = d_wt
         self.assertGreaterEqual(sum(d[m] for m in MEMBERS), 2 * WT_IOS, d)
         self.assertGreaterEqual(d[JOURNAL], WT_IOS, d)
+        # Round 3, write-back again: the journal, not the members, took the
+        # writes; `mdadm --stop` wrote them out.
+        self.assertIn("[write-back]", ra.section("MODE_WB2"))
+        self.assertEqual(rb.json("bwb2")["jobs"][0]["error"], 0)
+        self.assertGreaterEqual(d_wb2[JOURNAL], WB2_IOS, d_wb2)
+        for m in MEMBERS:
+            self.assertLess(d_wb2[m], WB2_IOS // 4, d_wb2)
+        self.assertGreaterEqual(sum(d_stop[m] for m in MEMBERS), WB2_IOS, d_stop)
         # Round 1's data read back after the switch; round 2's at once.
         self.assertVerified(rb, "bwb_after_switch", WB_IOS)
         self.assertVerified(rb, "bwt", WT_IOS)
@@ -259,6 +291,7 @@ class HybridDriveTest(unittest.TestCase):
         self.assertDetail(ra2.section("DETAIL"))
         self.assertVerified(rb2, "bwb_restart", WB_IOS)
         self.assertVerified(rb2, "bwt_restart", WT_IOS)
+        self.assertVerified(rb2, "bwb2_restart", WB2_IOS)
 
 
 if __name__ == "__main__":
