@@ -124,6 +124,10 @@ class GuestPair:
       B's job: `nvmev-host target` (waits for go), its I/O, then
       `nvmev-host done` (writes done).
 
+    The jobs may repeat the pairs for further rounds (A: exported, then
+    finished again; B: target, then done again; the snapshots are then
+    those of the last round): tests/guest/test_hybrid_drive.py.
+
     If one guest fails, the other is killed and the FIFOs are released.
     run() returns (A's GuestRun, B's GuestRun); before()/after() A's device
     list from query-nvmev at those two points."""
