@@ -124,6 +124,10 @@ class GuestPair:
       B's job: `nvmev-host target` (waits for go), its I/O, then
       `nvmev-host done` (writes done).
 
+    The jobs may repeat the pairs for further rounds (A: exported, then
+    finished again; B: target, then done again; the snapshots are then
+    those of the last round): tests/guest/test_hybrid_drive.py.
+
     If one guest fails, the other is killed and the FIFOs are released.
     run() returns (A's GuestRun, B's GuestRun); before()/after() A's device
     list from query-nvmev at those two points."""
@@ -207,12 +211,67 @@ class GuestPair:
             return json.load(f)
 
 
-def fio_job(name, **opts):
-    """A fio command line whose JSON output is printed as section NAME."""
+def fio_job(name, dev="/dev/nvme0n1", section=None, **opts):
+    """A fio command line (job NAME on DEV, direct I/O) whose JSON output is
+    printed as section SECTION (default NAME). A verify pass of an earlier
+    job keeps its NAME and options and takes another SECTION."""
+    section = section or name
     args = " ".join(f"--{k}={v}" for k, v in opts.items())
-    return (f"fio --name={name} --filename=/dev/nvme0n1 --direct=1 {args} "
-            f"--output-format=json --output=/tmp/{name}.json && "
-            f"echo =={name}== && cat /tmp/{name}.json && echo ==END {name}==")
+    return (f"fio --name={name} --filename={dev} --direct=1 {args} "
+            f"--output-format=json --output=/tmp/{section}.json && "
+            f"echo =={section}== && cat /tmp/{section}.json && echo ==END {section}==")
+
+
+# Shell for guest jobs: `step NAME CMD...` prints CMD's output (and errors)
+# as section NAME and returns CMD's status.
+STEP = r"""
+step() { n=$1; shift; echo "==$n=="; "$@" 2>&1; rc=$?; echo "==END $n=="; return $rc; }
+"""
+
+# NVMe over TCP (docs/nvmeof.md). The target guest loads these and mounts
+# configfs; the host guest loads NVMEOF_HOST.
+NVMET_LOAD = ("for m in configfs nvmet nvmet-tcp; do insmod /lib/modules/nvmev/$m.ko; done\n"
+              "mount -t configfs configfs /sys/kernel/config\n")
+NVMEOF_HOST = "for m in nvme-fabrics nvme-tcp; do insmod /lib/modules/nvmev/$m.ko; done\n"
+NVMET_PORT = 4420
+
+
+def nvmet_export(nqn, ip, devices):
+    """Shell that exports the block devices `devices` as namespaces 1, 2, ...
+    of subsystem `nqn` (any host may connect) on IP:4420 over TCP through
+    nvmet's configfs (after NVMET_LOAD); it leaves $S and $P set to the
+    subsystem's and the port's configfs directories."""
+    ns = "\n".join(f"mkdir $S/namespaces/{i}\n"
+                   f"echo -n {dev} > $S/namespaces/{i}/device_path\n"
+                   f"echo 1 > $S/namespaces/{i}/enable"
+                   for i, dev in enumerate(devices, 1))
+    return f"""
+T=/sys/kernel/config/nvmet
+S=$T/subsystems/{nqn}
+mkdir $S
+echo 1 > $S/attr_allow_any_host
+{ns}
+P=$T/ports/1
+mkdir -p $P
+echo tcp > $P/addr_trtype
+echo ipv4 > $P/addr_adrfam
+echo {ip} > $P/addr_traddr
+echo {NVMET_PORT} > $P/addr_trsvcid
+ln -s $S $P/subsystems/{nqn}
+"""
+
+
+def nvmet_unexport(nqn, count):
+    """Shell that undoes nvmet_export(nqn, ip, `count` devices) after it,
+    so that the devices can be closed (mdadm --stop)."""
+    ns = "\n".join(f"echo 0 > $S/namespaces/{i}/enable\nrmdir $S/namespaces/{i}"
+                   for i in range(1, count + 1))
+    return f"""
+rm $P/subsystems/{nqn}
+rmdir $P
+{ns}
+rmdir $S
+"""
 
 
 def mean_lat_us(result, op="read"):

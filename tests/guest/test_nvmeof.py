@@ -27,7 +27,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from guest_harness import GuestPair  # noqa: E402
+from guest_harness import (NVMEOF_HOST, NVMET_LOAD, NVMET_PORT, STEP, GuestPair,  # noqa: E402
+                           fio_job, nvmet_export)
 
 NQN = "nqn.2024-01.io.nvmev:target"
 TARGET_IP = "10.0.0.1"
@@ -35,49 +36,22 @@ HOST_IP = "10.0.0.2"
 ZONE_MIB = 16
 LAT_IOS = 400   # 4 KiB random reads at queue depth 1, locally on A and from B
 
-STEP = r"""
-step() { n=$1; shift; echo "==$n=="; "$@" 2>&1; rc=$?; echo "==END $n=="; return $rc; }
-"""
-
-
-def fio(name, dev, opts):
-    return (f"fio --name={name} --filename={dev} --direct=1 {opts} --output-format=json "
-            f"--output=/tmp/{name}.json && echo =={name}== && cat /tmp/{name}.json && "
-            f"echo ==END {name}==")
-
-
 # Random reads of the first 16 MiB, which both guests have written before.
-LAT = f"--rw=randread --bs=4k --size=16M --ioengine=psync --number_ios={LAT_IOS}"
+LAT = dict(rw="randread", bs="4k", size="16M", ioengine="psync", number_ios=LAT_IOS)
+VERIFY = dict(verify="crc32c", do_verify=1, verify_fatal=1)
 
 # Guest A: the target. The configfs steps are the recipe of docs/nvmeof.md.
 TARGET_JOB = STEP + f"""
 set -e
-for m in configfs nvmet nvmet-tcp; do insmod /lib/modules/nvmev/$m.ko; done
-mount -t configfs configfs /sys/kernel/config
+{NVMET_LOAD}
 nvmev-wait nvme0 20
 # One NVMe command per bio: the counters can then be compared with fio's.
 for q in /sys/block/nvme0n*/queue/nomerges; do echo 2 > $q; done
 step ZONED_A cat /sys/block/nvme0n2/queue/zoned /sys/block/nvme0n2/queue/chunk_sectors
-{fio("fill_a", "/dev/nvme0n1", "--rw=write --bs=128k --size=16M --ioengine=psync")}
-{fio("local_lat", "/dev/nvme0n1", LAT)}
+{fio_job("fill_a", rw="write", bs="128k", size="16M", ioengine="psync")}
+{fio_job("local_lat", **LAT)}
 step ZONES_A blkzone report /dev/nvme0n2
-
-T=/sys/kernel/config/nvmet
-S=$T/subsystems/{NQN}
-mkdir $S
-echo 1 > $S/attr_allow_any_host
-for n in 1 2; do
-    mkdir $S/namespaces/$n
-    echo -n /dev/nvme0n$n > $S/namespaces/$n/device_path
-    echo 1 > $S/namespaces/$n/enable
-done
-P=$T/ports/1
-mkdir $P
-echo tcp > $P/addr_trtype
-echo ipv4 > $P/addr_adrfam
-echo {TARGET_IP} > $P/addr_traddr
-echo 4420 > $P/addr_trsvcid
-ln -s $S $P/subsystems/{NQN}
+{nvmet_export(NQN, TARGET_IP, ["/dev/nvme0n1", "/dev/nvme0n2"])}
 step ENABLED cat $S/namespaces/1/enable $S/namespaces/2/enable
 
 nvmev-host exported
@@ -89,24 +63,20 @@ step ZONES_A_AFTER blkzone report /dev/nvme0n2
 # --size is 4 zones and --io_size writes 3.5 of them.
 HOST_JOB = STEP + f"""
 set -e
-for m in nvme-fabrics nvme-tcp; do insmod /lib/modules/nvmev/$m.ko; done
+{NVMEOF_HOST}
 nvmev-host target
-step DISCOVER nvme discover -t tcp -a {TARGET_IP} -s 4420
-step CONNECT nvme connect -t tcp -n {NQN} -a {TARGET_IP} -s 4420
+step DISCOVER nvme discover -t tcp -a {TARGET_IP} -s {NVMET_PORT}
+step CONNECT nvme connect -t tcp -n {NQN} -a {TARGET_IP} -s {NVMET_PORT}
 nvmev-wait nvme0 30
 for q in /sys/block/nvme0*/queue/nomerges; do echo 2 > $q || true; done
 step SUBSYS cat /sys/class/nvme/nvme0/subsysnqn /sys/class/nvme/nvme0/transport
 step ZONED_B cat /sys/block/nvme0n2/queue/zoned /sys/block/nvme0n2/queue/chunk_sectors
 step ZONES_B blkzone report /dev/nvme0n2
-{fio("conv", "/dev/nvme0n1",
-     "--rw=randwrite --bs=4k --size=16M --ioengine=libaio --iodepth=8 "
-     "--verify=crc32c --do_verify=1 --verify_fatal=1")}
-{fio("zbd", "/dev/nvme0n2",
-     f"--zonemode=zbd --rw=write --bs=64k --size={4 * ZONE_MIB}M "
-     f"--io_size={3 * ZONE_MIB + ZONE_MIB // 2}M "
-     "--ioengine=psync --verify=crc32c --do_verify=1 --verify_fatal=1")}
+{fio_job("conv", rw="randwrite", bs="4k", size="16M", ioengine="libaio", iodepth=8, **VERIFY)}
+{fio_job("zbd", "/dev/nvme0n2", zonemode="zbd", rw="write", bs="64k", size=f"{4 * ZONE_MIB}M",
+         io_size=f"{3 * ZONE_MIB + ZONE_MIB // 2}M", ioengine="psync", **VERIFY)}
 step ZONES_B_AFTER blkzone report /dev/nvme0n2
-{fio("remote_lat", "/dev/nvme0n1", LAT)}
+{fio_job("remote_lat", **LAT)}
 step DISCONNECT nvme disconnect -n {NQN}
 nvmev-host done
 """
