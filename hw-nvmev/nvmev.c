@@ -419,6 +419,8 @@ static const NvmevHostOps nvmev_host_ops = {
     .arm_timer = nvmev_host_arm_timer,
     .kick = nvmev_host_kick,
     .trace = nvmev_host_trace,
+    .pmr_enable = nvmev_host_pmr_enable,
+    .pmr_flush = nvmev_host_pmr_flush,
 };
 
 /* ---- ioeventfd doorbells ---- */
@@ -728,6 +730,9 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
     cfg->msix_vectors = s->msix_vectors;
+    cfg->cmb = s->cmb;
+    cfg->cmb_bytes = s->cmb_bytes;
+    cfg->pmr_bytes = s->pmr_bytes;
 }
 
 static bool nvmev_create_core(NvmevState *s, Error **errp)
@@ -752,6 +757,33 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     return true;
 }
 
+/*
+ * MSI-X has a 64-bit BAR 4 of its own. A PMR needs a BAR besides BAR 0 and
+ * the CMB's BAR 2 (each 64-bit, two slots), so with one MSI-X moves to a
+ * 32-bit BAR 4 and the PMR takes BAR 5.
+ */
+static bool nvmev_init_msix(NvmevState *s, Error **errp)
+{
+    PCIDevice *pci = PCI_DEVICE(s);
+    unsigned table = s->msix_vectors * PCI_MSIX_ENTRY_SIZE;
+    unsigned pba = QEMU_ALIGN_UP(table, 4 * KiB);
+
+    if (!s->pmr_bytes) {
+        return !msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
+                                        errp);
+    }
+    memory_region_init(&s->msix_bar, OBJECT(s), "nvmev-msix",
+                       pow2ceil(pba + QEMU_ALIGN_UP(s->msix_vectors, 64) / 8 +
+                                4 * KiB));
+    if (msix_init(pci, s->msix_vectors, &s->msix_bar, NVMEV_MSIX_BAR, 0,
+                  &s->msix_bar, NVMEV_MSIX_BAR, pba, 0, errp)) {
+        return false;
+    }
+    pci_register_bar(pci, NVMEV_MSIX_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->msix_bar);
+    return true;
+}
+
 static bool nvmev_init_pci(NvmevState *s, Error **errp)
 {
     PCIDevice *pci = PCI_DEVICE(s);
@@ -770,11 +802,11 @@ static bool nvmev_init_pci(NvmevState *s, Error **errp)
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
 
-    if (msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
-                                errp)) {
+    if (!nvmev_init_msix(s, errp)) {
         return false;
     }
     s->msix_ready = true;
+    nvmev_cmb_pmr_register_bars(s);
     for (unsigned v = 0; v < s->msix_vectors; v++) {
         msix_vector_use(pci, v);
     }
@@ -873,6 +905,11 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
     if (!nvmev_setup_data(s, errp)) {
         return;
     }
+    if (!nvmev_cmb_pmr_setup(s, errp)) {
+        nvmev_cmb_pmr_release(s);
+        nvmev_release_data(s);
+        return;
+    }
     /*
      * Waiting on the clock only helps when the virtual clock follows real
      * time: under qtest or icount it moves only when the guest or test does.
@@ -964,7 +1001,11 @@ static void nvmev_exit(PCIDevice *pci)
         s->irq_bh = NULL;
     }
     if (s->msix_ready) {
-        msix_uninit_exclusive_bar(pci);
+        if (s->pmr_bytes) {
+            msix_uninit(pci, &s->msix_bar, &s->msix_bar);
+        } else {
+            msix_uninit_exclusive_bar(pci);
+        }
         s->msix_ready = false;
     }
     if (s->core) {
@@ -972,6 +1013,7 @@ static void nvmev_exit(PCIDevice *pci)
         s->core = NULL;
     }
     nvmev_ns_release_stores(s);  /* after the core: it points into them */
+    nvmev_cmb_pmr_release(s);
     if (s->iothread_ref) {
         object_unref(OBJECT(s->iothread));
         s->iothread_ref = false;
@@ -1093,6 +1135,11 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("max-ioqpairs", NvmevState, max_ioqpairs, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
     DEFINE_PROP_BOOL("ioeventfd", NvmevState, ioeventfd, true),
+    DEFINE_PROP_SIZE("cmb-size", NvmevState, cmb_size, 0),
+    DEFINE_PROP_LINK("cmb-memdev", NvmevState, cmb_memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_LINK("pmr-memdev", NvmevState, pmr_memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
 };
 
 static const struct {
@@ -1112,6 +1159,13 @@ static const struct {
     { "max-ioqpairs", "I/O queue pairs offered, 1..65535 (default 64)" },
     { "ioeventfd", "with shadow doorbells, I/O queue doorbells signal an "
       "eventfd instead of running the device on the vCPU (default on)" },
+    { "cmb-size", "Controller Memory Buffer of this many bytes of RAM in "
+      "BAR 2, 4K..1G in 4 KiB steps (default 0: none)" },
+    { "cmb-memdev", "Controller Memory Buffer in this memory backend "
+      "(its size: 4K..1G in 4 KiB steps); not with cmb-size" },
+    { "pmr-memdev", "Persistent Memory Region in this memory backend, in BAR "
+      "5 (size a power of two, 4K..256M); memory-backend-file,share=on keeps "
+      "its contents" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },
