@@ -757,33 +757,6 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     return true;
 }
 
-/*
- * MSI-X has a 64-bit BAR 4 of its own. A PMR needs a BAR besides BAR 0 and
- * the CMB's BAR 2 (each 64-bit, two slots), so with one MSI-X moves to a
- * 32-bit BAR 4 and the PMR takes BAR 5.
- */
-static bool nvmev_init_msix(NvmevState *s, Error **errp)
-{
-    PCIDevice *pci = PCI_DEVICE(s);
-    unsigned table = s->msix_vectors * PCI_MSIX_ENTRY_SIZE;
-    unsigned pba = QEMU_ALIGN_UP(table, 4 * KiB);
-
-    if (!s->pmr_bytes) {
-        return !msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
-                                        errp);
-    }
-    memory_region_init(&s->msix_bar, OBJECT(s), "nvmev-msix",
-                       pow2ceil(pba + QEMU_ALIGN_UP(s->msix_vectors, 64) / 8 +
-                                4 * KiB));
-    if (msix_init(pci, s->msix_vectors, &s->msix_bar, NVMEV_MSIX_BAR, 0,
-                  &s->msix_bar, NVMEV_MSIX_BAR, pba, 0, errp)) {
-        return false;
-    }
-    pci_register_bar(pci, NVMEV_MSIX_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
-                     &s->msix_bar);
-    return true;
-}
-
 static bool nvmev_init_pci(NvmevState *s, Error **errp)
 {
     PCIDevice *pci = PCI_DEVICE(s);
@@ -802,7 +775,9 @@ static bool nvmev_init_pci(NvmevState *s, Error **errp)
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
 
-    if (!nvmev_init_msix(s, errp)) {
+    /* MSI-X: a 32-bit BAR 4 of its own; BAR 5 is then free for a PMR. */
+    if (msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
+                                errp)) {
         return false;
     }
     s->msix_ready = true;
@@ -1001,11 +976,7 @@ static void nvmev_exit(PCIDevice *pci)
         s->irq_bh = NULL;
     }
     if (s->msix_ready) {
-        if (s->pmr_bytes) {
-            msix_uninit(pci, &s->msix_bar, &s->msix_bar);
-        } else {
-            msix_uninit_exclusive_bar(pci);
-        }
+        msix_uninit_exclusive_bar(pci);
         s->msix_ready = false;
     }
     if (s->core) {

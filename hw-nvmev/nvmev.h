@@ -118,7 +118,6 @@ struct NvmevState {
     uint8_t *cmb;          /* cmb_bytes of it, for the core */
     uint64_t cmb_bytes;
     uint64_t pmr_bytes;    /* pmr-memdev's size; 0: no PMR */
-    MemoryRegion msix_bar; /* with a PMR: MSI-X in a 32-bit BAR 4 */
     NvmevNsStore ns_store[NVMEV_MAX_NAMESPACES + 1];  /* by NSID */
 };
 
