@@ -162,6 +162,31 @@ class CmbIoTest(CmbPmrTestBase):
         self.assertEqual(qt.qmp("query-nvmev")[0]["cmb"]["read-bytes"], 0)
 
 
+class CmbMemdevTest(CmbPmrTestBase):
+    def test_the_cmb_lives_in_its_backend(self):
+        path = os.path.join(self.dir, "cmb.img")
+        extra = ("-object", f"memory-backend-file,id=cmb0,size=2M,mem-path={path},share=on")
+        qt = QTest("size=16M,read-latency-ns=1000,write-latency-ns=1000,cmb-memdev=cmb0", extra)
+        self.addCleanup(qt.close)
+        nvme = Nvme(qt)
+        self.assertEqual(bar_probe(qt, 0x18), (2 * MIB, 0xC))
+        map_bar(qt, 0x18, CMB_ADDR)
+        self.assertEqual(nvme.enable() & 1, 1)
+        self.assertEqual(nvme.create_io_queues(), 0)
+        nvme.set32(REG_CMBMSC, CRE)
+        self.assertEqual(nvme.reg32(REG_CMBSZ), 0x1F | (512 << 12))
+        qt.writeq(BAR0 + REG_CMBMSC, CMB_ADDR | CRE | CMSE)
+        data = pattern(13)
+        qt.memwrite(DATA, data)
+        self.assertEqual(nvme.rw(OPC_WRITE, 0, 8, DATA)[0], 0)
+        # A Read into the CMB lands in the backend's file.
+        self.assertEqual(nvme.rw(OPC_READ, 0, 8, CMB_ADDR + 0x3000)[0], 0)
+        with open(path, "rb") as f:
+            f.seek(0x3000)
+            self.assertEqual(f.read(4096), data)
+        self.assertEqual(qt.qmp("query-nvmev")[0]["cmb"]["write-bytes"], 4096)
+
+
 class PmrTest(CmbPmrTestBase):
     def test_pmr_contents_survive_a_restart(self):
         data = pattern(5, 8192)
