@@ -64,6 +64,8 @@ def startup_error(props, extra=()):
 
 
 class CmbPmrTestBase(unittest.TestCase):
+    IOTHREAD = False
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="nvmev-cmb-")
         self.pmr_file = os.path.join(self.dir, "pmr.img")
@@ -74,6 +76,9 @@ class CmbPmrTestBase(unittest.TestCase):
     def start(self, opts="cmb-size=1M,pmr-memdev=pmr0", pmr_size="1M"):
         extra = ("-object", f"memory-backend-file,id=pmr0,size={pmr_size},"
                  f"mem-path={self.pmr_file},share=on")
+        if self.IOTHREAD:
+            extra += ("-object", "iothread,id=io0")
+            opts += ",iothread=io0"
         qt = QTest(f"size=16M,read-latency-ns=1000,write-latency-ns=1000,{opts}", extra)
         self.addCleanup(qt.close)
         nvme = Nvme(qt)
@@ -162,6 +167,12 @@ class CmbIoTest(CmbPmrTestBase):
         self.assertEqual(qt.qmp("query-nvmev")[0]["cmb"]["read-bytes"], 0)
 
 
+class CmbIoIothreadTest(CmbIoTest):
+    """The same in an IOThread: the SQ fetch and the staged data copies
+    (made without the core's lock) reach the CMB from there."""
+    IOTHREAD = True
+
+
 class CmbMemdevTest(CmbPmrTestBase):
     def test_the_cmb_lives_in_its_backend(self):
         path = os.path.join(self.dir, "cmb.img")
@@ -209,6 +220,39 @@ class PmrTest(CmbPmrTestBase):
         with open(self.pmr_file, "rb") as f:
             f.seek(0x1000)
             self.assertEqual(f.read(8192), data)
+
+
+class HotUnplugTest(unittest.TestCase):
+    """device_del behind a pcie-root-port lets go of both backends."""
+    PORT_SLOT = 5
+
+    def test_unplug_releases_the_backends(self):
+        extra = ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
+                 "-device", f"pcie-root-port,id=rp1,bus=pcie.0,addr={self.PORT_SLOT:02x}.0,"
+                 "chassis=1,port=1",
+                 "-object", "memory-backend-ram,id=c1,size=1M",
+                 "-object", "memory-backend-ram,id=p1,size=1M",
+                 "-device", "nvmev,id=hp1,bus=rp1,size=8M,cmb-memdev=c1,pmr-memdev=p1"]
+        qt = QTest("size=8M,cmb-size=64K", extra)
+        self.addCleanup(qt.close)
+        self.assertEqual(sorted(d["id"] for d in qt.qmp("query-nvmev")), ["hp1", "nvme0"])
+        qt.qmp("device_del", id="hp1")
+
+        def port(reg, val=None):
+            qt.outl(0xCF8, 0x80000000 | (self.PORT_SLOT << 11) | (reg & 0xFC))
+            if val is None:
+                return qt.inl(0xCFC)
+            qt.outl(0xCFC, val)
+        # The guest's part of native hotplug: power the slot off.
+        ptr = port(0x34) & 0xFC
+        while port(ptr) & 0xFF != 0x10:
+            ptr = (port(ptr) >> 8) & 0xFC
+        sltctl = port(ptr + 0x18) & 0xFFFF
+        port(ptr + 0x18, (sltctl & ~0x300) | 0x300 | 0x400)
+        self.assertEqual([d["id"] for d in qt.qmp("query-nvmev")], ["nvme0"])
+        qt.qmp("object-del", id="c1")
+        qt.qmp("object-del", id="p1")
+        self.assertTrue(qt.alive())
 
 
 class ConfigErrorsTest(unittest.TestCase):
