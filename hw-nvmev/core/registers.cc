@@ -109,10 +109,20 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
             break;
         case NVME_REG_CMBMSC:
         case NVME_REG_CMBMSC + 4:
+            if (!cmb_.present()) {
+                trace::ub_mmio_write_ro(host_, offset, v);  // reserved without CAP.CMBS
+                break;
+            }
             // Any time: Linux sets it with the controller enabled.
             cmb_.write_cmbmsc(offset != NVME_REG_CMBMSC, v);
             break;
-        case NVME_REG_PMRCTL: pmr_.write_pmrctl(v); break;
+        case NVME_REG_PMRCTL:
+            if (!pmr_.present()) {
+                trace::ub_mmio_write_ro(host_, offset, v);  // reserved without CAP.PMRS
+                break;
+            }
+            pmr_.write_pmrctl(v);
+            break;
         case NVME_REG_NSSR: break;  // NVM subsystem reset is not supported (CAP.NSSRS = 0)
         default: trace::ub_mmio_write_ro(host_, offset, v); break;
     }

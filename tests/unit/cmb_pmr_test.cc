@@ -90,7 +90,12 @@ TEST_F(CmbPmrTest, NoCmbNoPmrMeansReservedRegisters)
     const uint64_t cap = reg64(NVME_REG_CAP);
     EXPECT_EQ(NVME_CAP_CMBS(cap), 0u);
     EXPECT_EQ(NVME_CAP_PMRS(cap), 0u);
+    const size_t ub = host_.events(NVMEV_TRACE_UB_MMIO_WRITE_RO).size();
     set_cmbmsc(kCba | kCre | kCmse);
+    drv_->write32(NVME_REG_PMRCTL, 1);
+    // Reserved registers: the writes are ignored and traced as such.
+    EXPECT_EQ(host_.events(NVMEV_TRACE_UB_MMIO_WRITE_RO).size(), ub + 3);
+    EXPECT_EQ(host_.pmr_enabled, -1);
     EXPECT_EQ(reg64(NVME_REG_CMBMSC), 0u);
     EXPECT_EQ(drv_->reg32(NVME_REG_CMBSZ), 0u);
     EXPECT_EQ(drv_->reg32(NVME_REG_PMRCAP), 0u);
