@@ -7,7 +7,8 @@ CMB's controller memory space (CRE | CMSE | BAR 2's address), fails to
 register it as P2P memory ("failed to register the CMB") and writes
 CMBMSC = 0 again: its queues stay in host memory (use_cmb_sqes needs
 P2PDMA), and 6.1 shows no cmb* sysfs attributes. What the guest can reach
-is tested: I/O with the CMB present, CMBMSC back at 0 (query-nvmev), and,
+is tested: the driver's CMBMSC writes (QEMU's nvmev_mmio_write trace), I/O
+with the CMB present, CMBMSC back at 0 (query-nvmev), and,
 with the nvme driver unbound, through /dev/mem (devmem): CMBLOC and CMBSZ
 after CRE, CMBMSC as the guest sets it, BAR 2's size and its memory, and
 the PMR through its BAR (IO_STRICT_DEVMEM keeps a driver's BARs from
@@ -16,6 +17,7 @@ file backend."""
 
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -54,13 +56,13 @@ class CmbPmrGuestTest(unittest.TestCase):
     def assertGuestOk(self, r):
         self.assertEqual(r.rc, 0, f"guest job failed ({r.rc}):\n{r.out}\n{r.err}")
 
-    def boot(self, job, pmr_path):
+    def boot(self, job, pmr_path, trace=()):
         return run_guest(
             job, "--kernel", self.KERNEL, "--size", "64M",
             "--device-opts", "cmb-size=16M,pmr-memdev=pmr0",
             "--hook", f"qmp=echo ==QMP== && {QMP} query-nvmev && echo ==END QMP==",
             "--", "-object",
-            f"memory-backend-file,id=pmr0,size=1M,mem-path={pmr_path},share=on",
+            f"memory-backend-file,id=pmr0,size=1M,mem-path={pmr_path},share=on", *trace,
             kernel_log_allow=CMB_WARNING)
 
     def test_cmb_registers_io_and_pmr_across_a_restart(self):
@@ -89,7 +91,7 @@ class CmbPmrGuestTest(unittest.TestCase):
         ])
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "pmr.img")
-            r1 = self.boot(job1, path)
+            r1 = self.boot(job1, path, trace=("-trace", "nvmev_mmio_write"))
             self.assertGuestOk(r1)
             cmbloc, cmbsz, msc_lo, msc_hi, mem, start, end, _ = r1.section("CMB").split()
             self.assertEqual(int(cmbloc, 16), 2, "CMB in BAR 2 at offset 0")
@@ -101,12 +103,20 @@ class CmbPmrGuestTest(unittest.TestCase):
             self.assertEqual(int(mem, 16), 0x600DCAFE, "BAR 2 is memory")
             self.assertIn("io_ok", r1.out)
             cmb = json.loads(r1.section("QMP"))[0]["cmb"]
+            # The driver's probe: CRE, then CRE | CMSE | BAR 2's address
+            # (upper half first), then, P2PDMA failing, CMBMSC = 0 again.
+            cmbmsc = re.findall(r"nvmev_mmio_write addr 0x5([04]) size 4 val (0x[0-9a-f]+)",
+                                r1.err)
+            self.assertEqual(cmbmsc[:4], [("0", "0x1"), ("4", hex(int(start, 16) >> 32)),
+                                          ("0", hex(int(start, 16) & 0xFFFFFFFF | 3)),
+                                          ("4", "0x0")], r1.err[-2000:])
+            self.assertEqual(cmbmsc[4], ("0", "0x0"))
             # No P2PDMA: the driver turned the CMB off again and placed
             # nothing in it.
             self.assertFalse(cmb["enabled"])
             self.assertEqual(cmb["read-bytes"], 0)
-            start, end, flags = r1.section("BAR5").split()
-            self.assertEqual(int(end, 16) - int(start, 16) + 1, 2**20)
+            p_start, p_end, _ = r1.section("BAR5").split()
+            self.assertEqual(int(p_end, 16) - int(p_start, 16) + 1, 2**20)
             self.assertEqual(int(r1.section("PMRSTS"), 16), 0, "PMR ready")
             expect = [word(i) for i in range(WORDS)]
             self.assertEqual([int(v, 16) for v in r1.section("PMR").split()], expect)
