@@ -195,6 +195,18 @@ static void nvmev_append_info(NvmevState *s, void *opaque)
     info->zones = nvmev_zones_of(&core);
     info->kv = nvmev_kv_of(&core);
     info->namespaces = nvmev_namespaces_of(s);
+    if (core.cmb_bytes) {
+        info->cmb = g_new0(NvmevCmb, 1);
+        info->cmb->size = core.cmb_bytes;
+        info->cmb->enabled = core.cmb_enabled;
+        info->cmb->read_bytes = core.cmb_read_bytes;
+        info->cmb->write_bytes = core.cmb_write_bytes;
+    }
+    if (core.pmr_bytes) {
+        info->pmr = g_new0(NvmevPmr, 1);
+        info->pmr->size = core.pmr_bytes;
+        info->pmr->enabled = core.pmr_enabled;
+    }
     info->counters = g_new0(NvmevCounters, 1);
     info->counters->read_cmds = core.read_cmds;
     info->counters->write_cmds = core.write_cmds;

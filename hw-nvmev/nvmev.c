@@ -419,6 +419,8 @@ static const NvmevHostOps nvmev_host_ops = {
     .arm_timer = nvmev_host_arm_timer,
     .kick = nvmev_host_kick,
     .trace = nvmev_host_trace,
+    .pmr_enable = nvmev_host_pmr_enable,
+    .pmr_flush = nvmev_host_pmr_flush,
 };
 
 /* ---- ioeventfd doorbells ---- */
@@ -728,6 +730,9 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
     cfg->msix_vectors = s->msix_vectors;
+    cfg->cmb = s->cmb;
+    cfg->cmb_bytes = s->cmb_bytes;
+    cfg->pmr_bytes = s->pmr_bytes;
 }
 
 static bool nvmev_create_core(NvmevState *s, Error **errp)
@@ -770,11 +775,13 @@ static bool nvmev_init_pci(NvmevState *s, Error **errp)
     pci_register_bar(pci, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
 
+    /* MSI-X: a 32-bit BAR 4 of its own; BAR 5 is then free for a PMR. */
     if (msix_init_exclusive_bar(pci, s->msix_vectors, NVMEV_MSIX_BAR,
                                 errp)) {
         return false;
     }
     s->msix_ready = true;
+    nvmev_cmb_pmr_register_bars(s);
     for (unsigned v = 0; v < s->msix_vectors; v++) {
         msix_vector_use(pci, v);
     }
@@ -871,6 +878,11 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
         return;
     }
     if (!nvmev_setup_data(s, errp)) {
+        return;
+    }
+    if (!nvmev_cmb_pmr_setup(s, errp)) {
+        nvmev_cmb_pmr_release(s);
+        nvmev_release_data(s);
         return;
     }
     /*
@@ -972,6 +984,7 @@ static void nvmev_exit(PCIDevice *pci)
         s->core = NULL;
     }
     nvmev_ns_release_stores(s);  /* after the core: it points into them */
+    nvmev_cmb_pmr_release(s);
     if (s->iothread_ref) {
         object_unref(OBJECT(s->iothread));
         s->iothread_ref = false;
@@ -1093,6 +1106,11 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("max-ioqpairs", NvmevState, max_ioqpairs, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
     DEFINE_PROP_BOOL("ioeventfd", NvmevState, ioeventfd, true),
+    DEFINE_PROP_SIZE("cmb-size", NvmevState, cmb_size, 0),
+    DEFINE_PROP_LINK("cmb-memdev", NvmevState, cmb_memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_LINK("pmr-memdev", NvmevState, pmr_memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
 };
 
 static const struct {
@@ -1112,6 +1130,13 @@ static const struct {
     { "max-ioqpairs", "I/O queue pairs offered, 1..65535 (default 64)" },
     { "ioeventfd", "with shadow doorbells, I/O queue doorbells signal an "
       "eventfd instead of running the device on the vCPU (default on)" },
+    { "cmb-size", "Controller Memory Buffer of this many bytes of RAM in "
+      "BAR 2, 4K..1G in 4 KiB steps (default 0: none)" },
+    { "cmb-memdev", "Controller Memory Buffer in this memory backend "
+      "(its size: 4K..1G in 4 KiB steps); not with cmb-size" },
+    { "pmr-memdev", "Persistent Memory Region in this memory backend, in BAR "
+      "5 (size a power of two, 4K..256M); memory-backend-file,share=on keeps "
+      "its contents" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },

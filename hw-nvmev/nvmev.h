@@ -17,6 +17,8 @@
 #define NVMEV_MAX_VECTORS 2048
 /* Room for the core's namespace properties (nvmev_core_property_count). */
 #define NVMEV_MAX_PROPS 96
+#define NVMEV_CMB_BAR 2   /* 64-bit, prefetchable (CMBLOC.BIR) */
+#define NVMEV_PMR_BAR 5   /* 32-bit, prefetchable (PMRCAP.BIR) */
 OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
@@ -78,6 +80,9 @@ struct NvmevState {
     int64_t mdts;
     int64_t max_ioqpairs;
     int64_t wake_ahead_ns;
+    uint64_t cmb_size;
+    HostMemoryBackend *cmb_memdev;
+    HostMemoryBackend *pmr_memdev;
 
     /* Runtime */
     NvmevCore *core;
@@ -107,6 +112,12 @@ struct NvmevState {
     bool iothread_ref;     /* holds a reference to iothread */
     char default_serial[21];
     BusState ns_bus;       /* nvmev-ns devices plug in here (bus=<id>) */
+    MemoryRegion cmb_ram;  /* the CMB with cmb-size= */
+    MemoryRegion *cmb_mr;  /* the CMB's memory: cmb_ram or cmb-memdev's */
+    MemoryRegion cmb_bar;  /* BAR 2: the CMB from offset 0 */
+    uint8_t *cmb;          /* cmb_bytes of it, for the core */
+    uint64_t cmb_bytes;
+    uint64_t pmr_bytes;    /* pmr-memdev's size; 0: no PMR */
     NvmevNsStore ns_store[NVMEV_MAX_NAMESPACES + 1];  /* by NSID */
 };
 
@@ -128,6 +139,14 @@ bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                                   Error **errp);
 /* The ssd= given ("nvm" if none), for tracing. */
 const char *nvmev_ns_props_ssd(const NvmevNsProps *p);
+
+/* nvmev-cmb-pmr.c */
+/* Checks the properties and sets up the CMB's memory, before the core. */
+bool nvmev_cmb_pmr_setup(NvmevState *s, Error **errp);
+void nvmev_cmb_pmr_register_bars(NvmevState *s);
+void nvmev_cmb_pmr_release(NvmevState *s);
+void nvmev_host_pmr_enable(void *opaque, int on);
+void nvmev_host_pmr_flush(void *opaque);
 
 /* For nvmev-qmp.c */
 NvmevState *nvmev_find(const char *id, Error **errp);

@@ -154,6 +154,28 @@ bool resolve_kind(const ParamValues &v, ResolvedConfig &rc, const Preset *&p, st
     return true;
 }
 
+// The CMB and the PMR. The adapter checks its properties (and says which
+// of cmb-size or cmb-memdev was given); these are the core's own limits.
+bool resolve_memory_regions(const NvmevConfig &cfg, ResolvedConfig &rc, std::string &error)
+{
+    if (cfg.cmb_bytes && (!cfg.cmb || cfg.cmb_bytes % 4096)) {
+        error = fmt("property 'cmb-size': %" PRIu64
+                    " bytes is not a multiple of 4 KiB (allowed: 4K..1G in 4 KiB steps)",
+                    cfg.cmb_bytes);
+        return false;
+    }
+    if (cfg.pmr_bytes && (cfg.pmr_bytes & (cfg.pmr_bytes - 1))) {
+        error = fmt("property 'pmr-memdev': %" PRIu64
+                    " bytes is not a power of two (allowed: 4K..256M, a power of two)",
+                    cfg.pmr_bytes);
+        return false;
+    }
+    rc.cmb = cfg.cmb_bytes ? cfg.cmb : nullptr;
+    rc.cmb_bytes = cfg.cmb_bytes;
+    rc.pmr_bytes = cfg.pmr_bytes;
+    return true;
+}
+
 // The controller-wide integers, before the kinds' resolution (ssd=zns and
 // ssd=kv bound sizes by the transfer limit).
 bool resolve_controller_limits(const NvmevConfig &cfg, const Preset &p, ResolvedConfig &rc,
@@ -177,7 +199,7 @@ bool resolve_controller_limits(const NvmevConfig &cfg, const Preset &p, Resolved
     }
     rc.max_ioqpairs = cfg.max_ioqpairs < 0 ? 64 : static_cast<uint32_t>(cfg.max_ioqpairs);
     rc.msix_vectors = cfg.msix_vectors ? cfg.msix_vectors : 1;
-    return true;
+    return resolve_memory_regions(cfg, rc, error);
 }
 
 // lba-size, the capacity (ssd=zns sizes it in whole zones later) and the

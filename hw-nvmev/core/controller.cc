@@ -18,7 +18,7 @@ constexpr unsigned kFetchBurst = 64;  // per SQ per pass, then round robin
 // slower on two (more lock round trips).
 constexpr unsigned kStageBurst = 64;
 
-uint64_t build_cap()
+uint64_t build_cap(bool cmb, bool pmr)
 {
     uint64_t cap = 0;
     cap |= uint64_t{kMaxQueueEntries - 1};  // MQES (0-based)
@@ -26,7 +26,9 @@ uint64_t build_cap()
     cap |= uint64_t{15} << 24;              // TO: 7.5 s in 500 ms units
     cap |= uint64_t{1} << 37;               // CSS: NVM command set
     cap |= uint64_t{1} << 43;               // CSS: I/O command sets (CC.CSS = 110b)
-    return cap;                             // DSTRD = MPSMIN = MPSMAX = 0
+    cap |= uint64_t{pmr} << NVME_CAP_PMRS_SHIFT;
+    cap |= uint64_t{cmb} << NVME_CAP_CMBS_SHIFT;
+    return cap;  // DSTRD = MPSMIN = MPSMAX = 0
 }
 
 }  // namespace
@@ -34,8 +36,11 @@ uint64_t build_cap()
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
     : cfg_(cfg), host_(host)
 {
+    cmb_.configure(cfg.cmb, cfg.cmb_bytes);
+    pmr_.configure(cfg.pmr_bytes);
+    host_.attach_cmb(&cmb_);
     namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing, &host_);
-    cap_ = build_cap();
+    cap_ = build_cap(cmb_.present(), pmr_.present());
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
     groups_.resize(1);

@@ -15,12 +15,14 @@
 
 #include "../ftl/ftl.h"  // via the hw-nvmev/ftl link: same path in QEMU's tree
 #include "config.h"
+#include "controller_memory_buffer.h"
 #include "data_transfer.h"
 #include "deadline_queue.h"
 #include "host.h"
 #include "kv_command_set.h"
 #include "namespace.h"
 #include "nvm_command_set.h"
+#include "persistent_memory_region.h"
 #include "queue_group.h"
 #include "queues.h"
 #include "request.h"
@@ -80,6 +82,8 @@ public:
     // NSID 1's FTL (the nvmev device's own namespace).
     ftl::Ftl &ftl() { return *namespaces_[1]->ftl; }
     const DeviceCounters &counters() const { return counters_; }
+    const ControllerMemoryBuffer &cmb() const { return cmb_; }
+    const PersistentMemoryRegion &pmr() const { return pmr_; }
     const LatenessHistogram &lateness() const { return lateness_; }
     void reset_stats();
     bool ready() const { return csts_ & kCstsRdy; }
@@ -296,6 +300,10 @@ private:
     uint64_t acq_ = 0;
     uint32_t intms_ = 0;
     bool msix_ = false;
+    // Controller Memory Buffer and Persistent Memory Region: their
+    // registers; every access to host memory is routed through cmb_ (host.h).
+    ControllerMemoryBuffer cmb_;
+    PersistentMemoryRegion pmr_{host_};
 
     std::vector<SubmissionQueue> sqs_;  // index = queue id
     std::vector<CompletionQueue> cqs_;

@@ -477,6 +477,12 @@ void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info)
         info->lateness_p999_ns = h.percentile(99.9);
         info->lateness_max_ns = h.max();
         info->lateness_samples = h.count();
+        info->cmb_bytes = c.cmb().size();
+        info->cmb_enabled = (c.cmb().cmbmsc() >> NVME_CMBMSC_CMSE_SHIFT) & 1;
+        info->cmb_read_bytes = c.cmb().read_bytes();
+        info->cmb_write_bytes = c.cmb().write_bytes();
+        info->pmr_bytes = cfg.pmr_bytes;
+        info->pmr_enabled = static_cast<int>(c.pmr().pmrctl() & 1);
     });
 }
 

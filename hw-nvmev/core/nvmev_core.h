@@ -166,6 +166,12 @@ typedef struct NvmevHostOps {
     /* Trace sink, called for the events enabled in the trace mask (all, until
      * nvmev_core_set_trace_mask). May be NULL: then none is reported. */
     void (*trace)(void *opaque, const NvmevTraceEvent *ev);
+    /* The Persistent Memory Region (NvmevConfig.pmr_bytes), both optional:
+     * PMRCTL.EN changed (map or unmap the PMR's BAR contents), and PMRSTS is
+     * being read (make the host's writes to the PMR persistent, e.g. msync
+     * a file backend). Called with the core's lock held, from a vCPU. */
+    void (*pmr_enable)(void *opaque, int on);
+    void (*pmr_flush)(void *opaque);
 } NvmevHostOps;
 
 /*
@@ -253,6 +259,15 @@ typedef struct NvmevConfig {
      * mean "not given" (NvmevParamInfo.unset) may be listed or left out. */
     const NvmevPropValue *params;
     size_t n_params;
+    /* Controller Memory Buffer (cmb-size / cmb-memdev): cmb_bytes (a
+     * multiple of 4 KiB; 0: none) of memory at cmb, which the host maps as
+     * BAR 2 from offset 0. The core serves its controller accesses to the
+     * CMB's address range from this memory, from any thread. */
+    uint8_t *cmb;
+    uint64_t cmb_bytes;
+    /* Persistent Memory Region (pmr-memdev): its size (0: none), in BAR 5;
+     * the core only keeps its registers (NvmevHostOps.pmr_*). */
+    uint64_t pmr_bytes;
 } NvmevConfig;
 
 /* A snapshot for query-nvmev. */
@@ -298,6 +313,12 @@ typedef struct NvmevCoreInfo {
     uint64_t kv_max_keys, kv_max_value_bytes;
     uint64_t kv_compactions, kv_compacted_bytes;
     uint64_t kv_stores, kv_retrieves, kv_deletes, kv_exists, kv_lists;
+    uint64_t cmb_bytes;       /* 0: no CMB */
+    int cmb_enabled;          /* CMBMSC.CMSE: the controller memory space is on */
+    uint64_t cmb_read_bytes;  /* the controller read from the CMB (SQEs, lists, data) */
+    uint64_t cmb_write_bytes; /* and wrote to it (CQEs, read data) */
+    uint64_t pmr_bytes;       /* 0: no PMR */
+    int pmr_enabled;          /* PMRCTL.EN */
 } NvmevCoreInfo;
 
 /* Where the device keeps what in its backing store: data_bytes of data

@@ -31,6 +31,14 @@ uint64_t Controller::mmio_read(uint64_t offset, unsigned size)
             case NVME_REG_ASQ + 4: return static_cast<uint32_t>(asq_ >> 32);
             case NVME_REG_ACQ: return static_cast<uint32_t>(acq_);
             case NVME_REG_ACQ + 4: return static_cast<uint32_t>(acq_ >> 32);
+            case NVME_REG_CMBLOC: return cmb_.cmbloc();
+            case NVME_REG_CMBSZ: return cmb_.cmbsz();
+            case NVME_REG_CMBMSC: return static_cast<uint32_t>(cmb_.cmbmsc());
+            case NVME_REG_CMBMSC + 4: return static_cast<uint32_t>(cmb_.cmbmsc() >> 32);
+            case NVME_REG_CMBSTS: return cmb_.cmbsts();
+            case NVME_REG_PMRCAP: return pmr_.pmrcap();
+            case NVME_REG_PMRCTL: return pmr_.pmrctl();
+            case NVME_REG_PMRSTS: return pmr_.read_pmrsts();
             default: return 0;  // reserved and unimplemented optional registers
         }
     };
@@ -98,6 +106,22 @@ void Controller::mmio_write(uint64_t offset, uint64_t value, unsigned size)
             } else {
                 acq_ = (acq_ & 0xffffffffu) | (uint64_t{v} << 32);
             }
+            break;
+        case NVME_REG_CMBMSC:
+        case NVME_REG_CMBMSC + 4:
+            if (!cmb_.present()) {
+                trace::ub_mmio_write_ro(host_, offset, v);  // reserved without CAP.CMBS
+                break;
+            }
+            // Any time: Linux sets it with the controller enabled.
+            cmb_.write_cmbmsc(offset != NVME_REG_CMBMSC, v);
+            break;
+        case NVME_REG_PMRCTL:
+            if (!pmr_.present()) {
+                trace::ub_mmio_write_ro(host_, offset, v);  // reserved without CAP.PMRS
+                break;
+            }
+            pmr_.write_pmrctl(v);
             break;
         case NVME_REG_NSSR: break;  // NVM subsystem reset is not supported (CAP.NSSRS = 0)
         default: trace::ub_mmio_write_ro(host_, offset, v); break;
@@ -223,6 +247,11 @@ void Controller::reset()
     aqa_ = 0;
     asq_ = acq_ = 0;
     intms_ = 0;
+    // A controller reset (CC.EN 1 to 0) keeps CMBMSC and PMRCTL, which the
+    // host sets once (Linux does not set CMBMSC again after one); a
+    // conventional or function-level reset clears them.
+    cmb_.reset();
+    pmr_.reset();
 }
 
 void Controller::reset_stats()

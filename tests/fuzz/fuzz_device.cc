@@ -64,6 +64,13 @@ Device::Device(const DeviceChoice &choice, const NvmevHostOps &ops, void *opaque
     c.msix_vectors = 4;
     c.params = params.data();
     c.n_params = params.size();
+    // A small CMB and PMR: register writes that set CMBMSC route the
+    // controller's accesses in its range to this memory instead.
+    static std::vector<uint8_t> cmb(64 << 10);
+    std::memset(cmb.data(), 0, cmb.size());
+    c.cmb = cmb.data();
+    c.cmb_bytes = cmb.size();
+    c.pmr_bytes = 4096;
     std::string error;
     auto rc = resolve_config(c, error);
     if (!rc) {

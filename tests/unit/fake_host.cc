@@ -77,6 +77,15 @@ void trace(void *opaque, const NvmevTraceEvent *ev)
     h->traced.push_back(std::move(t));
 }
 
+void pmr_enable(void *opaque, int on)
+{
+    self(opaque)->pmr_enabled = on;
+}
+void pmr_flush(void *opaque)
+{
+    self(opaque)->pmr_flushes++;
+}
+
 }  // namespace
 
 std::vector<NvmevTraceEvent> FakeHost::events(NvmevTraceId id) const
@@ -103,6 +112,8 @@ NvmevHostOps FakeHost::ops() const
     o.arm_timer = arm_timer;
     o.kick = kick;
     o.trace = trace;
+    o.pmr_enable = pmr_enable;
+    o.pmr_flush = pmr_flush;
     return o;
 }
 

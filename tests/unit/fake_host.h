@@ -46,6 +46,10 @@ public:
     }
     int kicks_of(unsigned g) const { return g < group_kicks.size() ? group_kicks[g] : 0; }
     std::map<uint16_t, int> irqs;  // vector -> interrupts raised
+    // The Persistent Memory Region callbacks: PMRCTL.EN as last reported
+    // (-1: never), and how often PMRSTS asked for a flush.
+    int pmr_enabled = -1;
+    int pmr_flushes = 0;
     bool intx_level = false;
 
     // Typed trace events as the core reported them, oldest first; a
