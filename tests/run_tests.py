@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Runs every nvmev test tier and ends with the line 'N passed, N failed'.
 
-    python3 tests/run_tests.py [--tier unit|device|guest|fuzz|conformance ...]
+    python3 tests/run_tests.py [--tier unit|device|guest|fuzz|tsan|conformance ...]
 
 Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
 QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio),
-fuzz (30 s of the libFuzzer harness over the seed corpus), conformance (fio's
+fuzz (30 s of the libFuzzer harness over the seed corpus), tsan (the unit
+tests built with ThreadSanitizer, and no report), conformance (fio's
 whole t/zbd suite on every ssd=zns configuration; only when asked for with
 --tier conformance: the guest tier runs a fixed subset of it).
 Exit status 0 only if every test passed.
@@ -21,11 +22,11 @@ import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIERS = ("unit", "device", "guest", "fuzz", "conformance")
+TIERS = ("unit", "device", "guest", "fuzz", "tsan", "conformance")
 # Run by default (no --tier): every tier but conformance, which runs fio's
 # whole t/zbd suite on every ssd=zns configuration (tests/guest/
 # test_zbd_suite.py with NVMEV_CONFORMANCE=1; about 40 minutes under TCG).
-DEFAULT_TIERS = ("unit", "device", "guest", "fuzz")
+DEFAULT_TIERS = ("unit", "device", "guest", "fuzz", "tsan")
 
 
 class Tally:
@@ -73,21 +74,54 @@ def run_file_map(tally):
     tally.record("unit/architecture-file-map", proc.returncode == 0, proc.stdout + proc.stderr)
 
 
-def run_unit(tally):
-    binary = os.path.join(ROOT, "build", "host", "tests", "unit", "nvmev-unit-tests")
+def run_gtest(tally, tier, binary, env=None):
+    """Runs a GoogleTest binary and records each of its tests; returns the
+    process (its stderr carries what a sanitizer reported)."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "gtest.json")
         proc = subprocess.run([binary, f"--gtest_output=json:{out}"],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, env=env)
         if not os.path.exists(out):
-            tally.record("unit (binary)", False, proc.stdout + proc.stderr)
-            return
+            tally.record(f"{tier} (binary)", False, proc.stdout + proc.stderr)
+            return proc
         report = json.load(open(out))
     for suite in report["testsuites"]:
         for case in suite["testsuite"]:
             failures = case.get("failures", [])
             detail = "\n".join(f["failure"] for f in failures)
-            tally.record(f"unit/{suite['name']}.{case['name']}", not failures, detail)
+            tally.record(f"{tier}/{suite['name']}.{case['name']}", not failures, detail)
+    return proc
+
+
+def run_unit(tally):
+    run_gtest(tally, "unit", os.path.join(ROOT, "build", "host", "tests", "unit",
+                                          "nvmev-unit-tests"))
+
+
+def run_tsan(tally):
+    """The core and every unit test built with clang's ThreadSanitizer
+    (build/tsan): each test passes and TSan reports nothing. The thread
+    stress test (tests/unit/thread_stress_test.cc) is the one that runs
+    several queue groups at once (docs/thread-safety.md)."""
+    build = os.path.join(ROOT, "build", "tsan")
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        proc = subprocess.run(["meson", "setup", build, ROOT, "-Db_sanitize=thread",
+                               "-Db_lundef=false"], capture_output=True, text=True,
+                              env=dict(os.environ, CXX="clang++"))
+        if proc.returncode:
+            tally.record("tsan (meson setup)", False, (proc.stdout + proc.stderr)[-3000:])
+            return
+    proc = subprocess.run(["ninja", "-C", build, "tests/unit/nvmev-unit-tests"],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        tally.record("tsan (build)", False, (proc.stdout + proc.stderr)[-3000:])
+        return
+    env = dict(os.environ, TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1")
+    proc = run_gtest(tally, "tsan", os.path.join(build, "tests", "unit", "nvmev-unit-tests"), env)
+    reports = proc.stderr.count("WARNING: ThreadSanitizer")
+    print(f"  ThreadSanitizer reports: {reports}")
+    tally.record("tsan/no-reports", reports == 0 and proc.returncode != 66,
+                 proc.stderr[-6000:])
 
 
 def run_fuzz(tally):
@@ -150,6 +184,8 @@ def main():
             run_file_map(tally)
         elif tier == "fuzz":
             run_fuzz(tally)
+        elif tier == "tsan":
+            run_tsan(tally)
         elif tier == "conformance":
             os.environ["NVMEV_CONFORMANCE"] = "1"
             run_unittest_dir(tally, tier, os.path.join(ROOT, "tests", "guest"),

@@ -148,6 +148,9 @@ void Controller::fetch_from(QueueGroup *staging, uint16_t sqid, unsigned budget,
             fail("SQ entry fetch failed");
             return;
         }
+        if (waits_for_other_copies(sqe, sqid)) {
+            return;  // fetched again once that copy ends (copy_conflicts.cc)
+        }
         const int64_t now = host_.now_ns();
         const bool aborted = take_abort_mark(sqid, sq.head, sqe.cid);
         const unsigned fuse = sqe.flags & 3;

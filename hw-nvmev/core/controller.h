@@ -171,6 +171,11 @@ private:
     void wake_cq_feeders(uint16_t cqid);
     // Some group's staged data is still moving.
     bool any_copying() const;
+    // copy_conflicts.cc: the command touches blocks another group's staged
+    // copy is moving (one of them changing them): it must wait, and this
+    // group is woken when copies end.
+    bool waits_for_other_copies(const Sqe &sqe, uint16_t sqid);
+    void wake_copy_waiters(const QueueGroup &finished);
 
     // shadow_doorbells.cc
     Outcome admin_doorbell_buffer_config(Request &req);

@@ -27,9 +27,10 @@ struct Pending {
 struct QueueGroup {
     DeadlineQueue<Pending> pending;
     int64_t armed_ns = INT64_MAX;
-    bool polling = false;  // the host polls: event indexes stay put
-    bool more = false;     // the pass left commands in an SQ
-    uint16_t rr_next = 1;  // round robin over the group's I/O SQs
+    bool polling = false;           // the host polls: event indexes stay put
+    bool more = false;              // the pass left commands in an SQ
+    bool waits_for_copies = false;  // an SQ head waits for another group's copy
+    uint16_t rr_next = 1;           // round robin over the group's I/O SQs
     // The commands of the pass, in fetch order; non-empty from fetch_pass()
     // to complete_pass(), while data moves.
     std::vector<Request> staged;

@@ -68,6 +68,9 @@ void Controller::copy_staged(unsigned g)
 
 void Controller::finish_staged(QueueGroup &grp)
 {
+    if (!grp.staged.empty()) {
+        wake_copy_waiters(grp);  // their blocks may be free now
+    }
     for (const Request &req : grp.staged) {
         const SubmissionQueue &sq = sqs_[req.sqid];
         const StagedCopy &c = req.copy;

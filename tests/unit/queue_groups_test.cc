@@ -231,3 +231,44 @@ TEST_F(QueueGroupsTest, FreeingCqEntriesWakesTheGroupOfTheSqsItServes)
         ASSERT_TRUE(drv_->reap(2)) << i;
     }
 }
+
+TEST_F(QueueGroupsTest, ACommandOnBlocksAnotherGroupIsCopyingWaitsInItsSqUntilTheCopyEnds)
+{
+    ASSERT_EQ(drv_->create_io_queues(3, 16, 1), 0);  // pair 3: group 0 too
+    std::memset(backing_.data(), 0x5a, 8 * 512);
+    uint8_t during_copy = 0;
+    uint16_t zeroes_cid = 0, other_cid = 0;
+    int kicks0 = 0;
+    bool once = false;
+    host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
+        if (write && addr == kReadBuf && !once) {
+            once = true;
+            // Group 0 meanwhile: a Write Zeroes of the blocks being read
+            // out waits (pair 1); a Write elsewhere runs (pair 3).
+            zeroes_cid = drv_->submit(1, make_rw(nvme_cmd_write_zeroes, 4, 1, 0));
+            other_cid = drv_->submit(3, make_rw(nvme_cmd_write, 64, 1, Driver::kDataBase));
+            nvmev_core_process(core_, 0);
+            during_copy = backing_[4 * 512];
+            kicks0 = host_.kicks_of(0);
+        }
+    };
+    drv_->auto_reap = false;
+    drv_->submit(2, make_rw(nvme_cmd_read, 0, 8, kReadBuf));
+    nvmev_core_process(core_, 1);
+    host_.on_dma = nullptr;
+    ASSERT_TRUE(once);
+    EXPECT_EQ(during_copy, 0x5a);  // not cleared while being read out
+    EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4 * 512), 0x5a);
+    EXPECT_EQ(host_.kicks_of(0), kicks0 + 1);  // the copy ended: group 0 woken
+    EXPECT_EQ(backing_[4 * 512], 0x5a);        // and only then runs it
+    nvmev_core_process(core_, 0);
+    EXPECT_EQ(backing_[4 * 512], 0);
+    drv_->run();
+    const auto z = drv_->reap(1), o = drv_->reap(3), r = drv_->reap(2);
+    ASSERT_TRUE(z && o && r);
+    EXPECT_EQ(z->cid, zeroes_cid);
+    EXPECT_EQ(o->cid, other_cid);
+    EXPECT_EQ(Driver::status(*z), 0);
+    EXPECT_EQ(Driver::status(*o), 0);
+    EXPECT_EQ(Driver::status(*r), 0);
+}
