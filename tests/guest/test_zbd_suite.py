@@ -143,8 +143,7 @@ class ZbdSuite(unittest.TestCase):
     @unittest.skipUnless(CONFORMANCE, "conformance tier only")
     def test_zone_capacity_below_size(self):
         """4 MiB zones of 3 MiB capacity, no zone limits."""
-        self.check("zone-size=4M,zone-capacity=3M,max-open-zones=0,max-active-zones=0",
-                   expected_skip=SKIP_NVME - {34})
+        self.check("zone-size=4M,zone-capacity=3M,max-open-zones=0,max-active-zones=0")
 
 
 if __name__ == "__main__":
