@@ -87,7 +87,8 @@ public:
         }
         vfio_group_status st{};
         st.argsz = sizeof(st);
-        if (ioctl(group_, VFIO_GROUP_GET_STATUS, &st) < 0 || !(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+        if (ioctl(group_, VFIO_GROUP_GET_STATUS, &st) < 0 ||
+            !(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
             fail_msg("group not viable: bind every device of the group to vfio-pci");
         }
         if (ioctl(group_, VFIO_GROUP_SET_CONTAINER, &container_) < 0 ||
@@ -130,7 +131,10 @@ public:
         return v;
     }
 
-    void write32(uint64_t reg, uint32_t v) { io(pwrite(device_, &v, 4, bar0_ + reg), 4, "BAR 0 write"); }
+    void write32(uint64_t reg, uint32_t v)
+    {
+        io(pwrite(device_, &v, 4, bar0_ + reg), 4, "BAR 0 write");
+    }
 
     // 64-bit registers as two dwords, low first (NVMe allows it).
     uint64_t read64(uint64_t reg) { return read32(reg) | uint64_t(read32(reg + 4)) << 32; }
@@ -204,7 +208,8 @@ public:
         sq_tail_ = (sq_tail_ + 1) % kQueueEntries;
         dev_.write32(0x1000, sq_tail_);
         const auto *cq = reinterpret_cast<volatile Cqe *>(buf_ + kCqOff);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
         while ((cq[cq_head_].status & 1) != phase_) {
             if (std::chrono::steady_clock::now() > deadline) {
                 fail_msg("no completion within CAP.TO");
@@ -223,7 +228,8 @@ public:
 private:
     void wait_ready(bool ready)
     {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
         while (bool(dev_.read32(NVME_REG_CSTS) & 1) != ready) {
             if (std::chrono::steady_clock::now() > deadline) {
                 fail_msg(ready ? "CSTS.RDY did not become 1" : "CSTS.RDY did not become 0");
@@ -264,7 +270,8 @@ int main(int argc, char **argv)
         return 2;
     }
     VfioDevice dev(argv[1]);
-    void *mem = mmap(nullptr, kBufBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *mem =
+        mmap(nullptr, kBufBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
         fail("mmap");
     }
