@@ -27,7 +27,7 @@ from guest_harness import RUN, ROOT, STEP, run_guest  # noqa: E402
 QMP = f"python3 {ROOT}/scripts/qmp.py \"$NVMEV_QMP\""
 # qemu-img bench: 4 KiB requests at queue depth 8, away from the pattern areas.
 BENCH = "-c {count} -d 8 -s 4096 -o 64M"
-BENCH_COUNT = 3000
+BENCH_COUNT = 20000
 KERNEL_DEV = "/dev/nvme0n1"
 
 
