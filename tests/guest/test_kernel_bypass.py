@@ -12,6 +12,7 @@ past the VFIO mapping completes with Data Transfer Error while QEMU and the
 device carry on; and the run.py and guest-side refusals of a bad
 configuration."""
 
+import json
 import os
 import re
 import shutil
@@ -79,7 +80,6 @@ class KernelBypassGuestTest(unittest.TestCase):
         return f"{QMP} query-nvmev > {self.tmp}/{name}.json"
 
     def counters(self, name):
-        import json
         with open(os.path.join(self.tmp, f"{name}.json")) as f:
             return json.load(f)[0]["counters"]
 
