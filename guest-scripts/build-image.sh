@@ -6,8 +6,11 @@
 #                             block devices built in)
 #   OUTDIR/initramfs.cpio.gz  busybox, nvme-cli, blkzone, blkdiscard, a lean static fio,
 #                             the EXTRA_TOOL binaries (in /usr/bin), /init and
-#                             the nvmev-host / nvmev-wait helpers; fio's own
-#                             zoned-block suite (t/zbd/test-zbd-support and
+#                             the nvmev-host / nvmev-wait / nvmev-vfio helpers;
+#                             Debian's qemu-img and qemu-io (qemu-utils: QEMU's
+#                             userspace NVMe driver, nvme://, for
+#                             docs/kernel-bypass.md) and the VFIO modules;
+#                             fio's own zoned-block suite (t/zbd/test-zbd-support and
 #                             t/zbd/functions, copied at build time from the
 #                             same Debian fio source) in /usr/share/fio-zbd/t/zbd
 #                             with /usr/share/fio-zbd/fio (the suite runs
@@ -71,6 +74,11 @@ RAID5_MODULES=(crypto/xor crypto/async_tx/async_tx crypto/async_tx/async_memcpy
 NET_MODULES=(net/core/failover drivers/net/net_failover drivers/net/virtio_net)
 NVMEOF_MODULES=(fs/configfs/configfs drivers/nvme/target/nvmet drivers/nvme/target/nvmet-tcp
 	drivers/nvme/host/nvme-fabrics drivers/nvme/host/nvme-tcp)
+# VFIO for a userspace NVMe driver behind the guest's IOMMU
+# (docs/kernel-bypass.md; intel-iommu is built in). Dependency order;
+# nvmev-vfio loads them.
+VFIO_MODULES=(drivers/vfio/vfio drivers/vfio/vfio_iommu_type1 drivers/vfio/vfio_virqfd
+	virt/lib/irqbypass drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci)
 
 log() { echo "build-image: $*" >&2; }
 die() {
@@ -259,6 +267,8 @@ need /usr/bin/bash bash
 need /usr/bin/grep grep
 need /usr/bin/sed sed
 need /usr/bin/timeout coreutils
+need /usr/bin/qemu-img qemu-utils
+need /usr/bin/qemu-io qemu-utils
 if [ "$FLAVOUR" = generic ]; then
 	need /usr/sbin/mkfs.f2fs f2fs-tools
 	need /usr/sbin/fsck.f2fs f2fs-tools
@@ -280,6 +290,10 @@ add /usr/sbin/mdadm /usr/sbin/mdadm
 add_libs /usr/sbin/mdadm
 add /usr/bin/bash /usr/bin/bash
 add_libs /usr/bin/bash
+for t in qemu-img qemu-io; do
+	add /usr/bin/$t /usr/bin/$t
+	add_libs /usr/bin/$t
+done
 for t in "${ZBD_GNU_TOOLS[@]}"; do
 	add "/usr/lib/fio-zbd/bin/$(basename "$t")" "$t"
 	add_libs "$t"
@@ -301,6 +315,7 @@ done
 add /init "$HERE/init"
 add /usr/bin/nvmev-host "$HERE/nvmev-host"
 add /usr/bin/nvmev-wait "$HERE/nvmev-wait"
+add /usr/bin/nvmev-vfio "$HERE/nvmev-vfio"
 # One entry per image path; the last one added wins.
 mapfile -t MANIFEST < <(printf '%s\n' "${MANIFEST[@]}" | tac | awk '!seen[$1]++' | tac)
 
@@ -332,7 +347,7 @@ KVER=${VMLINUZ##*/vmlinuz-}
 BUILTIN=(CONFIG_BLK_DEV_NVME)
 [ "$FLAVOUR" = generic ] && BUILTIN=() # nvme: a module, loaded by /init
 for opt in "${BUILTIN[@]}" CONFIG_BLK_DEV_ZONED CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP \
-	CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_IO_URING CONFIG_AIO; do
+	CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_IO_URING CONFIG_AIO CONFIG_INTEL_IOMMU; do
 	grep -qx "$opt=y" "$KCONFIG" || die "kernel $KVER: $opt is not built in (=y); the guest needs it"
 done
 
@@ -347,14 +362,14 @@ for m in "${MANIFEST[@]}"; do
 	mkdir -p "$(dirname "$dst")"
 	cp -L "${m#* }" "$dst" # -L: libraries by their soname, not the symlink
 done
-chmod 755 "$R/init" "$R/usr/bin/nvmev-host" "$R/usr/bin/nvmev-wait"
+chmod 755 "$R/init" "$R/usr/bin/nvmev-host" "$R/usr/bin/nvmev-wait" "$R/usr/bin/nvmev-vfio"
 ln -s busybox "$R/usr/bin/sh" # /init's interpreter, before the applet links exist
 chmod 755 "$R/usr/share/fio-zbd/t/zbd/test-zbd-support"
 ln -s /usr/bin/fio "$R/usr/share/fio-zbd/fio" # the suite runs $(dirname $0)/../../fio
 
 mkdir -p "$R/lib/modules/nvmev"
 for m in "${VIRTIO_MODULES[@]}" "${MD_MODULES[@]}" "${RAID5_MODULES[@]}" "${NET_MODULES[@]}" \
-	"${NVMEOF_MODULES[@]}"; do
+	"${NVMEOF_MODULES[@]}" "${VFIO_MODULES[@]}"; do
 	src=$WORK/kernel/lib/modules/$KVER/kernel/$m.ko
 	[ -f "$src" ] || die "kernel $KVER lacks module $m.ko"
 	cp "$src" "$R/lib/modules/nvmev/"
@@ -411,6 +426,7 @@ printf 'PS1="nvmev:\\w# "\n' >"$R/etc/profile"
 	echo "fio=$FIO_VERSION ($("$FIO" --version))"
 	echo "nvme-cli=$(dpkg-query -W -f='${Version}' nvme-cli 2>/dev/null || echo '?')"
 	echo "busybox=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo '?')"
+	echo "qemu-utils=$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || echo '?')"
 	echo "fio-zbd=$FIO_VERSION t/zbd ($(sha256sum "$ZBD/t/zbd/test-zbd-support" | cut -c1-12))"
 	echo "extra=${EXTRAS[*]:-}"
 } >"$R/etc/nvmev-image"

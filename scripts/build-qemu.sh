@@ -88,8 +88,10 @@ PY
 	cat >"$SRC/configs/devices/x86_64-softmmu/nvmev.mak.new" <<'MAK'
 # nvmev's minimal device set: q35 with nvmev, and QEMU's own nvme and
 # virtio-blk as baselines; virtio-net joins two guests for NVMe-oF
-# (docs/nvmeof.md).
+# (docs/nvmeof.md); intel-iommu puts the guest's userspace NVMe driver
+# behind an IOMMU (docs/kernel-bypass.md).
 CONFIG_Q35=y
+CONFIG_VTD=y
 CONFIG_NVMEV=y
 CONFIG_NVME_PCI=y
 CONFIG_SPDM_SOCKET=y

@@ -101,6 +101,11 @@ def parse_args(argv):
                    "listen=ADDR,ip=IP/PREFIX on one guest and connect=ADDR,ip=IP/PREFIX on "
                    "the other; ADDR is a unix socket path or HOST:PORT (QEMU -netdev stream, "
                    "no root needed); optional mac=MAC")
+    p.add_argument("--iommu", nargs="?", const="", default=None, metavar="OPTS",
+                   help="an emulated Intel IOMMU in front of the devices: -device "
+                   "intel-iommu[,OPTS] before them, and intel_iommu=on iommu=pt on the "
+                   "guest kernel command line; needed for vfio-pci and userspace drivers "
+                   "in the guest (docs/kernel-bypass.md)")
     p.add_argument("--no-device", action="store_true",
                    help="no NVMe device (e.g. the NVMe-oF host guest of docs/nvmeof.md)")
     p.add_argument("--qmp", metavar="PATH", help="QMP socket path (default: in the temp dir)")
@@ -224,6 +229,29 @@ def zns_metadata_bytes(args, size):
     ext = parse_size(ext, "zone-extension-size") if ext else 0
     page = lambda n: (n + 4095) // 4096 * 4096  # noqa: E731
     return 4096 + page(zones * 32) + page(zones * ext)
+
+
+IOMMU_KERNEL_FLAGS = "intel_iommu=on iommu=pt"
+
+
+def iommu_args(args):
+    """(QEMU options, kernel flags) for --iommu; refuses an IOMMU the guest
+    would not use or the device under test would bypass."""
+    given = [v for k, v in zip(args.qemu_extra, args.qemu_extra[1:])
+             if k in ("-device", "--device") and re.match(r"(\{.*\"driver\" *: *\")?intel-iommu\b", v)]
+    if given:
+        die("-device intel-iommu after `--` comes after the device under test, whose DMA "
+            "would then bypass it, and the guest kernel also needs intel_iommu=on: use "
+            "--iommu (or --iommu OPTS for -device intel-iommu,OPTS), which adds both")
+    if args.iommu is None:
+        return [], ""
+    if re.search(r"(^|\s)intel_iommu=off\b", args.append):
+        die("--iommu adds -device intel-iommu, but --append has intel_iommu=off: the guest "
+            f"would ignore the IOMMU; drop it (--iommu adds {IOMMU_KERNEL_FLAGS})")
+    # intremap's default (auto) is on under TCG and off under KVM's in-kernel
+    # irqchip, so neither accelerator needs kernel-irqchip=split.
+    dev = "intel-iommu" + (f",{args.iommu}" if args.iommu else "")
+    return ["-device", dev], IOMMU_KERNEL_FLAGS
 
 
 def device_args(args):
@@ -542,6 +570,7 @@ def main(argv):
         die("--smp must be at least 1")
     mem_mib = max(parse_size(args.mem, "--mem") >> 20, 1)
     net = net_args(args.net) if args.net else None  # a bad spec fails before anything runs
+    iommu_opts, iommu_flags = iommu_args(args)
 
     kernel = os.path.join(args.guest_dir, "vmlinuz")
     initramfs = os.path.join(args.guest_dir, "initramfs.cpio.gz")
@@ -573,7 +602,11 @@ def main(argv):
     try:
         qmp_path = os.path.abspath(args.qmp) if args.qmp else os.path.join(tmp, "qmp.sock")
         dev_opts, wait_item = device_args(args)
+        # The IOMMU first: a PCI device realized before it is not behind it.
+        dev_opts = iommu_opts + dev_opts
         append = KERNEL_CMDLINE + (f" nvmev.wait={wait_item}" if wait_item else "")
+        if iommu_flags:
+            append += " " + iommu_flags
         if net:
             dev_opts += net[0]
             append += " " + net[1]

@@ -12,7 +12,7 @@ QEMU_PKGS=(libglib2.0-dev libpixman-1-dev zlib1g-dev flex bison libfdt-dev
   libslirp-dev python3-setuptools)
 BACKPORT_PKGS=(meson python3-pycotap)
 # Guest image and firmware.
-GUEST_PKGS=(seabios qemu-system-data busybox-static nvme-cli util-linux mdadm cpio f2fs-tools
+GUEST_PKGS=(seabios qemu-system-data busybox-static nvme-cli util-linux mdadm cpio f2fs-tools qemu-utils
   libaio-dev gzip bash grep sed coreutils)
 # Benchmarks: plots.
 BENCH_PKGS=(gnuplot-nox)

@@ -54,6 +54,18 @@ TEST_F(ControllerTest, BadAdminQueueConfigurationIsFatal)
     EXPECT_EQ(drv_->reg32(NVME_REG_CSTS), 0u);
 }
 
+// Behind an IOMMU a PRP the driver did not map faults (docs/kernel-bypass.md):
+// the host's DMA fails, and an admin command's data gets Data Transfer Error
+// as an I/O command's does; the controller carries on.
+TEST_F(ControllerTest, AdminDataTheHostCannotReachIsADataTransferError)
+{
+    drv_->enable();
+    Sqe s = admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL);
+    s.prp1 = 0x40000000;  // beyond the fake host's memory
+    EXPECT_EQ(admin_status(s), sc(0, NVME_SC_DATA_XFER_ERROR, false));
+    EXPECT_EQ(admin_status(admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL)), 0);
+}
+
 TEST_F(ControllerTest, IdentifyControllerAndNamespace)
 {
     drv_->enable();
