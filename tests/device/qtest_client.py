@@ -133,18 +133,20 @@ class QTest:
         return int(self.cmd("clock_set 0", allow_fail=True))
 
     # ---- PCI configuration space (mechanism #1) ----
-    def cfg_addr(self, reg):
-        return 0x80000000 | (PCI_SLOT << 11) | (reg & 0xFC)
+    def cfg_addr(self, reg, slot=PCI_SLOT):
+        return 0x80000000 | (slot << 11) | (reg & 0xFC)
 
-    def cfg_readl(self, reg):
-        self.outl(0xCF8, self.cfg_addr(reg))
+    def cfg_readl(self, reg, slot=PCI_SLOT):
+        self.outl(0xCF8, self.cfg_addr(reg, slot))
         return self.inl(0xCFC)
 
-    def cfg_writel(self, reg, val):
-        self.outl(0xCF8, self.cfg_addr(reg))
+    def cfg_writel(self, reg, val, slot=PCI_SLOT):
+        self.outl(0xCF8, self.cfg_addr(reg, slot))
         self.outl(0xCFC, val)
 
-    def map_bar0(self):
-        self.cfg_writel(0x10, BAR0 & 0xFFFFFFFF)
-        self.cfg_writel(0x14, 0)
-        self.cfg_writel(0x04, self.cfg_readl(0x04) | 0x6)  # memory + bus master
+    def map_bar0(self, slot=PCI_SLOT, bar0=BAR0):
+        """BAR 0 of the device in `slot` at `bar0` (another device: another
+        slot and address)."""
+        self.cfg_writel(0x10, bar0 & 0xFFFFFFFF, slot)
+        self.cfg_writel(0x14, 0, slot)
+        self.cfg_writel(0x04, self.cfg_readl(0x04, slot) | 0x6, slot)  # memory + bus master
