@@ -88,7 +88,7 @@ class SubsysDeviceTest(unittest.TestCase):
         info = {d["id"]: d for d in self.qt.qmp("query-nvmev")}
         self.assertEqual(sorted(info), ["nvme0", "nvme1"])
         self.assertEqual(info["nvme1"]["capacity-bytes"], 32 * MIB)
-        with self.assertRaisesRegex(RuntimeError, "can't be deleted"):
+        with self.assertRaisesRegex(RuntimeError, "is in use, can not be deleted"):
             self.qt.qmp("object-del", id="s0")
         # The second controller, on the same queue addresses once the
         # first is off: CNTLID 7, the block written through the first.
