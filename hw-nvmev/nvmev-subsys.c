@@ -1,7 +1,7 @@
 /*
  * nvmev-subsys: an NVM subsystem whose nvmev controllers share NSID 1.
  *
- *   -object nvmev-subsys,id=s0
+ *   -device nvmev-subsys,id=s0
  *   -device nvmev,id=c0,subsys=s0,ssd=conv,size=1G
  *   -device nvmev,id=c1,subsys=s0,ssd=conv,size=1G
  *
@@ -10,7 +10,9 @@
  * realize makes the namespace over its backing store, which this object
  * then owns, so the namespace stays when that controller is unplugged.
  * The others must describe the namespace alike (the core says which
- * property differs) and use the same store.
+ * property differs) and use the same store. It is a device without a bus
+ * (QEMU's -object takes only the types its QAPI schema lists), given
+ * before the controllers that name it.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,7 +21,8 @@
 #include <sys/mman.h>
 #include "qapi/error.h"
 #include "qemu/module.h"
-#include "qom/object_interfaces.h"
+#include "hw/qdev-core.h"
+#include "hw/qdev-properties.h"
 #include "system/hostmem.h"
 #include "nvmev.h"
 
@@ -28,7 +31,7 @@
 #define NVMEV_SERIAL_MAX 20
 
 struct NvmevSubsysState {
-    Object parent_obj;
+    DeviceState parent_obj;
 
     char *nqn;              /* property; NULL: derived from the id */
     char *serial;           /* property; NULL: derived from the id */
@@ -56,7 +59,7 @@ NvmevSubsys *nvmev_subsys_core(NvmevSubsysState *ss)
 
 const char *nvmev_subsys_id(NvmevSubsysState *ss)
 {
-    return object_get_canonical_path_component(OBJECT(ss));
+    return DEVICE(ss)->id ? DEVICE(ss)->id : "";
 }
 
 bool nvmev_subsys_has_memdev(NvmevSubsysState *ss, HostMemoryBackend *memdev)
@@ -126,11 +129,16 @@ static void nvmev_subsys_release_data(NvmevSubsysState *ss)
     ss->map_size = 0;
 }
 
-static void nvmev_subsys_complete(UserCreatable *uc, Error **errp)
+static void nvmev_subsys_realize(DeviceState *dev, Error **errp)
 {
-    NvmevSubsysState *ss = NVMEV_SUBSYS(uc);
+    NvmevSubsysState *ss = NVMEV_SUBSYS(dev);
     const char *id = nvmev_subsys_id(ss);
 
+    if (!id[0]) {
+        error_setg(errp, "nvmev-subsys: property 'id' is required (the "
+                   "controllers name it with subsys=)");
+        return;
+    }
     if (ss->nqn && (!ss->nqn[0] || strlen(ss->nqn) > NVMEV_NQN_MAX)) {
         error_setg(errp, "nvmev-subsys: property 'nqn': '%s' is not allowed "
                    "(allowed: 1..%d bytes)", ss->nqn, NVMEV_NQN_MAX);
@@ -155,79 +163,36 @@ static void nvmev_subsys_complete(UserCreatable *uc, Error **errp)
     }
 }
 
-/* Not while a controller is in it: the controllers hold no reference. */
-static bool nvmev_subsys_can_be_deleted(UserCreatable *uc)
-{
-    NvmevSubsysState *ss = NVMEV_SUBSYS(uc);
-
-    return !ss->core || nvmev_subsys_controllers(ss->core) == 0;
-}
-
-static char *nvmev_subsys_get_nqn(Object *obj, Error **errp)
-{
-    NvmevSubsysState *ss = NVMEV_SUBSYS(obj);
-
-    return g_strdup(ss->nqn ? ss->nqn : ss->default_nqn);
-}
-
-static void nvmev_subsys_set_nqn(Object *obj, const char *value, Error **errp)
-{
-    NvmevSubsysState *ss = NVMEV_SUBSYS(obj);
-
-    if (ss->core) {
-        error_setg(errp, "nvmev-subsys: property 'nqn' is set at creation");
-        return;
-    }
-    g_free(ss->nqn);
-    ss->nqn = g_strdup(value);
-}
-
-static char *nvmev_subsys_get_serial(Object *obj, Error **errp)
-{
-    return g_strdup(nvmev_subsys_serial(NVMEV_SUBSYS(obj)));
-}
-
-static void nvmev_subsys_set_serial(Object *obj, const char *value,
-                                    Error **errp)
-{
-    NvmevSubsysState *ss = NVMEV_SUBSYS(obj);
-
-    if (ss->core) {
-        error_setg(errp, "nvmev-subsys: property 'serial' is set at creation");
-        return;
-    }
-    g_free(ss->serial);
-    ss->serial = g_strdup(value);
-}
-
 static void nvmev_subsys_finalize(Object *obj)
 {
     NvmevSubsysState *ss = NVMEV_SUBSYS(obj);
 
-    /* After every controller: none can be in it any more. */
+    /* After every controller (each holds a reference through subsys=). */
     if (ss->core) {
         nvmev_subsys_free(ss->core);
         ss->core = NULL;
     }
     nvmev_subsys_release_data(ss);
-    g_free(ss->nqn);
-    g_free(ss->serial);
-    g_free(ss->default_nqn);
+    g_free(ss->default_nqn);  /* the properties are qdev's to free */
 }
+
+static const Property nvmev_subsys_props[] = {
+    DEFINE_PROP_STRING("nqn", NvmevSubsysState, nqn),
+    DEFINE_PROP_STRING("serial", NvmevSubsysState, serial),
+};
 
 static void nvmev_subsys_class_init(ObjectClass *oc, void *data)
 {
-    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
+    DeviceClass *dc = DEVICE_CLASS(oc);
 
-    ucc->complete = nvmev_subsys_complete;
-    ucc->can_be_deleted = nvmev_subsys_can_be_deleted;
-    object_class_property_add_str(oc, "nqn", nvmev_subsys_get_nqn,
-                                  nvmev_subsys_set_nqn);
+    dc->realize = nvmev_subsys_realize;
+    dc->desc = "nvmev NVM subsystem: its nvmev controllers share NSID 1";
+    /* It owns the shared namespace's store: it stays while QEMU runs. */
+    dc->hotpluggable = false;
+    device_class_set_props(dc, nvmev_subsys_props);
     object_class_property_set_description(oc, "nqn",
         "subsystem NQN, ID-CTRL SUBNQN of every controller (default "
         "nqn.2026-11.io.nvmev:subsys:<id>)");
-    object_class_property_add_str(oc, "serial", nvmev_subsys_get_serial,
-                                  nvmev_subsys_set_serial);
     object_class_property_set_description(oc, "serial",
         "serial number of every controller, up to 20 ASCII characters "
         "(default NVMEVS<hash of the id>)");
@@ -235,14 +200,10 @@ static void nvmev_subsys_class_init(ObjectClass *oc, void *data)
 
 static const TypeInfo nvmev_subsys_info = {
     .name = TYPE_NVMEV_SUBSYS,
-    .parent = TYPE_OBJECT,
+    .parent = TYPE_DEVICE,
     .instance_size = sizeof(NvmevSubsysState),
     .class_init = nvmev_subsys_class_init,
     .instance_finalize = nvmev_subsys_finalize,
-    .interfaces = (InterfaceInfo[]) {
-        { TYPE_USER_CREATABLE },
-        { }
-    },
 };
 
 static void nvmev_subsys_register_types(void)

@@ -26,9 +26,11 @@ def device_arg(opts):
 
 
 class QTest:
-    def __init__(self, device_opts, extra_args=()):
+    def __init__(self, device_opts, extra_args=(), pre_args=()):
         """device_opts: nvmev's properties as "key=value,..." or, for list
-        properties such as iothread-vq-mapping, a dict (JSON -device)."""
+        properties such as iothread-vq-mapping, a dict (JSON -device).
+        pre_args come before the device (what it links to, e.g. an
+        nvmev-subsys device), extra_args after it."""
         self.dir = tempfile.mkdtemp(prefix="nvmev-qtest-")
         qtest_path = os.path.join(self.dir, "qtest.sock")
         qmp_path = os.path.join(self.dir, "qmp.sock")
@@ -41,7 +43,7 @@ class QTest:
         args = [QEMU, "-machine", "q35", "-accel", "qtest", "-nodefaults",
                 "-display", "none", "-m", "128M", *FIRMWARE,
                 "-qtest", f"unix:{qtest_path}", "-qmp", f"unix:{qmp_path}",
-                "-device", device_arg(device_opts),
+                *pre_args, "-device", device_arg(device_opts),
                 *extra_args]
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,

@@ -2,8 +2,7 @@
 (real QEMU over qtest). The first controller (driven at register level)
 reports the subsystem's NQN, serial, its CNTLID, CMIC and NMIC and both
 CNTLIDs in its controller list; data the second one's namespace holds is
-the first one's; the subsystem cannot be deleted while a controller is in
-it, and every configuration error names its property."""
+the first one's, and every configuration error names its property."""
 
 import os
 import struct
@@ -18,7 +17,7 @@ from nvme_driver import DATA, Nvme  # noqa: E402
 
 MIB = 2**20
 NQN = "nqn.2026-11.io.nvmev:subsys:s0"
-SUBSYS = ("-object", "nvmev-subsys,id=s0")
+SUBSYS = ("-device", "nvmev-subsys,id=s0")
 
 
 def startup_error(*args):
@@ -33,8 +32,8 @@ def startup_error(*args):
 class SubsysDeviceTest(unittest.TestCase):
     def start(self, first="", second="size=32M,cntlid=7", subsys="nvmev-subsys,id=s0"):
         self.qt = QTest("ssd=nvm,size=32M,subsys=s0" + (("," + first) if first else ""),
-                        ("-object", subsys,
-                         "-device", "nvmev,id=nvme1,addr=05.0,ssd=nvm,subsys=s0," + second))
+                        ("-device", "nvmev,id=nvme1,addr=05.0,ssd=nvm,subsys=s0," + second),
+                        pre_args=("-device", subsys))
         self.nvme = Nvme(self.qt)
         self.assertEqual(self.nvme.enable() & 1, 1)
         self.assertEqual(self.nvme.create_io_queues(), 0)
@@ -78,7 +77,7 @@ class SubsysDeviceTest(unittest.TestCase):
         self.assertEqual(ctrl[4:24].decode().strip(), "SHARED-SN-1")
         self.assertEqual(ctrl[768:768 + 31], b"nqn.2014-08.org.example:shared\0")
         self.assertEqual(self.ctrl_list(0x13), [1, 2])
-        self.assertEqual(self.qt.qmp("qom-get", path="/objects/s0", property="nqn"),
+        self.assertEqual(self.qt.qmp("qom-get", path="/machine/peripheral/s0", property="nqn"),
                          "nqn.2014-08.org.example:shared")
 
     def test_written_through_one_read_through_the_other(self):
@@ -88,8 +87,6 @@ class SubsysDeviceTest(unittest.TestCase):
         info = {d["id"]: d for d in self.qt.qmp("query-nvmev")}
         self.assertEqual(sorted(info), ["nvme0", "nvme1"])
         self.assertEqual(info["nvme1"]["capacity-bytes"], 32 * MIB)
-        with self.assertRaisesRegex(RuntimeError, "is in use, can not be deleted"):
-            self.qt.qmp("object-del", id="s0")
         # The second controller, on the same queue addresses once the
         # first is off: CNTLID 7, the block written through the first.
         self.nvme.disable()
@@ -104,7 +101,7 @@ class SubsysDeviceTest(unittest.TestCase):
         self.assertEqual(self.qt.memread(DATA, 512), b"\x5a" * 512)
 
     def test_configuration_errors(self):
-        first = ("-object", "nvmev-subsys,id=s0", "-device", "nvmev,id=c0,size=32M,subsys=s0")
+        first = ("-device", "nvmev-subsys,id=s0", "-device", "nvmev,id=c0,size=32M,subsys=s0")
         cases = [
             (("-device", "nvmev,id=c0,size=32M,subsys=nope"),
              "Device 'nope' not found"),
@@ -125,7 +122,7 @@ class SubsysDeviceTest(unittest.TestCase):
             (first + ("-device", "nvmev-ns,bus=c0,nsid=2,size=8M"),
              f"property 'bus': the controller is in subsystem {NQN}, whose controllers share "
              "NSID 1 only"),
-            (("-object", "nvmev-subsys,id=s0,serial=" + "x" * 21),
+            (("-device", "nvmev-subsys,id=s0,serial=" + "x" * 21),
              "nvmev-subsys: property 'serial': '" + "x" * 21 + "' is not allowed (allowed: "
              "1..20 ASCII characters)"),
         ]

@@ -30,10 +30,13 @@ def fio(name, more="", **opts):
             f"echo =={name}== && cat /tmp/{name}.json && echo ==END {name}==")
 
 
-# inflight DISK: waits until DISK has requests in flight (up to 60 s).
-INFLIGHT = ("inflight() { i=0; while read r w < /sys/block/$1/inflight; [ $(( ${r:-0} + ${w:-0} )) -eq 0 ]; "
-            "do i=$((i + 1)); [ $i -lt 1200 ] || { echo \"TIMEOUT: no I/O in flight on $1\"; "
-            "exit 1; }; sleep 0.05; done; }")
+# inflight: waits until the shared disk $disk has requests in flight on
+# one of its paths (up to 60 s). The paths are request-based disks that
+# count them; the multipath node itself does not in Linux 6.1.
+INFLIGHT = ("busy() { t=0; for p in /sys/block/$disk/multipath/*; do read r w < $p/inflight; "
+            "t=$((t + r + w)); done; [ $t -gt 0 ]; }; "
+            "inflight() { i=0; until busy; do i=$((i + 1)); [ $i -lt 1200 ] || "
+            "{ echo \"TIMEOUT: no I/O in flight on $disk\"; exit 1; }; sleep 0.05; done; }")
 
 
 class SharedNamespaceTest(unittest.TestCase):
@@ -45,7 +48,7 @@ class SharedNamespaceTest(unittest.TestCase):
 
     def test_two_paths_reset_and_unplug_under_fio(self):
         qemu = ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
-                "-object", "nvmev-subsys,id=s0",
+                "-device", "nvmev-subsys,id=s0",
                 "-device", "pcie-root-port,id=rp1,chassis=1,port=1",
                 "-device", f"nvmev,id=nvme1,bus=rp1,subsys=s0,cntlid=2,size={SIZE}"]
         check = (f"for i in $(seq 40); do {QMP} query-nvmev | grep -q '\"nvme1\"' || break; "
@@ -83,14 +86,14 @@ class SharedNamespaceTest(unittest.TestCase):
             # Reset of b while fio writes and verifies through the shared disk.
             f"({fio('reset', **busy)}) > /tmp/reset.out 2>&1 &",
             "pid=$!",
-            "inflight $disk; kill -0 $pid && echo BUSY-AT-RESET",
+            "inflight; kill -0 $pid && echo BUSY-AT-RESET",
             "echo 1 > /sys/class/nvme/$b/reset_controller",
             "nvmev-wait $b 20",
             "wait $pid || true; cat /tmp/reset.out",
             # Hot-unplug of b under fio: the disk keeps its path through a.
             f"({fio('unplug', offset='64M', **busy)}) > /tmp/unplug.out 2>&1 &",
             "pid=$!",
-            "inflight $disk; kill -0 $pid && echo BUSY-AT-UNPLUG",
+            "inflight; kill -0 $pid && echo BUSY-AT-UNPLUG",
             "nvmev-host unplug",
             "i=0; while [ -e /sys/class/nvme/$b ]; do sleep 0.5; i=$((i+1)); "
             "[ $i -lt 60 ] || { echo $b not removed; exit 3; }; done",
