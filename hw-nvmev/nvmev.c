@@ -1175,7 +1175,7 @@ static const struct {
     { "pmr-memdev", "Persistent Memory Region in this memory backend, in BAR "
       "5 (size a power of two, 4K..256M); memory-backend-file,share=on keeps "
       "its contents" },
-    { "subsys", "the nvmev-subsys object this controller belongs to: its "
+    { "subsys", "the nvmev-subsys device (given before it) this controller belongs to: its "
       "controllers share NSID 1 (give it the same namespace properties on "
       "each) and report its NQN and serial" },
     { "cntlid", "controller ID within the subsystem, 1..65519 (default 0: "
