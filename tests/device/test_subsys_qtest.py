@@ -100,6 +100,14 @@ class SubsysDeviceTest(unittest.TestCase):
         self.assertEqual(other.rw(0x02, 3, 1, DATA)[0], 0)
         self.assertEqual(self.qt.memread(DATA, 512), b"\x5a" * 512)
 
+    def test_one_memdev_named_by_both(self):
+        self.qt = QTest("ssd=nvm,memdev=m0,subsys=s0",
+                        ("-device", "nvmev,id=nvme1,addr=05.0,memdev=m0,subsys=s0"),
+                        pre_args=("-object", "memory-backend-ram,id=m0,size=32M",
+                                  "-device", "nvmev-subsys,id=s0"))
+        info = {d["id"]: d["capacity-bytes"] for d in self.qt.qmp("query-nvmev")}
+        self.assertEqual(info, {"nvme0": 32 * MIB, "nvme1": 32 * MIB})
+
     def test_configuration_errors(self):
         first = ("-device", "nvmev-subsys,id=s0", "-device", "nvmev,id=c0,size=32M,subsys=s0")
         cases = [
@@ -109,6 +117,12 @@ class SubsysDeviceTest(unittest.TestCase):
              "nvmev: property 'size': 67108864 bytes differs from the shared namespace's "
              "33554432 bytes (allowed: 33554432; every controller of subsystem 's0' "
              "describes NSID 1 alike)"),
+            (("-object", "memory-backend-ram,id=m0,size=32M",
+              "-object", "memory-backend-ram,id=m1,size=32M", "-device", "nvmev-subsys,id=s0",
+              "-device", "nvmev,id=c0,memdev=m0,subsys=s0",
+              "-device", "nvmev,id=c1,memdev=m1,subsys=s0"),
+             "nvmev: property 'memdev': 'm1' is not the shared namespace's backend (allowed: "
+             "'m0', as the first controller of subsystem 's0' gave)"),
             (first + ("-device", "nvmev,id=c1,size=32M,subsys=s0,lba-size=4096"),
              "nvmev: property 'lba-size': 4096 differs from the shared namespace's 512 "
              "(allowed: 512; every controller of a subsystem describes NSID 1 alike)"),
