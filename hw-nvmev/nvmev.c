@@ -660,7 +660,9 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
     NvmevPropValue values[NVMEV_MAX_PROPS];
     char *err = NULL;
 
-    if (!nvmev_ns_props_check_backing(&s->ns, "nvmev", errp)) {
+    /* The subsystem's memdev is in use: by the namespace this one shares. */
+    if (!(s->subsys && nvmev_subsys_has_memdev(s->subsys, s->ns.memdev)) &&
+        !nvmev_ns_props_check_backing(&s->ns, "nvmev", errp)) {
         return false;
     }
     nvmev_fill_config(s, &cfg, values);
@@ -678,6 +680,14 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
     }
     s->data_size = layout.data_bytes;
     s->metadata_size = layout.metadata_bytes;
+    if (s->subsys &&
+        !nvmev_subsys_lend_data(s->subsys, s, layout.data_bytes,
+                                layout.metadata_bytes, errp)) {
+        return false;
+    }
+    if (s->data_lent) {
+        return true;
+    }
     if (s->ns.memdev) {
         MemoryRegion *mr = host_memory_backend_get_memory(s->ns.memdev);
 
@@ -701,13 +711,16 @@ static bool nvmev_setup_data(NvmevState *s, Error **errp)
 
 static void nvmev_release_data(NvmevState *s)
 {
-    if (s->data_is_anon && s->data) {
+    if (s->data_lent) {
+        /* the subsystem's: it outlives this controller */
+    } else if (s->data_is_anon && s->data) {
         munmap(s->data, s->map_size);
     } else if (s->ns.memdev && s->data) {
         host_memory_backend_set_mapped(s->ns.memdev, false);
     }
     s->data = NULL;
     s->data_is_anon = false;
+    s->data_lent = false;
 }
 
 /* values: room for NVMEV_MAX_PROPS, as the core takes them */
@@ -726,6 +739,12 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     }
     nvmev_ns_props_fill(&s->ns, cfg, values);
     cfg->serial = s->serial ? s->serial : s->default_serial;
+    if (s->subsys) {
+        /* The serial is the subsystem's; the namespace IDs derive from it. */
+        cfg->serial = nvmev_subsys_serial(s->subsys);
+        cfg->subsys = nvmev_subsys_core(s->subsys);
+        cfg->cntlid = s->cntlid;
+    }
     cfg->model = s->model;
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
@@ -754,6 +773,9 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     }
     s->trace_mask = nvmev_trace_wanted();
     nvmev_core_set_trace_mask(s->core, s->trace_mask);
+    if (s->subsys) {
+        nvmev_subsys_adopt_data(s->subsys, s);
+    }
     return true;
 }
 
@@ -875,6 +897,19 @@ static void nvmev_realize(PCIDevice *pci, Error **errp)
     if (s->iothread && s->iothread_vq_mapping) {
         error_setg(errp, "nvmev: give either 'iothread' or "
                    "'iothread-vq-mapping', not both");
+        return;
+    }
+    if (s->subsys && s->serial &&
+        strcmp(s->serial, nvmev_subsys_serial(s->subsys))) {
+        error_setg(errp, "nvmev: property 'serial': '%s' differs from "
+                   "subsystem '%s''s serial (allowed: '%s' or none; set it "
+                   "on the nvmev-subsys)", s->serial,
+                   nvmev_subsys_id(s->subsys), nvmev_subsys_serial(s->subsys));
+        return;
+    }
+    if (!s->subsys && s->cntlid) {
+        error_setg(errp, "nvmev: property 'cntlid' needs 'subsys' (a "
+                   "controller of its own has CNTLID 1)");
         return;
     }
     if (!nvmev_setup_data(s, errp)) {
@@ -1111,6 +1146,9 @@ static const Property nvmev_props[] = {
                      TYPE_MEMORY_BACKEND, HostMemoryBackend *),
     DEFINE_PROP_LINK("pmr-memdev", NvmevState, pmr_memdev,
                      TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_LINK("subsys", NvmevState, subsys, TYPE_NVMEV_SUBSYS,
+                     NvmevSubsysState *),
+    DEFINE_PROP_UINT16("cntlid", NvmevState, cntlid, 0),
 };
 
 static const struct {
@@ -1137,6 +1175,11 @@ static const struct {
     { "pmr-memdev", "Persistent Memory Region in this memory backend, in BAR "
       "5 (size a power of two, 4K..256M); memory-backend-file,share=on keeps "
       "its contents" },
+    { "subsys", "the nvmev-subsys device (given before it) this controller belongs to: its "
+      "controllers share NSID 1 (give it the same namespace properties on "
+      "each) and report its NQN and serial" },
+    { "cntlid", "controller ID within the subsystem, 1..65519 (default 0: "
+      "the lowest free; needs subsys)" },
     { "wake-ahead-ns", "wake this long before a completion deadline and "
       "wait out the rest on the clock, 0..1000000 (default 50000); 0 sleeps "
       "to the deadline" },

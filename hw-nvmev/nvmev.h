@@ -22,6 +22,7 @@
 OBJECT_DECLARE_SIMPLE_TYPE(NvmevState, NVMEV)
 
 typedef struct IOThread IOThread;
+typedef struct NvmevSubsysState NvmevSubsysState;
 typedef struct HostMemoryBackend HostMemoryBackend;
 
 /* One registry property's value, in the member its QOM type uses. */
@@ -83,6 +84,8 @@ struct NvmevState {
     uint64_t cmb_size;
     HostMemoryBackend *cmb_memdev;
     HostMemoryBackend *pmr_memdev;
+    NvmevSubsysState *subsys;
+    uint16_t cntlid;
 
     /* Runtime */
     NvmevCore *core;
@@ -108,6 +111,7 @@ struct NvmevState {
     uint64_t metadata_size;
     uint64_t map_size;    /* anonymous mapping: data + metadata */
     bool data_is_anon;
+    bool data_lent;        /* data is the subsystem's (nvmev-subsys.c) */
     bool msix_ready;       /* MSI-X BAR set up (undone on exit) */
     bool iothread_ref;     /* holds a reference to iothread */
     char default_serial[21];
@@ -139,6 +143,23 @@ bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                                   Error **errp);
 /* The ssd= given ("nvm" if none), for tracing. */
 const char *nvmev_ns_props_ssd(const NvmevNsProps *p);
+
+/* nvmev-subsys.c */
+#define TYPE_NVMEV_SUBSYS "nvmev-subsys"
+OBJECT_DECLARE_SIMPLE_TYPE(NvmevSubsysState, NVMEV_SUBSYS)
+const char *nvmev_subsys_serial(NvmevSubsysState *ss);
+const char *nvmev_subsys_id(NvmevSubsysState *ss);
+NvmevSubsys *nvmev_subsys_core(NvmevSubsysState *ss);
+/* memdev is the backend of the subsystem's namespace. */
+bool nvmev_subsys_has_memdev(NvmevSubsysState *ss, HostMemoryBackend *memdev);
+/* A joining controller gets the shared namespace's store (s->data, lent);
+ * the first one (no store yet) gets nothing and maps its own. */
+bool nvmev_subsys_lend_data(NvmevSubsysState *ss, NvmevState *s,
+                            uint64_t data_size, uint64_t metadata_size,
+                            Error **errp);
+/* Once the first controller's core has made the namespace, the subsystem
+ * owns its store, so it stays when that controller goes. */
+void nvmev_subsys_adopt_data(NvmevSubsysState *ss, NvmevState *s);
 
 /* nvmev-cmb-pmr.c */
 /* Checks the properties and sets up the CMB's memory, before the core. */

@@ -76,7 +76,10 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
                       NVME_CTRL_OACS_FORMAT | (multi_namespace() ? NVME_CTRL_OACS_NS_MGMT : 0));
     id.fna = 0;  // per-namespace format and erase; no crypto erase; FFFFFFFFh allowed
     id.mdts = static_cast<uint8_t>(cfg_.mdts);
-    id.cntlid = 1;
+    id.cntlid = htole16(cntlid_);
+    // A subsystem's controllers: CMIC bit 1 (two or more controllers), so
+    // hosts look for the same namespace behind each.
+    id.cmic = subsys_ ? NVME_CTRL_CMIC_MULTI_CTRL : 0;
     id.ver = kVersion;
     id.cntrltype = NVME_CTRL_CNTRLTYPE_IO;
     id.acl = 3;              // four concurrent Aborts
@@ -109,7 +112,7 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     // blocks (bits 1:0 = 01b); Bit Bucket descriptors; SGLs longer than
     // the transfer (the excess is ignored).
     id.sgls = htole32(1 | NVME_CTRL_SGLS_BIT_BUCKET | NVME_CTRL_SGLS_OVERSIZE);
-    const std::string nqn = "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
+    const std::string nqn = subsys_ ? subsys_->nqn() : "nqn.2026-11.io.nvmev:ctrl:" + cfg_.serial;
     std::memcpy(id.subnqn, nqn.data(), std::min(sizeof(id.subnqn) - 1, nqn.size()));
     id.psd[0].mp = 2500;  // 25 W in centiwatts
     // Zone Descriptor Changed notices; Namespace Attribute Notices.
@@ -156,6 +159,9 @@ void Controller::fill_id_ns(const Namespace &ns, struct nvme_id_ns &id) const
     // Deallocated blocks read as zeros; Write Zeroes clears its range. A
     // zoned namespace does not deallocate (only zone reset frees blocks).
     id.dlfeat = ns.zns ? 0 : 1;
+    // A subsystem's namespace may be attached to all its controllers (NMIC
+    // bit 0); its identifiers derive from the subsystem's serial.
+    id.nmic = subsys_ ? NVME_NS_NMIC_SHARED : 0;
     id.lbaf[0].ds = 9;
     id.lbaf[1].ds = 12;
     const std::string src = id_source(cfg_.serial, ns.nsid);
@@ -211,9 +217,9 @@ std::span<const AdminTables::Identify> AdminTables::identify()
          &C::identify_ns_list},
         {NVME_IDENTIFY_CNS_ALLOCATED_NS, Offer::kMultiNamespace, 0, NsidRule::kValid,
          &C::identify_allocated_ns},
-        {NVME_IDENTIFY_CNS_NS_CTRL_LIST, Offer::kMultiNamespace, 0, NsidRule::kValid,
+        {NVME_IDENTIFY_CNS_NS_CTRL_LIST, Offer::kMultiController, 0, NsidRule::kValid,
          &C::identify_ctrl_list},
-        {NVME_IDENTIFY_CNS_CTRL_LIST, Offer::kMultiNamespace, 0, NsidRule::kIgnored,
+        {NVME_IDENTIFY_CNS_CTRL_LIST, Offer::kMultiController, 0, NsidRule::kIgnored,
          &C::identify_ctrl_list},
         {NVME_IDENTIFY_CNS_CSI_ALLOCATED_NS_LIST, Offer::kMultiNamespace, kNvm | kZns,
          NsidRule::kListStart, &C::identify_csi_ns_list},

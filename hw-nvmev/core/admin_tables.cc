@@ -10,6 +10,7 @@ bool AdminTables::offers(const Controller &c, Offer o)
         case Offer::kAlways: return true;
         case Offer::kMultiNamespace: return c.multi_namespace();
         case Offer::kMultiNamespaceOrKv: return c.multi_namespace() || c.first_kv();
+        case Offer::kMultiController: return c.multi_namespace() || c.subsys_;
         case Offer::kZoned: return c.first_zoned() != nullptr;
         case Offer::kVendorKv: return c.has_vendor_kv();
     }

@@ -21,6 +21,7 @@ enum class Offer : uint8_t {
     kAlways,
     kMultiNamespace,      // nvmev-ns namespaces: Namespace Management offered
     kMultiNamespaceOrKv,  // the above, or a Key Value namespace
+    kMultiController,     // nvmev-ns namespaces, or an NVM subsystem's controller
     kZoned,               // a zoned namespace (ZNS 1.1)
     kVendorKv,            // a namespace with NVMeVirt's KV opcodes
 };

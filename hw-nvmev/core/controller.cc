@@ -34,12 +34,18 @@ uint64_t build_cap(bool cmb, bool pmr)
 }  // namespace
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing)
+    : Controller(cfg, host, backing, nullptr)
+{
+}
+
+Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing,
+                       std::shared_ptr<Namespace> ns1)
     : cfg_(cfg), host_(host)
 {
     cmb_.configure(cfg.cmb, cfg.cmb_bytes);
     pmr_.configure(cfg.pmr_bytes);
     host_.attach_cmb(&cmb_);
-    namespaces_[1] = std::make_unique<Namespace>(1, cfg, backing, &host_);
+    namespaces_[1] = ns1 ? std::move(ns1) : std::make_shared<Namespace>(1, cfg, backing, &host_);
     cap_ = build_cap(cmb_.present(), pmr_.present());
     sqs_.resize(cfg.max_ioqpairs + 1u);
     cqs_.resize(cfg.max_ioqpairs + 1u);
@@ -47,6 +53,33 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     group_of_.assign(cfg.max_ioqpairs + 1u, 0);
     feat_irq_config_.assign(cfg.msix_vectors, 0);
     created_ns_ = host_.now_ns();
+}
+
+Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing,
+                       Subsystem &subsys, uint16_t cntlid, std::string &error)
+    : Controller(cfg, host, backing, subsys.shared(1))
+{
+    if (namespaces_[1] == subsys.shared(1)) {
+        error = Subsystem::check_shared(namespaces_[1]->cfg, cfg);
+    }
+    uint16_t id = 0;
+    if (error.empty()) {
+        error = subsys.pick_cntlid(cntlid, id);
+    }
+    if (!error.empty()) {
+        return;
+    }
+    subsys.set_shared(1, namespaces_[1]);
+    subsys.add(this, id, &host_);
+    subsys_ = &subsys;
+    cntlid_ = id;
+}
+
+Controller::~Controller()
+{
+    if (subsys_) {
+        subsys_->remove(this);
+    }
 }
 
 uint64_t Controller::bar_size() const

@@ -28,6 +28,7 @@
 #include "request.h"
 #include "spec.h"
 #include "stats.h"
+#include "subsystem.h"
 #include "zns_command_set.h"
 
 namespace nvmev {
@@ -37,6 +38,15 @@ class Controller {
 
 public:
     Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing);
+    // A controller of an NVM subsystem (subsystem.h), its lock held: its
+    // NSID 1 is `shared` if another controller already made it, else its
+    // own, which it then shares. "" or an error naming the property
+    // (cntlid, or the first namespace property that differs).
+    Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing, Subsystem &subsys,
+               uint16_t cntlid, std::string &error);
+    ~Controller();
+    Controller(const Controller &) = delete;
+    Controller &operator=(const Controller &) = delete;
 
     uint64_t bar_size() const;
     uint64_t mmio_read(uint64_t offset, unsigned size);
@@ -79,6 +89,8 @@ public:
     void internal_error(const char *what) { fail(what); }
 
     const ResolvedConfig &config() const { return cfg_; }
+    uint16_t cntlid() const { return cntlid_; }
+    Subsystem *subsystem() const { return subsys_; }
     // NSID 1's FTL (the nvmev device's own namespace).
     ftl::Ftl &ftl() { return *namespaces_[1]->ftl; }
     const DeviceCounters &counters() const { return counters_; }
@@ -119,6 +131,9 @@ private:
         uint8_t log_page;
     };
     using Handler = Outcome (Controller::*)(Request &);
+    // NSID 1 is ns1 if given, else a namespace of its own over backing.
+    Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing,
+               std::shared_ptr<Namespace> ns1);
 
     // registers.cc: registers and the controller state machine
     void write_cc(uint32_t value);
@@ -292,7 +307,10 @@ private:
     ResolvedConfig cfg_;
     Host host_;
     // Index = NSID (0 unused); NSID 1 always has a slot.
-    std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
+    // A namespace of a subsystem is shared with its other controllers.
+    std::array<std::shared_ptr<Namespace>, kMaxNamespaces + 1> namespaces_;
+    Subsystem *subsys_ = nullptr;          // outlives the controller (core_api.cc)
+    uint16_t cntlid_ = 1;                  // ID-CTRL CNTLID
     uint32_t nn_ = 1;                      // ID-CTRL NN
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -14,13 +15,36 @@
 #include "nvmev_core.h"
 #include "parameter_registry.h"
 
+struct NvmevSubsys {
+    std::shared_ptr<nvmev::Subsystem> subsys;
+};
+
 struct NvmevCore {
     NvmevCore(const nvmev::ResolvedConfig &cfg, const nvmev::Host &host, uint8_t *backing)
-        : ctrl(cfg, host, backing)
+        : owned(std::make_unique<nvmev::Controller>(cfg, host, backing)), ctrl(*owned)
     {
     }
-    std::mutex lock;
-    nvmev::Controller ctrl;
+    // A subsystem's controller, made with the subsystem's lock held;
+    // `error` says whether it joined.
+    NvmevCore(const nvmev::ResolvedConfig &cfg, const nvmev::Host &host, uint8_t *backing,
+              std::shared_ptr<nvmev::Subsystem> s, uint16_t cntlid, std::string &error)
+        : subsys(std::move(s)),
+          lock(subsys->lock()),
+          owned(std::make_unique<nvmev::Controller>(cfg, host, backing, *subsys, cntlid, error)),
+          ctrl(*owned)
+    {
+    }
+    ~NvmevCore()
+    {
+        // Leaving a subsystem changes what its other controllers share.
+        std::lock_guard<std::mutex> g(lock);
+        owned.reset();
+    }
+    std::shared_ptr<nvmev::Subsystem> subsys;  // outlives the controller
+    std::mutex own_lock;
+    std::mutex &lock = own_lock;  // or the subsystem's
+    std::unique_ptr<nvmev::Controller> owned;
+    nvmev::Controller &ctrl;
 };
 
 namespace {
@@ -219,8 +243,21 @@ NvmevCore *nvmev_core_new(const NvmevConfig *cfg, const NvmevHostOps *ops, void 
     std::string error;
     const std::string thrown = caught(
         [&] {
-            if (auto rc = nvmev::resolve_config(*cfg, error)) {
+            auto rc = nvmev::resolve_config(*cfg, error);
+            if (!rc) {
+                return;
+            }
+            if (!cfg->subsys) {
                 core = new NvmevCore(*rc, nvmev::Host(*ops, opaque), backing);
+                return;
+            }
+            const std::shared_ptr<nvmev::Subsystem> &sub = cfg->subsys->subsys;
+            std::unique_lock<std::mutex> g(sub->lock());
+            core = new NvmevCore(*rc, nvmev::Host(*ops, opaque), backing, sub, cfg->cntlid, error);
+            if (!error.empty()) {
+                g.unlock();  // the core's destructor takes it
+                delete core;
+                core = nullptr;
             }
         },
         "out of memory creating the controller");
@@ -257,6 +294,35 @@ int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, 
 void nvmev_core_free(NvmevCore *core)
 {
     delete core;
+}
+
+NvmevSubsys *nvmev_subsys_new(const char *nqn)
+{
+    NvmevSubsys *s = nullptr;
+    caught([&] { s = new NvmevSubsys{std::make_shared<nvmev::Subsystem>(nqn ? nqn : "")}; });
+    return s;
+}
+
+void nvmev_subsys_free(NvmevSubsys *subsys)
+{
+    delete subsys;
+}
+
+unsigned nvmev_subsys_controllers(NvmevSubsys *subsys)
+{
+    std::lock_guard<std::mutex> g(subsys->subsys->lock());
+    return static_cast<unsigned>(subsys->subsys->controllers());
+}
+
+int nvmev_subsys_has_namespace(NvmevSubsys *subsys)
+{
+    std::lock_guard<std::mutex> g(subsys->subsys->lock());
+    return subsys->subsys->shared(1) != nullptr;
+}
+
+uint16_t nvmev_core_cntlid(NvmevCore *core)
+{
+    return guarded(core, [&] { return core->ctrl.cntlid(); });
 }
 
 void nvmev_core_free_error(char *errmsg)

@@ -74,6 +74,13 @@ void Namespace::build_ftl()
     ftl->set_observer(host_ ? &tracer_ : nullptr);
 }
 
+void Namespace::set_host(const Host *host)
+{
+    host_ = host;
+    tracer_.set_host(host);
+    ftl->set_observer(host_ ? &tracer_ : nullptr);
+}
+
 void Namespace::discard()
 {
     zero_written(backing, slot_bytes_);

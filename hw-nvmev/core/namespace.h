@@ -47,6 +47,11 @@ public:
     // metadata is formatted afresh), marks are forgotten and the FTL starts
     // over; the slot becomes unallocated.
     void discard();
+    // Where the FTL's events go: the host of the controller that created
+    // the namespace, or of another one sharing it once that one is gone
+    // (subsystem.h).
+    const Host *host() const { return host_; }
+    void set_host(const Host *host);
 
     const uint32_t nsid;
     NamespaceConfig cfg;

@@ -19,7 +19,6 @@
 namespace nvmev {
 namespace {
 
-constexpr uint16_t kCntlid = 1;  // ID-CTRL CNTLID
 constexpr size_t kMaxChangedNsids = NVME_ID_NS_LIST_MAX;
 
 }  // namespace
@@ -62,8 +61,14 @@ std::string Controller::add_namespace(uint32_t nsid, const NamespaceConfig &cfg,
     if (namespaces_[nsid]) {
         return fmt("property 'nsid': namespace %u already exists on this controller", nsid);
     }
+    if (subsys_) {
+        return fmt(
+            "property 'bus': the controller is in subsystem %s, whose controllers share NSID 1 "
+            "only (allowed: an nvmev-ns on a controller without 'subsys')",
+            subsys_->nqn().c_str());
+    }
     try {
-        namespaces_[nsid] = std::make_unique<Namespace>(nsid, cfg, backing, &host_);
+        namespaces_[nsid] = std::make_shared<Namespace>(nsid, cfg, backing, &host_);
     } catch (const std::invalid_argument &e) {
         return e.what();
     }
@@ -108,10 +113,19 @@ void Controller::fill_ns_list(uint8_t *buf, uint32_t after, int csi, bool alloca
 void Controller::fill_ctrl_list(uint8_t *buf, uint16_t from, bool include) const
 {
     auto *list = reinterpret_cast<struct nvme_ctrl_list *>(buf);
-    if (include && kCntlid >= from) {
-        list->num = htole16(1);
-        list->identifier[0] = htole16(kCntlid);
+    if (!include) {
+        return;
     }
+    // A subsystem's namespace (NSID 1 only) is attached to every
+    // controller of it.
+    const std::vector<uint16_t> ids = subsys_ ? subsys_->cntlids() : std::vector<uint16_t>{cntlid_};
+    uint16_t n = 0;
+    for (const uint16_t id : ids) {
+        if (id >= from && n < NVME_ID_CTRL_LIST_MAX) {
+            list->identifier[n++] = htole16(id);
+        }
+    }
+    list->num = htole16(n);
 }
 
 void Controller::fill_independent_id_ns(const Namespace &ns, uint8_t *buf) const
@@ -171,7 +185,7 @@ Outcome Controller::admin_ns_attachment(Request &req)
     const uint16_t n = le16toh(list.num);
     bool ours = n > 0 && n <= NVME_ID_CTRL_LIST_MAX;
     for (uint16_t i = 0; ours && i < n; i++) {
-        ours = le16toh(list.identifier[i]) == kCntlid;  // the only controller
+        ours = le16toh(list.identifier[i]) == cntlid_;  // the only controller
     }
     if (!ours) {
         return Outcome::of(cmd_specific_error(NVME_SC_CTRL_LIST_INVALID));

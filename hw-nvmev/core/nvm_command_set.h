@@ -17,7 +17,7 @@ public:
     static constexpr uint32_t kCopyMaxRanges = 128;
     static constexpr uint32_t kCopyMaxRangeLbas = 2048;
     static constexpr uint32_t kCopyMaxLbas = 8192;
-    using Namespaces = std::array<std::unique_ptr<Namespace>, kMaxNamespaces + 1>;
+    using Namespaces = std::array<std::shared_ptr<Namespace>, kMaxNamespaces + 1>;
 
     NvmCommandSet(const IoContext &io, const Namespaces &namespaces)
         : IoCommandSet(io), namespaces_(namespaces)

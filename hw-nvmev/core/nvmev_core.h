@@ -28,6 +28,8 @@ extern "C" {
 #endif
 
 typedef struct NvmevCore NvmevCore;
+/* An NVM subsystem: controllers that share NSID 1 (nvmev_subsys_new). */
+typedef struct NvmevSubsys NvmevSubsys;
 
 /*
  * Trace events (docs/tracing.md). The core formats nothing: it hands the
@@ -268,6 +270,13 @@ typedef struct NvmevConfig {
     /* Persistent Memory Region (pmr-memdev): its size (0: none), in BAR 5;
      * the core only keeps its registers (NvmevHostOps.pmr_*). */
     uint64_t pmr_bytes;
+    /* NVM subsystem (subsys=): NULL, or the subsystem the controller joins;
+     * its NQN is then ID-CTRL SUBNQN, CMIC and NMIC say "shared", and NSID
+     * 1 is the subsystem's: the first controller makes it over its backing
+     * store, the others must describe it alike and share it (their backing
+     * is not used). cntlid: 0 for the lowest free, else 1..65519. */
+    NvmevSubsys *subsys;
+    uint16_t cntlid;
 } NvmevConfig;
 
 /* A snapshot for query-nvmev. */
@@ -328,6 +337,21 @@ typedef struct NvmevLayout {
     uint64_t data_bytes;
     uint64_t metadata_bytes;
 } NvmevLayout;
+
+/*
+ * NVM subsystems. The adapter holds one reference (new/free), each
+ * controller of the subsystem another, so a shared namespace outlives
+ * the controllers that leave. The controllers of a subsystem serialize on
+ * its lock instead of their own. nvmev_subsys_controllers() counts the
+ * controllers in it now, nvmev_subsys_has_namespace() whether NSID 1
+ * exists (a controller has made it).
+ */
+NvmevSubsys *nvmev_subsys_new(const char *nqn);
+void nvmev_subsys_free(NvmevSubsys *subsys);
+unsigned nvmev_subsys_controllers(NvmevSubsys *subsys);
+int nvmev_subsys_has_namespace(NvmevSubsys *subsys);
+/* The controller's CNTLID (ID-CTRL CNTLID). */
+uint16_t nvmev_core_cntlid(NvmevCore *core);
 
 /* Resolves cfg (as nvmev_core_new would) into the backing store layout:
  * with size=, the adapter allocates data_bytes + metadata_bytes; with a

@@ -245,6 +245,7 @@ inline void zone_fault(const Host &h, uint32_t nsid, uint64_t zone_id, ftl::Zone
 class FtlTracer final : public ftl::FtlObserver {
 public:
     FtlTracer(const Host *host, uint32_t nsid) : host_(host), nsid_(nsid) {}
+    void set_host(const Host *host) { host_ = host; }
 
     void gc_start(uint32_t partition, uint32_t line, uint32_t valid, uint32_t free_lines,
                   bool background, int64_t now_ns) override;

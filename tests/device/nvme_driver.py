@@ -2,7 +2,7 @@
 
 import struct
 
-from qtest_client import BAR0
+from qtest_client import BAR0, PCI_SLOT
 
 ASQ, ACQ = 0x100000, 0x110000
 IOSQ, IOCQ = 0x120000, 0x130000
@@ -25,20 +25,23 @@ class Queue:
 
 
 class Nvme:
-    def __init__(self, qt):
+    def __init__(self, qt, slot=PCI_SLOT, bar0=BAR0):
+        """The controller in `slot`, its BAR 0 mapped at `bar0`. Two drivers
+        use the same queue and data addresses: run one at a time."""
         self.qt = qt
+        self.bar0 = bar0
         self.cid = 0
         self.queues = {}
-        qt.map_bar0()
+        qt.map_bar0(slot, bar0)
 
-    def reg32(self, off): return self.qt.readl(BAR0 + off)
-    def reg64(self, off): return self.qt.readq(BAR0 + off)
-    def set32(self, off, v): self.qt.writel(BAR0 + off, v)
+    def reg32(self, off): return self.qt.readl(self.bar0 + off)
+    def reg64(self, off): return self.qt.readq(self.bar0 + off)
+    def set32(self, off, v): self.qt.writel(self.bar0 + off, v)
 
     def enable(self, entries=16, css=0):
         self.set32(0x24, (entries - 1) | ((entries - 1) << 16))
-        self.qt.writeq(BAR0 + 0x28, ASQ)
-        self.qt.writeq(BAR0 + 0x30, ACQ)
+        self.qt.writeq(self.bar0 + 0x28, ASQ)
+        self.qt.writeq(self.bar0 + 0x30, ACQ)
         self.qt.memwrite(ACQ, bytes(16 * entries))
         self.set32(0x14, 1 | (css << 4) | (6 << 16) | (4 << 20))
         self.queues[0] = Queue(0, ASQ, ACQ, entries)

@@ -26,9 +26,11 @@ def device_arg(opts):
 
 
 class QTest:
-    def __init__(self, device_opts, extra_args=()):
+    def __init__(self, device_opts, extra_args=(), pre_args=()):
         """device_opts: nvmev's properties as "key=value,..." or, for list
-        properties such as iothread-vq-mapping, a dict (JSON -device)."""
+        properties such as iothread-vq-mapping, a dict (JSON -device).
+        pre_args come before the device (what it links to, e.g. an
+        nvmev-subsys device), extra_args after it."""
         self.dir = tempfile.mkdtemp(prefix="nvmev-qtest-")
         qtest_path = os.path.join(self.dir, "qtest.sock")
         qmp_path = os.path.join(self.dir, "qmp.sock")
@@ -41,7 +43,7 @@ class QTest:
         args = [QEMU, "-machine", "q35", "-accel", "qtest", "-nodefaults",
                 "-display", "none", "-m", "128M", *FIRMWARE,
                 "-qtest", f"unix:{qtest_path}", "-qmp", f"unix:{qmp_path}",
-                "-device", device_arg(device_opts),
+                *pre_args, "-device", device_arg(device_opts),
                 *extra_args]
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
@@ -133,18 +135,25 @@ class QTest:
         return int(self.cmd("clock_set 0", allow_fail=True))
 
     # ---- PCI configuration space (mechanism #1) ----
-    def cfg_addr(self, reg):
-        return 0x80000000 | (PCI_SLOT << 11) | (reg & 0xFC)
+    def cfg_addr(self, reg, slot=PCI_SLOT):
+        return 0x80000000 | (slot << 11) | (reg & 0xFC)
 
-    def cfg_readl(self, reg):
-        self.outl(0xCF8, self.cfg_addr(reg))
+    def _cfg_addr(self, reg, slot):
+        # The default slot goes through cfg_addr(reg), which a test may
+        # replace (a device behind a root port: tests/device/test_resets_qtest.py).
+        return self.cfg_addr(reg) if slot == PCI_SLOT else self.cfg_addr(reg, slot)
+
+    def cfg_readl(self, reg, slot=PCI_SLOT):
+        self.outl(0xCF8, self._cfg_addr(reg, slot))
         return self.inl(0xCFC)
 
-    def cfg_writel(self, reg, val):
-        self.outl(0xCF8, self.cfg_addr(reg))
+    def cfg_writel(self, reg, val, slot=PCI_SLOT):
+        self.outl(0xCF8, self._cfg_addr(reg, slot))
         self.outl(0xCFC, val)
 
-    def map_bar0(self):
-        self.cfg_writel(0x10, BAR0 & 0xFFFFFFFF)
-        self.cfg_writel(0x14, 0)
-        self.cfg_writel(0x04, self.cfg_readl(0x04) | 0x6)  # memory + bus master
+    def map_bar0(self, slot=PCI_SLOT, bar0=BAR0):
+        """BAR 0 of the device in `slot` at `bar0` (another device: another
+        slot and address)."""
+        self.cfg_writel(0x10, bar0 & 0xFFFFFFFF, slot)
+        self.cfg_writel(0x14, 0, slot)
+        self.cfg_writel(0x04, self.cfg_readl(0x04, slot) | 0x6, slot)  # memory + bus master

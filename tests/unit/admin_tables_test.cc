@@ -141,6 +141,7 @@ protected:
             case Offer::kAlways: return true;
             case Offer::kMultiNamespace: return multi_;
             case Offer::kMultiNamespaceOrKv: return multi_ || kind_ == "kv";
+            case Offer::kMultiController: return multi_;  // no subsystem here
             case Offer::kZoned: return multi_ || kind_ == "zns";
             case Offer::kVendorKv: return false;
         }
