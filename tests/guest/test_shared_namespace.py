@@ -13,21 +13,18 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from guest_harness import ROOT, run_guest  # noqa: E402
+from guest_harness import ROOT, fio_job, run_guest  # noqa: E402
 
 QMP = f"python3 {ROOT}/scripts/qmp.py $NVMEV_QMP"
 MIB = 2**20
 SIZE = "128M"
 
 
-def fio(name, more="", **opts):
+def fio(name, **opts):
     """A fio job on the shared block device $disk; its JSON is section NAME."""
-    base = dict(direct=1, ioengine="io_uring", iodepth=8, bs="4k")
+    base = dict(ioengine="io_uring", iodepth=8, bs="4k")
     base.update(opts)
-    args = " ".join(f"--{k}={v}" for k, v in base.items())
-    return (f"fio --name={name} --filename=/dev/$disk {args} {more} --output-format=json "
-            f"--output=/tmp/{name}.json; "
-            f"echo =={name}== && cat /tmp/{name}.json && echo ==END {name}==")
+    return fio_job(name, dev="/dev/$disk", **base)
 
 
 # inflight: waits until the shared disk $disk has requests in flight on
@@ -103,7 +100,7 @@ class SharedNamespaceTest(unittest.TestCase):
             "wait $pid || true; cat /tmp/unplug.out",
             "echo ==AFTER==; echo ctrls: $(ls /sys/class/nvme-subsystem/$sub | "
             "grep -E '^nvme[0-9]+$'); echo paths: $(ls /sys/block | grep -E '^nvme[0-9]+c[0-9]+n[0-9]+$'); echo ==END AFTER==",
-            fio("after", more="--verify_only=1", **busy),
+            fio("after", verify_only=1, **busy),
             "nvmev-host check",
         ])
         r = run_guest(job, "--no-device",
