@@ -57,9 +57,9 @@ MediaRange admin_range(const Sqe &sqe)
     }
 }
 
-bool overlaps(const MediaRange &r, const StagedCopy &c)
+bool overlaps(const MediaRange &r, const QueueGroup::StagedRange &c)
 {
-    if (!c.data || (!r.write && !c.write)) {
+    if (!r.write && !c.write) {
         return false;
     }
     if (r.nsid != NVME_NSID_ALL && r.nsid != c.nsid) {
@@ -84,8 +84,11 @@ bool Controller::waits_for_other_copies(const Sqe &sqe, uint16_t sqid)
         if (&other == &self) {
             continue;
         }
-        for (const Request &req : other.staged) {
-            if (overlaps(r, req.copy)) {
+        if (!r.write && other.staged_writes == 0) {
+            continue;  // reads never wait for reads
+        }
+        for (const QueueGroup::StagedRange &c : other.staged_ranges) {
+            if (overlaps(r, c)) {
                 self.waits_for_copies = true;
                 return true;
             }

@@ -34,6 +34,17 @@ struct QueueGroup {
     // The commands of the pass, in fetch order; non-empty from fetch_pass()
     // to complete_pass(), while data moves.
     std::vector<Request> staged;
+    // The media ranges of the staged copies, for other groups' conflict
+    // checks (copy_conflicts.cc): written only under the lock, apart from
+    // `staged`, whose entries the copy updates without it.
+    struct StagedRange {
+        uint32_t nsid;
+        bool write;
+        uint64_t slba;
+        uint64_t nlb;
+    };
+    std::vector<StagedRange> staged_ranges;
+    uint32_t staged_writes = 0;
     std::vector<DmaSegment> segments;
 };
 

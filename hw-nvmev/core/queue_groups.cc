@@ -96,6 +96,8 @@ void Controller::finish_staged(QueueGroup &grp)
     }
     grp.staged.clear();
     grp.segments.clear();
+    grp.staged_ranges.clear();
+    grp.staged_writes = 0;
 }
 
 void Controller::wake_cq_feeders(uint16_t cqid)
