@@ -51,6 +51,7 @@ protected:
         return "";
     }
 
+public:
     // ssd=nvm of `capacity` bytes with `lba_size` and `mdts` (-1: default);
     // 12/14 us read/write latency, 4096 MB/s (1000 ns per 4 KiB).
     static NvmevConfig nvm_config(uint64_t capacity, int64_t lba_size = -1, int64_t mdts = -1)
@@ -70,6 +71,8 @@ protected:
         c.msix_vectors = 5;
         return c;
     }
+
+protected:
     void make(uint64_t capacity = 8 << 20, int64_t lba_size = -1, int64_t mdts = -1)
     {
         ASSERT_EQ(start(nvm_config(capacity, lba_size, mdts)), "");

@@ -20,24 +20,6 @@ constexpr uint64_t kMiB = 1024 * 1024;
 constexpr uint64_t kBuf = Driver::kDataBase;
 constexpr const char *kNqn = "nqn.2026-11.io.nvmev:subsys:s0";
 
-// ssd=nvm of `capacity` bytes, 12/14 us, 4096 MB/s, as CoreFixture's.
-NvmevConfig nvm_config(uint64_t capacity)
-{
-    NvmevConfig c{};
-    c.ssd = "nvm";
-    c.serial = "SN-TEST-1";
-    c.model = "nvmev test model";
-    c.capacity_bytes = capacity;
-    c.lba_size = c.mdts = -1;
-    c.max_ioqpairs = 4;
-    c.read_latency_ns = 12000;
-    c.write_latency_ns = 14000;
-    c.read_bandwidth_mbps = 4096;
-    c.write_bandwidth_mbps = 4096;
-    c.msix_vectors = 5;
-    return c;
-}
-
 // One controller of the subsystem on a fake host of its own.
 struct Member {
     FakeHost host{16 << 20};
@@ -106,7 +88,7 @@ protected:
     }
     NvmevConfig config(uint64_t capacity = 8 * kMiB, uint16_t cntlid = 0) const
     {
-        NvmevConfig c = nvm_config(capacity);
+        NvmevConfig c = CoreFixture::nvm_config(capacity);
         c.serial = "SN-SUBSYS";
         c.subsys = subsys_;
         c.cntlid = cntlid;
@@ -239,7 +221,7 @@ TEST_F(SubsystemTest, ConfigurationErrorsNameTheProperty)
     EXPECT_EQ(nvmev_core_cntlid(other.core), 1);
 
     // Further namespaces are not shared: refused on a subsystem controller.
-    NvmevConfig ns = nvm_config(4 * kMiB);
+    NvmevConfig ns = CoreFixture::nvm_config(4 * kMiB);
     std::vector<uint8_t> store(4 * kMiB);
     char *err = nullptr;
     ASSERT_EQ(nvmev_core_add_namespace(a_->core, 2, &ns, store.data(), 1, &err), -1);
@@ -253,7 +235,7 @@ TEST_F(SubsystemTest, ConfigurationErrorsNameTheProperty)
 TEST_F(SubsystemTest, ControllerWithoutSubsystemIsPrivate)
 {
     Member m;
-    NvmevConfig c = nvm_config(8 * kMiB);
+    NvmevConfig c = CoreFixture::nvm_config(8 * kMiB);
     ASSERT_EQ(m.start(c, backing_.data()), "");
     ASSERT_EQ(m.identify(NVME_IDENTIFY_CNS_CTRL), 0);
     const auto id = m.read<struct nvme_id_ctrl>();
