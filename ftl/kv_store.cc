@@ -308,11 +308,13 @@ void KvStore::insert_record(const KvKey &key, uint32_t value_len, uint64_t unit)
 {
     const uint32_t slot = free_slots_.back();
     KvRecord &rec = records_[slot];
+    store_order();  // after the value's bytes
     std::memcpy(rec.key, key.bytes.data(), kKvMaxKeyBytes);
     rec.key_len = key.len;
     rec.value_len = value_len;
     rec.unit_offset = unit;
     // Set last: a record is valid only once everything else is in place.
+    store_order();
     rec.used = 1;
     index_.emplace(key, slot);
     free_slots_.pop_back();
