@@ -3,6 +3,7 @@
 #include "kv_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <stdexcept>
 
@@ -15,6 +16,13 @@ constexpr uint64_t kMetaAlign = 4096;
 bool valid_key(const KvKey &key)
 {
     return key.len >= 1 && key.len <= kKvMaxKeyBytes;
+}
+
+// Orders stores to the backend for a SIGKILL: a compiler barrier (the
+// process dies between instructions; its stores are in the shared mapping).
+inline void store_order()
+{
+    std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
 bool all_zero(const void *p, size_t n)
@@ -81,24 +89,44 @@ KvStore::KvStore(uint8_t *data, uint64_t data_bytes, uint8_t *meta, uint64_t met
     free_slots_.reserve(limits.max_keys);
     compact_order_.reserve(limits.max_keys);
     alloc_.reset(data_bytes / kUnitBytes);
-    if (all_zero(header_, sizeof(KvHeader))) {
+    if (all_zero(header_, sizeof(KvHeader)) || interrupted_format()) {
         format();
     } else {
         open_existing();
+        finish_journal();
     }
     load_records();
 }
 
-void KvStore::format()
+KvHeader KvStore::expected_header() const
 {
-    std::memset(records_, 0, uint64_t{limits_.max_keys} * sizeof(KvRecord));
     KvHeader h{};
     std::memcpy(h.magic, kKvMagic, sizeof(h.magic));
     h.version = kKvFormatVersion;
     h.unit_bytes = kUnitBytes;
     h.data_bytes = data_bytes_;
     h.max_keys = limits_.max_keys;
+    return h;
+}
+
+// A format killed before its magic landed: this device's header but the magic.
+bool KvStore::interrupted_format() const
+{
+    KvHeader h = expected_header();
+    std::memcpy(h.magic, header_->magic, sizeof(h.magic));
+    return all_zero(header_->magic, sizeof(h.magic)) && std::memcmp(&h, header_, sizeof(h)) == 0;
+}
+
+void KvStore::format()
+{
+    std::memset(records_, 0, uint64_t{limits_.max_keys} * sizeof(KvRecord));
+    // The magic last: a header with it is complete.
+    KvHeader h = expected_header();
+    std::memset(h.magic, 0, sizeof(h.magic));
+    store_order();
     *header_ = h;
+    store_order();
+    std::memcpy(header_->magic, kKvMagic, sizeof(kKvMagic));
 }
 
 void KvStore::open_existing()
@@ -183,6 +211,74 @@ bool KvStore::allocate(uint64_t units, uint64_t &start)
     return alloc_.allocate(units, start);
 }
 
+void KvStore::journal_begin(KvJournalKind kind, uint32_t slot, uint32_t value_len, uint64_t unit)
+{
+    KvJournal &j = header_->journal;
+    j.slot = slot;
+    j.value_len = value_len;
+    j.reserved = 0;
+    j.unit_offset = unit;
+    j.moved = 0;
+    store_order();
+    j.kind = static_cast<uint32_t>(kind);  // published: the change is due
+    store_order();
+}
+
+void KvStore::journal_end()
+{
+    store_order();
+    header_->journal.kind = static_cast<uint32_t>(KvJournalKind::None);
+    store_order();
+}
+
+// Moves the value of `slot` down to `to_unit` (values only slide toward 0)
+// from byte `moved` on, in pieces no longer than the distance, so that no
+// piece overwrites source bytes not yet moved: after a kill the move
+// resumes at the last piece the journal counted.
+void KvStore::move_value(uint32_t slot, uint64_t to_unit, uint64_t moved)
+{
+    KvRecord &rec = records_[slot];
+    const uint64_t from = rec.unit_offset * kUnitBytes;
+    const uint64_t to = to_unit * kUnitBytes;
+    const uint64_t step = from - to;
+    while (moved < rec.value_len) {
+        const uint64_t n = std::min<uint64_t>(step, rec.value_len - moved);
+        std::memcpy(data_ + to + moved, data_ + from + moved, n);
+        moved += n;
+        store_order();
+        header_->journal.moved = moved;
+    }
+    store_order();
+    rec.unit_offset = to_unit;
+    compacted_bytes_ += rec.value_len;
+}
+
+void KvStore::finish_journal()
+{
+    const KvJournal j = header_->journal;
+    const auto kind = static_cast<KvJournalKind>(j.kind);
+    if (kind == KvJournalKind::None) {
+        return;
+    }
+    if ((kind != KvJournalKind::Update && kind != KvJournalKind::Move) ||
+        j.slot >= limits_.max_keys || records_[j.slot].used != 1) {
+        throw std::invalid_argument(
+            "the backing store's KV metadata area has a journal entry "
+            "(kind " +
+            std::to_string(j.kind) + ", record " + std::to_string(j.slot) +
+            ") the store could not have written");
+    }
+    KvRecord &rec = records_[j.slot];
+    if (kind == KvJournalKind::Update) {
+        rec.value_len = j.value_len;
+        rec.unit_offset = j.unit_offset;
+    } else if (rec.unit_offset > j.unit_offset && j.moved <= rec.value_len) {
+        move_value(j.slot, j.unit_offset, j.moved);
+        compacted_bytes_ = 0;  // not this run's work
+    }
+    journal_end();
+}
+
 // Slides every value toward offset 0, in offset order so that a value never
 // lands on one not yet moved, leaving one free extent at the end.
 void KvStore::compact()
@@ -198,10 +294,9 @@ void KvStore::compact()
     for (uint32_t slot : compact_order_) {
         KvRecord &rec = records_[slot];
         if (rec.unit_offset != cursor) {
-            std::memmove(data_ + cursor * kUnitBytes, data_ + rec.unit_offset * kUnitBytes,
-                         rec.value_len);
-            rec.unit_offset = cursor;
-            compacted_bytes_ += rec.value_len;
+            journal_begin(KvJournalKind::Move, slot, rec.value_len, cursor);
+            move_value(slot, cursor, 0);
+            journal_end();
         }
         cursor += units_for(rec.value_len);
     }
@@ -213,11 +308,13 @@ void KvStore::insert_record(const KvKey &key, uint32_t value_len, uint64_t unit)
 {
     const uint32_t slot = free_slots_.back();
     KvRecord &rec = records_[slot];
+    store_order();  // after the value's bytes
     std::memcpy(rec.key, key.bytes.data(), kKvMaxKeyBytes);
     rec.key_len = key.len;
     rec.value_len = value_len;
     rec.unit_offset = unit;
     // Set last: a record is valid only once everything else is in place.
+    store_order();
     rec.used = 1;
     index_.emplace(key, slot);
     free_slots_.pop_back();
@@ -266,8 +363,11 @@ KvStatus KvStore::store(const KvKey &key, const uint8_t *value, uint32_t length,
         KvRecord &rec = records_[it->second];
         const uint64_t old_unit = rec.unit_offset;
         const uint32_t old_len = rec.value_len;
+        // The value is in place; the record switches extents in one step.
+        journal_begin(KvJournalKind::Update, it->second, static_cast<uint32_t>(new_len), unit);
         rec.value_len = static_cast<uint32_t>(new_len);
         rec.unit_offset = unit;
+        journal_end();
         alloc_.release(old_unit, units_for(old_len));
         value_bytes_ -= old_len;
         allocated_units_ -= units_for(old_len);
@@ -314,7 +414,11 @@ KvStatus KvStore::remove(const KvKey &key, KvExtent *freed)
     const uint64_t units = units_for(rec.value_len);
     value_bytes_ -= rec.value_len;
     allocated_units_ -= units;
-    // The record goes first: from then on the extent is free space.
+    // The record goes first: from then on the extent is free space. Its
+    // used flag goes before the rest, so a kill never leaves a used record
+    // with a half-cleared key.
+    rec.used = 0;
+    store_order();
     std::memset(&rec, 0, sizeof(rec));
     alloc_.release(extent.offset / kUnitBytes, units);
     index_.erase(it);
@@ -353,7 +457,13 @@ void KvStore::list(const KvKey &start, bool inclusive, size_t max, std::vector<K
 
 void KvStore::erase_all()
 {
+    // Used flags first (see remove()), then the records, then the values.
+    for (uint32_t slot = 0; slot < limits_.max_keys; slot++) {
+        records_[slot].used = 0;
+    }
+    store_order();
     std::memset(records_, 0, uint64_t{limits_.max_keys} * sizeof(KvRecord));
+    store_order();
     if (data_bytes_ > 0) {
         std::memset(data_, 0, data_bytes_);
     }

@@ -127,9 +127,16 @@ private:
     }
     void open_existing();
     void format();
+    KvHeader expected_header() const;
+    bool interrupted_format() const;
     void load_records();
     bool allocate(uint64_t units, uint64_t &start);
     void compact();
+    // The multi-store record changes, through the header's journal.
+    void journal_begin(KvJournalKind kind, uint32_t slot, uint32_t value_len, uint64_t unit);
+    void journal_end();
+    void move_value(uint32_t slot, uint64_t to_unit, uint64_t moved);
+    void finish_journal();  // on open: completes an interrupted change
     void insert_record(const KvKey &key, uint32_t value_len, uint64_t unit);
     KvExtent extent_of(const KvRecord &rec) const;
     std::string check_records(std::vector<std::pair<uint64_t, uint64_t>> &extents) const;

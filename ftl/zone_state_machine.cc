@@ -6,6 +6,7 @@
 #include <nvme/types.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 #include "ftl.h"
@@ -149,6 +150,59 @@ bool record_trusted(const ZoneRecord &r, uint64_t start, uint64_t cap_end, bool 
     return !active_state(s) || (zrwa ? r.written_end >= r.wp : r.written_end == r.wp);
 }
 
+// The records live in the backend, so a SIGKILL (or an abort) of QEMU can
+// stop a transition between two of its stores. Transitions store in an
+// order whose intermediate records are recognised here and completed, so a
+// killed transition is either undone or done, and never takes a zone
+// offline: a write stores written_end, then wp, then Full at the capacity;
+// a finish stores wp at the capacity, then Full; a state that holds no
+// ZRWA is stored before the ZRWA is released; a reset marks the zone
+// erase_pending, then stores Empty, then the rest, and the caller zeroes
+// the data before clearing the mark (an empty zone keeps the mark for the
+// caller to finish the erase: pending_erase()).
+void complete_interrupted(ZoneRecord &r, uint64_t start, uint64_t cap_end)
+{
+    if (!known_state(r.state)) {
+        return;
+    }
+    if (r.erase_pending && r.state != static_cast<uint8_t>(ZoneState::Empty)) {
+        r.erase_pending = 0;  // killed before the reset changed anything
+    }
+    if (r.wp < start || r.wp > cap_end || r.written_end < start || r.written_end > cap_end) {
+        return;  // no transition stores such a record
+    }
+    const auto s = static_cast<ZoneState>(r.state);
+    if (s == ZoneState::Empty) {
+        const uint32_t resets = r.resets;
+        const uint8_t erase = r.erase_pending;
+        const uint8_t write = r.write_pending;
+        r = empty_record(start);
+        r.resets = resets;
+        r.erase_pending = erase;
+        r.write_pending = write;
+        return;
+    }
+    if (!active_state(s)) {
+        r.attrs &= static_cast<uint8_t>(~kZrwav);
+        return;
+    }
+    // The data up to written_end was in place before written_end was set.
+    if (!(r.attrs & kZrwav) && r.written_end > r.wp) {
+        r.wp = r.written_end;
+    }
+    if (r.wp == cap_end) {
+        r.state = static_cast<uint8_t>(ZoneState::Full);
+        r.attrs &= static_cast<uint8_t>(~kZrwav);
+    }
+}
+
+// Orders two stores to the backend for a SIGKILL: a compiler barrier (the
+// process dies between instructions; its stores are in the shared mapping).
+inline void store_order()
+{
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
 // A record that cannot be trusted takes the zone offline, clamped so that
 // nothing downstream sees wild LBAs.
 void take_offline(ZoneRecord &r, uint64_t start, uint64_t cap_end)
@@ -175,6 +229,7 @@ ZoneStateMachine::ZoneStateMachine(const ZoneConfig &cfg, ZoneRecord *records, b
             r = empty_record(start);
             continue;
         }
+        complete_interrupted(r, start, cap_end);
         if (!record_trusted(r, start, cap_end, cfg_.zrwa_lbas != 0)) {
             take_offline(r, start, cap_end);
         }
@@ -207,13 +262,14 @@ void ZoneStateMachine::set_state(uint32_t zone, ZoneState s)
 {
     const bool was_open = is_open(zone);
     const bool was_active = is_active(zone);
-    if (!active_state(s)) {
-        release_zrwa(zone);
-    }
     if (observer_ && rec_[zone].state != static_cast<uint8_t>(s)) {
         observer_->zone_state(zone, rec_[zone].state, static_cast<uint8_t>(s));
     }
     rec_[zone].state = static_cast<uint8_t>(s);
+    store_order();  // the state first: complete_interrupted() reads it
+    if (!active_state(s)) {
+        release_zrwa(zone);
+    }
     open_ = open_ - (was_open ? 1 : 0) + (open_state(s) ? 1 : 0);
     active_ = active_ - (was_active ? 1 : 0) + (active_state(s) ? 1 : 0);
 }
@@ -298,8 +354,9 @@ void ZoneStateMachine::advance(uint32_t zone, uint64_t new_wp, std::vector<ZoneE
         return;
     }
     effects.push_back({ZoneEffect::Kind::Commit, zone, r.wp, new_wp});
-    r.wp = new_wp;
     r.written_end = std::max(r.written_end, new_wp);
+    store_order();  // written_end, then wp (complete_interrupted())
+    r.wp = new_wp;
 }
 
 void ZoneStateMachine::do_finish(uint32_t zone, std::vector<ZoneEffect> &effects)
@@ -311,6 +368,7 @@ void ZoneStateMachine::do_finish(uint32_t zone, std::vector<ZoneEffect> &effects
     const uint64_t cap_end = zslba(zone) + cfg_.zone_cap_lbas;
     effects.push_back({ZoneEffect::Kind::Finish, zone, r.wp, cap_end});
     r.wp = cap_end;
+    store_order();  // wp, then Full (complete_interrupted())
     set_state(zone, ZoneState::Full);
 }
 
@@ -319,12 +377,33 @@ void ZoneStateMachine::do_reset(uint32_t zone, std::vector<ZoneEffect> &effects)
     ZoneRecord &r = rec_[zone];
     const uint64_t start = zslba(zone);
     effects.push_back({ZoneEffect::Kind::Reset, zone, start, r.written_end});
+    r.erase_pending = 1;  // first (complete_interrupted()), cleared by erased()
+    store_order();
     set_state(zone, ZoneState::Empty);
+    store_order();
     r.wp = start;
     r.written_end = start;
     r.open_seq = 0;
     r.attrs = 0;
     r.resets++;
+}
+
+void ZoneStateMachine::erased(uint32_t zone)
+{
+    store_order();  // after the caller's zeroing
+    rec_[zone].erase_pending = 0;
+}
+
+void ZoneStateMachine::mark_write(uint32_t zone)
+{
+    rec_[zone].write_pending = 1;
+    store_order();  // before the caller's copy
+}
+
+void ZoneStateMachine::unmark_write(uint32_t zone)
+{
+    store_order();  // after the caller's zeroing
+    rec_[zone].write_pending = 0;
 }
 
 void ZoneStateMachine::mark_changed(uint32_t zone)
@@ -388,6 +467,7 @@ void ZoneStateMachine::commit_write(uint64_t slba, uint32_t nlb, std::vector<Zon
     }
     const uint64_t end = slba + nlb;
     r.written_end = std::max(r.written_end, end);
+    store_order();  // written_end, then wp (complete_interrupted())
     if (r.attrs & kZrwav) {
         const uint64_t zrwa = cfg_.zrwa_lbas;
         if (end > r.wp + zrwa) {
@@ -399,8 +479,11 @@ void ZoneStateMachine::commit_write(uint64_t slba, uint32_t nlb, std::vector<Zon
         advance(z, end, effects);
     }
     if (r.wp >= zslba(z) + cfg_.zone_cap_lbas) {
+        store_order();  // wp, then Full (complete_interrupted())
         set_state(z, ZoneState::Full);
     }
+    store_order();  // the write is committed: its data is no longer beyond wp
+    r.write_pending = 0;
 }
 
 uint16_t ZoneStateMachine::check_append(uint64_t zslba_in, uint32_t nlb, uint64_t &assigned) const

@@ -33,14 +33,15 @@ enum class ZoneState : uint8_t {
 
 // One zone as persisted in the metadata area: 32 bytes, host byte order.
 struct ZoneRecord {
-    uint64_t wp;           // write pointer (LBA); zslba when empty
-    uint64_t written_end;  // one past the highest LBA written since the last
-                           // reset (ZRWA writes land beyond wp); zslba when none
-    uint64_t open_seq;     // order in which zones became implicitly open
-    uint32_t resets;       // times reset: the erase count of the zone's blocks
-    uint8_t state;         // ZoneState
-    uint8_t attrs;         // Zone Attributes: NVME_ZNS_ZA_* bits
-    uint8_t reserved[2];
+    uint64_t wp;            // write pointer (LBA); zslba when empty
+    uint64_t written_end;   // one past the highest LBA written since the last
+                            // reset (ZRWA writes land beyond wp); zslba when none
+    uint64_t open_seq;      // order in which zones became implicitly open
+    uint32_t resets;        // times reset: the erase count of the zone's blocks
+    uint8_t state;          // ZoneState
+    uint8_t attrs;          // Zone Attributes: NVME_ZNS_ZA_* bits
+    uint8_t erase_pending;  // 1: reset, its data maybe not zeroed yet (erased())
+    uint8_t write_pending;  // 1: data may be landing beyond the write pointer
 };
 static_assert(sizeof(ZoneRecord) == 32, "the metadata layout depends on it");
 
@@ -147,6 +148,21 @@ public:
     // zone start; Invalid Zone State Transition unless empty; Too Many
     // Active Zones when no active resource is free.
     uint16_t set_extension(uint64_t slba);
+
+    // The caller has zeroed the data of a zone reset emptied (a Reset
+    // effect): clears its erase_pending mark. A record loaded with the mark
+    // (QEMU was killed in between) stays marked until the caller zeroes
+    // the zone and calls this: pending_erase() lists such zones.
+    void erased(uint32_t zone);
+    bool pending_erase(uint32_t zone) const { return rec_[zone].erase_pending != 0; }
+    // The caller is about to move a write's data into `zone`, before
+    // commit_write(), which clears the mark: a record loaded with it may
+    // have data past max(wp, written_end) that no write committed, which
+    // the caller zeroes (a zone reads as zeros beyond its write pointer),
+    // then calls unmark_write().
+    void mark_write(uint32_t zone);
+    bool pending_write(uint32_t zone) const { return rec_[zone].write_pending != 0; }
+    void unmark_write(uint32_t zone);
 
     // ---- Fault injection (QMP): the zone becomes read-only or offline
     // whatever its state (releasing its resources and ZRWA), or, from

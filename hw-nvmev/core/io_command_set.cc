@@ -34,6 +34,9 @@ Status IoCommandSet::lba_range_of(const Request &req, uint64_t &slba, uint32_t &
 
 Status IoCommandSet::move_write_data(const Request &req, uint64_t slba, uint64_t bytes)
 {
+    if (req.ns->zns) {
+        req.ns->zns->zones().mark_write(req.ns->zns->zones().zone_of(slba));
+    }
     const Status st =
         xfer_.from_host(req.sqe, req.ns->backing + (slba << req.ns->cfg.lba_shift()), bytes);
     if (st != kSuccess && req.ns->zns) {

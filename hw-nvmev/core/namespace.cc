@@ -7,6 +7,7 @@
 
 #include "../ftl/conv_ftl.h"
 #include "../ftl/zns_ftl.h"
+#include "zns_command_set.h"
 
 namespace nvmev {
 namespace {
@@ -50,6 +51,7 @@ void Namespace::build_ftl()
         auto z = std::make_unique<ftl::ZnsFtl>(cfg.zns, zone_meta.records, zone_meta.fresh);
         zns = z.get();
         ftl = std::move(z);
+        ZnsCommandSet::finish_interrupted_zone_work(*this);
     } else if (cfg.kind == SsdKind::Kv) {
         // Throws std::invalid_argument for key records of another format.
         kv = std::make_unique<ftl::KvStore>(backing, cfg.capacity_bytes,

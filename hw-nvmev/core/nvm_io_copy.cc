@@ -74,6 +74,9 @@ Outcome NvmCommandSet::io_copy(Request &req)
     // source range is read after it was written (the spec leaves overlap
     // undefined).
     const uint32_t shift = req.ns->cfg.lba_shift();
+    if (req.ns->zns) {
+        req.ns->zns->zones().mark_write(req.ns->zns->zones().zone_of(sdlba));
+    }
     int64_t reads_done = req.fetched_ns;
     uint64_t dlba = sdlba;
     for (uint32_t i = 0; i < nr; i++) {

@@ -76,6 +76,9 @@ Status VendorIo::transfer(uint64_t offset, uint8_t *media, uint64_t len, bool to
 Status VendorIo::write_from_host(uint64_t offset, uint64_t slba, uint32_t nlb)
 {
     const uint32_t shift = req_.ns->cfg.lba_shift();
+    if (req_.ns->zns) {
+        req_.ns->zns->zones().mark_write(req_.ns->zns->zones().zone_of(slba));
+    }
     const Status st =
         transfer(offset, req_.ns->backing + (slba << shift), uint64_t{nlb} << shift, false);
     if (st != kSuccess && req_.ns->zns) {

@@ -19,6 +19,11 @@ public:
     // Zone resets (by command, format or fault injection) make the zones
     // read as zeros and clear their descriptor extensions.
     static void apply_zone_effects(Namespace &ns, const std::vector<ftl::ZoneEffect> &effects);
+    // On open, after a QEMU killed mid-command: zones a reset emptied
+    // whose zeroing did not finish (erase_pending), and zones a write was
+    // landing in (write_pending), read as zeros beyond their write
+    // pointer again.
+    static void finish_interrupted_zone_work(Namespace &ns);
 
 private:
     static const IoHandlerTable<ZnsCommandSet> &table();

@@ -59,11 +59,40 @@ void ZnsCommandSet::apply_zone_effects(Namespace &ns, const std::vector<ftl::Zon
             if (e.to > e.from) {
                 zero_media(ns, e.from, e.to - e.from);
             }
+            ns.zns->zones().erased(e.zone);
             const uint32_t ext = ns.cfg.zns.extension_bytes;
             if (ext) {
                 std::memset(ns.zone_meta.extensions + uint64_t{e.zone} * ext, 0, ext);
             }
         }
+    }
+}
+
+void ZnsCommandSet::finish_interrupted_zone_work(Namespace &ns)
+{
+    ftl::ZoneStateMachine &zones = ns.zns->zones();
+    const uint32_t shift = ns.cfg.lba_shift();
+    const uint64_t cap = zones.config().zone_cap_lbas;
+    for (uint32_t z = 0; z < zones.config().zones; z++) {
+        if (!zones.pending_erase(z) && !zones.pending_write(z)) {
+            continue;
+        }
+        const ftl::ZoneRecord &r = zones.zone(z);
+        const uint64_t from =
+            zones.pending_erase(z) ? zones.zslba(z) : std::max(r.wp, r.written_end);
+        const uint64_t to = zones.zslba(z) + cap;
+        // Pages still zero are left alone: a sparse file stays sparse.
+        uint8_t *p = ns.backing + (from << shift);
+        const uint64_t len = (to - from) << shift;
+        for (uint64_t off = 0; off < len; off += kPageSize) {
+            const uint64_t n = std::min<uint64_t>(kPageSize, len - off);
+            if (std::any_of(p + off, p + off + n, [](uint8_t b) { return b != 0; })) {
+                std::memset(p + off, 0, n);
+            }
+        }
+        ns.uncorrectable.clear(from, to - from);
+        zones.erased(z);
+        zones.unmark_write(z);
     }
 }
 

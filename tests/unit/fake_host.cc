@@ -66,6 +66,9 @@ void kick(void *opaque, unsigned group)
 void trace(void *opaque, const NvmevTraceEvent *ev)
 {
     FakeHost *h = self(opaque);
+    if (h->on_trace) {
+        h->on_trace(*ev);
+    }
     if (!h->record_trace || h->traced.size() >= h->trace_limit) {
         return;
     }

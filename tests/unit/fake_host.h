@@ -59,6 +59,9 @@ public:
         std::string reason;
     };
     std::vector<Traced> traced;
+    // Called on each trace event as the core reports it (recorded or not),
+    // e.g. to look at the backing store at that moment.
+    std::function<void(const NvmevTraceEvent &ev)> on_trace;
     // Off: events still reach the callback but are not kept (the log
     // allocates; the core must not). Past trace_limit events, the rest
     // are dropped, so long runs stay small.

@@ -4,6 +4,7 @@
 // event, and zone state that survives a restart over the same backing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../../ftl/zone_state_machine.h"
 #include "config_fixture.h"
 #include "core_fixture.h"
 
@@ -341,6 +343,114 @@ TEST_F(ZnsControllerTest, ResetZeroesDataAndTakesTheEraseTime)
     const int64_t t1 = host_.now_ns;
     ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET), 0);
     EXPECT_EQ(drv_->log[0].posted_at_ns - t1, 5600);
+}
+
+// A QEMU killed during a Zone Reset must not leave an empty zone that still
+// holds its old data below the capacity: the record is marked
+// erase_pending before it says empty (the zone_state event comes just
+// before the state is stored), and the mark is cleared once the data is
+// zeroed.
+TEST_F(ZnsControllerTest, AResetMarksItsZoneUntilTheDataIsZeroed)
+{
+    ASSERT_EQ(create({}, false, true), "");  // memdev: the records follow the data
+    ready();
+    const auto *rec = reinterpret_cast<const ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    ASSERT_EQ(write(0, 16, 0x77), 0);
+    ASSERT_EQ(write(kZoneLbas, 16, 0x78), 0);
+    std::vector<uint64_t> marked;
+    host_.on_trace = [&](const NvmevTraceEvent &ev) {
+        if (ev.id == NVMEV_TRACE_ZONE_STATE && ev.u.zone.to == NVME_ZNS_ZS_EMPTY &&
+            rec[ev.u.zone.zone].erase_pending == 1) {
+            marked.push_back(ev.u.zone.zone);
+        }
+    };
+    ASSERT_EQ(send(0, NVME_ZNS_ZSA_RESET, true), 0);  // Select All: zones 0 and 1
+    host_.on_trace = nullptr;
+    EXPECT_EQ(marked, (std::vector<uint64_t>{0, 1}));
+    EXPECT_EQ(rec[0].erase_pending, 0);
+    EXPECT_EQ(rec[1].erase_pending, 0);
+    EXPECT_TRUE(std::all_of(backing_.begin(), backing_.begin() + 2 * kZoneLbas * 512,
+                            [](uint8_t b) { return b == 0; }));
+}
+
+// The reset cut by a kill after its zone became empty, before the data was
+// zeroed: the next start finishes the erase (before the mark, the zone came
+// back empty with its old data readable beyond the write pointer).
+TEST_F(ZnsControllerTest, AResetCutByAKillFinishesItsEraseOnTheNextStart)
+{
+    ASSERT_EQ(create({}, false, true), "");
+    ready();
+    ASSERT_EQ(write(0, 16, 0x77), 0);
+    ASSERT_EQ(write(kZoneLbas, 16, 0x78), 0);
+    auto *rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    rec[0].erase_pending = 1;  // as do_reset() stores it, then Empty
+    rec[0].state = static_cast<uint8_t>(ftl::ZoneState::Empty);
+    rec[1].erase_pending = 1;               // killed before the state changed: no reset
+    ASSERT_EQ(create({}, true, true), "");  // a restart on the same backing
+    ready();
+    rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_EMPTY);
+    EXPECT_EQ(rec[0].wp, 0u);
+    EXPECT_EQ(rec[0].erase_pending, 0);
+    EXPECT_TRUE(std::all_of(backing_.begin(), backing_.begin() + kZoneLbas * 512,
+                            [](uint8_t b) { return b == 0; }));
+    EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_IMPL_OPEN);
+    EXPECT_EQ(rec[1].wp, kZoneLbas + 16u);
+    EXPECT_EQ(rec[1].erase_pending, 0);
+    EXPECT_EQ(backing_[kZoneLbas * 512], 0x78);
+    EXPECT_EQ(write(0, 8, 0x79), 0);  // the zone takes writes at its start again
+}
+
+// The data of a zoned Write is in the backing store before the zone record's
+// write pointer moves over it, so a kill never leaves the persisted write
+// pointer past data that was not written: at the moment the write's data is
+// read from guest memory the record still holds the old write pointer.
+TEST_F(ZnsControllerTest, WriteDataLandsBeforeThePersistedWritePointerMoves)
+{
+    ASSERT_EQ(create({}, false, true), "");  // memdev: the records follow the data
+    ready();
+    ASSERT_EQ(write(0, 8, 0x31), 0);
+    const auto *rec = reinterpret_cast<const ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    ASSERT_EQ(rec[0].wp, 8u);
+    std::vector<uint64_t> wp_at_copy;
+    std::vector<int> marked_at_copy;
+    host_.on_dma = [&](uint64_t addr, uint64_t, bool to_guest) {
+        if (!to_guest && addr == Driver::kDataBase) {
+            wp_at_copy.push_back(rec[0].wp);
+            marked_at_copy.push_back(rec[0].write_pending);
+        }
+    };
+    ASSERT_EQ(write(8, 8, 0x32), 0);
+    Sqe append = make_rw(nvme_zns_cmd_append, 0, 8, Driver::kDataBase);
+    ASSERT_EQ(Driver::status(drv_->call(1, append)), 0);
+    host_.on_dma = nullptr;
+    EXPECT_EQ(wp_at_copy, (std::vector<uint64_t>{8, 16}));
+    EXPECT_EQ(marked_at_copy, (std::vector<int>{1, 1}));
+    EXPECT_EQ(rec[0].wp, 24u);
+    EXPECT_EQ(rec[0].write_pending, 0);
+}
+
+// A write cut by a kill in the middle of its copy leaves part of its data
+// beyond the write pointer, which never moved; the zone is marked
+// write_pending, and the next start zeroes what lies beyond the write
+// pointer (before the mark, those bytes read back there until rewritten).
+TEST_F(ZnsControllerTest, AWriteCutByAKillLeavesZerosBeyondTheWritePointer)
+{
+    ASSERT_EQ(create({}, false, true), "");
+    ready();
+    ASSERT_EQ(write(0, 8, 0x41), 0);
+    auto *rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    rec[0].write_pending = 1;                            // as move_write_data() stores it
+    std::memset(backing_.data() + 8 * 512, 0x42, 5000);  // then part of the data
+    ASSERT_EQ(create({}, true, true), "");               // a restart on the same backing
+    ready();
+    rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    EXPECT_EQ(rec[0].wp, 8u);
+    EXPECT_EQ(rec[0].write_pending, 0);
+    EXPECT_TRUE(std::all_of(backing_.begin(), backing_.begin() + 8 * 512,
+                            [](uint8_t b) { return b == 0x41; }));
+    EXPECT_TRUE(std::all_of(backing_.begin() + 8 * 512, backing_.begin() + kZoneLbas * 512,
+                            [](uint8_t b) { return b == 0; }));
 }
 
 TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)

@@ -1154,8 +1154,8 @@ TEST(ZoneStateMachinePersistence, CorruptRecordsBecomeOffline)
     t.recs[4].wp = ~uint64_t{0};  // wild
     t.recs[4].state = static_cast<uint8_t>(IO);
     t.recs[5].state = 0xff;
-    t.recs[6].state = static_cast<uint8_t>(E);  // empty with a write pointer
-    t.recs[6].wp = 6 * 64 + 3;
+    t.recs[6].state = static_cast<uint8_t>(E);  // empty with a wild write pointer
+    t.recs[6].wp = 6 * 64 + 49;
     t.recs[6].written_end = 6 * 64 + 3;
     ZoneStateMachine again(t.cfg, t.recs.data(), false);
     EXPECT_EQ(again.state(0), IO);
@@ -1179,6 +1179,66 @@ TEST(ZoneStateMachinePersistence, CorruptRecordsBecomeOffline)
     EXPECT_EQ(again.state(4), E);
     EXPECT_EQ(again.zone(4).wp, 4u * 64);
     EXPECT_EQ(again.check_invariants(), "");
+}
+
+// A QEMU killed (SIGKILL) in the middle of a transition leaves the record
+// as the transition's stores had got: each such record loads as the
+// transition undone or done, never as an offline zone (they all took their
+// zone offline before the store order and complete_interrupted()).
+TEST(ZoneStateMachinePersistence, TransitionsCutByAKillCompleteOnReload)
+{
+    ZoneConfig c = small_config();
+    c.max_open = 0;  // no implicit closes in the set-up
+    c.max_active = 0;
+    Zsm t(c);
+    // Zone 0, a write of 4 LBAs cut after written_end: the data is there.
+    ASSERT_EQ(t.write(0, 4), kOk);
+    t.recs[0].written_end = 8;
+    // Zone 1, a write that reached the capacity cut before Full.
+    ASSERT_EQ(t.write(64, 44), kOk);
+    t.recs[1].written_end = 64 + 48;
+    t.recs[1].wp = 64 + 48;
+    // Zone 2, a finish cut after the write pointer moved.
+    ASSERT_EQ(t.write(128, 4), kOk);
+    ASSERT_EQ(t.send(A::Close, 2), kOk);
+    t.recs[2].wp = 128 + 48;
+    // Zone 3, a reset cut after the state went empty.
+    ASSERT_EQ(t.send(A::Finish, 3), kOk);
+    t.recs[3].erase_pending = 1;
+    t.recs[3].state = static_cast<uint8_t>(E);
+    // Zone 5, a reset cut before the state changed.
+    ASSERT_EQ(t.send(A::Finish, 5), kOk);
+    t.recs[5].erase_pending = 1;
+    // Zone 4, a finish of a zone with a ZRWA cut before the ZRWA's release.
+    ASSERT_EQ(t.send(A::Open, 4, true), kOk);
+    ASSERT_EQ(t.write(4 * 64, 4), kOk);
+    t.recs[4].state = static_cast<uint8_t>(F);
+    t.recs[4].wp = 4 * 64 + 48;
+    ZoneStateMachine again(t.cfg, t.recs.data(), false);
+    EXPECT_EQ(again.check_invariants(), "");
+    EXPECT_EQ(again.state(0), IO);
+    EXPECT_EQ(again.zone(0).wp, 8u);
+    EXPECT_EQ(again.state(1), F);
+    EXPECT_EQ(again.zone(1).wp, 64u + 48);
+    EXPECT_EQ(again.state(2), F);
+    EXPECT_EQ(again.zone(2).wp, 128u + 48);
+    EXPECT_EQ(again.state(3), E);
+    EXPECT_EQ(again.zone(3).wp, 192u);
+    EXPECT_EQ(again.zone(3).written_end, 192u);
+    EXPECT_EQ(again.zone(3).resets, 0u);
+    EXPECT_TRUE(again.pending_erase(3));  // the caller zeroes the data, then:
+    again.erased(3);
+    EXPECT_FALSE(again.pending_erase(3));
+    EXPECT_EQ(again.state(5), F);
+    EXPECT_FALSE(again.pending_erase(5));
+    EXPECT_EQ(again.state(4), F);
+    EXPECT_EQ(again.zone(4).attrs, 0);
+    EXPECT_EQ(again.zrwa_in_use(), 0u);
+    EXPECT_EQ(again.open_zones(), 1u);
+    EXPECT_EQ(again.active_zones(), 1u);
+    uint64_t lba = 0;
+    EXPECT_EQ(again.check_append(0, 1, lba), kOk);
+    EXPECT_EQ(lba, 8u);
 }
 
 // ---------------------------------------------------------------------------
