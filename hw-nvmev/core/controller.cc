@@ -168,7 +168,8 @@ unsigned Controller::checkpoint()
 void Controller::timer(unsigned g)
 {
     groups_[g].armed_ns = INT64_MAX;
-    if (g == checkpoint_group_ && host_.now_ns() >= next_checkpoint_ns_) {
+    if (g == checkpoint_group_ && next_checkpoint_ns_ != INT64_MAX &&
+        host_.now_ns() >= next_checkpoint_ns_) {
         next_checkpoint_ns_ = INT64_MAX;
         checkpoint();
     }
