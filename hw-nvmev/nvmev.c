@@ -783,8 +783,10 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     }
     s->trace_mask = nvmev_trace_wanted();
     nvmev_core_set_trace_mask(s->core, s->trace_mask);
-    /* QEMU does not unrealize devices when it exits; the drive state
-     * (docs/persistence.md) is checkpointed then. */
+    /*
+     * QEMU does not unrealize devices when it exits; the drive state
+     * (docs/persistence.md) is checkpointed then.
+     */
     s->exit_notifier.notify = nvmev_exit_notify;
     qemu_add_exit_notifier(&s->exit_notifier);
     if (s->subsys) {
