@@ -210,7 +210,8 @@ const ParamSpec kTail[] = {
     {P::CheckpointInterval, "checkpoint-interval-ms", ParamType::Integer, &kConv, Group::General,
      Check::Range, 0, 3'600'000, nullptr, nullptr,
      "most milliseconds of device activity between two checkpoints of the drive state (FTL "
-     "map, wear, marks, namespace state); 0: none but those at shutdown, reset, Flush, namespace changes and exit (default 5000; docs/persistence.md)",
+     "map, wear, marks, namespace state); 0: none but those at shutdown, reset, Flush, namespace "
+     "changes and exit (default 5000; docs/persistence.md)",
      false, true, [](const NC &c) { return c.checkpoint_interval_ms; }},
     {P::ReinitMetadata, "reinit-metadata", ParamType::Bool, &kConv, Group::General, Check::Later, 0,
      0, nullptr, nullptr,
