@@ -46,6 +46,7 @@ public:
     MediaResult submit(const MediaRequest &req) override
     {
         const int64_t now = req.now_ns;
+        changes_ += req.op != MediaOp::Read;
         model_.forget_before(now);
         wb_.forget_before(now);
         MediaResult r;
@@ -109,6 +110,71 @@ public:
         }
         return "";
     }
+
+    void save_state(StateWriter &w) override
+    {
+        w.put(stats_.host_pages_written);
+        w.put(stats_.nand_pages_written);
+        w.put(stats_.gc_runs);
+        w.put(stats_.gc_pages_copied);
+        w.put(stats_.erases);
+        const timing::WriteBuffer::Saved wb = wb_.save(w.now());
+        w.put(wb.held);
+        w.put_time(wb.drained_at);
+        for (const auto *list : {&wb.pending, &wb.admits}) {
+            w.put(uint64_t{list->size()});
+            for (const auto &r : *list) {
+                w.put_time(r.at);
+                w.put(r.bytes);
+            }
+        }
+        w.put(static_cast<uint32_t>(parts_.size()));
+        for (const auto &part : parts_) {
+            part->save(w);
+        }
+    }
+
+    std::string load_state(StateReader &r) override
+    {
+        FtlStats s = stats_;
+        r.get(s.host_pages_written);
+        r.get(s.nand_pages_written);
+        r.get(s.gc_runs);
+        r.get(s.gc_pages_copied);
+        r.get(s.erases);
+        timing::WriteBuffer::Saved wb;
+        r.get(wb.held);
+        r.get_time(wb.drained_at);
+        const uint64_t most = p_.write_buffer_bytes / 4096 + 2;
+        for (auto *list : {&wb.pending, &wb.admits}) {
+            uint64_t n = 0;
+            if (!r.get(n) || n > most) {
+                return "its write buffer does not fit write-buffer-size";
+            }
+            list->resize(n);
+            for (auto &e : *list) {
+                r.get_time(e.at);
+                r.get(e.bytes);
+            }
+        }
+        uint32_t parts = 0;
+        if (!r.get(parts) || parts != parts_.size() || wb.held > p_.write_buffer_bytes) {
+            return "its partitions or write buffer do not fit the properties";
+        }
+        for (auto &part : parts_) {
+            if (std::string e = part->load(r); !e.empty()) {
+                return e;
+            }
+        }
+        if (!r.ok() || !r.at_end()) {
+            return "its length does not match the properties";
+        }
+        wb_.restore(std::move(wb));
+        stats_ = s;
+        return "";
+    }
+
+    uint64_t changes() const override { return changes_; }
 
 private:
     struct Span {
@@ -257,6 +323,7 @@ private:
     std::vector<std::unique_ptr<ConvPartition>> parts_;
     std::vector<ReadPiece> pieces_;
     std::vector<uint64_t> lpns_;
+    uint64_t changes_ = 0;
 };
 
 }  // namespace
@@ -264,6 +331,26 @@ private:
 std::unique_ptr<Ftl> make_conv_ftl(const ConvParams &p)
 {
     return std::make_unique<ConvFtl>(p);
+}
+
+// Mirrors ConvFtl::save_state(): counters, write buffer (at most one entry
+// per 4 KiB it holds, plus slack), then per partition its lines (25 bytes
+// each, and 4 in the free list), page map, reverse map, program ends and
+// two write pointers (25 bytes each).
+uint64_t conv_state_bytes(const ConvParams &p)
+{
+    const auto &g = p.geo;
+    const uint64_t lpns = (p.logical_bytes + 4095) / 4096;
+    const uint64_t per_part_lpns = (lpns + p.partitions - 1) / p.partitions;
+    const uint64_t lines = g.blocks_per_plane;
+    const uint64_t slots_per_line =
+        g.block_bytes() / 4096 * g.planes_per_lun * (g.dies() / p.partitions);
+    const uint64_t ppns = slots_per_line * lines;
+    const uint64_t units = ppns / (g.program_unit_bytes / 4096 * g.planes_per_lun);
+    const uint64_t wb_entries = p.write_buffer_bytes / 4096 + 2;
+    const uint64_t part = 4 + lines * 25 + 8 + lines * 4 + 8 + 8 + per_part_lpns * 4 + 8 +
+                          ppns * 4 + 8 + units * 8 + 2 * 25;
+    return 5 * 8 + 8 + 8 + 2 * (8 + wb_entries * 16) + 4 + p.partitions * part;
 }
 
 }  // namespace nvmev::ftl

@@ -37,4 +37,8 @@ uint32_t conv_blocks_per_plane(const timing::NandGeometry &g, uint64_t logical_b
 
 std::unique_ptr<Ftl> make_conv_ftl(const ConvParams &p);
 
+// The most bytes ConvFtl::save_state() writes for `p` (the drive state
+// area's slot size, docs/persistence.md).
+uint64_t conv_state_bytes(const ConvParams &p);
+
 }  // namespace nvmev::ftl

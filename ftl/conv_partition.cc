@@ -3,6 +3,7 @@
 #include "conv_partition.h"
 
 #include <algorithm>
+#include <climits>
 #include <stdexcept>
 
 namespace nvmev::ftl {
@@ -195,6 +196,72 @@ bool ConvPartition::dies_idle(int64_t now) const
         }
     }
     return true;
+}
+
+void ConvPartition::save_wp(StateWriter &w, const WritePointer &wp)
+{
+    w.put(wp.line);
+    w.put(wp.slot);
+    w.put(wp.host_pages);
+    w.put_time(wp.data_ready_ns);
+    w.put(static_cast<uint8_t>(wp.open));
+}
+
+bool ConvPartition::load_wp(StateReader &r, WritePointer &wp) const
+{
+    uint8_t open = 0;
+    if (!r.get(wp.line) || !r.get(wp.slot) || !r.get(wp.host_pages) ||
+        !r.get_time(wp.data_ready_ns) || !r.get(open)) {
+        return false;
+    }
+    wp.open = open != 0;
+    return (wp.line == kUnmapped && wp.slot == 0) ||
+           (wp.line < lines_.size() && wp.slot <= slots_per_line_);
+}
+
+// Program ends: -1 (open) stays -1; a time saves relative to the
+// checkpoint and loads no earlier than 0, since < 0 would read as open.
+void ConvPartition::save(StateWriter &w) const
+{
+    lines_.save(w);
+    w.put_vector(l2p_);
+    w.put_vector(p2l_);
+    std::vector<int64_t> ends(unit_end_.size());
+    for (size_t i = 0; i < ends.size(); ++i) {
+        ends[i] = unit_end_[i] < 0 ? INT64_MIN : unit_end_[i] - w.now();
+    }
+    w.put_vector(ends);
+    save_wp(w, user_);
+    save_wp(w, gc_);
+}
+
+std::string ConvPartition::load(StateReader &r)
+{
+    const uint64_t lpns = l2p_.size(), ppns = p2l_.size();
+    if (!lines_.load(r)) {
+        return "its line table does not fit the geometry";
+    }
+    if (!r.get_vector(l2p_, lpns) || !r.get_vector(p2l_, ppns) ||
+        !r.get_vector(unit_end_, unit_end_.size())) {
+        return "its page map does not fit the capacity and geometry";
+    }
+    for (int64_t &end : unit_end_) {
+        end = end == INT64_MIN ? -1 : std::max<int64_t>(0, end + r.now());
+    }
+    if (!load_wp(r, user_) || !load_wp(r, gc_)) {
+        return "its write pointers lie outside the lines";
+    }
+    for (const uint32_t ppn : l2p_) {
+        if (ppn != kUnmapped && ppn >= ppns) {
+            return "its page map points outside the flash";
+        }
+    }
+    for (const uint32_t lpn : p2l_) {
+        if (lpn != kUnmapped && lpn >= lpns) {
+            return "its reverse map points outside the capacity";
+        }
+    }
+    return check_invariants();
 }
 
 std::string ConvPartition::check_invariants() const

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../timing/parallel_model.h"
@@ -60,6 +61,11 @@ public:
         index_ = index;
     }
 
+    // Checkpoint (docs/persistence.md): lines, page map, program ends and
+    // write pointers. load() returns "" or what does not fit.
+    void save(StateWriter &w) const;
+    std::string load(StateReader &r);
+
     // Test hooks: the invariants of docs/models.md, "" when they hold.
     std::string check_invariants() const;
     uint32_t free_lines() const { return lines_.free_count(); }
@@ -87,6 +93,8 @@ private:
     void invalidate(uint32_t ppn);
     // Copies the victim's valid pages to the GC write pointer and erases it.
     void collect_line(uint32_t victim, int64_t now, bool background);
+    static void save_wp(StateWriter &w, const WritePointer &wp);
+    bool load_wp(StateReader &r, WritePointer &wp) const;
     bool dies_idle(int64_t now) const;
 
     const ConvParams &p_;

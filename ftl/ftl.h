@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "state_stream.h"
+
 namespace nvmev::ftl {
 
 enum class MediaOp {
@@ -92,6 +94,15 @@ public:
     virtual void reset_stats() {}
     // Self-check of the FTL's invariants for tests: "" when they hold.
     virtual std::string check_invariants() const { return ""; }
+
+    // Persistence (docs/persistence.md), for an FTL with state a restart
+    // keeps (ssd=conv): save_state() appends it (times relative to the
+    // writer's now), load_state() takes it back and returns "" or what does
+    // not fit, and changes() counts the operations that changed it, so a
+    // checkpoint with nothing new is skipped.
+    virtual void save_state(StateWriter &) {}
+    virtual std::string load_state(StateReader &) { return ""; }
+    virtual uint64_t changes() const { return 0; }
 };
 
 // Simple-model parameters (ssd=nvm).

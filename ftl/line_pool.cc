@@ -69,4 +69,49 @@ uint32_t LinePool::max_erase_count() const
     return m;
 }
 
+void LinePool::save(StateWriter &w) const
+{
+    w.put(size());
+    for (const Line &l : lines_) {
+        w.put(static_cast<uint8_t>(l.state));
+        w.put(l.valid);
+        w.put(l.erase_count);
+        w.put_time(l.ready_ns);
+        w.put_time(l.last_write_ns);
+    }
+    w.put_vector(free_);
+    w.put(free_head_);
+    w.put(free_count_);
+}
+
+bool LinePool::load(StateReader &r)
+{
+    uint32_t n = 0;
+    if (!r.get(n) || n != size()) {
+        return false;
+    }
+    for (Line &l : lines_) {
+        uint8_t state = 0;
+        r.get(state);
+        r.get(l.valid);
+        r.get(l.erase_count);
+        r.get_time(l.ready_ns);
+        r.get_time(l.last_write_ns);
+        if (state > static_cast<uint8_t>(Line::State::Full) || l.valid > slots_per_line_) {
+            return false;
+        }
+        l.state = static_cast<Line::State>(state);
+    }
+    if (!r.get_vector(free_, n) || !r.get(free_head_) || !r.get(free_count_) || free_head_ >= n ||
+        free_count_ > n) {
+        return false;
+    }
+    for (uint32_t line : free_) {
+        if (line >= n) {
+            return false;
+        }
+    }
+    return r.ok();
+}
+
 }  // namespace nvmev::ftl

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conv_ftl.h"
+#include "state_stream.h"
 
 namespace nvmev::ftl {
 
@@ -42,6 +43,12 @@ public:
     std::optional<uint32_t> pick_victim(GcPolicy policy, int64_t now_ns) const;
 
     uint32_t max_erase_count() const;
+
+    // Checkpoint (docs/persistence.md): every line's state, valid count,
+    // erase count and times, and the free list in its order. load() is
+    // false on a stream that does not fit this pool.
+    void save(StateWriter &w) const;
+    bool load(StateReader &r);
 
 private:
     std::vector<Line> lines_;

@@ -138,7 +138,24 @@ static uint64_t nvmev_ns_props_capacity(const NvmevNsProps *p)
         p->size;
 }
 
-void nvmev_ns_props_fill(const NvmevNsProps *p, NvmevConfig *cfg,
+/*
+ * The memdev as the core's errors about its metadata name it: its id, and
+ * for a memory-backend-file the file (docs/persistence.md).
+ */
+static char *nvmev_ns_props_backing_name(const NvmevNsProps *p)
+{
+    Object *obj = OBJECT(p->memdev);
+    const char *id = object_get_canonical_path_component(obj);
+    g_autofree char *path = NULL;
+
+    if (object_dynamic_cast(obj, TYPE_MEMORY_BACKEND_FILE)) {
+        path = object_property_get_str(obj, "mem-path", NULL);
+    }
+    return path ? g_strdup_printf("'%s' (file %s)", id, path)
+                : g_strdup_printf("'%s'", id);
+}
+
+void nvmev_ns_props_fill(NvmevNsProps *p, NvmevConfig *cfg,
                          NvmevPropValue *values)
 {
     size_t n = 0;
@@ -152,6 +169,9 @@ void nvmev_ns_props_fill(const NvmevNsProps *p, NvmevConfig *cfg,
     /* size= (0: the kind's default) or the memdev's whole size */
     cfg->capacity_bytes = nvmev_ns_props_capacity(p);
     cfg->capacity_from_memdev = p->memdev != NULL;
+    g_free(p->backing_name);
+    p->backing_name = p->memdev ? nvmev_ns_props_backing_name(p) : NULL;
+    cfg->backing_name = p->backing_name;
     for (size_t i = 0; i < nvmev_core_property_count(); i++) {
         if (nvmev_prop_value(p, i, &values[n])) {
             n++;

@@ -27,6 +27,7 @@
 #include "migration/vmstate.h"
 #include "system/hostmem.h"
 #include "system/iothread.h"
+#include "system/system.h"
 #include "hw/qdev-properties-system.h"
 #include "hw/virtio/iothread-vq-mapping.h"
 #include "system/qtest.h"
@@ -754,6 +755,15 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->pmr_bytes = s->pmr_bytes;
 }
 
+static void nvmev_exit_notify(Notifier *n, void *data)
+{
+    NvmevState *s = container_of(n, NvmevState, exit_notifier);
+
+    if (s->core) {
+        nvmev_core_checkpoint(s->core);
+    }
+}
+
 static bool nvmev_create_core(NvmevState *s, Error **errp)
 {
     NvmevConfig cfg;
@@ -773,6 +783,12 @@ static bool nvmev_create_core(NvmevState *s, Error **errp)
     }
     s->trace_mask = nvmev_trace_wanted();
     nvmev_core_set_trace_mask(s->core, s->trace_mask);
+    /*
+     * QEMU does not unrealize devices when it exits; the drive state
+     * (docs/persistence.md) is checkpointed then.
+     */
+    s->exit_notifier.notify = nvmev_exit_notify;
+    qemu_add_exit_notifier(&s->exit_notifier);
     if (s->subsys) {
         nvmev_subsys_adopt_data(s->subsys, s);
     }
@@ -1015,10 +1031,13 @@ static void nvmev_exit(PCIDevice *pci)
         s->msix_ready = false;
     }
     if (s->core) {
-        nvmev_core_free(s->core);
+        qemu_remove_exit_notifier(&s->exit_notifier);
+        nvmev_core_free(s->core);  /* checkpoints the drive state */
         s->core = NULL;
     }
     nvmev_ns_release_stores(s);  /* after the core: it points into them */
+    g_free(s->ns.backing_name);
+    s->ns.backing_name = NULL;
     nvmev_cmb_pmr_release(s);
     if (s->iothread_ref) {
         object_unref(OBJECT(s->iothread));

@@ -40,6 +40,7 @@ typedef struct NvmevPropSlot {
 typedef struct NvmevNsProps {
     uint64_t size;
     HostMemoryBackend *memdev;
+    char *backing_name;  /* the memdev as errors name it (nvmev-props.c) */
     NvmevPropSlot slot[NVMEV_MAX_PROPS];
 } NvmevNsProps;
 
@@ -89,6 +90,7 @@ struct NvmevState {
 
     /* Runtime */
     NvmevCore *core;
+    Notifier exit_notifier; /* QEMU exits: checkpoint the drive state */
     uint64_t trace_mask;   /* the events the core reports (nvmev.c) */
     MemoryRegion bar0;
     NvmevGroup *groups;    /* ngroups of them */
@@ -136,7 +138,7 @@ void nvmev_ns_props_register(DeviceClass *dc, const Property *own,
                              size_t n_own, size_t ns_offset);
 /* The namespace part of cfg from p (the controller fields "not given");
  * values: room for NVMEV_MAX_PROPS, pointed to by cfg. */
-void nvmev_ns_props_fill(const NvmevNsProps *p, NvmevConfig *cfg,
+void nvmev_ns_props_fill(NvmevNsProps *p, NvmevConfig *cfg,
                          NvmevPropValue *values);
 /* size and memdev are exclusive, and a memdev has one user. */
 bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,

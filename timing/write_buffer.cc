@@ -1,6 +1,7 @@
 #include "write_buffer.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace nvmev::timing {
 
@@ -81,6 +82,27 @@ void WriteBuffer::forget_before(int64_t now)
         future_ -= r->bytes;
     }
     admits_.erase(admits_.begin(), a);
+}
+
+WriteBuffer::Saved WriteBuffer::save(int64_t now)
+{
+    forget_before(now);
+    return {held_, drained_at_, pending_, admits_};
+}
+
+void WriteBuffer::restore(Saved s)
+{
+    held_ = s.held;
+    drained_at_ = s.drained_at;
+    pending_ = std::move(s.pending);
+    admits_ = std::move(s.admits);
+    scheduled_ = future_ = 0;
+    for (const Release &r : pending_) {
+        scheduled_ += r.bytes;
+    }
+    for (const Release &r : admits_) {
+        future_ += r.bytes;
+    }
 }
 
 }  // namespace nvmev::timing

@@ -36,12 +36,21 @@ public:
     // When everything scheduled so far has left the buffer.
     int64_t drained_at() const { return drained_at_; }
 
-private:
     struct Release {
         int64_t at;
         uint64_t bytes;
     };
+    // What a checkpoint keeps (docs/persistence.md): the held bytes and the
+    // releases and admissions still ahead of `now`.
+    struct Saved {
+        uint64_t held = 0;
+        int64_t drained_at = 0;
+        std::vector<Release> pending, admits;
+    };
+    Saved save(int64_t now);
+    void restore(Saved s);
 
+private:
     uint64_t capacity_;
     uint64_t held_ = 0;
     uint64_t scheduled_ = 0;  // bytes with a release time in pending_

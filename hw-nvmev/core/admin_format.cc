@@ -42,6 +42,7 @@ Outcome Controller::admin_format_nvm(Request &req)
         if (ns) {
             out.status = format_namespace(*ns, static_cast<uint8_t>(lbaf), req.fetched_ns,
                                           out.complete_at_ns);
+            ns->checkpoint(req.fetched_ns);
         }
     }
     return out;

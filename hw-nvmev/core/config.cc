@@ -222,6 +222,7 @@ bool resolve_basics(const NvmevConfig &cfg, const ParamValues &v, const Preset &
                     (rc.capacity_bytes / rc.lba_size + 1) * rc.lba_size);
         return false;
     }
+    rc.backing_name = cfg.backing_name ? cfg.backing_name : "";
     rc.read_latency_ns = v.num(P::ReadLatency, p.read_latency_ns);
     rc.write_latency_ns = v.num(P::WriteLatency, p.write_latency_ns);
     rc.read_bandwidth_mbps = v.num(P::ReadBandwidth, p.read_bandwidth_mbps);
@@ -234,7 +235,9 @@ bool resolve_kind_specific(const NvmevConfig &cfg, const ParamValues &v, const P
 {
     switch (rc.kind) {
         case SsdKind::Kv: return resolve_kv(cfg, v, rc, error);
-        case SsdKind::Conv: return resolve_conv(v, *p.conv, rc, error);
+        case SsdKind::Conv:
+            return resolve_conv(v, *p.conv, rc, error) &&
+                   reserve_drive_state(cfg, v, *p.conv, rc, error);
         case SsdKind::Zns: return resolve_zns(cfg, v, *p.zns, rc, error);
         case SsdKind::Nvm: break;
     }

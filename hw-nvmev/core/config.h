@@ -72,6 +72,12 @@ struct NamespaceConfig {
     // metadata_offset: right after the data, or at the end of a memdev.
     uint64_t metadata_bytes = 0;
     uint64_t metadata_offset = 0;
+    // ssd=conv's drive state area (docs/persistence.md): the name errors
+    // give the backing store (a memdev's file or id), whether to format it
+    // afresh, and how often to checkpoint into it.
+    std::string backing_name;
+    bool reinit_metadata = false;
+    int64_t checkpoint_interval_ms = 5000;
 
     uint64_t nlbas() const { return capacity_bytes / lba_size; }
     uint32_t lba_shift() const { return lba_size == 4096 ? 12 : 9; }
@@ -107,6 +113,10 @@ const ftl::ConvParams &conv_preset_970pro();
 const ftl::ConvParams &conv_preset_generic_tlc();
 bool resolve_conv(const ParamValues &v, const ftl::ConvParams &preset, ResolvedConfig &rc,
                   std::string &error);
+// ssd=conv's drive state area (after resolve_conv): with a memdev it comes
+// out of the capacity, at the backend's end; with size= there is none.
+bool reserve_drive_state(const NvmevConfig &cfg, const ParamValues &v,
+                         const ftl::ConvParams &preset, ResolvedConfig &rc, std::string &error);
 // Applies the NAND properties both conv and zns have (geometry, timing,
 // cell-type, early-completion) over p.
 bool apply_nand_properties(const ParamValues &v, ftl::ConvParams &p, std::string &error);

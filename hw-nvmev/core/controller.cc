@@ -53,6 +53,7 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
     group_of_.assign(cfg.max_ioqpairs + 1u, 0);
     feat_irq_config_.assign(cfg.msix_vectors, 0);
     created_ns_ = host_.now_ns();
+    persistent_ = namespaces_[1]->persistent();
 }
 
 Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *backing,
@@ -77,6 +78,7 @@ Controller::Controller(const ResolvedConfig &cfg, const Host &host, uint8_t *bac
 
 Controller::~Controller()
 {
+    checkpoint();  // unrealize, QEMU's exit
     if (subsys_) {
         subsys_->remove(this);
     }
@@ -153,9 +155,24 @@ void Controller::complete_pass(unsigned g)
     }
 }
 
+unsigned Controller::checkpoint()
+{
+    const int64_t now = host_.now_ns();
+    unsigned n = 0;
+    for (const auto &ns : namespaces_) {
+        n += ns && ns->checkpoint(now);
+    }
+    return n;
+}
+
 void Controller::timer(unsigned g)
 {
     groups_[g].armed_ns = INT64_MAX;
+    if (g == checkpoint_group_ && next_checkpoint_ns_ != INT64_MAX &&
+        host_.now_ns() >= next_checkpoint_ns_) {
+        next_checkpoint_ns_ = INT64_MAX;
+        checkpoint();
+    }
     if (!ready()) {
         return;
     }
@@ -392,7 +409,17 @@ void Controller::raise_pending_irqs()
 void Controller::rearm(unsigned g)
 {
     QueueGroup &grp = groups_[g];
-    const int64_t next = grp.pending.empty() ? INT64_MAX : grp.pending.top().due_ns;
+    int64_t next = grp.pending.empty() ? INT64_MAX : grp.pending.top().due_ns;
+    // Commands in flight: a checkpoint is due checkpoint-interval-ms from
+    // now (a namespace without changes skips it), on this group's timer.
+    if (next != INT64_MAX && next_checkpoint_ns_ == INT64_MAX && cfg_.checkpoint_interval_ms &&
+        persistent_) {
+        next_checkpoint_ns_ = host_.now_ns() + cfg_.checkpoint_interval_ms * 1'000'000;
+        checkpoint_group_ = g;
+    }
+    if (g == checkpoint_group_) {
+        next = std::min(next, next_checkpoint_ns_);
+    }
     if (next != grp.armed_ns) {
         grp.armed_ns = next;
         host_.arm_timer(g, next);

@@ -122,6 +122,12 @@ public:
     // Attaches or detaches (QMP); "" or an error.
     std::string set_attached(uint32_t nsid, bool attach);
 
+    // Persistence (docs/persistence.md): checkpoints the drive state of
+    // every namespace that keeps one and changed since its last; returns
+    // how many it wrote. Also runs at shutdown (CC.SHN), controller reset,
+    // Flush, namespace management, and checkpoint-interval-ms after I/O.
+    unsigned checkpoint();
+
 private:
     // Notice information for Zone Descriptor Changed (ZNS 1.1 Figure 42).
     static constexpr uint8_t kZoneDescriptorChanged = 0xef;
@@ -315,6 +321,12 @@ private:
     std::vector<uint32_t> changed_nsids_;  // Changed Namespace List not yet read
 
     // Registers (NVMe 2.0c 3.1.3).
+    // The periodic checkpoint: due at next_checkpoint_ns_ (INT64_MAX: none
+    // due) on the timer of group checkpoint_group_, which set it while it
+    // had commands in flight.
+    int64_t next_checkpoint_ns_ = INT64_MAX;
+    unsigned checkpoint_group_ = 0;
+    bool persistent_ = false;  // a namespace keeps a drive state area
     uint64_t cap_ = 0;
     uint32_t cc_ = 0;
     uint32_t csts_ = 0;

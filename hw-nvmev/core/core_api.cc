@@ -395,6 +395,13 @@ int nvmev_core_shadow_doorbells(NvmevCore *core)
     return guarded(core, [&] { return core->ctrl.shadow_doorbells() ? 1 : 0; });
 }
 
+unsigned nvmev_core_checkpoint(NvmevCore *core)
+{
+    unsigned n = 0;
+    guarded(core, [&] { n = core->ctrl.checkpoint(); });
+    return n;
+}
+
 void nvmev_core_reset(NvmevCore *core)
 {
     guarded(core, [&] { core->ctrl.reset(); });

@@ -85,7 +85,10 @@ Outcome IoCommandSet::flush_namespace(const Request &req)
     if (check_io_namespace(req) != kSuccess) {
         return Outcome::of(kInvalidNamespace);
     }
-    return media_outcome(*req.ns, {ftl::MediaOp::Flush, 0, 0, 0, false, req.fetched_ns});
+    const Outcome out =
+        media_outcome(*req.ns, {ftl::MediaOp::Flush, 0, 0, 0, false, req.fetched_ns});
+    req.ns->checkpoint(req.fetched_ns);  // what a Flush makes durable (docs/persistence.md)
+    return out;
 }
 
 }  // namespace nvmev

@@ -43,6 +43,9 @@ void Namespace::build_ftl()
     zns = nullptr;
     if (cfg.kind == SsdKind::Conv) {
         ftl = ftl::make_conv_ftl(cfg.conv);
+        if (cfg.metadata_bytes) {
+            open_drive_state();
+        }
     } else if (cfg.kind == SsdKind::Zns) {
         const std::string err = open_zone_metadata(cfg, backing + cfg.metadata_offset, zone_meta);
         if (!err.empty()) {
@@ -100,6 +103,88 @@ void Namespace::discard()
     cfg.capacity_bytes = slot_bytes_;
     allocated = false;
     attached = false;
+    checkpoint(clock());
+}
+
+int64_t Namespace::clock() const
+{
+    return host_ ? host_->now_ns() : 0;
+}
+
+void Namespace::open_drive_state()
+{
+    std::vector<uint8_t> payload;
+    if (std::string err = state_.open(cfg, backing + cfg.metadata_offset, payload); !err.empty()) {
+        throw std::invalid_argument(err);
+    }
+    uncorrectable.set_limit(kPersistedMarkRanges);
+    const int64_t now = clock();
+    restored_ = !state_.fresh();
+    saved_ = Saved{};
+    if (restored_) {
+        load_drive_state(payload, now);
+        saved_ = current();
+    } else {
+        checkpoint(now);  // a formatted area always holds a valid slot
+    }
+}
+
+void Namespace::load_drive_state(const std::vector<uint8_t> &payload, int64_t now)
+{
+    ftl::StateReader r(payload.data(), payload.size(), now);
+    uint8_t alloc = 0, attach = 0;
+    uint32_t lba_size = 0;
+    uint64_t capacity = 0;
+    r.get(alloc);
+    r.get(attach);
+    r.get(lba_size);
+    r.get(capacity);
+    std::string err;
+    if (!r.ok() || (lba_size != 512 && lba_size != 4096) || capacity > slot_bytes_ ||
+        capacity % lba_size) {
+        err = "its namespace state does not fit the capacity";
+    } else if (!uncorrectable.load(r, capacity / lba_size)) {
+        err = "its Write Uncorrectable marks do not fit the capacity";
+    } else {
+        err = ftl->load_state(r);
+    }
+    if (!err.empty()) {
+        throw std::invalid_argument(
+            "property 'memdev': " +
+            (cfg.backing_name.empty() ? std::string("the backing store")
+                                      : "memdev backend " + cfg.backing_name) +
+            " holds a drive state checkpoint (generation " + std::to_string(state_.generation()) +
+            ") that does not load: " + err +
+            "; set reinit-metadata=on to format the drive state afresh");
+    }
+    allocated = alloc != 0;
+    attached = attach != 0;
+    cfg.lba_size = lba_size;
+    cfg.capacity_bytes = capacity;
+}
+
+Namespace::Saved Namespace::current() const
+{
+    return {ftl->changes(), uncorrectable.changes(), cfg.capacity_bytes, cfg.lba_size, allocated,
+            attached};
+}
+
+bool Namespace::checkpoint(int64_t now)
+{
+    if (!state_.bound() || current() == saved_) {
+        return false;
+    }
+    payload_.clear();
+    ftl::StateWriter w(payload_, now);
+    w.put(static_cast<uint8_t>(allocated));
+    w.put(static_cast<uint8_t>(attached));
+    w.put(cfg.lba_size);
+    w.put(cfg.capacity_bytes);
+    uncorrectable.save(w);
+    ftl->save_state(w);
+    state_.save(payload_);
+    saved_ = current();
+    return true;
 }
 
 }  // namespace nvmev

@@ -14,6 +14,7 @@
 #include "../ftl/kv_store.h"
 #include "../ftl/kv_timing.h"
 #include "config.h"
+#include "drive_state.h"
 #include "spec.h"
 #include "trace.h"
 #include "uncorrectable_ranges.h"
@@ -28,8 +29,9 @@ constexpr uint32_t kMaxNamespaces = 32;
 class Namespace {
 public:
     // Throws std::invalid_argument when a zns backing store holds zone
-    // metadata of another format. host: where the FTL's events (GC, zone
-    // states) go; nullptr: nowhere.
+    // metadata of another format, or a conv one a drive state area it
+    // cannot load (docs/persistence.md). host: where the FTL's events (GC,
+    // zone states) go, and its clock; nullptr: nowhere.
     Namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing,
               const Host *host = nullptr);
 
@@ -53,12 +55,22 @@ public:
     const Host *host() const { return host_; }
     void set_host(const Host *host);
 
+    // ssd=conv (docs/persistence.md): writes a checkpoint of the drive
+    // state (FTL, marks, allocation, attachment, format) when anything
+    // changed since the last one; true if it wrote one.
+    bool checkpoint(int64_t now_ns);
+    // Whether the namespace keeps a drive state area, and whether it was
+    // loaded from one (a restart) rather than formatted.
+    bool persistent() const { return state_.bound(); }
+    bool restored() const { return restored_; }
+    const DriveStateArea &drive_state() const { return state_; }
+
     const uint32_t nsid;
     NamespaceConfig cfg;
     uint8_t *const backing;
     std::unique_ptr<ftl::Ftl> ftl;
     ftl::ZnsFtl *zns = nullptr;         // ftl when ssd=zns
-    UncorrectableRanges uncorrectable;  // Write Uncorrectable marks (not persisted)
+    UncorrectableRanges uncorrectable;  // Write Uncorrectable marks (ssd=conv: persisted)
     ZoneMetadata zone_meta;
     std::vector<ftl::ZoneEffect> zone_effects;
     std::vector<uint8_t> report;          // Zone Management Receive scratch
@@ -84,6 +96,24 @@ public:
 
 private:
     void build_ftl();
+    // ssd=conv: binds the drive state area and loads it (or checkpoints
+    // the fresh drive); throws std::invalid_argument with the area's error.
+    void open_drive_state();
+    void load_drive_state(const std::vector<uint8_t> &payload, int64_t now);
+    int64_t clock() const;
+
+    // What the last checkpoint saved, to skip one with nothing new.
+    struct Saved {
+        uint64_t ftl_changes = ~uint64_t{0}, mark_changes = 0, capacity = 0;
+        uint32_t lba_size = 0;
+        bool allocated = false, attached = false;
+        bool operator==(const Saved &) const = default;
+    };
+    Saved current() const;
+    DriveStateArea state_;
+    Saved saved_;
+    bool restored_ = false;
+    std::vector<uint8_t> payload_;  // checkpoint scratch
 
     uint64_t slot_bytes_;
     const Host *host_;

@@ -72,7 +72,11 @@ std::string Controller::add_namespace(uint32_t nsid, const NamespaceConfig &cfg,
     } catch (const std::invalid_argument &e) {
         return e.what();
     }
-    namespaces_[nsid]->attached = attached;
+    if (!namespaces_[nsid]->restored()) {
+        namespaces_[nsid]->attached = attached;  // else as it was (docs/persistence.md)
+        namespaces_[nsid]->checkpoint(host_.now_ns());
+    }
+    persistent_ = persistent_ || namespaces_[nsid]->persistent();
     nn_ = kMaxNamespaces;
     return "";
 }
@@ -90,6 +94,7 @@ std::string Controller::set_attached(uint32_t nsid, bool attach)
         return fmt("namespace %u is already %s", nsid, attach ? "attached" : "detached");
     }
     ns->attached = attach;
+    ns->checkpoint(host_.now_ns());
     note_ns_changed(nsid);
     return "";
 }
@@ -198,6 +203,7 @@ Outcome Controller::admin_ns_attachment(Request &req)
         return Outcome::of(cmd_specific_error(NVME_SC_NS_NOT_ATTACHED));
     }
     ns->attached = attach;
+    ns->checkpoint(host_.now_ns());
     trace::ns_attach(host_, ns->nsid, attach);
     note_ns_changed(ns->nsid);
     return {};
@@ -269,6 +275,7 @@ Outcome Controller::ns_create(const Request &req)
     pick->cfg.capacity_bytes = nsze * lba_size;
     pick->allocated = true;
     pick->attached = false;  // a created namespace waits for Namespace Attachment
+    pick->checkpoint(host_.now_ns());
     trace::ns_create(host_, pick->nsid, nsze);
     Outcome out;
     out.dw0 = pick->nsid;

@@ -68,6 +68,7 @@ Outcome NvmCommandSet::io_flush(Request &req)
         if (ns && ns->active()) {
             const Outcome o =
                 media_outcome(*ns, {ftl::MediaOp::Flush, 0, 0, 0, false, req.fetched_ns});
+            ns->checkpoint(req.fetched_ns);
             out.complete_at_ns = std::max(out.complete_at_ns, o.complete_at_ns);
             if (o.status != kSuccess) {
                 out.status = o.status;

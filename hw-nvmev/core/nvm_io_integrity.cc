@@ -80,6 +80,10 @@ Outcome NvmCommandSet::io_write_uncorrectable(Request &req)
     if (st != kSuccess) {
         return Outcome::of(st);
     }
+    if (!req.ns->uncorrectable.can_mark(slba, nlb)) {
+        // The drive state area's table of marks is full (docs/persistence.md).
+        return Outcome::of(generic_error(NVME_SC_INTERNAL, false));
+    }
     Outcome out;
     out.complete_at_ns = req.fetched_ns;
     if (req.ns->zns) {

@@ -242,6 +242,8 @@ typedef struct NvmevConfig {
                                * memdev backend's whole size */
     int capacity_from_memdev; /* capacity_bytes is a memdev's size: ssd=zns
                                * then fits whole zones plus its metadata */
+    const char *backing_name; /* the memdev's file (mem-path) or id, for
+                               * errors about its metadata; NULL: none */
     int64_t lba_size;         /* 512 or 4096 */
     int64_t mdts;             /* log2(max transfer / 4 KiB); 0 = no limit */
     int64_t max_ioqpairs;     /* I/O SQ/CQ pairs offered (1..65535) */
@@ -332,7 +334,8 @@ typedef struct NvmevCoreInfo {
 
 /* Where the device keeps what in its backing store: data_bytes of data
  * (the capacity) from offset 0, then metadata_bytes of metadata (ssd=zns:
- * zone states, write pointers, descriptor extensions). */
+ * zone states, write pointers, descriptor extensions; ssd=kv: key records;
+ * ssd=conv: the drive state area, docs/persistence.md). */
 typedef struct NvmevLayout {
     uint64_t data_bytes;
     uint64_t metadata_bytes;
@@ -399,6 +402,10 @@ void nvmev_core_set_polling(NvmevCore *core, unsigned group, int on);
 int nvmev_core_shadow_doorbells(NvmevCore *core);
 /* Conventional/function-level reset: as CC.EN 1->0, plus registers. */
 void nvmev_core_reset(NvmevCore *core);
+/* Checkpoints the drive state of every namespace that keeps one (ssd=conv,
+ * docs/persistence.md) and changed since its last; returns how many. The
+ * adapter calls it when QEMU exits (devices are not unrealized then). */
+unsigned nvmev_core_checkpoint(NvmevCore *core);
 /* Whether the controller uses MSI-X (1) or pin-based interrupts (0). */
 void nvmev_core_set_msix(NvmevCore *core, int enabled);
 

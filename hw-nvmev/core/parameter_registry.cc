@@ -31,6 +31,9 @@ constexpr Scope kConvFtl{kScopeConv | kScopeKvParallel,
                          " (ssd=zns derives it from the zone geometry or has no such policy)"};
 constexpr Scope kZns{kScopeZns, "ssd=zns: ", "ssd=zns only", nullptr, nullptr};
 constexpr Scope kKv{kScopeKv, "ssd=kv: ", "ssd=kv only", nullptr, nullptr};
+// The drive state area (docs/persistence.md): ssd=zns and ssd=kv keep
+// their own metadata, ssd=nvm has no FTL.
+constexpr Scope kConv{kScopeConv, "ssd=conv: ", "ssd=conv only", nullptr, nullptr};
 
 constexpr int64_t kMax = INT64_MAX;
 constexpr int64_t kZoneMaxBytes = int64_t{1} << 44;
@@ -204,6 +207,17 @@ const ParamSpec kTail[] = {
      1'000'000'000, nullptr, nullptr,
      "time of one index lookup or update in the controller (default 2000)", true, true,
      [](const NC &c) { return c.kv.index_latency_ns; }},
+    {P::CheckpointInterval, "checkpoint-interval-ms", ParamType::Integer, &kConv, Group::General,
+     Check::Range, 0, 3'600'000, nullptr, nullptr,
+     "most milliseconds of device activity between two checkpoints of the drive state (FTL "
+     "map, wear, marks, namespace state); 0: none but those at shutdown, reset, Flush, namespace "
+     "changes and exit (default 5000; docs/persistence.md)",
+     false, true, [](const NC &c) { return c.checkpoint_interval_ms; }},
+    {P::ReinitMetadata, "reinit-metadata", ParamType::Bool, &kConv, Group::General, Check::Later, 0,
+     0, nullptr, nullptr,
+     "format the drive state area afresh instead of loading it: a new drive over the backend's "
+     "data (default off)",
+     false, false, [](const NC &c) { return int64_t{c.reinit_metadata}; }},
 };
 
 // The model's descriptions start with the kinds; the registry's scope says

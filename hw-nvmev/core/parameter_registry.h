@@ -89,6 +89,9 @@ enum class P : uint8_t {
     KvMaxKeys,
     KvMaxValueSize,
     KvIndexLatency,
+    // ssd=conv persistence (docs/persistence.md)
+    CheckpointInterval,
+    ReinitMetadata,
     Count,
 };
 constexpr size_t kParamCount = static_cast<size_t>(P::Count);

@@ -146,8 +146,10 @@ void Controller::write_cc(uint32_t value)
     }
     if (cc_shn(value) && cc_en(cc_)) {
         // Shutdown: data is in the backing store the moment a write is
-        // copied, so there is nothing to flush but in-flight completions.
+        // copied, so there is nothing to flush but in-flight completions
+        // and the drive state (docs/persistence.md).
         post_all_due(INT64_MAX);
+        checkpoint();
         raise_pending_irqs();
         for (unsigned g = 0; g < groups(); g++) {
             rearm(g);  // nothing is left to wait for
@@ -213,6 +215,7 @@ void Controller::disable()
 {
     // Controller reset (3.7.2): queues are deleted and outstanding commands
     // dropped. Media writes already happened; their completions are lost.
+    checkpoint();
     for (auto &sq : sqs_) {
         sq = SubmissionQueue{};
     }

@@ -22,6 +22,7 @@ void UncorrectableRanges::mark(uint64_t slba, uint64_t nlb)
         it = ranges_.erase(it);
     }
     ranges_[start] = end;
+    changes_++;
 }
 
 void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
@@ -35,6 +36,7 @@ void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
         --it;
     }
     while (it != ranges_.end() && it->first < end) {
+        changes_++;
         const uint64_t s = it->first, e = it->second;
         it = ranges_.erase(it);
         if (s < start) {
@@ -57,6 +59,35 @@ bool UncorrectableRanges::any(uint64_t slba, uint64_t nlb) const
         return true;
     }
     return it != ranges_.end() && it->first < slba + nlb;
+}
+
+void UncorrectableRanges::save(ftl::StateWriter &w) const
+{
+    w.put(uint64_t{ranges_.size()});
+    for (const auto &[start, end] : ranges_) {
+        w.put(start);
+        w.put(end);
+    }
+}
+
+bool UncorrectableRanges::load(ftl::StateReader &r, uint64_t nlbas)
+{
+    uint64_t n = 0;
+    if (!r.get(n) || n > limit_) {
+        return false;
+    }
+    ranges_.clear();
+    uint64_t last_end = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        uint64_t start = 0, end = 0;
+        if (!r.get(start) || !r.get(end) || start >= end || end > nlbas ||
+            (i && start <= last_end)) {
+            return false;
+        }
+        ranges_.emplace_hint(ranges_.end(), start, end);
+        last_end = end;
+    }
+    return true;
 }
 
 }  // namespace nvmev

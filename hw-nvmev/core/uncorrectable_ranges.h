@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 
+#include "../ftl/state_stream.h"
+
 namespace nvmev {
 
 class UncorrectableRanges {
@@ -18,8 +20,25 @@ public:
     bool empty() const { return ranges_.empty(); }
     size_t size() const { return ranges_.size(); }
 
+    // A namespace whose marks persist keeps at most `limit` disjoint ranges
+    // (its drive state area has room for that many): can_mark() is false
+    // for a mark that would add one more.
+    void set_limit(size_t limit) { limit_ = limit; }
+    bool can_mark(uint64_t slba, uint64_t nlb) const
+    {
+        return ranges_.size() < limit_ || any(slba ? slba - 1 : 0, nlb + (slba ? 2 : 1));
+    }
+    // Counts the calls that changed the marks (a checkpoint is due).
+    uint64_t changes() const { return changes_; }
+    // Checkpoint (docs/persistence.md); load() is false on ranges that are
+    // not disjoint, sorted and inside `nlbas`.
+    void save(ftl::StateWriter &w) const;
+    bool load(ftl::StateReader &r, uint64_t nlbas);
+
 private:
     std::map<uint64_t, uint64_t> ranges_;  // start -> end (exclusive)
+    size_t limit_ = SIZE_MAX;
+    uint64_t changes_ = 0;
 };
 
 }  // namespace nvmev

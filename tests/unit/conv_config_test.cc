@@ -34,15 +34,18 @@ TEST(ConvConfig, ParameterTableMatchesTheCoreApi)
 {
     const auto &table = nvmev::param_table();
     ASSERT_EQ(table.size(), nvmev_core_param_count());
-    // 14 geometry/FTL parameters, the 16 timing ones, 11 of ssd=zns, 3 of ssd=kv.
-    ASSERT_EQ(table.size(), 44u);
+    // 14 geometry/FTL parameters, the 16 timing ones, 11 of ssd=zns, 3 of
+    // ssd=kv, 2 of ssd=conv's persistence.
+    ASSERT_EQ(table.size(), 46u);
     EXPECT_STREQ(table[0].name, "channels");
     EXPECT_STREQ(table[14].name, "nand-read-4k-lsb-ns");
     EXPECT_STREQ(nvmev_core_param_info(29)->name, "fw-write-4k-ns");
     EXPECT_STREQ(nvmev_core_param_info(30)->name, "zone-size");
     EXPECT_STREQ(nvmev_core_param_info(40)->name, "zone-append-size-limit");
     EXPECT_STREQ(nvmev_core_param_info(41)->name, "kv-max-keys");
-    EXPECT_EQ(nvmev_core_param_info(44), nullptr);
+    EXPECT_STREQ(nvmev_core_param_info(44)->name, "checkpoint-interval-ms");
+    EXPECT_STREQ(nvmev_core_param_info(45)->name, "reinit-metadata");
+    EXPECT_EQ(nvmev_core_param_info(46), nullptr);
 }
 
 TEST(ConvConfig, ConvDefaultsToTheSamsung970Pro)

@@ -1,0 +1,51 @@
+// ssd=conv: the drive state area of the backing store (docs/persistence.md).
+// It holds what a restart must find again and what is not in place in the
+// data: the FTL's mapping, line states, erase counts and counters, the
+// Write Uncorrectable marks and the namespace's management state. Two
+// checkpoint slots (A, B), each with a generation and CRC32s, then a header
+// page naming the format; the area ends where the backend ends. A
+// checkpoint goes to the slot not holding the newest one, so a crash while
+// writing it leaves the other slot whole.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../ftl/conv_ftl.h"
+
+namespace nvmev {
+
+struct NamespaceConfig;
+
+// Write Uncorrectable ranges the area has room for per namespace.
+constexpr uint64_t kPersistedMarkRanges = 16384;
+
+// Bytes the area of a namespace with `p` takes (whole 4 KiB pages).
+uint64_t drive_state_bytes(const ftl::ConvParams &p);
+
+class DriveStateArea {
+public:
+    // Binds the area at `area` (cfg.metadata_bytes long). A zeroed header
+    // page, or cfg.reinit_metadata, formats it (fresh() is true and nothing
+    // is loaded); a header of this format loads the newest valid slot into
+    // `payload`. Otherwise returns an error naming cfg.backing_name, what
+    // is wrong and the property that formats afresh.
+    std::string open(const NamespaceConfig &cfg, uint8_t *area, std::vector<uint8_t> &payload);
+    bool bound() const { return area_ != nullptr; }
+    bool fresh() const { return fresh_; }
+    // Writes `payload` into the older slot with the next generation.
+    void save(const std::vector<uint8_t> &payload);
+    uint64_t generation() const { return generation_; }
+    uint64_t slot_bytes() const { return slot_bytes_; }
+    unsigned newest_slot() const { return newest_; }  // 0: A, 1: B
+
+private:
+    uint8_t *area_ = nullptr;
+    uint64_t slot_bytes_ = 0;
+    uint64_t generation_ = 0;  // of the newest slot (0: none yet)
+    unsigned newest_ = 1;      // its index: the first save goes to slot A
+    bool fresh_ = false;
+};
+
+}  // namespace nvmev
