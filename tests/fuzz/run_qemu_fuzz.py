@@ -16,9 +16,9 @@ the adapter (hw-nvmev/nvmev*.c) and the core.
 """
 
 import argparse
-import glob
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -58,6 +58,57 @@ SANITIZERS = {
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
 }
 FINDING_PREFIXES = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+
+
+# Seeds in generic-fuzz's input format (tests/qtest/fuzz/generic_fuzz.c in
+# QEMU's source): operations separated by "FUZZ"; an operation's first byte
+# modulo 10 picks it. MMIO goes to the index'th matched region (0: BAR 0);
+# every DMA read of guest RAM is filled from the next DMA pattern, so the
+# patterns are the SQEs the controller fetches. They bring the controller up
+# (CC.CSS NVM or all I/O sets), so the fuzzer starts past the enable.
+SEP = b"FUZZ"
+OP_READ, OP_WRITE, OP_DMA_PATTERN, OP_CLOCK_STEP = 2, 3, 7, 9
+
+
+def _mmio_write(off, val, quad=False):
+    return bytes([OP_WRITE]) + struct.pack("<BBxxIQ", 3 if quad else 2, 0, off, val)
+
+
+def _mmio_read(off):
+    return bytes([OP_READ]) + struct.pack("<BBxxI", 2, 0, off)
+
+
+def _sqe(opc, nsid=0, prp1=0, cdw10=0, cdw11=0, cdw12=0, cid=1):
+    return struct.pack("<BBHIQQQQIIIIII", opc, 0, cid, nsid, 0, 0, prp1, 0,
+                       cdw10, cdw11, cdw12, 0, 0, 0)
+
+
+def _pattern(data):
+    return bytes([OP_DMA_PATTERN, 0, 0]) + data
+
+
+def seeds():
+    out = {}
+    for css in (0, 6):
+        enable = [_mmio_write(0x24, 0x001f001f), _mmio_write(0x28, 0x10000, True),
+                  _mmio_write(0x30, 0x20000, True), _mmio_write(0x14, 0x00460001 | css << 4),
+                  bytes([OP_CLOCK_STEP]), _mmio_read(0x1c)]
+        admin = [_sqe(0x06, prp1=0x100000, cdw10=1),
+                 _sqe(0x05, prp1=0x30000, cdw10=15 << 16 | 1, cdw11=3, cid=2),
+                 _sqe(0x01, prp1=0x40000, cdw10=15 << 16 | 1, cdw11=1 << 16 | 1, cid=3)]
+        io = [_sqe(0x01, nsid=1, prp1=0x50000, cid=4), _sqe(0x02, nsid=1, prp1=0x60000, cid=5)]
+        ops = [_pattern(s) for s in admin] + enable + [_mmio_write(0x1000, 3)]
+        ops += [bytes([OP_CLOCK_STEP])] * 3 + [bytes([OP_DMA_PATTERN + 1])]
+        ops += [_pattern(s) for s in io] + [_mmio_write(0x1008, 2)]
+        ops += [bytes([OP_CLOCK_STEP])] * 3 + [_mmio_write(0x1004, 3), _mmio_write(0x100c, 2)]
+        out[f"seed-io-css{css}"] = SEP.join(ops)
+    return out
+
+
+def write_seeds(corpus):
+    for name, data in seeds().items():
+        with open(os.path.join(corpus, name), "wb") as f:
+            f.write(data)
 
 
 def build():
@@ -100,6 +151,7 @@ def fuzz(name, seconds, seed):
     artifacts = os.path.join(ARTIFACTS, name)
     os.makedirs(corpus, exist_ok=True)
     os.makedirs(artifacts, exist_ok=True)
+    write_seeds(corpus)
     before = set(os.listdir(artifacts))
     cmd = [BINARY, "--fuzz-target=generic-fuzz", corpus, f"-max_total_time={seconds}",
            "-print_final_stats=1", "-timeout=20", "-rss_limit_mb=4096", "-max_len=4096",
@@ -125,7 +177,8 @@ def fuzz(name, seconds, seed):
 
 
 # COVERED_FUNC: hits: 5 edges: 3/7 nvmev_mmio_write /path/hw/nvmev/nvmev.c:123
-FUNC_RE = re.compile(r"(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (\S+) (\S+?):\d+")
+# (C++ names hold spaces: the path is the last word.)
+FUNC_RE = re.compile(r"^(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*) (\S+):\d+$", re.M)
 
 
 def coverage(names):
