@@ -2,13 +2,22 @@
 # Builds QEMU from a pinned upstream source with nvmev grafted in.
 #
 #   scripts/build-qemu.sh BUILD_DIR
+#   scripts/build-qemu.sh --fuzz BUILD_DIR
 #
 # Source: Debian's qemu_10.0.13+ds.orig.tar.xz (sha256 checked), or the
 # tarball named by NVMEV_QEMU_TARBALL. No QEMU source lives in this
 # repository: the graft only links our directories in and adds build wiring.
 # Produces BUILD_DIR/qemu-system-x86_64 (a link into BUILD_DIR/qemu).
+# With --fuzz: a second build of the same source and graft in
+# BUILD_DIR/qemu-fuzz (clang, --enable-fuzzing, ASan + UBSan), producing
+# BUILD_DIR/qemu-fuzz-x86_64 for QEMU's generic-fuzz target (docs/fuzzing.md).
 set -euo pipefail
 
+FUZZ=0
+if [ "${1:-}" = --fuzz ]; then
+	FUZZ=1
+	shift
+fi
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(mkdir -p "$1" && cd "$1" && pwd)
 CACHE=${NVMEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvmev}
@@ -45,7 +54,7 @@ SRC=$BUILD/qemu-src
 STAMP=$SRC/.nvmev-source
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$TARBALL" ]; then
 	log "unpacking $(basename "$TARBALL")"
-	rm -rf "$SRC" "$BUILD/qemu"
+	rm -rf "$SRC" "$BUILD/qemu" "$BUILD/qemu-fuzz"
 	mkdir -p "$SRC"
 	tar -xf "$TARBALL" -C "$SRC" --strip-components=1
 	echo "$TARBALL" >"$STAMP"
@@ -110,15 +119,32 @@ MAK
 }
 graft
 
-OUT=$BUILD/qemu
-CONFIG_ARGS=(--target-list=x86_64-softmmu --without-default-features
-	--without-default-devices --with-devices-x86_64=nvmev
-	--disable-docs --disable-werror --disable-download --disable-user
-	--enable-tcg --enable-kvm --disable-plugins --disable-rust
-	--disable-qom-cast-debug --enable-trace-backends=log
-	--disable-install-blobs --python=/usr/bin/python3)
+if [ "$FUZZ" = 1 ]; then
+	# The same device set; clang for libFuzzer, ASan + UBSan. Only the
+	# fuzz binary is built (qemu-fuzz-x86_64 holds the whole system
+	# emulator with qtest as its accelerator).
+	OUT=$BUILD/qemu-fuzz
+	TARGET=qemu-fuzz-x86_64
+	export CC=clang CXX=clang++
+	CONFIG_ARGS=(--target-list=x86_64-softmmu --without-default-features
+		--without-default-devices --with-devices-x86_64=nvmev
+		--disable-docs --disable-werror --disable-download --disable-user
+		--disable-tcg --enable-kvm --disable-plugins --disable-rust
+		--disable-qom-cast-debug --enable-trace-backends=log
+		--disable-install-blobs --python=/usr/bin/python3
+		--cc=clang --cxx=clang++ --enable-fuzzing --enable-asan --enable-ubsan)
+else
+	OUT=$BUILD/qemu
+	TARGET=qemu-system-x86_64
+	CONFIG_ARGS=(--target-list=x86_64-softmmu --without-default-features
+		--without-default-devices --with-devices-x86_64=nvmev
+		--disable-docs --disable-werror --disable-download --disable-user
+		--enable-tcg --enable-kvm --disable-plugins --disable-rust
+		--disable-qom-cast-debug --enable-trace-backends=log
+		--disable-install-blobs --python=/usr/bin/python3)
+fi
 if [ ! -f "$OUT/build.ninja" ] || [ "$(cat "$OUT/.nvmev-config" 2>/dev/null)" != "${CONFIG_ARGS[*]}" ]; then
-	log "configuring QEMU"
+	log "configuring QEMU in $OUT"
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
 	(cd "$OUT" && "$SRC/configure" "${CONFIG_ARGS[@]}" >configure.log 2>&1) || {
@@ -127,15 +153,17 @@ if [ ! -f "$OUT/build.ninja" ] || [ "$(cat "$OUT/.nvmev-config" 2>/dev/null)" !=
 	}
 	echo "${CONFIG_ARGS[*]}" >"$OUT/.nvmev-config"
 fi
-log "building QEMU (ninja -C $OUT)"
+# NVMEV_NINJA_JOBS=N limits ninja's parallelism on a shared machine.
+NINJA=(ninja ${NVMEV_NINJA_JOBS:+-j "$NVMEV_NINJA_JOBS"} -C "$OUT" "$TARGET")
+log "building QEMU (${NINJA[*]})"
 if [ -t 2 ]; then
-	ninja -C "$OUT" qemu-system-x86_64
+	"${NINJA[@]}"
 else
 	# Without a terminal, show progress every 10 %.
-	ninja -C "$OUT" qemu-system-x86_64 | awk '
+	"${NINJA[@]}" | awk '
 		/^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), a, "/"); p = int(100 * a[1] / a[2]);
 			if (p >= next_p) { printf "nvmev build: QEMU %d%%\n", p > "/dev/stderr"; next_p = p - p % 10 + 10 } }
 		/FAILED|error:/ { print > "/dev/stderr" }'
 	test "${PIPESTATUS[0]}" = 0
 fi
-ln -sfn qemu/qemu-system-x86_64 "$BUILD/qemu-system-x86_64"
+ln -sfn "$(basename "$OUT")/$TARGET" "$BUILD/$TARGET"

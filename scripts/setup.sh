@@ -3,8 +3,9 @@
 # Idempotent: prints nothing and touches nothing when all is present.
 set -euo pipefail
 
-# Host build: C++ core, tests, benchmarks, fuzzing.
-HOST_PKGS=(build-essential g++ clang libclang-rt-14-dev pkg-config ninja-build
+# Host build: C++ core, tests, benchmarks, fuzzing (llvm-14: llvm-symbolizer for
+# sanitizer stacks and libFuzzer's -print_coverage in QEMU's fuzz build).
+HOST_PKGS=(build-essential g++ clang libclang-rt-14-dev llvm-14 pkg-config ninja-build
   libgtest-dev libgmock-dev googletest libbenchmark-dev libnvme-dev libjson-c-dev clang-format
   python3 python3-venv git xz-utils dpkg-dev ca-certificates)
 # QEMU 10.0 build from Debian's source package.

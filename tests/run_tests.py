@@ -5,7 +5,8 @@
 
 Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
 QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio),
-fuzz (30 s of the libFuzzer harness over the seed corpus), tsan (the unit
+fuzz (30 s of the libFuzzer harness over the seed corpus, and QEMU's
+generic-fuzz target on -device nvmev, 15 s per configuration), tsan (the unit
 tests built with ThreadSanitizer, and no report), conformance (fio's
 whole t/zbd suite on every ssd=zns configuration; only when asked for with
 --tier conformance: the guest tier runs a fixed subset of it).
@@ -130,6 +131,14 @@ def run_fuzz(tally):
                            "--seconds", "30", "--seed", "1"], capture_output=True, text=True)
     print("  " + "\n  ".join(l for l in proc.stdout.splitlines() if l.startswith("executions")))
     tally.record("fuzz/short", proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:])
+    # QEMU's generic fuzzer over the whole device, every configuration with a
+    # fixed seed; fails on any crash, sanitizer report or timeout.
+    script = os.path.join(ROOT, "tests", "fuzz", "run_qemu_fuzz.py")
+    configs = 7
+    proc = subprocess.run([sys.executable, script, "--seconds", str(15 * configs), "--seed", "1"],
+                          capture_output=True, text=True)
+    print("  " + "\n  ".join(proc.stdout.splitlines()))
+    tally.record("fuzz/qemu-generic", proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:])
 
 
 class _Result(unittest.TextTestResult):

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Runs QEMU's generic-fuzz target over -device nvmev (build/qemu-fuzz).
+
+    python3 tests/fuzz/run_qemu_fuzz.py [--seconds N] [--config NAME ...] [--seed N]
+                                        [--coverage]
+
+The fuzz binary (scripts/build-qemu.sh --fuzz: clang, libFuzzer, ASan +
+UBSan over QEMU, the adapter and the C++ core) is built when missing. Each
+configuration (CONFIGS) gets an equal share of the seconds and a corpus of
+its own under build/qemu-fuzz-corpus/NAME that later runs continue from.
+Prints per configuration executions, exec/s, libFuzzer's cov/ft, the corpus
+size and findings; exits 1 on a finding, naming the crash file (replay it
+with the command printed next to it, see docs/fuzzing.md). --coverage then
+replays each corpus with -print_coverage=1 and reports the edges reached in
+the adapter (hw-nvmev/nvmev*.c) and the core.
+"""
+
+import argparse
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+BINARY = os.path.join(BUILD, "qemu-fuzz-x86_64")
+CORPORA = os.path.join(BUILD, "qemu-fuzz-corpus")
+ARTIFACTS = os.path.join(BUILD, "qemu-fuzz-artifacts")
+FIRMWARE = "-L /usr/share/seabios -L /usr/share/qemu"
+BASE = f"{FIRMWARE} -machine q35 -nodefaults -m 64"
+NVM = "-device nvmev,id=nvme0,ssd=nvm,size=16M"
+
+# name -> QEMU_FUZZ_ARGS. Small capacities keep resets cheap; every kind,
+# one and two IOThreads (queue groups), and a second namespace (nvmev-ns).
+CONFIGS = {
+    "nvm": f"{BASE} {NVM}",
+    "conv": f"{BASE} -device nvmev,id=nvme0,ssd=conv,size=16M",
+    "zns": f"{BASE} -device nvmev,id=nvme0,ssd=zns,size=16M,zone-size=4M,max-open-zones=2,"
+           "max-active-zones=3",
+    "kv": f"{BASE} -device nvmev,id=nvme0,ssd=kv,size=16M",
+    "iothread": f"{BASE} -object iothread,id=io0 {NVM},iothread=io0",
+    "iothreads2": f"{BASE} -object iothread,id=io0 -object iothread,id=io1 "
+                  "-device '{\"driver\":\"nvmev\",\"id\":\"nvme0\",\"ssd\":\"nvm\","
+                  "\"size\":16777216,\"max-ioqpairs\":4,\"iothread-vq-mapping\":"
+                  "[{\"iothread\":\"io0\"},{\"iothread\":\"io1\"}]}'",
+    "nvmev-ns": f"{BASE} {NVM} -device nvmev-ns,bus=nvme0,nsid=2,ssd=zns,size=16M,"
+                "zone-size=4M",
+}
+# With IOThreads the device's DMA runs outside the main thread, and
+# generic-fuzz fills DMA reads from the DMA patterns through its in-process
+# qtest client, which one thread at a time must use: the main thread's
+# next qtest command then reads the IOThread's reply and aborts in libqtest
+# ("qtest_rsp_args: assertion failed ... FAIL"). That race is the fuzz
+# harness's, not the device's: these configurations fuzz with -fork=1
+# -ignore_crashes=1 and count as findings the crashes whose replay fails
+# otherwise.
+THREADED = {"iothread", "iothreads2"}
+HARNESS_RACE = "qtest_rsp_args: assertion failed"
+# Every nvmev type's memory regions and PCI functions: BAR 0, the MSI-X BAR,
+# CMB/PMR when present, PCI config space.
+OBJECTS = "nvmev*"
+# Leak checks stay off: QEMU's own init keeps allocations it never frees,
+# which libFuzzer would report on the first input. UBSan reports abort.
+SANITIZERS = {
+    "ASAN_OPTIONS": "detect_leaks=0:quarantine_size_mb=16:max_malloc_fill_size=0",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+}
+FINDING_PREFIXES = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+
+
+# Seeds in generic-fuzz's input format (tests/qtest/fuzz/generic_fuzz.c in
+# QEMU's source): operations separated by "FUZZ"; an operation's first byte
+# modulo 10 picks it. MMIO goes to the index'th matched region (0: BAR 0);
+# every DMA read of guest RAM is filled from the next DMA pattern, so the
+# patterns are the SQEs the controller fetches. They bring the controller up
+# (CC.CSS NVM or all I/O sets), so the fuzzer starts past the enable.
+SEP = b"FUZZ"
+OP_READ, OP_WRITE, OP_DMA_PATTERN, OP_CLOCK_STEP = 2, 3, 7, 9
+
+
+def _mmio_write(off, val, quad=False):
+    return bytes([OP_WRITE]) + struct.pack("<BBxxIQ", 3 if quad else 2, 0, off, val)
+
+
+def _mmio_read(off):
+    return bytes([OP_READ]) + struct.pack("<BBxxI", 2, 0, off)
+
+
+def _sqe(opc, nsid=0, prp1=0, cdw10=0, cdw11=0, cdw12=0, cid=1):
+    return struct.pack("<BBHIQQQQIIIIII", opc, 0, cid, nsid, 0, 0, prp1, 0,
+                       cdw10, cdw11, cdw12, 0, 0, 0)
+
+
+def _pattern(data):
+    return bytes([OP_DMA_PATTERN, 0, 0]) + data
+
+
+def seeds():
+    out = {}
+    for css in (0, 6):
+        enable = [_mmio_write(0x24, 0x001f001f), _mmio_write(0x28, 0x10000, True),
+                  _mmio_write(0x30, 0x20000, True), _mmio_write(0x14, 0x00460001 | css << 4),
+                  bytes([OP_CLOCK_STEP]), _mmio_read(0x1c)]
+        admin = [_sqe(0x06, prp1=0x100000, cdw10=1),
+                 _sqe(0x05, prp1=0x30000, cdw10=15 << 16 | 1, cdw11=3, cid=2),
+                 _sqe(0x01, prp1=0x40000, cdw10=15 << 16 | 1, cdw11=1 << 16 | 1, cid=3)]
+        io = [_sqe(0x01, nsid=1, prp1=0x50000, cid=4), _sqe(0x02, nsid=1, prp1=0x60000, cid=5)]
+        ops = [_pattern(s) for s in admin] + enable + [_mmio_write(0x1000, 3)]
+        ops += [bytes([OP_CLOCK_STEP])] * 3 + [bytes([OP_DMA_PATTERN + 1])]
+        ops += [_pattern(s) for s in io] + [_mmio_write(0x1008, 2)]
+        ops += [bytes([OP_CLOCK_STEP])] * 3 + [_mmio_write(0x1004, 3), _mmio_write(0x100c, 2)]
+        out[f"seed-io-css{css}"] = SEP.join(ops)
+    return out
+
+
+def write_seeds(corpus):
+    for name, data in seeds().items():
+        with open(os.path.join(corpus, name), "wb") as f:
+            f.write(data)
+
+
+def build():
+    """Builds build/qemu-fuzz-x86_64 (incremental; the first build is long)."""
+    proc = subprocess.run(["bash", os.path.join(ROOT, "scripts", "build-qemu.sh"), "--fuzz",
+                           BUILD])
+    if proc.returncode:
+        sys.exit(2)
+
+
+def env_for(name):
+    return dict(os.environ, QEMU_FUZZ_ARGS=CONFIGS[name], QEMU_FUZZ_OBJECTS=OBJECTS,
+                **SANITIZERS)
+
+
+def stats(log):
+    """Executions and the last cov/ft/corp figures libFuzzer printed."""
+    out = {"execs": 0, "cov": 0, "ft": 0, "corp": 0}
+    for line in log.splitlines():
+        m = re.match(r"#(\d+)[:\s]", line)
+        if m and "cov:" in line:
+            out["execs"] = max(out["execs"], int(m.group(1)))
+            for key in ("cov", "ft", "corp"):
+                k = re.search(key + r":\s*(\d+)", line)
+                if k:
+                    out[key] = int(k.group(1))
+        m = re.match(r"stat::number_of_executed_units:\s*(\d+)", line)
+        if m:
+            out["execs"] = max(out["execs"], int(m.group(1)))
+    return out
+
+
+def replay_command(name, path):
+    return (f"QEMU_FUZZ_ARGS=\"{CONFIGS[name]}\" QEMU_FUZZ_OBJECTS='{OBJECTS}' "
+            f"{BINARY} --fuzz-target=generic-fuzz {path}")
+
+
+def fuzz(name, seconds, seed):
+    corpus = os.path.join(CORPORA, name)
+    artifacts = os.path.join(ARTIFACTS, name)
+    os.makedirs(corpus, exist_ok=True)
+    os.makedirs(artifacts, exist_ok=True)
+    write_seeds(corpus)
+    before = set(os.listdir(artifacts))
+    cmd = [BINARY, "--fuzz-target=generic-fuzz", corpus, f"-max_total_time={seconds}",
+           "-print_final_stats=1", "-timeout=20", "-rss_limit_mb=4096", "-max_len=4096",
+           f"-artifact_prefix={artifacts}/"]
+    if seed is not None:
+        cmd.append(f"-seed={seed}")
+    if name in THREADED:
+        cmd += ["-fork=1", "-ignore_crashes=1"]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env_for(name), capture_output=True, text=True,
+                          errors="replace")
+    elapsed = time.monotonic() - start
+    log = proc.stdout + proc.stderr
+    with open(os.path.join(artifacts, "last-run.log"), "w") as f:
+        f.write(log)
+    found = sorted(os.path.join(artifacts, f) for f in set(os.listdir(artifacts)) - before
+                   if f.startswith(FINDING_PREFIXES))
+    races = 0
+    if name in THREADED:
+        real = []
+        for path in found:
+            if harness_race(name, path):
+                os.rename(path, path + ".harness-race")
+                races += 1
+            else:
+                real.append(path)
+        found = real
+        if not found and proc.returncode and races:
+            proc.returncode = 0
+    out = stats(log)
+    out.update(seconds=elapsed, findings=found, rc=proc.returncode, log=log, races=races)
+    if proc.returncode and not found:
+        # A failure without an artifact (the target would not start, say).
+        out["findings"] = ["(no artifact, exit %d: see %s/last-run.log)" % (proc.returncode,
+                                                                           artifacts)]
+    return out
+
+
+def harness_race(name, path):
+    """True if replaying the crash file passes (the race did not recur) or
+    fails in libqtest with no frame of nvmev on the stack: the harness's
+    DMA race (its qtest client used from two threads)."""
+    proc = subprocess.run([BINARY, "--fuzz-target=generic-fuzz", path, "-runs=3"],
+                          env=env_for(name), capture_output=True, text=True, errors="replace")
+    log = proc.stdout + proc.stderr
+    if proc.returncode == 0:
+        return True
+    frames = [l for l in log.splitlines() if re.match(r"\s+#\d+ 0x", l)]
+    return (any("libqtest.c" in l for l in frames)
+            and not any("/hw/nvmev/" in l for l in frames))
+
+
+# COVERED_FUNC: hits: 5 edges: 3/7 nvmev_mmio_write /path/hw/nvmev/nvmev.c:123
+# (C++ names hold spaces: the path is the last word.)
+FUNC_RE = re.compile(r"^(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*) (\S+):\d+$", re.M)
+
+
+def coverage(names):
+    """Edges reached by the corpora, per source group, from -print_coverage."""
+    groups = {"adapter (hw-nvmev/nvmev*.c)": re.compile(r"/hw/nvmev/nvmev[^/]*\.c$"),
+              "core (hw-nvmev/core, ftl, timing)": re.compile(r"/hw/nvmev/(core|ftl|timing)/")}
+    per_file = {}
+    for name in names:
+        corpus = os.path.join(CORPORA, name)
+        proc = subprocess.run([BINARY, "--fuzz-target=generic-fuzz", corpus, "-runs=0",
+                               "-print_coverage=1"], env=env_for(name),
+                              capture_output=True, text=True, errors="replace")
+        for m in FUNC_RE.finditer(proc.stdout + proc.stderr):
+            key = (m.group(6), m.group(5))
+            covered, total = int(m.group(3)), int(m.group(4))
+            old = per_file.get(key, (0, total))
+            per_file[key] = (max(old[0], covered), total)
+    result = {}
+    for label, pat in groups.items():
+        files = {}
+        for (path, _func), (covered, total) in per_file.items():
+            if pat.search(os.path.normpath(path)) or pat.search(path):
+                c, t = files.get(path, (0, 0))
+                files[path] = (c + covered, t + total)
+        result[label] = files
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=int, default=140,
+                    help="total run time, shared by the configurations (default 140)")
+    ap.add_argument("--config", action="append", choices=sorted(CONFIGS),
+                    help="run only this configuration (repeatable)")
+    ap.add_argument("--seed", type=int, help="libFuzzer random seed (default: random)")
+    ap.add_argument("--coverage", action="store_true",
+                    help="report the adapter's and the core's edges the corpora reach")
+    args = ap.parse_args()
+
+    build()
+    names = args.config or list(CONFIGS)
+    share = max(1, args.seconds // len(names))
+    total, failed = 0, False
+    print(f"{'config':12} {'execs':>9} {'exec/s':>7} {'cov':>6} {'ft':>6} {'corpus':>6}  findings")
+    for name in names:
+        r = fuzz(name, share, args.seed)
+        total += r["execs"]
+        rate = r["execs"] / r["seconds"] if r["seconds"] else 0
+        races = f" (+{r['races']} harness races)" if r["races"] else ""
+        print(f"{name:12} {r['execs']:9d} {rate:7.0f} {r['cov']:6d} {r['ft']:6d} "
+              f"{r['corp']:6d}  {len(r['findings'])}{races}", flush=True)
+        for f in r["findings"]:
+            failed = True
+            print(f"  finding: {f}")
+            if os.path.exists(f):
+                print(f"  replay:  {replay_command(name, f)}")
+                tail = [l for l in r["log"].splitlines() if "ERROR:" in l or "runtime error" in l]
+                for line in tail[:3]:
+                    print(f"  {line}")
+    print(f"total executions: {total}")
+    if args.coverage:
+        for label, files in coverage(names).items():
+            c = sum(v[0] for v in files.values())
+            t = sum(v[1] for v in files.values())
+            pct = 100.0 * c / t if t else 0.0
+            print(f"coverage {label}: {c}/{t} edges ({pct:.1f} %)")
+            for path in sorted(files):
+                fc, ft = files[path]
+                print(f"  {os.path.basename(path):32} {fc:5d}/{ft:<5d}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
