@@ -182,4 +182,8 @@ wait
 echo "==DMESG=="
 dmesg -r | grep -E "^<[0-4]>"
 echo "==END DMESG=="
+# For the log only: the driver's notices of every level.
+echo "==NVME-LOG=="
+dmesg | grep -iE "nvme|pciehp" | tail -n 200
+echo "==END NVME-LOG=="
 log done 1
