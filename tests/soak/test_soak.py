@@ -2,7 +2,8 @@
 guest resets the controller, detaches and reattaches a namespace and
 hot-replugs a second controller, and the host retunes, clears statistics
 and injects zone faults (scripts/soak.py, docs/soak.md). The long form is
-`./nvmev soak --minutes 30`."""
+`./nvmev soak --minutes 30`. Not in the default tiers: `./nvmev test
+--tier soak` (docs/soak.md says why)."""
 
 import json
 import os
