@@ -123,6 +123,9 @@ def parse_args(argv):
     p.add_argument("--append", default="", metavar="ARGS", help="extra kernel command line")
     p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"],
                    help="accelerator (default tcg; kvm needs a usable /dev/kvm)")
+    p.add_argument("--accel-opts", default="", metavar="K=V,...",
+                   help="appended to -accel, e.g. tb-size=64 (MiB of TCG translation "
+                        "cache; the soak caps it so QEMU's RSS plateaus)")
     p.add_argument("--qemu", default=DEFAULT_QEMU, metavar="PATH",
                    help="QEMU binary (default build/qemu-system-x86_64)")
     p.add_argument("--guest-dir", default=None, metavar="DIR",
@@ -614,7 +617,8 @@ def main(argv):
         # debug-threads=on names QEMU's threads ("CPU 0/TCG", "IO nvmev-io0"),
         # which is how the bench tells device threads from vCPUs.
         cmd = [args.qemu, "-name", "nvmev-guest,debug-threads=on",
-               "-machine", "q35", "-accel", args.accel, "-nodefaults", "-no-user-config",
+               "-machine", "q35", "-accel",
+               args.accel + (f",{args.accel_opts}" if args.accel_opts else ""), "-nodefaults", "-no-user-config",
                "-display", "none", "-no-reboot", "-m", f"{mem_mib}M", "-smp", str(args.smp)]
         for d in FIRMWARE_DIRS:
             cmd += ["-L", d]

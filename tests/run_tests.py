@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs every nvmev test tier and ends with the line 'N passed, N failed'.
 
-    python3 tests/run_tests.py [--tier unit|device|guest|fuzz|tsan|conformance ...]
+    python3 tests/run_tests.py [--tier unit|device|guest|fuzz|tsan|conformance|soak ...]
 
 Tiers: unit (GoogleTest, the C++ core through a fake host), device (the real
 QEMU binary driven over qtest), guest (a Linux guest with nvme-cli and fio),
@@ -9,7 +9,8 @@ fuzz (30 s of the libFuzzer harness over the seed corpus, and QEMU's
 generic-fuzz target on -device nvmev, 15 s per configuration), tsan (the unit
 tests built with ThreadSanitizer, and no report), conformance (fio's
 whole t/zbd suite on every ssd=zns configuration; only when asked for with
---tier conformance: the guest tier runs a fixed subset of it).
+--tier conformance: the guest tier runs a fixed subset of it), soak (one
+minute of ./nvmev soak; only when asked for with --tier soak).
 Exit status 0 only if every test passed.
 """
 
@@ -23,8 +24,9 @@ import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIERS = ("unit", "device", "guest", "fuzz", "tsan", "conformance")
-# Run by default (no --tier): every tier but conformance, which runs fio's
+TIERS = ("unit", "device", "guest", "fuzz", "tsan", "conformance", "soak")
+# Run by default (no --tier): every tier but soak (tests/soak: a minute of
+# ./nvmev soak, docs/soak.md) and conformance, which runs fio's
 # whole t/zbd suite on every ssd=zns configuration (tests/guest/
 # test_zbd_suite.py with NVMEV_CONFORMANCE=1; about 40 minutes under TCG).
 DEFAULT_TIERS = ("unit", "device", "guest", "fuzz", "tsan")
