@@ -18,6 +18,7 @@ the adapter (hw-nvmev/nvmev*.c) and the core.
 import argparse
 import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -153,8 +154,10 @@ def stats(log):
 
 
 def replay_command(name, path):
-    return (f"QEMU_FUZZ_ARGS=\"{CONFIGS[name]}\" QEMU_FUZZ_OBJECTS='{OBJECTS}' "
-            f"{BINARY} --fuzz-target=generic-fuzz {path}")
+    """A shell command line (values quoted: iothreads2's JSON has quotes)."""
+    return (f"QEMU_FUZZ_ARGS={shlex.quote(CONFIGS[name])} "
+            f"QEMU_FUZZ_OBJECTS={shlex.quote(OBJECTS)} "
+            f"{BINARY} --fuzz-target=generic-fuzz {shlex.quote(path)}")
 
 
 def fuzz(name, seconds, seed):
