@@ -552,6 +552,8 @@ class Kill9GuestTest(unittest.TestCase):
             bad = [l for l in lines if l.startswith(("WRITE-FAILED", "PUT-FAILED"))]
             self.assertEqual(bad, [], f"a write failed: {ctx}")
             ended = "WORKLOAD-END" in lines[:n_before]
+            self.assertTrue(ended or "QEMU ended (status 137)" in "".join(boot.err),
+                            f"QEMU did not die of the SIGKILL: {ctx}")
             k = model.record(r, lines, n_before)
             log(f"{kind} round {r}: kill at {delay:.3f} s after START, {k} writes DONE "
                 f"({sum(1 for l in lines[:n_before] if l.startswith('DONE '))} received "
