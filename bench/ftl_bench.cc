@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -34,17 +35,24 @@ constexpr uint64_t kPages = kLogicalBytes / 4096;
 constexpr int64_t kReadStepNs = 10000;
 
 // The device's own configuration path: ssd=conv (samsung-970pro) of 1 GiB,
-// exactly as -device nvmev,ssd=conv,size=1G resolves it.
-ConvParams samsung_970pro_like()
+// exactly as -device nvmev,ssd=conv,size=1G resolves it (from_memdev: as
+// memdev=M of a 1 GiB backend does, the drive state area taken from it).
+std::optional<nvmev::ResolvedConfig> samsung_970pro_config(bool from_memdev, std::string &error)
 {
     NvmevConfig cfg{};
     cfg.ssd = "conv";
     cfg.capacity_bytes = kLogicalBytes;
+    cfg.capacity_from_memdev = from_memdev ? 1 : 0;
     cfg.lba_size = cfg.mdts = cfg.max_ioqpairs = -1;
     cfg.read_latency_ns = cfg.write_latency_ns = -1;
     cfg.read_bandwidth_mbps = cfg.write_bandwidth_mbps = -1;
+    return nvmev::resolve_config(cfg, error);
+}
+
+ConvParams samsung_970pro_like()
+{
     std::string error;
-    const auto rc = nvmev::resolve_config(cfg, error);
+    const auto rc = samsung_970pro_config(false, error);
     if (!rc) {
         std::fprintf(stderr, "nvmev-ftl-bench: %s\n", error.c_str());
         std::exit(1);
@@ -176,15 +184,8 @@ BENCHMARK(BM_Memcpy)->Arg(4096)->Arg(131072);
 // BM_ConvRandomWrite4K_SteadyState's, well under 1%.
 void BM_Checkpoint1GiB(benchmark::State &state)
 {
-    NvmevConfig cfg{};
-    cfg.ssd = "conv";
-    cfg.capacity_bytes = kLogicalBytes;
-    cfg.capacity_from_memdev = 1;
-    cfg.lba_size = cfg.mdts = cfg.max_ioqpairs = -1;
-    cfg.read_latency_ns = cfg.write_latency_ns = -1;
-    cfg.read_bandwidth_mbps = cfg.write_bandwidth_mbps = -1;
     std::string error;
-    const auto rc = nvmev::resolve_config(cfg, error);
+    const auto rc = samsung_970pro_config(true, error);
     if (!rc) {
         state.SkipWithError(error.c_str());
         return;

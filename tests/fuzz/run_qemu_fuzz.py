@@ -24,6 +24,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_fuzz import stats  # noqa: E402  (libFuzzer's progress lines, parsed once)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
 BINARY = os.path.join(BUILD, "qemu-fuzz-x86_64")
@@ -134,23 +137,6 @@ def build():
 def env_for(name):
     return dict(os.environ, QEMU_FUZZ_ARGS=CONFIGS[name], QEMU_FUZZ_OBJECTS=OBJECTS,
                 **SANITIZERS)
-
-
-def stats(log):
-    """Executions and the last cov/ft/corp figures libFuzzer printed."""
-    out = {"execs": 0, "cov": 0, "ft": 0, "corp": 0}
-    for line in log.splitlines():
-        m = re.match(r"#(\d+)[:\s]", line)
-        if m and "cov:" in line:
-            out["execs"] = max(out["execs"], int(m.group(1)))
-            for key in ("cov", "ft", "corp"):
-                k = re.search(key + r":\s*(\d+)", line)
-                if k:
-                    out[key] = int(k.group(1))
-        m = re.match(r"stat::number_of_executed_units:\s*(\d+)", line)
-        if m:
-            out["execs"] = max(out["execs"], int(m.group(1)))
-    return out
 
 
 def replay_command(name, path):
