@@ -373,6 +373,41 @@ TEST_F(PersistenceTest, PeriodicCheckpointAfterActivity)
     EXPECT_EQ(host_.timer_deadline, INT64_MAX) << "idle: no more wake-ups";
 }
 
+// The periodic checkpoint is armed by any namespace with a drive state
+// area, not only by NSID 1: here NSID 1 is on anonymous memory and an
+// nvmev-ns (NSID 2) on a file memdev.
+TEST_F(PersistenceTest, PeriodicCheckpointOfAnotherNamespaceWhenNsid1HasNoArea)
+{
+    Cfg anon("conv", 8 * kMiB);
+    small_conv(anon, 1000);
+    anon.c.capacity_from_memdev = 0;
+    anon.c.backing_name = nullptr;
+    ASSERT_EQ(start(anon.c), "");
+    Cfg c2("conv", 8 * kMiB);
+    small_conv(c2, 1000);
+    c2.c.backing_name = "'m2'";
+    std::vector<uint8_t> ns2(8 * kMiB, 0);
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_add_namespace(core_, 2, &c2.c, ns2.data(), 1, &err), 0) << err;
+    ready_with_io_queue(64);
+    const ResolvedConfig rc2 = c2.resolve();
+    auto generation2 = [&] {
+        std::vector<uint8_t> copy = ns2, payload;
+        DriveStateArea a;
+        EXPECT_EQ(a.open(rc2, copy.data() + rc2.metadata_offset, payload), "");
+        return a.generation();
+    };
+    const uint64_t g0 = generation2();
+    const int64_t t0 = host_.now_ns;
+    Sqe w = make_rw(nvme_cmd_write, 0, 8, kBuf);
+    w.nsid = 2;
+    drv_->submit(1, w);
+    nvmev_core_process(core_, 0);
+    drv_->run();
+    EXPECT_EQ(host_.now_ns, t0 + 1'000'000'000);
+    EXPECT_EQ(generation2(), g0 + 1);
+}
+
 TEST_F(PersistenceTest, NamespaceStateSurvives)
 {
     Cfg c2("conv", 8 * kMiB);
