@@ -205,14 +205,15 @@ private:
                 parts_[k]->read(lpns_, start, pieces_);
             }
         }
-        // Each piece crosses PCIe as soon as it is in the controller; the
-        // request's bytes are shared out so partial pages are not charged.
+        // Each piece (a channel chunk) crosses PCIe as soon as it is in the
+        // controller; the request's bytes are shared out so partial pages
+        // are not charged.
         std::sort(pieces_.begin(), pieces_.end(),
                   [](const ReadPiece &a, const ReadPiece &b) { return a.ready_ns < b.ready_ns; });
         uint64_t left = req.bytes;
         int64_t done = start;
         for (const ReadPiece &piece : pieces_) {
-            const uint64_t bytes = std::min<uint64_t>(left, uint64_t{piece.pages} * 4096);
+            const uint64_t bytes = std::min<uint64_t>(left, piece.bytes);
             left -= bytes;
             done = std::max(done, model_.pcie(timing::PcieDir::ToHost, bytes, piece.ready_ns));
         }

@@ -162,7 +162,7 @@ void ConvPartition::read(const std::vector<uint64_t> &lpns, int64_t ready_ns,
                         in_unit / (ppp * slots_per_page_), ppn});
     }
     if (buffered) {
-        out.push_back({buffered, ready_ns});
+        out.push_back({uint64_t{buffered} * 4096, ready_ns});
     }
     std::sort(nand.begin(), nand.end(), [](const NandSlot &a, const NandSlot &b) {
         return std::tie(a.unit, a.page, a.plane) < std::tie(b.unit, b.page, b.plane);
@@ -181,8 +181,11 @@ void ConvPartition::read(const std::vector<uint64_t> &lpns, int64_t ready_ns,
             j++;
         }
         const uint32_t pages = static_cast<uint32_t>(j - i);
-        const int64_t done = model_.read(flash_addr(nand[i].ppn), pages * 4096u, ready_ns, planes);
-        out.push_back({pages, done});
+        read_chunks_.clear();
+        model_.read(flash_addr(nand[i].ppn), pages * 4096u, ready_ns, planes, &read_chunks_);
+        for (const timing::ChunkArrival &c : read_chunks_) {
+            out.push_back({c.bytes, c.ready_ns});
+        }
         i = j;
     }
 }

@@ -15,9 +15,10 @@
 
 namespace nvmev::ftl {
 
-// A NAND read the partition needs for a host read: data ready at ready_ns.
+// Data of a host read in the controller at ready_ns: one channel chunk of
+// a NAND read, or the pages read without NAND (unwritten or buffered).
 struct ReadPiece {
-    uint32_t pages;  // 4 KiB pages it carries
+    uint64_t bytes;  // whole 4 KiB pages' worth
     int64_t ready_ns;
 };
 
@@ -121,6 +122,7 @@ private:
         uint32_t ppn;
     };
     std::vector<NandSlot> read_slots_;
+    std::vector<timing::ChunkArrival> read_chunks_;
     // collect_line's end of the last read per die, sized once: GC runs in
     // the write path and must not allocate there.
     std::vector<int64_t> gc_reads_done_;

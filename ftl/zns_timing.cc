@@ -310,16 +310,22 @@ int64_t ZnsTiming::read(uint32_t zone, uint64_t offset, uint64_t bytes, int64_t 
             nand += parts_[j].nand;
             host += parts_[j].bytes;
         }
-        const int64_t ready = model_.read(addr_of(zone, parts_[i].offset),
-                                          static_cast<uint32_t>(nand), start, planes);
-        pieces_.push_back({ready, host, pieces_.size()});
+        chunks_.clear();
+        model_.read(addr_of(zone, parts_[i].offset), static_cast<uint32_t>(nand), start, planes,
+                    &chunks_);
+        // The host's bytes of this page go with its chunks in arrival order.
+        for (const timing::ChunkArrival &c : chunks_) {
+            const uint64_t share = std::min<uint64_t>(host, c.bytes);
+            host -= share;
+            pieces_.push_back({c.ready_ns, share, pieces_.size()});
+        }
         i = j;
     }
     if (other > 0) {
         pieces_.push_back({start, other, pieces_.size()});
     }
-    // Each piece crosses PCIe as soon as it is in the controller. (A
-    // stable_sort would allocate its buffer on every read.)
+    // Each piece (a channel chunk) crosses PCIe as soon as it is in the
+    // controller. (A stable_sort would allocate its buffer on every read.)
     std::sort(pieces_.begin(), pieces_.end(), [](const Piece &a, const Piece &b) {
         return std::tie(a.ready, a.order) < std::tie(b.ready, b.order);
     });

@@ -176,10 +176,11 @@ private:
     timing::WriteBuffer global_wb_;
     // Per-zone buffers (zone_write_buffer_bytes > 0), created on first use.
     std::vector<std::unique_ptr<timing::WriteBuffer>> zone_wb_;
-    std::vector<uint32_t> holders_;  // zones with held > 0
-    ZnsTimingStats stats_;           // counters (occupancy filled in by stats())
-    std::vector<ReadPart> parts_;    // read scratch
-    std::vector<Piece> pieces_;      // read scratch
+    std::vector<uint32_t> holders_;             // zones with held > 0
+    ZnsTimingStats stats_;                      // counters (occupancy filled in by stats())
+    std::vector<ReadPart> parts_;               // read scratch
+    std::vector<Piece> pieces_;                 // read scratch
+    std::vector<timing::ChunkArrival> chunks_;  // read scratch
 };
 
 }  // namespace nvmev::ftl

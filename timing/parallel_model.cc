@@ -61,7 +61,8 @@ int64_t ParallelModel::fw_write_ns(uint64_t bytes) const
     return timing_.fw_write_ns + timing_.fw_write_4k_ns * units;
 }
 
-int64_t ParallelModel::channel_transfer_ps(uint32_t channel, uint64_t bytes, int64_t ready_ps)
+int64_t ParallelModel::channel_transfer_ps(uint32_t channel, uint64_t bytes, int64_t ready_ps,
+                                           std::vector<ChunkArrival> *chunks)
 {
     ResourceTimeline &ch = channels_[channel];
     // A zero chunk size would never make progress: move it all at once.
@@ -72,13 +73,18 @@ int64_t ParallelModel::channel_transfer_ps(uint32_t channel, uint64_t bytes, int
     for (uint64_t left = bytes; left > 0;) {
         const uint64_t n = std::min(chunk, left);
         const int64_t d = bytes_ps(n, timing_.channel_mbps);
-        end = std::max(end, ch.reserve(ready_ps, d) + d);
+        const int64_t chunk_end = ch.reserve(ready_ps, d) + d;
+        end = std::max(end, chunk_end);
+        if (chunks) {
+            chunks->push_back({static_cast<uint32_t>(n), ps_to_ns_ceil(chunk_end)});
+        }
         left -= n;
     }
     return end;
 }
 
-int64_t ParallelModel::read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns, uint32_t planes)
+int64_t ParallelModel::read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns, uint32_t planes,
+                            std::vector<ChunkArrival> *chunks)
 {
     const uint32_t np = std::max<uint32_t>(planes, 1);
     const uint32_t per_plane = (bytes + np - 1) / np;
@@ -86,7 +92,7 @@ int64_t ParallelModel::read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns
     // The die is busy only while sensing: the data then waits in its cache
     // register, so the channel transfer does not hold the die.
     const int64_t sense_end = dies_[die_index(a)].reserve(ready_ns * kPsPerNs, sense) + sense;
-    return ps_to_ns_ceil(channel_transfer_ps(a.channel, bytes, sense_end));
+    return ps_to_ns_ceil(channel_transfer_ps(a.channel, bytes, sense_end, chunks));
 }
 
 int64_t ParallelModel::program(const FlashAddr &a, uint32_t bytes, int64_t ready_ns)

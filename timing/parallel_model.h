@@ -64,6 +64,13 @@ struct FlashAddr {
 
 enum class PcieDir : uint8_t { ToHost, FromHost };
 
+// One channel chunk of a read: its bytes and when its last byte is in the
+// controller (rounded up to ns), so it can cross PCIe from then on.
+struct ChunkArrival {
+    uint32_t bytes;
+    int64_t ready_ns;
+};
+
 class ParallelModel {
 public:
     ParallelModel(const NandGeometry &g, const NandTiming &t);
@@ -85,8 +92,11 @@ public:
     // max(ready_ns, die free), then the data crosses the channel in chunks.
     // `planes` > 1 senses the same page on that many planes of the die in
     // one multi-plane read (bytes then count all planes). Returns when the
-    // last byte is in the controller.
-    int64_t read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns, uint32_t planes = 1);
+    // last byte is in the controller. With `chunks`, appends each channel
+    // chunk's arrival there, so the caller sends it to the host as soon as
+    // it is in the controller (per chunk, as NVMeVirt does).
+    int64_t read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns, uint32_t planes = 1,
+                 std::vector<ChunkArrival> *chunks = nullptr);
 
     // Programs `bytes` (at most planes_per_lun x program unit) at page
     // `a.page` of the die: the data crosses the channel in chunks from
@@ -117,8 +127,10 @@ public:
 
 private:
     uint32_t die_index(const FlashAddr &a) const { return a.lun * geo_.channels + a.channel; }
-    // Channel transfer of `bytes` in chunks, the first ready at ready_ps.
-    int64_t channel_transfer_ps(uint32_t channel, uint64_t bytes, int64_t ready_ps);
+    // Channel transfer of `bytes` in chunks, the first ready at ready_ps;
+    // each chunk's arrival is appended to `chunks` when given.
+    int64_t channel_transfer_ps(uint32_t channel, uint64_t bytes, int64_t ready_ps,
+                                std::vector<ChunkArrival> *chunks = nullptr);
     int64_t bytes_ps(uint64_t bytes, int64_t mbps) const;
 
     NandGeometry geo_;

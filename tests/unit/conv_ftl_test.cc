@@ -115,10 +115,11 @@ TEST(ConvFtl, StripedReadOverFourChannelsRunsInParallel)
     // LSB pages.
     write(*f, 0, 32, 0);
     // fw 20000 (> 4 KiB); each die senses its 32 KiB page (40000) and moves
-    // two chunks on its own channel (40960): all four pieces are ready at
-    // +80960 and then take turns on PCIe, 32 KiB = 10240 each:
-    // 20000 + 80960 + 4 x 10240.
-    EXPECT_EQ(read(*f, 0, 32, 10000000), 10000000 + 141920);
+    // two 16 KiB chunks on its own channel (20480 each). Each chunk crosses
+    // PCIe (16 KiB = 5120) as soon as it is in: the four first chunks at
+    // +60480 take turns to +80960, while the second chunks cross the
+    // channels; those are in at +80960: 20000 + 80960 + 4 x 5120.
+    EXPECT_EQ(read(*f, 0, 32, 10000000), 10000000 + 121440);
 }
 
 TEST(ConvFtl, StripedReadOverTwoChannelsSensesTwicePerDie)
@@ -126,11 +127,11 @@ TEST(ConvFtl, StripedReadOverTwoChannelsSensesTwicePerDie)
     auto f = make_conv_ftl(params());
     write(*f, 0, 32, 0);
     // Dies 0 and 1 each hold an LSB unit (page 0) and an MSB unit (page 1).
-    // Per die: sense LSB [s, s+40000), chunks to s+80960; sense MSB
-    // [s+40000, s+100000), chunks [s+100000, s+140960). PCIe: two pieces
-    // from s+80960 (to s+101440), two from s+140960 (to s+161440).
-    // s = now + 20000.
-    EXPECT_EQ(read(*f, 0, 32, 10000000), 10000000 + 20000 + 161440);
+    // Per die: sense LSB [s, s+40000), chunks in at s+60480 and s+80960;
+    // sense MSB [s+40000, s+100000), chunks in at s+120480 and s+140960.
+    // PCIe takes each pair of chunks (5120 each) as they come in: the last
+    // pair from s+140960 to s+151200. s = now + 20000.
+    EXPECT_EQ(read(*f, 0, 32, 10000000), 10000000 + 20000 + 151200);
 }
 
 TEST(ConvFtl, WriteAdmittedToTheBufferCompletesAfterFirmwareAndPcie)
@@ -467,9 +468,10 @@ TEST(ConvFtl, TwoPlanesProgramAndReadTogether)
     // channel 0 (4 chunks, 81920), one tPROG for both planes.
     EXPECT_EQ(write(*f, 0, 16, 0), 31480);
     EXPECT_EQ(submit(*f, MediaOp::Flush, 0, 0, 40000), 31480 + 81920 + 200000);
-    // 64 KiB: one multi-plane read, 32 KiB per plane (tR 40000), 81920 on
-    // the channel, 20480 on PCIe; fw 20000.
-    EXPECT_EQ(read(*f, 0, 16, 1000000), 1000000 + 20000 + 40000 + 81920 + 20480);
+    // 64 KiB: one multi-plane read, 32 KiB per plane (tR 40000), four
+    // chunks on the channel (81920), each on PCIe (5120) as it comes in:
+    // only the last chunk's PCIe transfer adds to the channel's; fw 20000.
+    EXPECT_EQ(read(*f, 0, 16, 1000000), 1000000 + 20000 + 40000 + 81920 + 5120);
     // LPNs 7 (plane 0) and 8 (plane 1) share page 0: one multi-plane read
     // of 4 KiB per plane (tR 30000), 8 KiB on the channel (10240) and PCIe
     // (2560).

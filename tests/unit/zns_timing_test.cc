@@ -191,8 +191,9 @@ TEST(ZnsTiming, ReadOfProgrammedDataSensesMovesAndTransfers)
     EXPECT_EQ(write(z, 0, 32768, 0, true), 258200);  // unit 0: die 0, page 0 (LSB)
     // 4 KiB: fw 10000, 4 KiB sense 30000, channel 5120, PCIe 1280.
     EXPECT_EQ(z.read(0, 0, 4096, 300000), 300000 + 10000 + 30000 + 5120 + 1280);
-    // 32 KiB: fw 20000, page sense 40000, channel 40960, PCIe 10240.
-    EXPECT_EQ(z.read(0, 0, 32768, 400000), 400000 + 20000 + 40000 + 40960 + 10240);
+    // 32 KiB: fw 20000, page sense 40000, channel 40960 in two chunks,
+    // each on PCIe (5120) as it comes in: the second chunk's adds.
+    EXPECT_EQ(z.read(0, 0, 32768, 400000), 400000 + 20000 + 40000 + 40960 + 5120);
     // 512 B: a whole 4 KiB is sensed and moved, 512 B cross PCIe (160).
     EXPECT_EQ(z.read(0, 512, 512, 600000), 600000 + 10000 + 30000 + 5120 + 160);
 }
@@ -279,9 +280,10 @@ TEST(ZnsTiming, UnitsOfAStripedZoneProgramInParallel)
     EXPECT_EQ(z.admit(0, 65536, 0), 31480);
     EXPECT_EQ(z.commit(0, 65536, 31480, true), 272440);
     // Reading both at 300000: fw 20000, then each die senses (40000) and
-    // moves (40960) on its own channel: both ready at +80960; PCIe 10240
-    // each, one after the other.
-    EXPECT_EQ(z.read(0, 0, 65536, 300000), 300000 + 20000 + 80960 + 2 * 10240);
+    // moves two chunks (20480 each) on its own channel; each chunk crosses
+    // PCIe (5120) as it comes in: the second chunks, in at +80960, one
+    // after the other.
+    EXPECT_EQ(z.read(0, 0, 65536, 300000), 300000 + 20000 + 80960 + 2 * 5120);
 }
 
 TEST(ZnsTiming, UnitsOfAOneDieZoneProgramBackToBack)
@@ -482,9 +484,10 @@ TEST(ZnsTimingRead, SamePageOnTwoPlanesIsOneMultiPlaneRead)
     // fw 20000 to 420000. Page 0 (LSB) on both planes: one sense of 16 KiB
     // per plane [420000, 460000), 32 KiB on the channel to 500960. Page 1
     // (MSB): sensed [460000, 520000), then the channel [520000, 560960).
-    // PCIe 10240 each: 511200, 571200. (Four single-plane reads would
-    // sense four times.)
-    EXPECT_EQ(z.read(0, 0, 65536, 400000), 571200);
+    // Each 16 KiB chunk crosses PCIe (5120) as it comes in: the last one
+    // from 560960 to 566080. (Four single-plane reads would sense four
+    // times.)
+    EXPECT_EQ(z.read(0, 0, 65536, 400000), 566080);
 }
 
 TEST(ZnsTiming, RetuneAppliesToLaterPrograms)
