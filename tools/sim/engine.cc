@@ -1,0 +1,382 @@
+#include "engine.h"
+
+#include <sys/mman.h>
+
+#include <nvme/types.h>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "sim_host.h"
+#include "workload.h"
+
+namespace nvmev::sim {
+namespace {
+
+constexpr uint64_t kPage = kPageSize;
+constexpr uint32_t kAdminEntries = 32;
+constexpr int64_t kStartNs = 1'000'000'000;  // device time at CC.EN
+
+uint64_t pages(uint64_t bytes)
+{
+    return (bytes + kPage - 1) / kPage * kPage;
+}
+
+// Anonymous memory: the untouched part of a large namespace costs nothing.
+struct Mapping {
+    uint8_t *p = nullptr;
+    size_t bytes = 0;
+    explicit Mapping(size_t n) : bytes(n ? n : 1)
+    {
+        void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = m == MAP_FAILED ? nullptr : static_cast<uint8_t *>(m);
+    }
+    ~Mapping()
+    {
+        if (p) {
+            munmap(p, bytes);
+        }
+    }
+};
+
+struct CoreDeleter {
+    void operator()(NvmevCore *c) const { nvmev_core_free(c); }
+};
+
+// One job clone: its queue pair, its workload and its commands in flight.
+struct Clone {
+    JobResult *result;
+    std::unique_ptr<QueuePair> qp;
+    std::unique_ptr<Workload> work;
+    uint32_t depth;
+    uint64_t buf_base;  // depth buffers of buf_stride bytes
+    uint64_t buf_stride;
+    uint64_t prp_base;  // depth PRP list pages (bs > 8 KiB)
+    struct Slot {
+        Io io;
+        int64_t submit_ns;
+    };
+    std::vector<Slot> slots;
+    std::vector<uint16_t> free_cids;
+    int64_t first_ns = -1, last_ns = -1;
+};
+
+class Engine {
+public:
+    Engine(SimHost &host, NvmevCore *core) : host_(host), core_(core) {}
+
+    // Admin command, run to completion; returns the status field.
+    uint16_t admin(Sqe sqe)
+    {
+        Sqe &s = admin_->push();
+        sqe.cid = s.cid = admin_cid_++;
+        s = sqe;
+        admin_->ring();
+        for (int rounds = 0; rounds < 1000; rounds++) {
+            nvmev_core_process(core_, 0);
+            uint16_t status = 0;
+            if (admin_->reap([&](const Cqe &c) { status = c.status >> 1; })) {
+                return status;
+            }
+            if (host_.deadline_ns != INT64_MAX) {
+                host_.now_ns = std::max(host_.now_ns, host_.deadline_ns);
+                host_.deadline_ns = INT64_MAX;
+                nvmev_core_timer(core_, 0);
+            }
+        }
+        return 0xffff;
+    }
+
+    bool enable(uint64_t asq, uint64_t acq)
+    {
+        nvmev_core_mmio_write(core_, NVME_REG_AQA,
+                              (kAdminEntries - 1) | ((kAdminEntries - 1) << 16), 4);
+        nvmev_core_mmio_write(core_, NVME_REG_ASQ, asq, 8);
+        nvmev_core_mmio_write(core_, NVME_REG_ACQ, acq, 8);
+        admin_ = std::make_unique<QueuePair>(host_, core_, 0, kAdminEntries, asq, acq);
+        nvmev_core_mmio_write(core_, NVME_REG_CC, 1 | (6 << 16) | (4 << 20), 4);
+        return nvmev_core_mmio_read(core_, NVME_REG_CSTS, 4) & 1;
+    }
+
+    SimHost &host_;
+    NvmevCore *core_;
+    std::unique_ptr<QueuePair> admin_;
+    uint16_t admin_cid_ = 0;
+};
+
+void fill_rw(Sqe &s, const Io &io, uint32_t lba_shift)
+{
+    s.opcode = io.kind == Io::Read ? nvme_cmd_read : nvme_cmd_write;
+    const uint64_t slba = io.offset >> lba_shift;
+    s.cdw10 = static_cast<uint32_t>(slba);
+    s.cdw11 = static_cast<uint32_t>(slba >> 32);
+    s.cdw12 = static_cast<uint32_t>((io.bytes >> lba_shift) - 1);
+}
+
+}  // namespace
+
+bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs, SimResult &out,
+                    std::string &err)
+{
+    char *cerr = nullptr;
+    NvmevLayout layout{};
+    if (nvmev_core_layout(&cfg, &layout, &cerr) != 0) {
+        err = cerr ? cerr : "bad configuration";
+        nvmev_core_free_error(cerr);
+        return false;
+    }
+    Mapping backing(layout.data_bytes + layout.metadata_bytes);
+    if (!backing.p) {
+        err = "cannot map " + std::to_string(backing.bytes) + " bytes for the namespace";
+        return false;
+    }
+
+    // Guest RAM: admin queues and an Identify page, then per clone its SQ,
+    // CQ, data buffers and PRP lists.
+    uint64_t ram_bytes = 4 * kPage;
+    unsigned clones = 0;
+    for (const auto &j : jobs) {
+        const uint64_t per = pages((j.iodepth + 1) * 64ull) + pages((j.iodepth + 1) * 16ull) +
+                             j.iodepth * (pages(j.bs) + kPage);
+        ram_bytes += per * j.numjobs;
+        clones += j.numjobs;
+    }
+    Mapping ram(ram_bytes);
+    if (!ram.p) {
+        err = "cannot map guest memory";
+        return false;
+    }
+    SimHost host;
+    host.ram = ram.p;
+    host.ram_bytes = ram_bytes;
+    host.now_ns = kStartNs;
+    const NvmevHostOps ops = host.ops();
+    std::unique_ptr<NvmevCore, CoreDeleter> core(
+        nvmev_core_new(&cfg, &ops, &host, backing.p, &cerr));
+    if (!core) {
+        err = cerr ? cerr : "bad configuration";
+        nvmev_core_free_error(cerr);
+        return false;
+    }
+    Engine eng(host, core.get());
+    if (!eng.enable(kPage, 2 * kPage)) {
+        err = "the controller did not become ready";
+        return false;
+    }
+    // Identify the namespace, as a driver learns its size and LBA format.
+    const uint64_t id_page = 3 * kPage;
+    Sqe id{};
+    id.opcode = nvme_admin_identify;
+    id.nsid = 1;
+    id.prp1 = id_page;
+    id.cdw10 = NVME_IDENTIFY_CNS_NS;
+    if (eng.admin(id) != 0) {
+        err = "Identify Namespace failed";
+        return false;
+    }
+    nvme_id_ns ns;
+    std::memcpy(&ns, ram.p + id_page, sizeof ns);
+    const uint32_t lba_shift = ns.lbaf[ns.flbas & 0xf].ds;
+    const uint64_t capacity = le64toh(ns.nsze) << lba_shift;
+    nvmev_core_get_info(core.get(), &out.info);
+    const uint32_t max_entries =
+        static_cast<uint32_t>(nvmev_core_mmio_read(core.get(), 0, 8) & 0xffff) + 1;
+
+    ZoneTable zones;
+    bool any_zbd = false;
+    for (const auto &j : jobs) {
+        any_zbd |= j.zbd;
+        if (j.zbd && !out.info.is_zoned) {
+            err = "job '" + j.name + "': zonemode=zbd needs ssd=zns";
+            return false;
+        }
+        if (j.bs % (1u << lba_shift)) {
+            err = "job '" + j.name + "': bs=" + std::to_string(j.bs) +
+                  " is not a multiple of the LBA size " + std::to_string(1u << lba_shift);
+            return false;
+        }
+        if (out.info.mdts && j.bs > (kPage << out.info.mdts)) {
+            err = "job '" + j.name + "': bs=" + std::to_string(j.bs) +
+                  " exceeds the device's largest transfer (mdts=" + std::to_string(out.info.mdts) +
+                  ": " + std::to_string(kPage << out.info.mdts) + " bytes)";
+            return false;
+        }
+        if (j.bs > 512 * kPage) {
+            err = "job '" + j.name + "': bs above 2 MiB is not supported";
+            return false;
+        }
+        if (j.iodepth + 1 > max_entries) {
+            err = "job '" + j.name + "': iodepth=" + std::to_string(j.iodepth) +
+                  " needs queues of " + std::to_string(j.iodepth + 1) +
+                  " entries; the device's limit is " + std::to_string(max_entries);
+            return false;
+        }
+    }
+    if (any_zbd) {
+        zones.zone_bytes = out.info.zone_size_bytes;
+        zones.cap_bytes = out.info.zone_capacity_bytes;
+        zones.zones.resize(out.info.zone_count);
+    }
+
+    out.jobs.assign(clones, JobResult{});
+    std::vector<Clone> cl(clones);
+    uint64_t next = 4 * kPage;
+    uint16_t qid = 0;
+    for (const auto &j : jobs) {
+        for (uint32_t c = 0; c < j.numjobs; c++, qid++) {
+            Clone &k = cl[qid];
+            k.result = &out.jobs[qid];
+            k.result->job = &j;
+            k.depth = j.iodepth;
+            const uint32_t entries = j.iodepth + 1;
+            const uint64_t sq = next, cq = sq + pages(entries * 64ull);
+            k.buf_base = cq + pages(entries * 16ull);
+            k.buf_stride = pages(j.bs);
+            k.prp_base = k.buf_base + j.iodepth * k.buf_stride;
+            next = k.prp_base + j.iodepth * kPage;
+            const uint16_t q = qid + 1;
+            Sqe ccq{};
+            ccq.opcode = nvme_admin_create_cq;
+            ccq.prp1 = cq;
+            ccq.cdw10 = q | ((entries - 1) << 16);
+            ccq.cdw11 = 1;  // physically contiguous, polled (no interrupts)
+            Sqe csq{};
+            csq.opcode = nvme_admin_create_sq;
+            csq.prp1 = sq;
+            csq.cdw10 = q | ((entries - 1) << 16);
+            csq.cdw11 = 1 | (uint32_t{q} << 16);
+            std::memset(ram.p + cq, 0, entries * 16ull);
+            const uint16_t s1 = eng.admin(ccq);
+            const uint16_t s2 = s1 ? s1 : eng.admin(csq);
+            if (s1 || s2) {
+                err = "creating I/O queue pair " + std::to_string(q) + " failed (status 0x" +
+                      std::to_string(s1 ? s1 : s2) + "): " + std::to_string(clones) +
+                      " job clones need as many queue pairs; max-ioqpairs is " +
+                      std::to_string(out.info.max_ioqpairs);
+                return false;
+            }
+            k.qp = std::make_unique<QueuePair>(host, core.get(), q, entries, sq, cq);
+            k.slots.resize(j.iodepth);
+            for (uint32_t s = j.iodepth; s-- > 0;) {
+                k.free_cids.push_back(static_cast<uint16_t>(s));
+                // PRP list for transfers over two pages; fixed per slot.
+                auto *list = reinterpret_cast<uint64_t *>(ram.p + k.prp_base + s * kPage);
+                for (uint64_t p = 1; p * kPage < j.bs; p++) {
+                    list[p - 1] = k.buf_base + s * k.buf_stride + p * kPage;
+                }
+            }
+        }
+    }
+
+    const int64_t start = host.now_ns;
+    // Clones of one job get different seeds: count clones within the job.
+    for (uint16_t i = 0, c = 0; i < clones; i++) {
+        c = i && cl[i].result->job == cl[i - 1].result->job ? c + 1 : 0;
+        cl[i].work = std::make_unique<Workload>(*cl[i].result->job, c, capacity,
+                                                any_zbd ? &zones : nullptr, start);
+    }
+
+    NvmevCore *const cp = core.get();
+    for (unsigned stalls = 0;;) {
+        bool rang = false;
+        for (Clone &k : cl) {
+            const int64_t now = host.now_ns;
+            while (!k.free_cids.empty()) {
+                const Io io = k.work->next(now);
+                if (io.kind == Io::None) {
+                    break;
+                }
+                const uint16_t cid = k.free_cids.back();
+                k.free_cids.pop_back();
+                k.slots[cid] = {io, now};
+                Sqe &s = k.qp->push();
+                s.cid = cid;
+                s.nsid = 1;
+                if (io.kind == Io::ZoneReset) {
+                    s.opcode = nvme_zns_cmd_mgmt_send;
+                    const uint64_t slba = io.offset >> lba_shift;
+                    s.cdw10 = static_cast<uint32_t>(slba);
+                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
+                    s.cdw13 = NVME_ZNS_ZSA_RESET;
+                    continue;
+                }
+                fill_rw(s, io, lba_shift);
+                const uint64_t buf = k.buf_base + cid * k.buf_stride;
+                s.prp1 = buf;
+                if (io.bytes > 2 * kPage) {
+                    s.prp2 = k.prp_base + cid * kPage;
+                } else if (io.bytes > kPage) {
+                    s.prp2 = buf + kPage;
+                }
+                if (k.first_ns < 0) {
+                    k.first_ns = now;
+                }
+            }
+            rang |= k.qp->ring();
+        }
+        if (rang || host.kicked) {
+            host.kicked = false;
+            nvmev_core_process(cp, 0);
+        }
+        bool reaped = false;
+        bool all_done = true;
+        for (Clone &k : cl) {
+            const int64_t now = host.now_ns;
+            reaped |= k.qp->reap([&](const Cqe &c) {
+                Clone::Slot &slot = k.slots[c.cid];
+                const uint16_t status = c.status >> 1;
+                JobResult &r = *k.result;
+                if (slot.io.kind == Io::ZoneReset) {
+                    r.zone_resets++;
+                } else {
+                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
+                    if (status) {
+                        d.errors++;
+                    } else {
+                        d.add(now - slot.submit_ns, slot.io.bytes);
+                    }
+                    k.last_ns = now;
+                    out.commands++;
+                }
+                k.work->completed(slot.io);
+                k.free_cids.push_back(c.cid);
+            }) != 0;
+            all_done &= k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
+        }
+        if (reaped || rang) {
+            stalls = 0;
+            continue;
+        }
+        if (all_done) {
+            break;
+        }
+        // Nothing can happen now: jump to the next deadline or rate slot.
+        int64_t wake = host.deadline_ns;
+        for (const Clone &k : cl) {
+            if (k.free_cids.size() == k.depth || !k.free_cids.empty()) {
+                wake = std::min(wake, k.work->wake_ns());
+            }
+        }
+        if (wake == INT64_MAX) {
+            if (++stalls > 2) {
+                err = "the simulation stalled: commands in flight and no deadline armed";
+                return false;
+            }
+            continue;
+        }
+        host.now_ns = std::max(host.now_ns, wake);
+        if (host.deadline_ns <= host.now_ns) {
+            host.deadline_ns = INT64_MAX;
+            nvmev_core_timer(cp, 0);
+        }
+    }
+    for (Clone &k : cl) {
+        k.result->runtime_ns = k.first_ns < 0 ? 0 : k.last_ns - k.first_ns;
+    }
+    out.device_ns = host.now_ns - start;
+    nvmev_core_get_info(cp, &out.info);
+    return true;
+}
+
+}  // namespace nvmev::sim
