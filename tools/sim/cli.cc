@@ -43,6 +43,7 @@ const char kUsage[] =
     "  --randrepeat=0|1 (1)  --randseed=N (0x89)\n"
     "  --zonemode=zbd (ssd=zns: writes at open zones' write pointers, full\n"
     "                  zones reset before reuse)  --max_open_zones=N (1)\n"
+    "  --stonewall (the job starts when every earlier job is done)\n"
     "  SIZE: k, m, g, t are 1024-based, as fio's default.\n";
 
 namespace {

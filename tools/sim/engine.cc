@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 
 #include "sim_host.h"
 #include "workload.h"
@@ -112,6 +113,106 @@ void fill_rw(Sqe &s, const Io &io, uint32_t lba_shift)
     s.cdw10 = static_cast<uint32_t>(slba);
     s.cdw11 = static_cast<uint32_t>(slba >> 32);
     s.cdw12 = static_cast<uint32_t>((io.bytes >> lba_shift) - 1);
+}
+
+// Drives the clones of one phase until all are done.
+bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_shift,
+               SimResult &out, std::string &err)
+{
+    for (unsigned stalls = 0;;) {
+        bool rang = false;
+        for (Clone &k : ph) {
+            const int64_t now = host.now_ns;
+            while (!k.free_cids.empty()) {
+                const Io io = k.work->next(now);
+                if (io.kind == Io::None) {
+                    break;
+                }
+                const uint16_t cid = k.free_cids.back();
+                k.free_cids.pop_back();
+                k.slots[cid] = {io, now};
+                Sqe &s = k.qp->push();
+                s.cid = cid;
+                s.nsid = 1;
+                if (io.kind == Io::ZoneReset) {
+                    s.opcode = nvme_zns_cmd_mgmt_send;
+                    const uint64_t slba = io.offset >> lba_shift;
+                    s.cdw10 = static_cast<uint32_t>(slba);
+                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
+                    s.cdw13 = NVME_ZNS_ZSA_RESET;
+                    continue;
+                }
+                fill_rw(s, io, lba_shift);
+                const uint64_t buf = k.buf_base + cid * k.buf_stride;
+                s.prp1 = buf;
+                if (io.bytes > 2 * kPage) {
+                    s.prp2 = k.prp_base + cid * kPage;
+                } else if (io.bytes > kPage) {
+                    s.prp2 = buf + kPage;
+                }
+                if (k.first_ns < 0) {
+                    k.first_ns = now;
+                }
+            }
+            rang |= k.qp->ring();
+        }
+        if (rang || host.kicked) {
+            host.kicked = false;
+            nvmev_core_process(cp, 0);
+        }
+        bool reaped = false;
+        bool all_done = true;
+        for (Clone &k : ph) {
+            const int64_t now = host.now_ns;
+            reaped |= k.qp->reap([&](const Cqe &c) {
+                Clone::Slot &slot = k.slots[c.cid];
+                const uint16_t status = c.status >> 1;
+                JobResult &r = *k.result;
+                if (slot.io.kind == Io::ZoneReset) {
+                    r.zone_resets++;
+                } else {
+                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
+                    if (status) {
+                        d.errors++;
+                    } else {
+                        d.add(now - slot.submit_ns, slot.io.bytes);
+                    }
+                    k.last_ns = now;
+                    out.commands++;
+                }
+                k.work->completed(slot.io);
+                k.free_cids.push_back(c.cid);
+            }) != 0;
+            all_done &= k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
+        }
+        if (reaped || rang) {
+            stalls = 0;
+            continue;
+        }
+        if (all_done) {
+            break;
+        }
+        // Nothing can happen now: jump to the next deadline or rate slot.
+        int64_t wake = host.deadline_ns;
+        for (const Clone &k : ph) {
+            if (k.free_cids.size() == k.depth || !k.free_cids.empty()) {
+                wake = std::min(wake, k.work->wake_ns());
+            }
+        }
+        if (wake == INT64_MAX) {
+            if (++stalls > 2) {
+                err = "the simulation stalled: commands in flight and no deadline armed";
+                return false;
+            }
+            continue;
+        }
+        host.now_ns = std::max(host.now_ns, wake);
+        if (host.deadline_ns <= host.now_ns) {
+            host.deadline_ns = INT64_MAX;
+            nvmev_core_timer(cp, 0);
+        }
+    }
+    return true;
 }
 
 }  // namespace
@@ -269,106 +370,27 @@ bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
         }
     }
 
-    const int64_t start = host.now_ns;
     // Clones of one job get different seeds: count clones within the job.
-    for (uint16_t i = 0, c = 0; i < clones; i++) {
-        c = i && cl[i].result->job == cl[i - 1].result->job ? c + 1 : 0;
-        cl[i].work = std::make_unique<Workload>(*cl[i].result->job, c, capacity,
-                                                any_zbd ? &zones : nullptr, start);
+    std::vector<unsigned> clone_no(clones);
+    for (uint16_t i = 1; i < clones; i++) {
+        clone_no[i] = cl[i].result->job == cl[i - 1].result->job ? clone_no[i - 1] + 1 : 0;
     }
-
+    const int64_t start = host.now_ns;
     NvmevCore *const cp = core.get();
-    for (unsigned stalls = 0;;) {
-        bool rang = false;
-        for (Clone &k : cl) {
-            const int64_t now = host.now_ns;
-            while (!k.free_cids.empty()) {
-                const Io io = k.work->next(now);
-                if (io.kind == Io::None) {
-                    break;
-                }
-                const uint16_t cid = k.free_cids.back();
-                k.free_cids.pop_back();
-                k.slots[cid] = {io, now};
-                Sqe &s = k.qp->push();
-                s.cid = cid;
-                s.nsid = 1;
-                if (io.kind == Io::ZoneReset) {
-                    s.opcode = nvme_zns_cmd_mgmt_send;
-                    const uint64_t slba = io.offset >> lba_shift;
-                    s.cdw10 = static_cast<uint32_t>(slba);
-                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
-                    s.cdw13 = NVME_ZNS_ZSA_RESET;
-                    continue;
-                }
-                fill_rw(s, io, lba_shift);
-                const uint64_t buf = k.buf_base + cid * k.buf_stride;
-                s.prp1 = buf;
-                if (io.bytes > 2 * kPage) {
-                    s.prp2 = k.prp_base + cid * kPage;
-                } else if (io.bytes > kPage) {
-                    s.prp2 = buf + kPage;
-                }
-                if (k.first_ns < 0) {
-                    k.first_ns = now;
-                }
-            }
-            rang |= k.qp->ring();
-        }
-        if (rang || host.kicked) {
-            host.kicked = false;
-            nvmev_core_process(cp, 0);
-        }
-        bool reaped = false;
-        bool all_done = true;
-        for (Clone &k : cl) {
-            const int64_t now = host.now_ns;
-            reaped |= k.qp->reap([&](const Cqe &c) {
-                Clone::Slot &slot = k.slots[c.cid];
-                const uint16_t status = c.status >> 1;
-                JobResult &r = *k.result;
-                if (slot.io.kind == Io::ZoneReset) {
-                    r.zone_resets++;
-                } else {
-                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
-                    if (status) {
-                        d.errors++;
-                    } else {
-                        d.add(now - slot.submit_ns, slot.io.bytes);
-                    }
-                    k.last_ns = now;
-                    out.commands++;
-                }
-                k.work->completed(slot.io);
-                k.free_cids.push_back(c.cid);
-            }) != 0;
-            all_done &= k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
-        }
-        if (reaped || rang) {
-            stalls = 0;
-            continue;
-        }
-        if (all_done) {
-            break;
-        }
-        // Nothing can happen now: jump to the next deadline or rate slot.
-        int64_t wake = host.deadline_ns;
-        for (const Clone &k : cl) {
-            if (k.free_cids.size() == k.depth || !k.free_cids.empty()) {
-                wake = std::min(wake, k.work->wake_ns());
+    // Phases: a job with stonewall starts when every job before it is done.
+    for (size_t b = 0, e = 0; b < clones; b = e) {
+        for (e = b + 1; e < clones; e++) {
+            const JobOptions *j = cl[e].result->job;
+            if (j != cl[e - 1].result->job && j->stonewall) {
+                break;
             }
         }
-        if (wake == INT64_MAX) {
-            if (++stalls > 2) {
-                err = "the simulation stalled: commands in flight and no deadline armed";
-                return false;
-            }
-            continue;
+        for (size_t i = b; i < e; i++) {
+            cl[i].work = std::make_unique<Workload>(*cl[i].result->job, clone_no[i], capacity,
+                                                    any_zbd ? &zones : nullptr, host.now_ns);
         }
-        host.now_ns = std::max(host.now_ns, wake);
-        if (host.deadline_ns <= host.now_ns) {
-            host.deadline_ns = INT64_MAX;
-            nvmev_core_timer(cp, 0);
+        if (!run_phase(host, cp, std::span<Clone>(cl.data() + b, e - b), lba_shift, out, err)) {
+            return false;
         }
     }
     for (Clone &k : cl) {

@@ -1,5 +1,6 @@
 #include "job_options.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "units.h"
@@ -103,6 +104,9 @@ bool apply_option(JobOptions &job, const std::string &key, const std::string &va
         uint32_t w = 0;
         ok = count(w, 0, 100);
         job.rwmixread = 100 - w;
+    } else if (key == "stonewall" || key == "wait_for_previous") {
+        auto v = parse_bool(value);
+        ok = v ? (job.stonewall = *v, true) : bad("0 or 1");
     } else if (key == "randrepeat") {
         auto v = parse_bool(value);
         ok = v ? (job.randrepeat = *v, true) : bad("0 or 1");
@@ -129,7 +133,14 @@ bool apply_option(JobOptions &job, const std::string &key, const std::string &va
         return true;
     }
     if (ok && key != "name") {
-        job.given.emplace_back(key, value);
+        // A later value replaces an earlier one (a job's over [global]'s).
+        auto it = std::find_if(job.given.begin(), job.given.end(),
+                               [&](const auto &kv) { return kv.first == key; });
+        if (it != job.given.end()) {
+            it->second = value;
+        } else {
+            job.given.emplace_back(key, value);
+        }
     }
     return ok;
 }

@@ -27,6 +27,7 @@ struct JobOptions {
     uint64_t randseed = 0x89;     // fio's default seed
     bool zbd = false;             // zonemode=zbd
     uint32_t max_open_zones = 1;  // zbd: zones a job writes at once
+    bool stonewall = false;       // start when every earlier job is done
     // The options as given, in order (the JSON's "job options").
     std::vector<std::pair<std::string, std::string>> given;
 };
