@@ -96,7 +96,10 @@ public:
         nvmev_core_mmio_write(core_, NVME_REG_ASQ, asq, 8);
         nvmev_core_mmio_write(core_, NVME_REG_ACQ, acq, 8);
         admin_ = std::make_unique<QueuePair>(host_, core_, 0, kAdminEntries, asq, acq);
-        nvmev_core_mmio_write(core_, NVME_REG_CC, 1 | (6 << 16) | (4 << 20), 4);
+        // CC.CSS = 6 (all I/O command sets, e.g. zoned) when CAP.CSS offers it.
+        const uint64_t cap = nvmev_core_mmio_read(core_, NVME_REG_CAP, 8);
+        const uint32_t css = (cap >> 43) & 1 ? 6u << 4 : 0;
+        nvmev_core_mmio_write(core_, NVME_REG_CC, 1 | css | (6 << 16) | (4 << 20), 4);
         return nvmev_core_mmio_read(core_, NVME_REG_CSTS, 4) & 1;
     }
 
