@@ -52,6 +52,17 @@ TEST(SimCli, SameCommandSameBytes)
     EXPECT_EQ(c.out, d.out);
 }
 
+TEST(SimCli, NoDataChangesNoFigure)
+{
+    std::vector<std::string> args = {"--device", "ssd=conv,size=128m", "--output-format=json",
+                                     "--rw=randrw", "--iodepth=8", "--io_size=8m"};
+    const auto a = cli(args);
+    args.push_back("--no-data");
+    const auto b = cli(args);
+    ASSERT_EQ(b.rc, 0) << b.err;
+    EXPECT_EQ(a.out, b.out);
+}
+
 TEST(SimCli, RandseedChangesTheOffsets)
 {
     const auto a = cli({"--device", "ssd=conv,size=128m", "--rw=randwrite", "--io_size=8m",

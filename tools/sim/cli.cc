@@ -18,7 +18,7 @@ namespace nvmev::sim {
 
 const char kUsage[] =
     "usage: nvmev-sim [--device DEVICE] [--output-format=normal|json] [--output=FILE]\n"
-    "                 [--report-speed] (JOBFILE | fio options)\n"
+    "                 [--no-data] [--report-speed] (JOBFILE | fio options)\n"
     "\n"
     "Runs fio-style jobs against the nvmev controller core with a virtual clock:\n"
     "no QEMU, no guest; every time printed is device time (docs/sim.md).\n"
@@ -29,6 +29,8 @@ const char kUsage[] =
     "  --output-format=normal|json   a summary (default) or fio's JSON layout\n"
     "        with the device's query-nvmev figures under \"nvmev\"\n"
     "  --output=FILE                 write the report to FILE\n"
+    "  --no-data                     move no data bytes (same figures, faster;\n"
+    "                                the namespace keeps zeros)\n"
     "  --report-speed                print simulated commands per host second\n"
     "                                to stderr (host time: not in the report)\n"
     "  JOBFILE                       jobs in fio's ini format ([global], [job])\n"
@@ -65,7 +67,7 @@ bool read_file(const std::string &path, std::string &text)
 int run_cli(const std::vector<std::string> &args, std::string &out, std::string &err)
 {
     std::string device = "nvmev", format = "normal", output, jobfile;
-    bool report_speed = false;
+    bool report_speed = false, copy_data = true;
     JobOptions global;
     std::vector<JobOptions> jobs;
     std::vector<std::string> ignored;
@@ -105,6 +107,8 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
             output = value;
         } else if (key == "report-speed") {
             report_speed = true;
+        } else if (key == "no-data") {
+            copy_data = false;
         } else if (key == "name") {
             jobs.push_back(global);
             jobs.back().name = value;
@@ -151,7 +155,7 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
     }
     SimResult result;
     const auto t0 = std::chrono::steady_clock::now();
-    if (!run_simulation(spec.config(), jobs, result, e)) {
+    if (!run_simulation(spec.config(), jobs, result, e, copy_data)) {
         err += "nvmev-sim: " + e + "\n";
         return 1;
     }

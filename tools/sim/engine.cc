@@ -221,7 +221,7 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
 }  // namespace
 
 bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs, SimResult &out,
-                    std::string &err)
+                    std::string &err, bool copy_data)
 {
     char *cerr = nullptr;
     NvmevLayout layout{};
@@ -237,15 +237,18 @@ bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
     }
 
     // Guest RAM: admin queues and an Identify page, then per clone its SQ,
-    // CQ, data buffers and PRP lists.
-    uint64_t ram_bytes = 4 * kPage;
+    // CQ and PRP lists, then every data buffer (one range, so that the
+    // host can tell data from queues and lists).
+    uint64_t meta_bytes = 4 * kPage, data_bytes = 0;
     unsigned clones = 0;
     for (const auto &j : jobs) {
-        const uint64_t per = pages((j.iodepth + 1) * 64ull) + pages((j.iodepth + 1) * 16ull) +
-                             j.iodepth * (pages(j.bs) + kPage);
-        ram_bytes += per * j.numjobs;
+        meta_bytes +=
+            (pages((j.iodepth + 1) * 64ull) + pages((j.iodepth + 1) * 16ull) + j.iodepth * kPage) *
+            j.numjobs;
+        data_bytes += j.iodepth * pages(j.bs) * j.numjobs;
         clones += j.numjobs;
     }
+    const uint64_t ram_bytes = meta_bytes + data_bytes;
     Mapping ram(ram_bytes);
     if (!ram.p) {
         err = "cannot map guest memory";
@@ -254,6 +257,8 @@ bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
     SimHost host;
     host.ram = ram.p;
     host.ram_bytes = ram_bytes;
+    host.data_base = meta_bytes;
+    host.copy_data = copy_data;
     host.now_ns = kStartNs;
     const NvmevHostOps ops = host.ops();
     std::unique_ptr<NvmevCore, CoreDeleter> core(
@@ -325,7 +330,7 @@ bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
 
     out.jobs.assign(clones, JobResult{});
     std::vector<Clone> cl(clones);
-    uint64_t next = 4 * kPage;
+    uint64_t next = 4 * kPage, data_next = meta_bytes;
     uint16_t qid = 0;
     for (const auto &j : jobs) {
         for (uint32_t c = 0; c < j.numjobs; c++, qid++) {
@@ -335,10 +340,11 @@ bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
             k.depth = j.iodepth;
             const uint32_t entries = j.iodepth + 1;
             const uint64_t sq = next, cq = sq + pages(entries * 64ull);
-            k.buf_base = cq + pages(entries * 16ull);
-            k.buf_stride = pages(j.bs);
-            k.prp_base = k.buf_base + j.iodepth * k.buf_stride;
+            k.prp_base = cq + pages(entries * 16ull);
             next = k.prp_base + j.iodepth * kPage;
+            k.buf_base = data_next;
+            k.buf_stride = pages(j.bs);
+            data_next += j.iodepth * k.buf_stride;
             const uint16_t q = qid + 1;
             Sqe ccq{};
             ccq.opcode = nvme_admin_create_cq;

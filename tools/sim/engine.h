@@ -27,8 +27,9 @@ struct SimResult {
 };
 
 // False and `err` on a bad configuration (the core's message), a job the
-// device cannot take, or a stall.
+// device cannot take, or a stall. copy_data off: DMA of data buffers moves
+// no bytes (SimHost::copy_data).
 bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs, SimResult &out,
-                    std::string &err);
+                    std::string &err, bool copy_data = true);
 
 }  // namespace nvmev::sim

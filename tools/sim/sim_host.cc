@@ -16,7 +16,9 @@ int dma_read(void *opaque, uint64_t addr, void *buf, uint64_t len)
     if (addr > h->ram_bytes || len > h->ram_bytes - addr) {
         return -1;
     }
-    std::memcpy(buf, h->ram + addr, len);
+    if (h->copy_data || addr < h->data_base) {
+        std::memcpy(buf, h->ram + addr, len);
+    }
     return 0;
 }
 
@@ -26,7 +28,9 @@ int dma_write(void *opaque, uint64_t addr, const void *buf, uint64_t len)
     if (addr > h->ram_bytes || len > h->ram_bytes - addr) {
         return -1;
     }
-    std::memcpy(h->ram + addr, buf, len);
+    if (h->copy_data || addr < h->data_base) {
+        std::memcpy(h->ram + addr, buf, len);
+    }
     return 0;
 }
 

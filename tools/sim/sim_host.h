@@ -17,6 +17,13 @@ struct SimHost {
     int64_t now_ns = 0;
     int64_t deadline_ns = INT64_MAX;  // group 0's armed timer
     bool kicked = false;              // the core asked for a process pass
+    // Off: DMA to or from the data buffers (guest addresses from
+    // data_base on) moves no bytes, so the namespace keeps its zeros. The
+    // models never look at data, so every figure stays the same; only the
+    // host's memory traffic (a 4 KiB copy and a page fault per new page)
+    // goes. Queues and PRP lists always move.
+    bool copy_data = true;
+    uint64_t data_base = 0;
 
     NvmevHostOps ops() const;
 };
