@@ -54,8 +54,8 @@ TEST(SimCli, SameCommandSameBytes)
 
 TEST(SimCli, NoDataChangesNoFigure)
 {
-    std::vector<std::string> args = {"--device", "ssd=conv,size=128m", "--output-format=json",
-                                     "--rw=randrw", "--iodepth=8", "--io_size=8m"};
+    std::vector<std::string> args = {"--device",    "ssd=conv,size=128m", "--output-format=json",
+                                     "--rw=randrw", "--iodepth=8",        "--io_size=8m"};
     const auto a = cli(args);
     args.push_back("--no-data");
     const auto b = cli(args);

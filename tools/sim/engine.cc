@@ -199,7 +199,8 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
         // Nothing can happen now: jump to the next deadline or rate slot.
         int64_t wake = host.deadline_ns;
         for (const Clone &k : ph) {
-            if (k.free_cids.size() == k.depth || !k.free_cids.empty()) {
+            // A rate-capped clone with a free slot wakes at its next slot.
+            if (!k.free_cids.empty() && !k.work->done_issuing(host.now_ns)) {
                 wake = std::min(wake, k.work->wake_ns());
             }
         }
