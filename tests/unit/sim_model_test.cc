@@ -125,6 +125,28 @@ TEST(SimModel, ZbdWritesOnZnsNeverFail)
     }
 }
 
+TEST(SimModel, ZbdClonesShareTheZones)
+{
+    // 4 clones want 2 open zones each of 4: a clone waits for zones the
+    // others fill or give up when done; 96 MiB over 64 MiB needs resets.
+    auto r = simulate("ssd=zns,size=64m,zone-size=16m", {job({{"rw", "randwrite"},
+                                                              {"zonemode", "zbd"},
+                                                              {"numjobs", "4"},
+                                                              {"iodepth", "8"},
+                                                              {"max_open_zones", "2"},
+                                                              {"io_size", "24m"}})});
+    ASSERT_EQ(r.jobs.size(), 4u);
+    uint64_t resets = 0;
+    for (const auto &j : r.jobs) {
+        EXPECT_EQ(j.write.ios, 6144u);
+        EXPECT_EQ(j.write.errors, 0u);
+        resets += j.zone_resets;
+    }
+    EXPECT_EQ(r.info.error_cmds, 0u);
+    EXPECT_GE(resets, 2u);
+    EXPECT_EQ(r.info.zone_resets, resets);
+}
+
 TEST(SimModel, RandomWritesOnZnsWithoutZbdFailAsOnTheDevice)
 {
     auto r = simulate("ssd=zns,size=64m,zone-size=16m",

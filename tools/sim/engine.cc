@@ -62,6 +62,7 @@ struct Clone {
     std::vector<Slot> slots;
     std::vector<uint16_t> free_cids;
     int64_t first_ns = -1, last_ns = -1;
+    bool released = false;  // done, its zones given up
 };
 
 class Engine {
@@ -187,7 +188,13 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
                 k.work->completed(slot.io);
                 k.free_cids.push_back(c.cid);
             }) != 0;
-            all_done &= k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
+            const bool done = k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
+            if (done && !k.released) {
+                k.work->release_zones();
+                k.released = true;
+                reaped = true;  // another clone may issue now
+            }
+            all_done &= done;
         }
         if (reaped || rang) {
             stalls = 0;

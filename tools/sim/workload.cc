@@ -186,4 +186,12 @@ void Workload::completed(const Io &io)
     }
 }
 
+void Workload::release_zones()
+{
+    for (uint32_t z : open_) {
+        zones_->zones[z].owned = false;
+    }
+    open_.clear();
+}
+
 }  // namespace nvmev::sim

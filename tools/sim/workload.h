@@ -41,6 +41,9 @@ public:
     // (rate cap, zones busy) or nothing more (done_issuing()).
     Io next(int64_t now_ns);
     void completed(const Io &io);
+    // zbd: gives up the zones this clone holds open (it is done), so that
+    // other clones may write them.
+    void release_zones();
     bool done_issuing(int64_t now_ns) const;
     // When the rate cap next allows an I/O (INT64_MAX: no cap).
     int64_t wake_ns() const { return job_.rate_iops ? next_rate_ns_ : INT64_MAX; }
