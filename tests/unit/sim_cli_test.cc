@@ -143,6 +143,10 @@ TEST(SimCli, OptionErrors)
     EXPECT_EQ(r.err, "nvmev-sim: unknown option 'bogus'\n");
     r = cli({"--rw=write", "--zonemode=zbd"});
     EXPECT_EQ(r.err, "nvmev-sim: job 'job': zonemode=zbd needs ssd=zns\n");
+    r = cli({"--device", "ssd=kv", "--rw=write"});
+    EXPECT_EQ(r.err,
+              "nvmev-sim: ssd=kv: a key-value namespace has no Read or Write; nvmev-sim "
+              "drives the block kinds (nvm, conv, zns)\n");
     r = cli({"--help"});
     EXPECT_EQ(r.rc, 0);
     EXPECT_NE(r.out.find("--rate_iops"), std::string::npos);

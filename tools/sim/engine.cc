@@ -298,6 +298,13 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         err = "the controller did not become ready";
         return false;
     }
+    nvmev_core_get_info(core.get(), &out.info);
+    if (out.info.is_kv) {
+        err =
+            "ssd=kv: a key-value namespace has no Read or Write; nvmev-sim drives the block "
+            "kinds (nvm, conv, zns)";
+        return false;
+    }
     // Identify the namespace, as a driver learns its size and LBA format.
     const uint64_t id_page = 3 * kPage;
     Sqe id{};
