@@ -9,14 +9,13 @@
 #include <memory>
 #include <span>
 
-#include "sim_host.h"
-#include "workload.h"
+#include "admin_queue.h"
+#include "drive_loop.h"
 
 namespace nvmev::sim {
 namespace {
 
 constexpr uint64_t kPage = kPageSize;
-constexpr uint32_t kAdminEntries = 32;
 constexpr int64_t kStartNs = 1'000'000'000;  // device time at CC.EN
 
 uint64_t pages(uint64_t bytes)
@@ -50,187 +49,6 @@ struct Mapping {
 struct CoreDeleter {
     void operator()(NvmevCore *c) const { nvmev_core_free(c); }
 };
-
-// One job clone: its queue pair, its workload and its commands in flight.
-struct Clone {
-    JobResult *result;
-    std::unique_ptr<QueuePair> qp;
-    std::unique_ptr<Workload> work;
-    uint32_t depth;
-    uint64_t buf_base;  // depth buffers of buf_stride bytes
-    uint64_t buf_stride;
-    uint64_t prp_base;  // depth PRP list pages (bs > 8 KiB)
-    struct Slot {
-        Io io;
-        int64_t submit_ns;
-    };
-    std::vector<Slot> slots;
-    std::vector<uint16_t> free_cids;
-    int64_t first_ns = -1, last_ns = -1;
-    bool released = false;  // done, its zones given up
-};
-
-class Engine {
-public:
-    Engine(SimHost &host, NvmevCore *core) : host_(host), core_(core) {}
-
-    // Admin command, run to completion; returns the status field.
-    uint16_t admin(Sqe sqe)
-    {
-        Sqe &s = admin_->push();
-        sqe.cid = s.cid = admin_cid_++;
-        s = sqe;
-        admin_->ring();
-        for (int rounds = 0; rounds < 1000; rounds++) {
-            nvmev_core_process(core_, 0);
-            uint16_t status = 0;
-            if (admin_->reap([&](const Cqe &c) { status = c.status >> 1; })) {
-                return status;
-            }
-            if (host_.deadline_ns != INT64_MAX) {
-                host_.now_ns = std::max(host_.now_ns, host_.deadline_ns);
-                host_.deadline_ns = INT64_MAX;
-                nvmev_core_timer(core_, 0);
-            }
-        }
-        return 0xffff;
-    }
-
-    bool enable(uint64_t asq, uint64_t acq)
-    {
-        nvmev_core_mmio_write(core_, NVME_REG_AQA,
-                              (kAdminEntries - 1) | ((kAdminEntries - 1) << 16), 4);
-        nvmev_core_mmio_write(core_, NVME_REG_ASQ, asq, 8);
-        nvmev_core_mmio_write(core_, NVME_REG_ACQ, acq, 8);
-        admin_ = std::make_unique<QueuePair>(host_, core_, 0, kAdminEntries, asq, acq);
-        // CC.CSS = 6 (all I/O command sets, e.g. zoned) when CAP.CSS offers it.
-        const uint64_t cap = nvmev_core_mmio_read(core_, NVME_REG_CAP, 8);
-        const uint32_t css = (cap >> 43) & 1 ? 6u << 4 : 0;
-        nvmev_core_mmio_write(core_, NVME_REG_CC, 1 | css | (6 << 16) | (4 << 20), 4);
-        return nvmev_core_mmio_read(core_, NVME_REG_CSTS, 4) & 1;
-    }
-
-    SimHost &host_;
-    NvmevCore *core_;
-    std::unique_ptr<QueuePair> admin_;
-    uint16_t admin_cid_ = 0;
-};
-
-void fill_rw(Sqe &s, const Io &io, uint32_t lba_shift)
-{
-    s.opcode = io.kind == Io::Read ? nvme_cmd_read : nvme_cmd_write;
-    const uint64_t slba = io.offset >> lba_shift;
-    s.cdw10 = static_cast<uint32_t>(slba);
-    s.cdw11 = static_cast<uint32_t>(slba >> 32);
-    s.cdw12 = static_cast<uint32_t>((io.bytes >> lba_shift) - 1);
-}
-
-// Drives the clones of one phase until all are done.
-bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_shift,
-               SimResult &out, std::string &err)
-{
-    for (unsigned stalls = 0;;) {
-        bool rang = false;
-        for (Clone &k : ph) {
-            const int64_t now = host.now_ns;
-            while (!k.free_cids.empty()) {
-                const Io io = k.work->next(now);
-                if (io.kind == Io::None) {
-                    break;
-                }
-                const uint16_t cid = k.free_cids.back();
-                k.free_cids.pop_back();
-                k.slots[cid] = {io, now};
-                Sqe &s = k.qp->push();
-                s.cid = cid;
-                s.nsid = 1;
-                if (io.kind == Io::ZoneReset) {
-                    s.opcode = nvme_zns_cmd_mgmt_send;
-                    const uint64_t slba = io.offset >> lba_shift;
-                    s.cdw10 = static_cast<uint32_t>(slba);
-                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
-                    s.cdw13 = NVME_ZNS_ZSA_RESET;
-                    continue;
-                }
-                fill_rw(s, io, lba_shift);
-                const uint64_t buf = k.buf_base + cid * k.buf_stride;
-                s.prp1 = buf;
-                if (io.bytes > 2 * kPage) {
-                    s.prp2 = k.prp_base + cid * kPage;
-                } else if (io.bytes > kPage) {
-                    s.prp2 = buf + kPage;
-                }
-                if (k.first_ns < 0) {
-                    k.first_ns = now;
-                }
-            }
-            rang |= k.qp->ring();
-        }
-        if (rang || host.kicked) {
-            host.kicked = false;
-            nvmev_core_process(cp, 0);
-        }
-        bool reaped = false;
-        bool all_done = true;
-        for (Clone &k : ph) {
-            const int64_t now = host.now_ns;
-            reaped |= k.qp->reap([&](const Cqe &c) {
-                Clone::Slot &slot = k.slots[c.cid];
-                const uint16_t status = c.status >> 1;
-                JobResult &r = *k.result;
-                if (slot.io.kind == Io::ZoneReset) {
-                    r.zone_resets++;
-                } else {
-                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
-                    if (status) {
-                        d.errors++;
-                    } else {
-                        d.add(now - slot.submit_ns, slot.io.bytes);
-                    }
-                    k.last_ns = now;
-                    out.commands++;
-                }
-                k.work->completed(slot.io);
-                k.free_cids.push_back(c.cid);
-            }) != 0;
-            const bool done = k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
-            if (done && !k.released) {
-                k.work->release_zones();
-                k.released = true;
-                reaped = true;  // another clone may issue now
-            }
-            all_done &= done;
-        }
-        if (reaped || rang) {
-            stalls = 0;
-            continue;
-        }
-        if (all_done) {
-            break;
-        }
-        // Nothing can happen now: jump to the next deadline or rate slot.
-        int64_t wake = host.deadline_ns;
-        for (const Clone &k : ph) {
-            // A rate-capped clone with a free slot wakes at its next slot.
-            if (!k.free_cids.empty() && !k.work->done_issuing(host.now_ns)) {
-                wake = std::min(wake, k.work->wake_ns());
-            }
-        }
-        if (wake == INT64_MAX) {
-            if (++stalls > 2) {
-                err = "the simulation stalled: commands in flight and no deadline armed";
-                return false;
-            }
-            continue;
-        }
-        host.now_ns = std::max(host.now_ns, wake);
-        if (host.deadline_ns <= host.now_ns) {
-            host.deadline_ns = INT64_MAX;
-            nvmev_core_timer(cp, 0);
-        }
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -293,8 +111,8 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         nvmev_core_free_error(cerr);
         return false;
     }
-    Engine eng(host, core.get());
-    if (!eng.enable(kPage, 2 * kPage)) {
+    AdminQueue admin(host, core.get());
+    if (!admin.enable(kPage, 2 * kPage)) {
         err = "the controller did not become ready";
         return false;
     }
@@ -312,7 +130,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     id.nsid = 1;
     id.prp1 = id_page;
     id.cdw10 = NVME_IDENTIFY_CNS_NS;
-    if (eng.admin(id) != 0) {
+    if (admin.call(id) != 0) {
         err = "Identify Namespace failed";
         return false;
     }
@@ -389,8 +207,8 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
             csq.cdw10 = q | ((entries - 1) << 16);
             csq.cdw11 = 1 | (uint32_t{q} << 16);
             std::memset(ram.p + cq, 0, entries * 16ull);
-            const uint16_t s1 = eng.admin(ccq);
-            const uint16_t s2 = s1 ? s1 : eng.admin(csq);
+            const uint16_t s1 = admin.call(ccq);
+            const uint16_t s2 = s1 ? s1 : admin.call(csq);
             if (s1 || s2) {
                 char status[8];
                 std::snprintf(status, sizeof status, "%x", s1 ? s1 : s2);
