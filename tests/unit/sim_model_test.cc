@@ -65,6 +65,17 @@ TEST(SimModel, RuntimeStopsInDeviceTime)
     EXPECT_EQ(r.device_ns, 10'000'000);
 }
 
+TEST(SimModel, TimeBasedRunsPastIoSize)
+{
+    auto r = simulate(kNvm, {job({{"rw", "read"},
+                                  {"size", "8k"},
+                                  {"io_size", "4k"},
+                                  {"runtime", "1ms"},
+                                  {"time_based", "1"}})});
+    EXPECT_EQ(r.jobs[0].read.ios, 50u);  // 1 ms / 20 us, wrapping over 8 KiB
+    EXPECT_EQ(r.jobs[0].runtime_ns, 1'000'000);
+}
+
 TEST(SimModel, RateIopsSpacesSubmissions)
 {
     // 1000 IOPS: submissions at 0, 1 ms, ..., 9 ms; the last ends 20 us later.
