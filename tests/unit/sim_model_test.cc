@@ -2,6 +2,7 @@
 // exact completion times, the read/write mix, device-time stop rules.
 #include <gtest/gtest.h>
 
+#include "group_reporting.h"
 #include "sim_fixture.h"
 
 namespace nvmev::test {
@@ -93,6 +94,22 @@ TEST(SimModel, NumjobsGivesAQueuePairAndAResultPerClone)
         EXPECT_EQ(j.read.ios, 10u);
     }
     EXPECT_EQ(r.info.read_cmds, 30u);
+}
+
+TEST(SimModel, GroupReportingMergesTheClones)
+{
+    auto r = simulate(
+        kNvm,
+        {job(
+            {{"rw", "randread"}, {"numjobs", "3"}, {"io_size", "40k"}, {"group_reporting", "1"}})});
+    const auto g = sim::reported_jobs(r);
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].read.ios, 30u);
+    EXPECT_EQ(g[0].read.samples.size(), 30u);
+    EXPECT_EQ(g[0].read.min_ns, 20000);
+    // The longest clone's runtime: the third waits for two transfers at
+    // the start (2 x 4096 ns), then its 10 reads are 20 us apart.
+    EXPECT_EQ(g[0].runtime_ns, 2 * 4096 + 10 * 20000);
 }
 
 TEST(SimModel, StonewallRunsJobsOneAfterAnother)

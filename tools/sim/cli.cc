@@ -46,6 +46,7 @@ const char kUsage[] =
     "  --zonemode=zbd (ssd=zns: writes at open zones' write pointers, full\n"
     "                  zones reset before reuse)  --max_open_zones=N (1)\n"
     "  --stonewall (the job starts when every earlier job is done)\n"
+    "  --group_reporting (one result per group, not per clone)\n"
     "  SIZE: k, m, g, t are 1024-based, as fio's default.\n";
 
 namespace {

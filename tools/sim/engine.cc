@@ -239,7 +239,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     const int64_t start = host.now_ns;
     NvmevCore *const cp = core.get();
     // Phases: a job with stonewall starts when every job before it is done.
-    for (size_t b = 0, e = 0; b < clones; b = e) {
+    for (size_t b = 0, e = 0, phase = 0; b < clones; b = e, phase++) {
         for (e = b + 1; e < clones; e++) {
             const JobOptions *j = cl[e].result->job;
             if (j != cl[e - 1].result->job && j->stonewall) {
@@ -247,6 +247,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
             }
         }
         for (size_t i = b; i < e; i++) {
+            cl[i].result->group = phase;
             cl[i].work = std::make_unique<Workload>(*cl[i].result->job, clone_no[i], capacity,
                                                     any_zbd ? &zones : nullptr, host.now_ns);
         }

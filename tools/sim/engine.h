@@ -16,6 +16,7 @@ struct JobResult {
     const JobOptions *job = nullptr;
     DirectionStats read, write;
     int64_t runtime_ns = 0;  // first submission to last completion
+    uint32_t group = 0;      // fio's groupid: a stonewall starts the next
     uint64_t zone_resets = 0;
 };
 

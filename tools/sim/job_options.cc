@@ -10,8 +10,8 @@ namespace {
 
 // fio options that describe the host side only: there is no file, no
 // page cache and no engine here, and reports are always per job.
-const char *const kIgnored[] = {"ioengine",    "direct",          "filename", "thread",
-                                "norandommap", "group_reporting", "buffered"};
+const char *const kIgnored[] = {"ioengine", "direct",      "filename",
+                                "thread",   "norandommap", "buffered"};
 
 std::string trim(const std::string &s)
 {
@@ -104,6 +104,9 @@ bool apply_option(JobOptions &job, const std::string &key, const std::string &va
         uint32_t w = 0;
         ok = count(w, 0, 100);
         job.rwmixread = 100 - w;
+    } else if (key == "group_reporting") {
+        auto v = parse_bool(value);
+        ok = v ? (job.group_reporting = *v, true) : bad("0 or 1");
     } else if (key == "stonewall" || key == "wait_for_previous") {
         auto v = parse_bool(value);
         ok = v ? (job.stonewall = *v, true) : bad("0 or 1");

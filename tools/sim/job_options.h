@@ -24,10 +24,11 @@ struct JobOptions {
     uint64_t rate_iops = 0;   // per job, reads and writes together; 0: no cap
     uint32_t rwmixread = 50;  // percent of reads in rw/randrw
     bool randrepeat = true;
-    uint64_t randseed = 0x89;     // fio's default seed
-    bool zbd = false;             // zonemode=zbd
-    uint32_t max_open_zones = 1;  // zbd: zones a job writes at once
-    bool stonewall = false;       // start when every earlier job is done
+    uint64_t randseed = 0x89;      // fio's default seed
+    bool zbd = false;              // zonemode=zbd
+    uint32_t max_open_zones = 1;   // zbd: zones a job writes at once
+    bool stonewall = false;        // start when every earlier job is done
+    bool group_reporting = false;  // one result per group, not per clone
     // The options as given, in order (the JSON's "job options").
     std::vector<std::pair<std::string, std::string>> given;
 };

@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "group_reporting.h"
 #include "json_writer.h"
 
 namespace nvmev::sim {
@@ -136,10 +137,11 @@ std::string json_report(SimResult &r, const std::string &version)
     w.begin_object();
     w.value("fio version", "nvmev-sim-" + version);
     w.begin_array("jobs");
-    for (JobResult &j : r.jobs) {
+    std::vector<JobResult> jobs = reported_jobs(r);
+    for (JobResult &j : jobs) {
         w.begin_object();
         w.value("jobname", j.job->name);
-        w.value("groupid", 0);
+        w.value("groupid", j.group);
         w.value("error", j.read.errors + j.write.errors ? 5 : 0);  // EIO, as fio's errno
         w.begin_object("job options");
         for (const auto &[k, v] : j.job->given) {
@@ -162,7 +164,8 @@ std::string text_report(SimResult &r)
 {
     std::string out;
     char line[512];
-    for (JobResult &j : r.jobs) {
+    std::vector<JobResult> jobs = reported_jobs(r);
+    for (JobResult &j : jobs) {
         std::snprintf(line, sizeof line, "%s: bs=%" PRIu64 " iodepth=%u, device time %.6f s\n",
                       j.job->name.c_str(), j.job->bs, j.job->iodepth,
                       static_cast<double>(j.runtime_ns) / 1e9);
