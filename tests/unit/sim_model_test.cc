@@ -77,6 +77,15 @@ TEST(SimModel, TimeBasedRunsPastIoSize)
     EXPECT_EQ(r.jobs[0].runtime_ns, 1'000'000);
 }
 
+TEST(SimModel, RampTimeIsNotCounted)
+{
+    // 1 ms of ramp (50 reads), then 2 ms counted (100 reads).
+    auto r = simulate(kNvm, {job({{"rw", "randread"}, {"ramp_time", "1ms"}, {"runtime", "2ms"}})});
+    EXPECT_EQ(r.jobs[0].read.ios, 100u);
+    EXPECT_EQ(r.jobs[0].runtime_ns, 2'000'000);
+    EXPECT_EQ(r.info.read_cmds, 150u);
+}
+
 TEST(SimModel, RateIopsSpacesSubmissions)
 {
     // 1000 IOPS: submissions at 0, 1 ms, ..., 9 ms; the last ends 20 us later.

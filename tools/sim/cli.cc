@@ -41,6 +41,7 @@ const char kUsage[] =
     "  --bs=SIZE (4k)  --iodepth=N (1)  --numjobs=N (1): one queue pair per job\n"
     "  --size=SIZE (to the end)  --offset=SIZE (0)  --io_size=SIZE (size)\n"
     "  --runtime=TIME (device seconds; us, ms, s, m, h)  --time_based\n"
+    "  --ramp_time=TIME (run this long before results count)\n"
     "  --rate_iops=N  --rwmixread=PCT (50)  --rwmixwrite=PCT\n"
     "  --randrepeat=0|1 (1)  --randseed=N (0x89)\n"
     "  --zonemode=zbd (ssd=zns: writes at open zones' write pointers, full\n"

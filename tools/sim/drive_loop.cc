@@ -77,10 +77,10 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
                     DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
                     if (status) {
                         d.errors++;
-                    } else {
+                    } else if (k.work->counts(now)) {  // past ramp_time
                         d.add(now - slot.submit_ns, slot.io.bytes);
+                        k.last_ns = now;
                     }
-                    k.last_ns = now;
                     out.commands++;
                 }
                 k.work->completed(slot.io);

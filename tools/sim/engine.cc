@@ -256,7 +256,10 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         }
     }
     for (Clone &k : cl) {
-        k.result->runtime_ns = k.first_ns < 0 ? 0 : k.last_ns - k.first_ns;
+        // From the first submission, or the end of ramp_time, to the last
+        // completion counted.
+        k.result->runtime_ns =
+            k.last_ns < 0 ? 0 : k.last_ns - std::max(k.first_ns, k.work->measure_from_ns());
     }
     out.device_ns = host.now_ns - start;
     nvmev_core_get_info(cp, &out.info);

@@ -91,6 +91,9 @@ bool apply_option(JobOptions &job, const std::string &key, const std::string &va
     } else if (key == "runtime") {
         auto v = parse_duration_ns(value, 1000000000);
         ok = v ? (job.runtime_ns = *v, true) : bad("a duration (default unit s; us, ms, s, m, h)");
+    } else if (key == "ramp_time") {
+        auto v = parse_duration_ns(value, 1000000000);
+        ok = v ? (job.ramp_ns = *v, true) : bad("a duration (default unit s; us, ms, s, m, h)");
     } else if (key == "time_based") {
         auto v = parse_bool(value);
         ok = v ? (job.time_based = *v, true) : bad("0 or 1");

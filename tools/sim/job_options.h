@@ -21,6 +21,7 @@ struct JobOptions {
     uint64_t io_size = 0;     // bytes to transfer per job; 0: size
     int64_t runtime_ns = 0;   // device time; 0: no limit
     bool time_based = false;  // run for runtime_ns even past io_size
+    int64_t ramp_ns = 0;      // device time run before results count (and runtime starts)
     uint64_t rate_iops = 0;   // per job, reads and writes together; 0: no cap
     uint32_t rwmixread = 50;  // percent of reads in rw/randrw
     bool randrepeat = true;

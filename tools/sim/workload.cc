@@ -35,7 +35,7 @@ uint64_t Workload::rand()
 
 bool Workload::done_issuing(int64_t now_ns) const
 {
-    if (job_.runtime_ns && now_ns >= start_ns_ + job_.runtime_ns) {
+    if (job_.runtime_ns && now_ns >= start_ns_ + job_.ramp_ns + job_.runtime_ns) {
         return true;
     }
     if (job_.time_based && job_.runtime_ns) {

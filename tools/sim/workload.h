@@ -45,6 +45,9 @@ public:
     // other clones may write them.
     void release_zones();
     bool done_issuing(int64_t now_ns) const;
+    // When ramp_time ends; completions after it count.
+    int64_t measure_from_ns() const { return start_ns_ + job_.ramp_ns; }
+    bool counts(int64_t now_ns) const { return job_.ramp_ns == 0 || now_ns > measure_from_ns(); }
     // When the rate cap next allows an I/O (INT64_MAX: no cap).
     int64_t wake_ns() const { return job_.rate_iops ? next_rate_ns_ : INT64_MAX; }
 
