@@ -147,6 +147,11 @@ TEST(SimCli, OptionErrors)
     EXPECT_EQ(r.err,
               "nvmev-sim: ssd=kv: a key-value namespace has no Read or Write; nvmev-sim "
               "drives the block kinds (nvm, conv, zns)\n");
+    r = cli({"--device", "ssd=zns,size=64m,zone-size=16m", "--rw=write", "--zonemode=zbd",
+             "--size=8m"});
+    EXPECT_EQ(r.err,
+              "nvmev-sim: job 'job': zonemode=zbd: offset and size hold no whole zone "
+              "(16777216 bytes)\n");
     r = cli({"--help"});
     EXPECT_EQ(r.rc, 0);
     EXPECT_NE(r.out.find("--rate_iops"), std::string::npos);

@@ -176,6 +176,23 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         zones.zone_bytes = out.info.zone_size_bytes;
         zones.cap_bytes = out.info.zone_capacity_bytes;
         zones.zones.resize(out.info.zone_count);
+        for (const auto &j : jobs) {
+            const uint64_t zb = zones.zone_bytes, first = (j.offset + zb - 1) / zb;
+            const uint64_t end = j.size ? std::min(capacity, j.offset + j.size) : capacity;
+            if (!j.zbd) {
+                continue;
+            }
+            if (end / zb <= first) {
+                err = "job '" + j.name + "': zonemode=zbd: offset and size hold no whole zone (" +
+                      std::to_string(zb) + " bytes)";
+                return false;
+            }
+            if (j.bs > zones.cap_bytes) {
+                err = "job '" + j.name + "': zonemode=zbd: bs exceeds the zone capacity (" +
+                      std::to_string(zones.cap_bytes) + " bytes)";
+                return false;
+            }
+        }
     }
 
     out.jobs.assign(clones, JobResult{});

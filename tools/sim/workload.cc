@@ -35,14 +35,15 @@ uint64_t Workload::rand()
 
 bool Workload::done_issuing(int64_t now_ns) const
 {
-    if (job_.runtime_ns && now_ns >= start_ns_ + job_.ramp_ns + job_.runtime_ns) {
+    if (end_ - start_ < job_.bs ||
+        (job_.runtime_ns && now_ns >= start_ns_ + job_.ramp_ns + job_.runtime_ns)) {
         return true;
     }
     if (job_.time_based && job_.runtime_ns) {
         return false;
     }
     const uint64_t budget = job_.io_size ? job_.io_size : end_ - start_;
-    return issued_bytes_ >= budget || end_ - start_ < job_.bs;
+    return issued_bytes_ >= budget;
 }
 
 // The mix as a running ratio: after n I/Os, ceil(n * rwmixread / 100)
