@@ -165,6 +165,13 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
             err = "job '" + j.name + "': bs above 2 MiB is not supported";
             return false;
         }
+        const uint64_t from = std::min(j.offset, capacity);
+        const uint64_t to = j.size ? std::min(capacity, from + j.size) : capacity;
+        if (to - from < j.bs) {
+            err = "job '" + j.name + "': offset and size leave less than bs of the namespace (" +
+                  std::to_string(capacity) + " bytes)";
+            return false;
+        }
         if (j.iodepth + 1 > max_entries) {
             err = "job '" + j.name + "': iodepth=" + std::to_string(j.iodepth) +
                   " needs queues of " + std::to_string(j.iodepth + 1) +
