@@ -8,7 +8,8 @@ Parts (--only picks one):
             devices interleaved per repeat, medians reported
   fidelity  bench/fidelity.py: configured vs guest-measured latency and
             bandwidth, retuned over QMP within one boot
-  micro     bench/micro.py: nvmev-ftl-bench and (if built) nvmev-core-bench
+  micro     bench/micro.py: nvmev-ftl-bench and (if built) nvmev-core-bench,
+            nvmev-sim-bench
 Output in --out (default build/bench): results.json, results.txt (also on
 stdout) and, via gnuplot, latency-cdf.png, iops-by-qd.png, fidelity.png.
 The issue's targets are printed as met / not met; the exit status is 0 unless

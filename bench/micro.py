@@ -1,5 +1,6 @@
 """Host microbenchmarks (Google Benchmark): the conv FTL and, when built,
-the controller core's command path beside memcpy of the same size."""
+the controller core's command path beside memcpy of the same size, and
+nvmev-sim's simulated commands per host second."""
 
 import json
 import os
@@ -46,7 +47,8 @@ def memcpy_ratios(benches):
 
 def run(build_dir, quick):
     result = {}
-    for key, exe in (("ftl", "nvmev-ftl-bench"), ("core", "nvmev-core-bench")):
+    for key, exe in (("ftl", "nvmev-ftl-bench"), ("core", "nvmev-core-bench"),
+                     ("sim", "nvmev-sim-bench")):
         path = os.path.join(build_dir, "bench", exe)
         if not os.access(path, os.X_OK):
             print(f"  micro: {path} not built, skipped", file=sys.stderr, flush=True)

@@ -43,6 +43,22 @@ def _micro_targets(micro):
     return out
 
 
+def _sim_targets(micro):
+    """Issue 19: simulated 4 KiB commands per host second (--no-data)."""
+    out = []
+    benches = ((micro or {}).get("sim") or {}).get("benchmarks", {})
+    for kind, goal in (("nvm", 2e6), ("conv", 1e6)):
+        b = benches.get(f"BM_Sim/{kind}/no-data")
+        if not b or not b.get("items_per_second"):
+            continue
+        ips = b["items_per_second"]
+        out.append(_target(f"sim-{kind}", ips, ips >= goal,
+                           f"nvmev-sim ssd={kind}: {ips / 1e6:.2f} M commands/s "
+                           f"(target >= {goal / 1e6:.0f} M)",
+                           f"{ips / 1e6:.2f} M/s (target >= {goal / 1e6:.0f} M)"))
+    return out
+
+
 def _fidelity_targets(fid):
     out = []
     rows = (fid or {}).get("latency", [])
@@ -63,7 +79,8 @@ def _fidelity_targets(fid):
 
 def targets(results):
     return (_matrix_targets((results.get("matrix") or {}).get("results", {})) +
-            _micro_targets(results.get("micro")) + _fidelity_targets(results.get("fidelity")))
+            _micro_targets(results.get("micro")) + _sim_targets(results.get("micro")) +
+            _fidelity_targets(results.get("fidelity")))
 
 
 def _mark(t):
@@ -117,7 +134,7 @@ def _fidelity_table(f, tg):
 def _micro_table(micro, tg):
     lines = ["host microbenchmarks (Google Benchmark)",
              f"{'benchmark':44s} {'items/s':>14s} {'cpu ns':>10s}"]
-    for key in ("ftl", "core"):
+    for key in ("ftl", "core", "sim"):
         part = micro.get(key)
         if part is None:
             lines.append(f"{key}: not built, skipped")
@@ -128,7 +145,7 @@ def _micro_table(micro, tg):
                 ips = b["items_per_second"]
                 ips = f"{ips:14.0f}" if ips else f"{'-':>14s}"
                 lines.append(f"{n:44s} {ips} {b['cpu_time']:10.1f}")
-    lines += [_mark(t) for t in tg if t["name"].startswith("core-")]
+    lines += [_mark(t) for t in tg if t["name"].startswith(("core-", "sim-"))]
     return lines
 
 

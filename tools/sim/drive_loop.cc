@@ -1,0 +1,128 @@
+#include "drive_loop.h"
+
+#include <nvme/types.h>
+#include <algorithm>
+
+namespace nvmev::sim {
+namespace {
+
+constexpr uint64_t kPage = kPageSize;
+
+void fill_rw(Sqe &s, const Io &io, uint32_t lba_shift)
+{
+    s.opcode = io.kind == Io::Read ? nvme_cmd_read : nvme_cmd_write;
+    const uint64_t slba = io.offset >> lba_shift;
+    s.cdw10 = static_cast<uint32_t>(slba);
+    s.cdw11 = static_cast<uint32_t>(slba >> 32);
+    s.cdw12 = static_cast<uint32_t>((io.bytes >> lba_shift) - 1);
+}
+
+}  // namespace
+
+bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_shift,
+               SimResult &out, std::string &err)
+{
+    for (unsigned stalls = 0;;) {
+        bool rang = false;
+        for (Clone &k : ph) {
+            const int64_t now = host.now_ns;
+            while (!k.free_cids.empty()) {
+                const Io io = k.work->next(now);
+                if (io.kind == Io::None) {
+                    break;
+                }
+                const uint16_t cid = k.free_cids.back();
+                k.free_cids.pop_back();
+                k.slots[cid] = {io, now};
+                Sqe &s = k.qp->push();
+                s.cid = cid;
+                s.nsid = 1;
+                if (io.kind == Io::ZoneReset) {
+                    s.opcode = nvme_zns_cmd_mgmt_send;
+                    const uint64_t slba = io.offset >> lba_shift;
+                    s.cdw10 = static_cast<uint32_t>(slba);
+                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
+                    s.cdw13 = NVME_ZNS_ZSA_RESET;
+                    continue;
+                }
+                fill_rw(s, io, lba_shift);
+                const uint64_t buf = k.buf_base + cid * k.buf_stride;
+                s.prp1 = buf;
+                if (io.bytes > 2 * kPage) {
+                    s.prp2 = k.prp_base + cid * kPage;
+                } else if (io.bytes > kPage) {
+                    s.prp2 = buf + kPage;
+                }
+                if (k.first_ns < 0) {
+                    k.first_ns = now;
+                }
+            }
+            rang |= k.qp->ring();
+        }
+        if (rang || host.kicked) {
+            host.kicked = false;
+            nvmev_core_process(cp, 0);
+        }
+        bool reaped = false;
+        bool all_done = true;
+        for (Clone &k : ph) {
+            const int64_t now = host.now_ns;
+            reaped |= k.qp->reap([&](const Cqe &c) {
+                Clone::Slot &slot = k.slots[c.cid];
+                const uint16_t status = c.status >> 1;
+                JobResult &r = *k.result;
+                if (slot.io.kind == Io::ZoneReset) {
+                    r.zone_resets++;
+                } else {
+                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
+                    if (status) {
+                        d.errors++;
+                    } else if (k.work->counts(now)) {  // past ramp_time
+                        d.add(now - slot.submit_ns, slot.io.bytes);
+                        k.last_ns = now;
+                    }
+                    out.commands++;
+                }
+                k.work->completed(slot.io);
+                k.free_cids.push_back(c.cid);
+            }) != 0;
+            const bool done = k.free_cids.size() == k.depth && k.work->done_issuing(host.now_ns);
+            if (done && !k.released) {
+                k.work->release_zones();
+                k.released = true;
+                reaped = true;  // another clone may issue now
+            }
+            all_done &= done;
+        }
+        if (reaped || rang) {
+            stalls = 0;
+            continue;
+        }
+        if (all_done) {
+            break;
+        }
+        // Nothing can happen now: jump to the next deadline or rate slot.
+        int64_t wake = host.deadline_ns;
+        for (const Clone &k : ph) {
+            // A rate-capped clone with a free slot wakes at its next slot.
+            if (!k.free_cids.empty() && !k.work->done_issuing(host.now_ns)) {
+                wake = std::min(wake, k.work->wake_ns());
+            }
+        }
+        if (wake == INT64_MAX) {
+            if (++stalls > 2) {
+                err = "the simulation stalled: commands in flight and no deadline armed";
+                return false;
+            }
+            continue;
+        }
+        host.now_ns = std::max(host.now_ns, wake);
+        if (host.deadline_ns <= host.now_ns) {
+            host.deadline_ns = INT64_MAX;
+            nvmev_core_timer(cp, 0);
+        }
+    }
+    return true;
+}
+
+}  // namespace nvmev::sim
