@@ -89,23 +89,46 @@ int64_t ParallelModel::read(const FlashAddr &a, uint32_t bytes, int64_t ready_ns
     const uint32_t np = std::max<uint32_t>(planes, 1);
     const uint32_t per_plane = (bytes + np - 1) / np;
     const int64_t sense = sense_ns(a.page, per_plane) * kPsPerNs;
+    ResourceTimeline &die = dies_[die_index(a)];
+    if (timing_.die_busy_during_transfer) {
+        // After every booking on the die, so the whole span is free.
+        const int64_t start = std::max(ready_ns * kPsPerNs, die.busy_until());
+        const int64_t end = channel_transfer_ps(a.channel, bytes, start + sense, chunks);
+        die.reserve(start, end - start);
+        return ps_to_ns_ceil(end);
+    }
     // The die is busy only while sensing: the data then waits in its cache
     // register, so the channel transfer does not hold the die.
-    const int64_t sense_end = dies_[die_index(a)].reserve(ready_ns * kPsPerNs, sense) + sense;
+    const int64_t sense_end = die.reserve(ready_ns * kPsPerNs, sense) + sense;
     return ps_to_ns_ceil(channel_transfer_ps(a.channel, bytes, sense_end, chunks));
 }
 
 int64_t ParallelModel::program(const FlashAddr &a, uint32_t bytes, int64_t ready_ns)
 {
-    const int64_t in_die = channel_transfer_ps(a.channel, bytes, ready_ns * kPsPerNs);
     const int64_t prog = timing_.program_ns * kPsPerNs;
+    if (timing_.die_busy_during_transfer) {
+        // The data moves in once the die is free, and the die stays busy
+        // from then to the end of tPROG.
+        ResourceTimeline &die = dies_[die_index(a)];
+        const int64_t start = std::max(ready_ns * kPsPerNs, die.busy_until());
+        const int64_t in_die = channel_transfer_ps(a.channel, bytes, start);
+        die.reserve(start, in_die + prog - start);
+        return ps_to_ns_ceil(in_die + prog);
+    }
+    const int64_t in_die = channel_transfer_ps(a.channel, bytes, ready_ns * kPsPerNs);
     return ps_to_ns_ceil(dies_[die_index(a)].reserve(in_die, prog) + prog);
 }
 
 int64_t ParallelModel::erase(const FlashAddr &a, int64_t ready_ns)
 {
     const int64_t bers = timing_.erase_ns * kPsPerNs;
-    return ps_to_ns_ceil(dies_[die_index(a)].reserve(ready_ns * kPsPerNs, bers) + bers);
+    ResourceTimeline &die = dies_[die_index(a)];
+    // In booking order when the die is held for transfers, as its reads
+    // and programs are.
+    const int64_t ready = timing_.die_busy_during_transfer
+                              ? std::max(ready_ns * kPsPerNs, die.busy_until())
+                              : ready_ns * kPsPerNs;
+    return ps_to_ns_ceil(die.reserve(ready, bers) + bers);
 }
 
 int64_t ParallelModel::pcie(PcieDir dir, uint64_t bytes, int64_t ready_ns)

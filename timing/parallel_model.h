@@ -51,6 +51,10 @@ struct NandTiming {
     int64_t fw_read_ns = 0;                // ... of a larger read
     int64_t fw_write_ns = 0;               // write-buffer admission: fixed part
     int64_t fw_write_4k_ns = 0;            // ... plus this per 4 KiB
+    // A die is busy while its data crosses the channel, and its operations
+    // run in booking order (NVMeVirt's model); false: busy only for tR and
+    // tPROG, the data waiting in the cache register (docs/models.md).
+    bool die_busy_during_transfer = false;
 };
 
 // A flash page address. `page` is the page index inside its block.

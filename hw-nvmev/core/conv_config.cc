@@ -251,6 +251,8 @@ bool apply_nand_properties(const ParamValues &v, ConvParams &p, std::string &err
         p.geo.cell = static_cast<CellType>(v.num(P::CellType, 0) + 1);  // slc is 1
     }
     p.early_completion = v.num(P::EarlyCompletion, p.early_completion) != 0;
+    p.timing.die_busy_during_transfer =
+        v.num(P::DieBusyDuringTransfer, p.timing.die_busy_during_transfer) != 0;
     const auto &g = p.geo;
     if (g.flash_page_bytes % 4096) {
         error = fmt("property 'flash-page-size': %u is not a multiple of 4096", g.flash_page_bytes);

@@ -218,6 +218,12 @@ const ParamSpec kTail[] = {
      "format the drive state area afresh instead of loading it: a new drive over the backend's "
      "data (default off)",
      false, false, [](const NC &c) { return int64_t{c.reinit_metadata}; }},
+    {P::DieBusyDuringTransfer, "die-busy-during-transfer", ParamType::Bool, &kNand, Group::Nand,
+     Check::Later, 0, 0, nullptr, nullptr,
+     "a die stays busy while its data crosses the channel (reads until the last chunk is out, "
+     "programs from the first chunk in), as NVMeVirt models it; off: only for tR and tPROG, the "
+     "data waiting in the cache register (default off; docs/models.md)",
+     false, false, [](const NC &c) { return int64_t{c.conv.timing.die_busy_during_transfer}; }},
 };
 
 // The model's descriptions start with the kinds; the registry's scope says

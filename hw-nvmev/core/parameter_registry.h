@@ -92,6 +92,7 @@ enum class P : uint8_t {
     // ssd=conv persistence (docs/persistence.md)
     CheckpointInterval,
     ReinitMetadata,
+    DieBusyDuringTransfer,
     Count,
 };
 constexpr size_t kParamCount = static_cast<size_t>(P::Count);

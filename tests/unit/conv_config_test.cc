@@ -35,8 +35,8 @@ TEST(ConvConfig, ParameterTableMatchesTheCoreApi)
     const auto &table = nvmev::param_table();
     ASSERT_EQ(table.size(), nvmev_core_param_count());
     // 14 geometry/FTL parameters, the 16 timing ones, 11 of ssd=zns, 3 of
-    // ssd=kv, 2 of ssd=conv's persistence.
-    ASSERT_EQ(table.size(), 46u);
+    // ssd=kv, 2 of ssd=conv's persistence, die-busy-during-transfer.
+    ASSERT_EQ(table.size(), 47u);
     EXPECT_STREQ(table[0].name, "channels");
     EXPECT_STREQ(table[14].name, "nand-read-4k-lsb-ns");
     EXPECT_STREQ(nvmev_core_param_info(29)->name, "fw-write-4k-ns");
@@ -45,7 +45,8 @@ TEST(ConvConfig, ParameterTableMatchesTheCoreApi)
     EXPECT_STREQ(nvmev_core_param_info(41)->name, "kv-max-keys");
     EXPECT_STREQ(nvmev_core_param_info(44)->name, "checkpoint-interval-ms");
     EXPECT_STREQ(nvmev_core_param_info(45)->name, "reinit-metadata");
-    EXPECT_EQ(nvmev_core_param_info(46), nullptr);
+    EXPECT_STREQ(nvmev_core_param_info(46)->name, "die-busy-during-transfer");
+    EXPECT_EQ(nvmev_core_param_info(47), nullptr);
 }
 
 TEST(ConvConfig, ConvDefaultsToTheSamsung970Pro)
@@ -105,6 +106,9 @@ TEST(ConvConfig, PropertiesOverrideThePreset)
     EXPECT_EQ(rc.conv.geo.cell, nvmev::timing::CellType::Tlc);
     EXPECT_EQ(rc.conv.gc_policy, nvmev::ftl::GcPolicy::CostBenefit);
     EXPECT_FALSE(rc.conv.early_completion);
+    EXPECT_FALSE(rc.conv.timing.die_busy_during_transfer);
+    cfg.set("die-busy-during-transfer", 1);
+    EXPECT_TRUE(cfg.resolve().conv.timing.die_busy_during_transfer);
 }
 
 TEST(ConvConfig, GeometryErrorsNameTheProperty)

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using nvmev::timing::CellType;
 using nvmev::timing::FlashAddr;
 using nvmev::timing::kCsb;
@@ -296,4 +298,59 @@ TEST(ParallelModel, ZeroParametersDoNotDivideByZero)
     // Bandwidth taken as 1 MB/s: 4096 * 10^6 ps = 4,096,000 ns, one chunk.
     EXPECT_EQ(m.read(at(0, 0, 0), 4096, 0, 0), 4096000);
     EXPECT_EQ(m.pcie(PcieDir::ToHost, 4096, 0), 4096000);
+}
+
+// A 128 KiB flash page piece: every 16 KiB chunk reports its own arrival,
+// so the FTL can send it over PCIe at once.
+TEST(ParallelModel, ReadReportsEachChunksArrival)
+{
+    NandGeometry g = geometry();
+    g.flash_page_bytes = 65536;
+    ParallelModel m(g, timing());
+    std::vector<nvmev::timing::ChunkArrival> chunks;
+    // tR 30010 (LSB), then four chunks of 20480 back to back.
+    EXPECT_EQ(m.read(at(0, 0), 65536, 0, 1, &chunks), 30010 + 4 * 20480);
+    ASSERT_EQ(chunks.size(), 4u);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+        EXPECT_EQ(chunks[i].bytes, 16384u);
+        EXPECT_EQ(chunks[i].ready_ns, 30010 + 20480 * int64_t(i + 1));
+    }
+}
+
+// die-busy-during-transfer: two 4 KiB reads of one die ready at once. Off,
+// the second senses while the first's data crosses the channel; on, it
+// waits until that data is out.
+TEST(ParallelModel, DieBusyDuringTransferHoldsTheDieForTheReadsData)
+{
+    ParallelModel off(geometry(), timing());
+    EXPECT_EQ(off.read(at(0, 0), 4096, 0), 29760 + 5120);
+    EXPECT_EQ(off.read(at(0, 0), 4096, 0), 2 * 29760 + 5120);
+    NandTiming t = timing();
+    t.die_busy_during_transfer = true;
+    ParallelModel on(geometry(), t);
+    EXPECT_EQ(on.read(at(0, 0), 4096, 0), 29760 + 5120);
+    EXPECT_EQ(on.die_busy_until(0, 0), 29760 + 5120);
+    EXPECT_EQ(on.read(at(0, 0), 4096, 0), 2 * (29760 + 5120));
+}
+
+// A program holds the die from its first chunk in to the end of tPROG when
+// on; off, a read fits in the die's idle gap before tPROG starts.
+TEST(ParallelModel, DieBusyDuringTransferHoldsTheDieForTheProgramsData)
+{
+    ParallelModel off(geometry(), timing());
+    // 32 KiB in two chunks [0, 40960), tPROG to 225960.
+    EXPECT_EQ(off.program(at(0, 0), 32768, 0), 40960 + 185000);
+    // The sense fits before tPROG: [0, 29760); its chunk waits for the
+    // channel, free at 40960.
+    EXPECT_EQ(off.read(at(0, 0), 4096, 0), 40960 + 5120);
+    NandTiming t = timing();
+    t.die_busy_during_transfer = true;
+    ParallelModel on(geometry(), t);
+    EXPECT_EQ(on.program(at(0, 0), 32768, 0), 40960 + 185000);
+    EXPECT_EQ(on.die_busy_until(0, 0), 40960 + 185000);
+    EXPECT_EQ(on.read(at(0, 0), 4096, 0), 225960 + 29760 + 5120);
+    // A program after a busy die moves its data only once the die is free.
+    EXPECT_EQ(on.program(at(0, 0), 32768, 0), 225960 + 29760 + 5120 + 40960 + 185000);
+    // Erases also wait for the die in booking order.
+    EXPECT_EQ(on.erase(at(0, 0), 0), 225960 + 29760 + 5120 + 40960 + 185000 + 3000000);
 }
