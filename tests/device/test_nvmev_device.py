@@ -174,9 +174,9 @@ class DeviceTest(unittest.TestCase):
 class ConvDeviceTest(unittest.TestCase):
     """ssd=conv (samsung-970pro preset) timed exactly on the frozen clock."""
     OPTS = "ssd=conv,size=64M"
-    # 4096 B over PCIe at 3360 MB/s: ceil(4096e6 / 3360) ps = 1219048 ps,
-    # rounded up to 1220 ns.
-    PCIE_4K = 1220
+    # 4096 B over PCIe at 3523 MB/s: ceil(4096e6 / 3523) ps = 1162646 ps,
+    # rounded up to 1163 ns.
+    PCIE_4K = 1163
 
     def setUp(self):
         self.qt = QTest(self.OPTS)

@@ -38,17 +38,20 @@ int64_t took(Ftl &f, MediaOp op, uint64_t slba, uint32_t nlb, int64_t now)
 TEST(ConvPresetTiming, Samsung970ProWorkedExamples)
 {
     auto f = preset_ftl("samsung-970pro");
-    EXPECT_EQ(took(*f, MediaOp::Read, 0, 1, 1000), 22720);  // never written
-    EXPECT_EQ(took(*f, MediaOp::Write, 0, 32, 2000), 57730);
+    // Channel 839 MB/s, PCIe 3523 MB/s (NVMeVirt's 800 and 3360 MiB/s).
+    // fw 21500 + PCIe 1,162,646 ps.
+    EXPECT_EQ(took(*f, MediaOp::Read, 0, 1, 1000), 22663);  // never written
+    // fw 4000 + 32 x 460, 32 x 1,162,646 ps of PCIe.
+    EXPECT_EQ(took(*f, MediaOp::Write, 0, 32, 2000), 55925);
     // LPNs 0..31 over 4 partitions: 8 per partition, one 32 KiB LSB page
     // each on its own channel. fw 30490, tR 30010, two 16 KiB chunks of
-    // 20480 ns; each chunk crosses PCIe (4,876,191 ps) as it comes in:
-    // first chunks in at 80980, second at 101460, and the four second
-    // chunks back to back end at 101460 + 19,504,764 ps.
-    EXPECT_EQ(took(*f, MediaOp::Read, 0, 32, kLater), 120965);
-    // One LPN: fw 21500, 4 KiB tR 29760, 4 KiB on the channel 5120, PCIe
-    // 1,219,048 ps.
-    EXPECT_EQ(took(*f, MediaOp::Read, 0, 1, 2 * kLater), 57600);
+    // 19,528,010 ps; each chunk crosses PCIe (4,650,582 ps) as it comes
+    // in: first chunks in at 80029, second at 99557 (rounded up), and the
+    // four second chunks back to back end at 99557 + 18,602,328 ps.
+    EXPECT_EQ(took(*f, MediaOp::Read, 0, 32, kLater), 118160);
+    // One LPN: fw 21500, 4 KiB tR 29760, 4 KiB on the channel 4,882,003
+    // ps (in at 56143), PCIe 1,162,646 ps.
+    EXPECT_EQ(took(*f, MediaOp::Read, 0, 1, 2 * kLater), 57306);
 }
 
 TEST(ConvPresetTiming, GenericTlcWorkedExamples)
