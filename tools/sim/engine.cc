@@ -207,10 +207,11 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     uint64_t next = 4 * kPage, data_next = meta_bytes;
     uint16_t qid = 0;
     for (const auto &j : jobs) {
+        const auto shared = std::make_shared<const JobOptions>(j);
         for (uint32_t c = 0; c < j.numjobs; c++, qid++) {
             Clone &k = cl[qid];
             k.result = &out.jobs[qid];
-            k.result->job = &j;
+            k.result->job = shared;
             k.depth = j.iodepth;
             const uint32_t entries = j.iodepth + 1;
             const uint64_t sq = next, cq = sq + pages(entries * 64ull);
@@ -265,8 +266,8 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     // Phases: a job with stonewall starts when every job before it is done.
     for (size_t b = 0, e = 0, phase = 0; b < clones; b = e, phase++) {
         for (e = b + 1; e < clones; e++) {
-            const JobOptions *j = cl[e].result->job;
-            if (j != cl[e - 1].result->job && j->stonewall) {
+            const JobOptions *j = cl[e].result->job.get();
+            if (j != cl[e - 1].result->job.get() && j->stonewall) {
                 break;
             }
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,9 @@
 namespace nvmev::sim {
 
 struct JobResult {
-    const JobOptions *job = nullptr;
+    // Shared by a job's clones and owned here, so a result outlives the
+    // job list it was simulated from.
+    std::shared_ptr<const JobOptions> job;
     DirectionStats read, write;
     int64_t runtime_ns = 0;  // first submission to last completion
     uint32_t group = 0;      // fio's groupid: a stonewall starts the next
