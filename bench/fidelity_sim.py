@@ -287,6 +287,26 @@ def markdown(results, pub, guest, meta):
       "`build/bench/fidelity-sim.{json,md}`) or `python3 bench/fidelity_sim.py --update` "
       f"(this file). The simulation part took {meta['sim_host_s']:.0f} s of host time "
       "for every preset; its figures are exact and repeat bit for bit.\n")
+    w("## Summary\n")
+    w("| preset | figures compared | within 10 % | misses over 10 % |")
+    w("|---|---|---|---|")
+    for preset, kind, _ in PRESETS:
+        figs = pub["presets"][preset]["figures"]
+        errs = [error_pct(results[preset]["values"].get(f["workload"]), f) for f in figs]
+        errs = [e for e in errs if e is not None]
+        if kind == "kv":
+            w(f"| `{preset}` | none: nvmev sim refuses `ssd=kv` | | |")
+        elif not figs:
+            w(f"| `{preset}` | none published | | |")
+        else:
+            ok = sum(1 for e in errs if abs(e) <= 10)
+            w(f"| `{preset}` | {len(errs)} | {ok} | {len(errs) - ok} |")
+    w("")
+    w("Retune proposals (not applied: every preset value is asserted to the nanosecond "
+      "by the unit and device tests, so a change is its own piece of work):\n")
+    for prop in pub.get("proposals", []):
+        w(f"- {prop}")
+    w("")
     w("## How the figures are made\n")
     w("Each preset runs on a small drive (`size=1G`; `wd-zn540` `size=4G`, two of its "
       "2 GiB zones) with `--no-data`, in three job files, each on a fresh device:\n")
