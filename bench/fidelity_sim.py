@@ -395,11 +395,15 @@ def guest_section(results, guest):
     lines.append("")
     for row in guest["rows"]:
         lines.append(f"- {row['label']}: the guest adds {row['median_us'] - sim_lat:.1f} us "
-                     f"at the median ({row['median_us'] / sim_lat:.1f} x the device's time).")
+                     f"at the median; its total is {row['median_us'] / sim_lat:.1f} x the "
+                     "device's time.")
     lines.append("")
     lines.append(f"Measured {guest['date']} on {guest['machine']}, medians of "
                  f"{guest['rounds']} runs of {guest['runtime_s']} s each, with:\n")
     lines.append("```\n" + guest["command"] + "\n```\n")
+    lines.append("(the script, `bench/fidelity_sim.py --guest`, runs both variants in one "
+                 "boot after a 3 s warm-up, and records them in `bench/fidelity_guest.json`; "
+                 "without `--guest` the document quotes that file.)\n")
     lines.append(guest.get("comment", ""))
     return "\n".join(lines).rstrip() + "\n"
 
@@ -461,8 +465,8 @@ def run_guest(qemu, guest_dir):
              "--append nvme.poll_queues=1 --cmd '"
              "fio --name=poll --filename=/dev/nvme0n1 --rw=randread --bs=4k --iodepth=1 "
              f"--direct=1 --size=64M --runtime={GUEST_RUNTIME} --time_based "
-             "--ioengine=io_uring --hipri=1 --lat_percentiles=1 --output-format=json' "
-             "(and the same without --hipri=1)")
+             "--ioengine=io_uring --hipri=1 --lat_percentiles=1 --output-format=json'\n"
+             "# and the same job without --hipri=1 (interrupts)")
     return {"date": time.strftime("%Y-%m-%d"), "machine": f"{model}, {os.cpu_count()} host CPUs, "
             "TCG, 2 guest CPUs", "rounds": GUEST_ROUNDS, "runtime_s": GUEST_RUNTIME,
             "command": shown, "rows": rows,
