@@ -451,7 +451,8 @@ def run_guest(qemu, guest_dir):
     for key, label, _ in GUEST_VARIANTS:
         runs = [parsed[f"{key}-{i}"]["jobs"][0]["read"]["lat_ns"] for i in range(GUEST_ROUNDS)]
         rows.append({"key": key, "label": label,
-                     "median_us": statistics.median(r["percentile"]["50.000000"] for r in runs) / 1e3,
+                     "median_us":
+                     statistics.median(r["percentile"]["50.000000"] for r in runs) / 1e3,
                      "mean_us": statistics.median(r["mean"] for r in runs) / 1e3,
                      "p99_us": statistics.median(r["percentile"]["99.000000"] for r in runs) / 1e3,
                      "runs_median_us": [r["percentile"]["50.000000"] / 1e3 for r in runs]})

@@ -152,7 +152,8 @@ def _micro_table(micro, tg):
 def _fidelity_sim_table(part):
     """nvmev sim against published figures (bench/fidelity_sim.py; docs/fidelity.md)."""
     lines = ["nvmev sim against published figures (full table: fidelity-sim.md)",
-             f"{'preset':16s} {'workload':18s} {'sim':>12s} {'published':>12s} {'error':>8s}  source"]
+             f"{'preset':16s} {'workload':18s} {'sim':>12s} {'published':>12s} "
+             f"{'error':>8s}  source"]
     for r in part["comparisons"]:
         sim = r["sim"]
         sim = f"{sim:12.1f}" if isinstance(sim, (int, float)) else f"{'n/a':>12s}"
