@@ -10,6 +10,12 @@ Parts (--only picks one):
             bandwidth, retuned over QMP within one boot
   micro     bench/micro.py: nvmev-ftl-bench and (if built) nvmev-core-bench,
             nvmev-sim-bench
+  fidelity-sim
+            bench/fidelity_sim.py: every preset in nvmev sim against the
+            figures datasheets and reviews publish (docs/fidelity.md); host
+            only, deterministic, a few seconds; build/bench/fidelity-sim.{json,md}
+            (--update-doc: docs/fidelity.md; --fidelity-guest: also the TCG
+            guest's QD1 latency)
 Output in --out (default build/bench): results.json, results.txt (also on
 stdout) and, via gnuplot, latency-cdf.png, iops-by-qd.png, fidelity.png.
 The issue's targets are printed as met / not met; the exit status is 0 unless
@@ -27,6 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fidelity  # noqa: E402
+import fidelity_sim  # noqa: E402
 import fio_matrix  # noqa: E402
 import guest  # noqa: E402
 import micro  # noqa: E402
@@ -45,7 +52,12 @@ def parse_args(argv):
                    help="boots per device, rounds of the latency sweep (default 3; --quick: 1)")
     p.add_argument("--runtime", type=int, default=5,
                    help="seconds per fio job (default 5; CPU time has 10 ms resolution)")
-    p.add_argument("--only", choices=["matrix", "fidelity", "micro"], help="run one part")
+    p.add_argument("--only", choices=["matrix", "fidelity", "micro", "fidelity-sim"],
+                   help="run one part (fidelity-sim runs only when named)")
+    p.add_argument("--update-doc", action="store_true",
+                   help="fidelity-sim: write docs/fidelity.md too")
+    p.add_argument("--fidelity-guest", action="store_true",
+                   help="fidelity-sim: also measure the QD1 read in a TCG guest (a few minutes)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), metavar="DIR")
     p.add_argument("--qemu", default=os.path.join(ROOT, "build", "qemu-system-x86_64"))
     p.add_argument("--guest-dir", default=os.path.join(ROOT, "build", "guest"))
@@ -81,6 +93,13 @@ def machine(args):
             "clk_tck": os.sysconf("SC_CLK_TCK"), "loadavg_start": os.getloadavg()}
 
 
+def run_fidelity_sim(args):
+    sim = os.path.join(args.host_build, "tools", "sim", "nvmev-sim")
+    res = fidelity_sim.run(sim, args.fidelity_guest, args.qemu, args.guest_dir)
+    fidelity_sim.write(res, args.out, args.update_doc)
+    return {k: v for k, v in res.items() if k != "markdown"}
+
+
 def run_parts(args, results):
     """Runs the selected parts; returns the names of those that failed."""
     failed = []
@@ -88,6 +107,8 @@ def run_parts(args, results):
              ("fidelity", lambda: fidelity.run(args, args.quick, args.repeat, args.runtime))]
     if not args.quick or args.only == "micro":
         parts.append(("micro", lambda: micro.run(args.host_build, args.quick)))
+    if args.only == "fidelity-sim":
+        parts.append(("fidelity-sim", lambda: run_fidelity_sim(args)))
     for name, fn in parts:
         if args.only and args.only != name:
             continue
@@ -95,7 +116,7 @@ def run_parts(args, results):
         t0 = time.monotonic()
         try:
             results[name] = fn()
-        except (guest.BootFailed, KeyError, ValueError, OSError,
+        except (guest.BootFailed, KeyError, ValueError, OSError, RuntimeError,
                 subprocess.CalledProcessError) as e:
             print(f"nvmev bench: {name} failed: {e}", file=sys.stderr, flush=True)
             results[name] = None
@@ -108,7 +129,8 @@ def run_parts(args, results):
 def main(argv):
     args = parse_args(argv)
     for path, what in ((args.qemu, "QEMU"), (args.guest_dir, "guest image")):
-        if args.only != "micro" and not os.path.exists(path):
+        needs_guest = args.only not in ("micro", "fidelity-sim") or args.fidelity_guest
+        if needs_guest and not os.path.exists(path):
             print(f"nvmev bench: {what} {path} not found (./nvmev build, or --qemu/"
                   "--guest-dir)", file=sys.stderr)
             return 2

@@ -149,6 +149,20 @@ def _micro_table(micro, tg):
     return lines
 
 
+def _fidelity_sim_table(part):
+    """nvmev sim against published figures (bench/fidelity_sim.py; docs/fidelity.md)."""
+    lines = ["nvmev sim against published figures (full table: fidelity-sim.md)",
+             f"{'preset':16s} {'workload':18s} {'sim':>12s} {'published':>12s} "
+             f"{'error':>8s}  source"]
+    for r in part["comparisons"]:
+        sim = r["sim"]
+        sim = f"{sim:12.1f}" if isinstance(sim, (int, float)) else f"{'n/a':>12s}"
+        err = f"{r['error_pct']:+7.1f}%" if r["error_pct"] is not None else f"{'':>8s}"
+        lines.append(f"{r['preset']:16s} {r['workload']:18s} {sim} {r['published']:12g} {err}  "
+                     f"{r['source']}")
+    return lines
+
+
 def table(results):
     tg = results["targets"]
     m = results["machine"]
@@ -162,5 +176,7 @@ def table(results):
         lines += _fidelity_table(results["fidelity"], tg) + [""]
     if results.get("micro"):
         lines += _micro_table(results["micro"], tg) + [""]
+    if results.get("fidelity-sim"):
+        lines += _fidelity_sim_table(results["fidelity-sim"]) + [""]
     lines.append(f"wall time: {results['wall_time_s']:.0f} s")
     return "\n".join(lines) + "\n"

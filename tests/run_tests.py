@@ -77,6 +77,14 @@ def run_file_map(tally):
     tally.record("unit/architecture-file-map", proc.returncode == 0, proc.stdout + proc.stderr)
 
 
+def run_fidelity_doc(tally):
+    """docs/fidelity.md quotes exactly bench/fidelity_published.json's figures and
+    sources, and explains every miss over 10 % (no simulation: reads the files)."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "fidelity_sim.py"),
+                           "--check-doc"], capture_output=True, text=True)
+    tally.record("unit/fidelity-doc", proc.returncode == 0, proc.stdout + proc.stderr)
+
+
 def run_gtest(tally, tier, binary, env=None):
     """Runs a GoogleTest binary and records each of its tests; returns the
     process (its stderr carries what a sanitizer reported)."""
@@ -193,6 +201,7 @@ def main():
             run_style(tally)
             run_properties_doc(tally)
             run_file_map(tally)
+            run_fidelity_doc(tally)
         elif tier == "fuzz":
             run_fuzz(tally)
         elif tier == "tsan":
