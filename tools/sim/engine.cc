@@ -354,6 +354,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     const uint32_t lba_shift = ns.lbaf[ns.flbas & 0xf].ds;
     const uint64_t capacity = le64toh(ns.nsze) << lba_shift;
     nvmev_core_get_info(core.get(), &out.info);
+    out.start_info = out.info;
     const uint32_t max_entries =
         static_cast<uint32_t>(nvmev_core_mmio_read(core.get(), 0, 8) & 0xffff) + 1;
 

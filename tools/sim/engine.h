@@ -26,6 +26,7 @@ struct JobResult {
 struct SimResult {
     std::vector<JobResult> jobs;  // one per clone, in job order
     NvmevCoreInfo info{};         // the device at the end
+    NvmevCoreInfo start_info{};   // and before the first I/O (as loaded)
     int64_t device_ns = 0;        // device time the run took
     uint64_t commands = 0;        // I/O commands completed
     // --memdev-file, ssd=conv: the idle time after the jobs (settle()),
