@@ -254,6 +254,15 @@ TEST(SimMemdev, ZnsZoneStatesPersist)
                                     second.info.zones_in_state[3];
     EXPECT_EQ(open_or_closed, 1u);
     EXPECT_EQ(second.info.zones_in_state[0], first.info.zone_count - 3);
+    EXPECT_FALSE(second.idled);  // no idle time: ssd=zns has no background GC
+
+    // The zbd workload starts every zone empty: refused on this drive.
+    const auto r = cli({"--device", dev, "--memdev-file", f, "--rw=write", "--zonemode=zbd"});
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.err,
+              "nvmev-sim: zonemode=zbd on a drive whose zones are not all empty (3 of 4, from "
+              "--memdev-file) is not supported: nvmev-sim does not read the write pointers "
+              "back; reset the zones or use a new file\n");
     unlink(f.c_str());
 }
 

@@ -395,6 +395,15 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
             return false;
         }
     }
+    if (any_zbd && out.info.zones_in_state[0] != out.info.zone_count) {
+        // The workload's zone table starts every zone empty.
+        err = "zonemode=zbd on a drive whose zones are not all empty (" +
+              std::to_string(out.info.zone_count - out.info.zones_in_state[0]) + " of " +
+              std::to_string(out.info.zone_count) +
+              ", from --memdev-file) is not supported: nvmev-sim does not read the write "
+              "pointers back; reset the zones or use a new file";
+        return false;
+    }
     if (any_zbd) {
         zones.zone_bytes = out.info.zone_size_bytes;
         zones.cap_bytes = out.info.zone_capacity_bytes;
@@ -504,7 +513,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     }
     out.device_ns = host.now_ns - start;
     nvmev_core_get_info(cp, &out.info);
-    if (backing.is_file() && out.info.has_media) {
+    if (backing.is_file() && std::strcmp(out.info.kind, "conv") == 0) {
         if (!settle(host, cp, cl[0], lba_shift, capacity, out, err)) {
             return false;
         }
