@@ -46,7 +46,7 @@ public:
     MediaResult submit(const MediaRequest &req) override
     {
         const int64_t now = req.now_ns;
-        changes_ += req.op != MediaOp::Read;
+        const uint64_t gc_runs = stats_.gc_runs;
         model_.forget_before(now);
         wb_.forget_before(now);
         MediaResult r;
@@ -60,6 +60,9 @@ public:
         for (auto &part : parts_) {
             part->collect_garbage(now);
         }
+        // A read changes nothing the drive state keeps, unless it let
+        // background GC run (idle dies): that must reach the next checkpoint.
+        changes_ += req.op != MediaOp::Read || stats_.gc_runs != gc_runs;
         return r;
     }
 

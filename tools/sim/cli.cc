@@ -17,8 +17,9 @@
 namespace nvmev::sim {
 
 const char kUsage[] =
-    "usage: nvmev-sim [--device DEVICE] [--output-format=normal|json] [--output=FILE]\n"
-    "                 [--no-data] [--report-speed] (JOBFILE | fio options)\n"
+    "usage: nvmev-sim [--device DEVICE] [--memdev-file PATH] [--output-format=normal|json]\n"
+    "                 [--output=FILE] [--no-data] [--data-pattern=zeros|stamp]\n"
+    "                 [--report-speed] (JOBFILE | fio options)\n"
     "\n"
     "Runs fio-style jobs against the nvmev controller core with a virtual clock:\n"
     "no QEMU, no guest; every time printed is device time (docs/sim.md).\n"
@@ -26,11 +27,18 @@ const char kUsage[] =
     "  --device 'ssd=conv,preset=samsung-970pro,k=v,...'\n"
     "        the -device nvmev,... properties (default: ssd=nvm, its preset,\n"
     "        size=1G); the same presets, defaults and errors as the device\n"
+    "  --memdev-file PATH            the drive lives in PATH, as with QEMU's\n"
+    "        memory-backend-file,share=on and memdev=: created with size= if\n"
+    "        absent, else reused (its size is the capacity); data and drive\n"
+    "        state are kept, so `nvmev run --memdev-file PATH` boots on the\n"
+    "        aged drive and a second run continues it (docs/sim.md)\n"
     "  --output-format=normal|json   a summary (default) or fio's JSON layout\n"
     "        with the device's query-nvmev figures under \"nvmev\"\n"
     "  --output=FILE                 write the report to FILE\n"
     "  --no-data                     move no data bytes (same figures, faster;\n"
     "                                the namespace keeps zeros)\n"
+    "  --data-pattern=zeros|stamp    what writes carry: zeros (default), or\n"
+    "        per block its LBA, the write's number and seeded bytes\n"
     "  --report-speed                print simulated commands per host second\n"
     "                                to stderr (host time: not in the report)\n"
     "  JOBFILE                       jobs in fio's ini format ([global], [job])\n"
@@ -69,7 +77,8 @@ bool read_file(const std::string &path, std::string &text)
 int run_cli(const std::vector<std::string> &args, std::string &out, std::string &err)
 {
     std::string device = "nvmev", format = "normal", output, jobfile;
-    bool report_speed = false, copy_data = true;
+    bool report_speed = false;
+    SimOptions opts;
     JobOptions global;
     std::vector<JobOptions> jobs;
     std::vector<std::string> ignored;
@@ -99,6 +108,25 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
                 value = args[++i];
             }
             device = value;
+        } else if (key == "memdev-file") {
+            if (eq == std::string::npos) {
+                if (i + 1 == args.size()) {
+                    err = "nvmev-sim: --memdev-file needs a path\n";
+                    return 2;
+                }
+                value = args[++i];
+            }
+            if (value.empty()) {
+                err = "nvmev-sim: --memdev-file needs a path\n";
+                return 2;
+            }
+            opts.memdev_file = value;
+        } else if (key == "data-pattern") {
+            if (value != "zeros" && value != "stamp") {
+                err = "nvmev-sim: --data-pattern: 'zeros' or 'stamp'\n";
+                return 2;
+            }
+            opts.stamp = value == "stamp";
         } else if (key == "output-format") {
             if (value != "normal" && value != "json") {
                 err = "nvmev-sim: --output-format: 'normal' or 'json'\n";
@@ -110,7 +138,7 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
         } else if (key == "report-speed") {
             report_speed = true;
         } else if (key == "no-data") {
-            copy_data = false;
+            opts.copy_data = false;
         } else if (key == "name") {
             jobs.push_back(global);
             jobs.back().name = value;
@@ -157,7 +185,7 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
     }
     SimResult result;
     const auto t0 = std::chrono::steady_clock::now();
-    if (!run_simulation(spec.config(), jobs, result, e, copy_data)) {
+    if (!run_simulation(spec.config(), jobs, result, e, opts)) {
         err += "nvmev-sim: " + e + "\n";
         return 1;
     }

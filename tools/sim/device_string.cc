@@ -19,7 +19,7 @@ const struct {
     const char *name;
     const char *why;
 } kRefused[] = {
-    {"memdev", "the data is an anonymous buffer of size= (memdev files: issue 19 item 2)"},
+    {"memdev", "no memory backends; a file holds the drive with --memdev-file PATH"},
     {"cmb-size", "no Controller Memory Buffer"},
     {"cmb-memdev", "no Controller Memory Buffer"},
     {"pmr-memdev", "no Persistent Memory Region"},

@@ -3,6 +3,8 @@
 #include <nvme/types.h>
 #include <algorithm>
 
+#include "data_pattern.h"
+
 namespace nvmev::sim {
 namespace {
 
@@ -47,6 +49,13 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
                 }
                 fill_rw(s, io, lba_shift);
                 const uint64_t buf = k.buf_base + cid * k.buf_stride;
+                if (host.stamp && io.kind == Io::Write) {
+                    const uint32_t block = 1u << lba_shift;
+                    const uint64_t seq = host.writes++;
+                    for (uint64_t b = 0; b < io.bytes; b += block) {
+                        stamp_block(host.ram + buf + b, block, (io.offset + b) >> lba_shift, seq);
+                    }
+                }
                 s.prp1 = buf;
                 if (io.bytes > 2 * kPage) {
                     s.prp2 = k.prp_base + cid * kPage;

@@ -26,14 +26,38 @@ struct JobResult {
 struct SimResult {
     std::vector<JobResult> jobs;  // one per clone, in job order
     NvmevCoreInfo info{};         // the device at the end
+    NvmevCoreInfo start_info{};   // and before the first I/O (as loaded)
     int64_t device_ns = 0;        // device time the run took
     uint64_t commands = 0;        // I/O commands completed
+    // --memdev-file, ssd=conv: the idle time after the jobs (settle()),
+    // its reads and the background GC they let run; `info` is after it.
+    bool idled = false;
+    int64_t idle_ns = 0;
+    uint64_t idle_reads = 0, idle_gc_runs = 0;
+};
+
+struct SimOptions {
+    // Off: DMA of data buffers moves no bytes (SimHost::copy_data).
+    bool copy_data = true;
+    // --data-pattern=stamp: writes carry stamp_block() data (data_pattern.h).
+    bool stamp = false;
+    // --memdev-file: the namespace's backing store is this file, mapped
+    // shared as QEMU's memory-backend-file,share=on, created with size= if
+    // absent; the drive state the kind keeps is loaded from its end and
+    // checkpointed there when the run ends (docs/sim.md#aged-drives).
+    std::string memdev_file;
 };
 
 // False and `err` on a bad configuration (the core's message), a job the
-// device cannot take, or a stall. copy_data off: DMA of data buffers moves
-// no bytes (SimHost::copy_data).
+// device cannot take, a memdev file that cannot be used, or a stall.
 bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs, SimResult &out,
-                    std::string &err, bool copy_data = true);
+                    std::string &err, const SimOptions &opts);
+inline bool run_simulation(const NvmevConfig &cfg, const std::vector<JobOptions> &jobs,
+                           SimResult &out, std::string &err, bool copy_data = true)
+{
+    SimOptions o;
+    o.copy_data = copy_data;
+    return run_simulation(cfg, jobs, out, err, o);
+}
 
 }  // namespace nvmev::sim

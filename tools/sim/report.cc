@@ -156,6 +156,13 @@ std::string json_report(SimResult &r, const std::string &version)
     }
     w.end_array();
     device(w, r.info);
+    if (r.idled) {
+        w.begin_object("idle");  // --memdev-file: before the drive was saved
+        w.value("device-ns", static_cast<uint64_t>(r.idle_ns));
+        w.value("reads", r.idle_reads);
+        w.value("gc-runs", r.idle_gc_runs);
+        w.end_object();
+    }
     w.end_object();
     return w.str();
 }
@@ -217,6 +224,13 @@ std::string text_report(SimResult &r)
                                                  static_cast<double>(i.host_pages_written)
                                            : 0.0,
                       i.gc_runs, i.gc_pages_copied, i.erases, i.free_lines, i.total_lines);
+        out += line;
+    }
+    if (r.idled) {
+        std::snprintf(line, sizeof line,
+                      "  saved after %.0f s idle (%" PRIu64 " reads, %" PRIu64
+                      " background GC runs; in the figures above)\n",
+                      static_cast<double>(r.idle_ns) / 1e9, r.idle_reads, r.idle_gc_runs);
         out += line;
     }
     return out;

@@ -24,6 +24,10 @@ struct SimHost {
     // goes. Queues and PRP lists always move.
     bool copy_data = true;
     uint64_t data_base = 0;
+    // --data-pattern=stamp: each write's buffer is filled with stamp_block()
+    // per logical block before it is submitted; writes counts them.
+    bool stamp = false;
+    uint64_t writes = 0;
 
     NvmevHostOps ops() const;
 };
