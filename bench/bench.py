@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fidelity  # noqa: E402
 import fidelity_sim  # noqa: E402
 import fio_matrix  # noqa: E402
+import host_info  # noqa: E402
 import guest  # noqa: E402
 import micro  # noqa: E402
 import plots  # noqa: E402
@@ -80,12 +81,7 @@ def _first_line(cmd):
 
 
 def machine(args):
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = host_info.cpu_model()
     return {"cpus": os.cpu_count(), "kernel": platform.release(), "model_name": model,
             "accel": "tcg", "guest_cpus": fio_matrix.GUEST_CPUS,
             "git_rev": _first_line(["git", "rev-parse", "--short", "HEAD"]),

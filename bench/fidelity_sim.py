@@ -431,6 +431,7 @@ GUEST_VARIANTS = [
 def run_guest(qemu, guest_dir):
     sys.path.insert(0, HERE)
     import guest  # noqa: E402
+    import host_info  # noqa: E402
     base = dict(rw="randread", bs="4k", iodepth=1, direct=1, size="64M",
                 runtime=GUEST_RUNTIME, time_based=1, lat_percentiles=1,
                 percentile_list="50:99")
@@ -456,12 +457,7 @@ def run_guest(qemu, guest_dir):
                      "mean_us": statistics.median(r["mean"] for r in runs) / 1e3,
                      "p99_us": statistics.median(r["percentile"]["99.000000"] for r in runs) / 1e3,
                      "runs_median_us": [r["percentile"]["50.000000"] / 1e3 for r in runs]})
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = host_info.cpu_model()
     shown = ("./nvmev run --ssd nvm --preset intel-p4800x --size 1G "
              "--append nvme.poll_queues=1 --cmd '"
              "fio --name=poll --filename=/dev/nvme0n1 --rw=randread --bs=4k --iodepth=1 "
