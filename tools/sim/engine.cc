@@ -1,9 +1,6 @@
 #include "engine.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <nvme/types.h>
 #include <algorithm>
@@ -14,7 +11,9 @@
 #include <span>
 
 #include "admin_queue.h"
+#include "backing_store.h"
 #include "drive_loop.h"
+#include "idle_settle.h"
 
 namespace nvmev::sim {
 namespace {
@@ -27,213 +26,9 @@ uint64_t pages(uint64_t bytes)
     return (bytes + kPage - 1) / kPage * kPage;
 }
 
-// The namespace's backing store: anonymous memory (the untouched part of a
-// large namespace costs nothing), or --memdev-file's file mapped shared, as
-// QEMU maps a memory-backend-file with share=on.
-class Backing {
-public:
-    uint8_t *p = nullptr;
-    size_t bytes = 0;
-
-    Backing() = default;
-    Backing(const Backing &) = delete;
-    Backing &operator=(const Backing &) = delete;
-    ~Backing()
-    {
-        if (p) {
-            if (fd_ >= 0) {
-                msync(p, bytes, MS_SYNC);
-            }
-            munmap(p, bytes);
-        }
-        if (fd_ >= 0) {
-            close(fd_);
-        }
-        if (created_ && !keep_) {
-            unlink(path_.c_str());
-        }
-    }
-
-    bool map_anonymous(size_t n)
-    {
-        bytes = n ? n : 1;
-        void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        p = m == MAP_FAILED ? nullptr : static_cast<uint8_t *>(m);
-        if (p) {
-            // Huge pages: a first touch faults 2 MiB at once, and the 4 KiB
-            // copies of a large namespace miss the TLB far less.
-            madvise(p, bytes, MADV_HUGEPAGE);
-        }
-        return p != nullptr;
-    }
-
-    // Maps `path` whole. Absent or empty, it is created with `size` bytes
-    // (0: an error, as memory-backend-file needs size=); present, its size
-    // is the backend's, and a `size` other than 0 must equal it.
-    bool map_file(const std::string &path, uint64_t size, std::string &err)
-    {
-        path_ = path;
-        const std::string what = "--memdev-file " + path;
-        struct stat st {};
-        const bool exists = stat(path.c_str(), &st) == 0;
-        if (!exists && errno != ENOENT) {
-            err = what + ": " + std::strerror(errno);
-            return false;
-        }
-        if (exists && !S_ISREG(st.st_mode)) {
-            err = what + ": not a regular file";
-            return false;
-        }
-        const uint64_t have = exists ? static_cast<uint64_t>(st.st_size) : 0;
-        if (have == 0 && size == 0) {
-            err = what + (exists ? " is empty" : " does not exist") +
-                  ": give size= in --device to create the drive (the backend's size, as "
-                  "memory-backend-file's size=)";
-            return false;
-        }
-        if (have != 0 && size != 0 && have != size) {
-            err = what + " holds " + std::to_string(have) +
-                  " bytes, but --device gives size=" + std::to_string(size) +
-                  ": with a memdev file the capacity is the file's size; leave size= out or "
-                  "give size=" +
-                  std::to_string(have);
-            return false;
-        }
-        fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) {
-            err = what + ": " + std::strerror(errno);
-            return false;
-        }
-        created_ = !exists;
-        if (have == 0 && ftruncate(fd_, static_cast<off_t>(size)) != 0) {
-            err = what + ": cannot size it to " + std::to_string(size) +
-                  " bytes: " + std::strerror(errno);
-            return false;
-        }
-        bytes = have ? have : size;
-        void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-        if (m == MAP_FAILED) {
-            err =
-                what + ": cannot map " + std::to_string(bytes) + " bytes: " + std::strerror(errno);
-            return false;
-        }
-        p = static_cast<uint8_t *>(m);
-        return true;
-    }
-
-    bool is_file() const { return fd_ >= 0; }
-    // The run is done: a file this run created stays (a failed run removes it).
-    void keep() { keep_ = true; }
-
-    // Writes the file's pages back (the run's end; the core is gone).
-    bool sync(std::string &err)
-    {
-        if (fd_ >= 0 && p && msync(p, bytes, MS_SYNC) != 0) {
-            err = "--memdev-file " + path_ + ": msync: " + std::strerror(errno);
-            return false;
-        }
-        return true;
-    }
-
-private:
-    int fd_ = -1;
-    std::string path_;
-    bool created_ = false, keep_ = false;
-};
-
 struct CoreDeleter {
     void operator()(NvmevCore *c) const { nvmev_core_free(c); }
 };
-
-// One read of one block at `lba` at the current time on clone k's queue
-// pair (idle: no command in flight), driven to its completion. False on a
-// stall or error.
-bool idle_read(SimHost &host, NvmevCore *core, Clone &k, uint64_t lba, std::string &err)
-{
-    Sqe &s = k.qp->push();
-    s.cid = k.free_cids.back();
-    s.nsid = 1;
-    s.opcode = nvme_cmd_read;
-    s.cdw10 = static_cast<uint32_t>(lba);
-    s.cdw11 = static_cast<uint32_t>(lba >> 32);
-    s.prp1 = k.buf_base;
-    k.qp->ring();
-    nvmev_core_process(core, 0);
-    for (uint16_t status = 0;;) {
-        if (k.qp->reap([&](const Cqe &c) { status = c.status >> 1; })) {
-            if (status) {
-                err = "idle read: status " + std::to_string(status);
-                return false;
-            }
-            return true;
-        }
-        if (host.kicked) {
-            host.kicked = false;
-            nvmev_core_process(core, 0);
-            continue;
-        }
-        if (host.deadline_ns == INT64_MAX) {
-            err = "the simulation stalled in the idle time: a read in flight and no deadline";
-            return false;
-        }
-        host.now_ns = std::max(host.now_ns, host.deadline_ns);
-        host.deadline_ns = INT64_MAX;
-        nvmev_core_timer(core, 0);
-    }
-}
-
-// The drive left idle after the jobs, before it is saved. An ssd=conv
-// partition collects a line in the background only when a command reaches
-// the FTL while its dies are idle and it has at most gc-bg-free-lines free
-// lines; its write buffer drains over time. So every 10 s of device time
-// one read arrives, at consecutive 4 KiB pages (striped over the
-// partitions: a read leaves every other partition's dies idle), until
-// `partitions + 1` reads in a row found nothing to collect. The state saved
-// is then one that time and reads no longer change: a guest booted on the
-// file sees in its first query-nvmev exactly the figures reported.
-bool settle(SimHost &host, NvmevCore *core, Clone &k, uint32_t lba_shift, uint64_t capacity,
-            SimResult &out, std::string &err)
-{
-    constexpr int64_t kIdleStepNs = 10'000'000'000;
-    int64_t partitions = 1;
-    nvmev_core_foreach_param(
-        core,
-        [](void *opaque, const char *name, int64_t value) {
-            if (std::strcmp(name, "partitions") == 0) {
-                *static_cast<int64_t *>(opaque) = value;
-            }
-        },
-        &partitions);
-    const uint64_t pages = capacity / kPage, lbas_per_page = kPage >> lba_shift;
-    const int64_t from = host.now_ns;
-    NvmevCoreInfo info{};
-    nvmev_core_get_info(core, &info);
-    const uint64_t gc_before = info.gc_runs;
-    uint64_t prev = info.gc_runs;
-    for (uint64_t n = 0, quiet = 0; quiet < static_cast<uint64_t>(partitions) + 1; n++) {
-        if (n > 4 * (info.total_lines + static_cast<uint64_t>(partitions))) {
-            err = "the drive did not settle in the idle time (background GC went on)";
-            return false;
-        }
-        host.now_ns += kIdleStepNs;
-        while (host.deadline_ns <= host.now_ns) {
-            host.deadline_ns = INT64_MAX;
-            nvmev_core_timer(core, 0);
-        }
-        if (!idle_read(host, core, k, n % pages * lbas_per_page, err)) {
-            return false;
-        }
-        out.idle_reads++;
-        nvmev_core_get_info(core, &info);
-        quiet = info.gc_runs == prev ? quiet + 1 : 0;
-        prev = info.gc_runs;
-    }
-    out.idled = true;
-    out.idle_ns = host.now_ns - from;
-    out.idle_gc_runs = info.gc_runs - gc_before;
-    return true;
-}
 
 }  // namespace
 
