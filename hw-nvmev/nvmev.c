@@ -198,7 +198,7 @@ static void nvmev_host_trace(void *opaque, const NvmevTraceEvent *ev)
     case NVMEV_TRACE_SUBMIT:
         trace_nvmev_submit(id, ev->u.cmd.sqid, ev->u.cmd.cid, ev->u.cmd.opcode,
                            ev->nsid, ev->u.cmd.slba, ev->u.cmd.nlb,
-                           ev->u.cmd.due_ns);
+                           ev->u.cmd.at_ns, ev->u.cmd.due_ns);
         break;
     case NVMEV_TRACE_COMPLETE:
         trace_nvmev_complete(id, ev->u.cmd.sqid, ev->u.cmd.cid,
@@ -749,6 +749,7 @@ static void nvmev_fill_config(NvmevState *s, NvmevConfig *cfg,
     cfg->model = s->model;
     cfg->mdts = s->mdts;
     cfg->max_ioqpairs = s->max_ioqpairs;
+    cfg->dbbuf_off = !s->dbbuf;
     cfg->msix_vectors = s->msix_vectors;
     cfg->cmb = s->cmb;
     cfg->cmb_bytes = s->cmb_bytes;
@@ -1160,6 +1161,7 @@ static const Property nvmev_props[] = {
     DEFINE_PROP_INT64("max-ioqpairs", NvmevState, max_ioqpairs, -1),
     DEFINE_PROP_INT64("wake-ahead-ns", NvmevState, wake_ahead_ns, 50000),
     DEFINE_PROP_BOOL("ioeventfd", NvmevState, ioeventfd, true),
+    DEFINE_PROP_BOOL("dbbuf", NvmevState, dbbuf, true),
     DEFINE_PROP_SIZE("cmb-size", NvmevState, cmb_size, 0),
     DEFINE_PROP_LINK("cmb-memdev", NvmevState, cmb_memdev,
                      TYPE_MEMORY_BACKEND, HostMemoryBackend *),
@@ -1187,6 +1189,8 @@ static const struct {
     { "max-ioqpairs", "I/O queue pairs offered, 1..65535 (default 64)" },
     { "ioeventfd", "with shadow doorbells, I/O queue doorbells signal an "
       "eventfd instead of running the device on the vCPU (default on)" },
+    { "dbbuf", "offer Doorbell Buffer Config (shadow doorbells, OACS bit 8; "
+      "default on); off makes the host ring every doorbell by MMIO" },
     { "cmb-size", "Controller Memory Buffer of this many bytes of RAM in "
       "BAR 2, 4K..1G in 4 KiB steps (default 0: none)" },
     { "cmb-memdev", "Controller Memory Buffer in this memory backend "

@@ -100,6 +100,7 @@ struct NvmevState {
     bool vq_mapping_applied; /* holds references to the mapping's IOThreads */
     bool spin_ok;          /* wake ahead and wait on the clock */
     bool ioeventfd;        /* property: doorbells as ioeventfds (shadowed) */
+    bool dbbuf;            /* property: Doorbell Buffer Config offered */
     int ioeventfd_on;      /* the I/O doorbells are on the notifier now */
     uint32_t ioeventfd_queues; /* queue pairs whose doorbells are on it */
     QEMUBH *ioeventfd_bh;  /* main loop: adds them (memory map: BQL) */

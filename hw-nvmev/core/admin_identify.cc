@@ -72,7 +72,7 @@ void Controller::fill_id_ctrl(struct nvme_id_ctrl &id) const
     copy_padded(id.mn, sizeof(id.mn), cfg_.model);
     copy_padded(id.fr, sizeof(id.fr), "1.0");
     id.rab = 6;
-    id.oacs = htole16(NVME_CTRL_OACS_DBBUF_CFG |  // shadow doorbells
+    id.oacs = htole16((cfg_.dbbuf ? NVME_CTRL_OACS_DBBUF_CFG : 0) |  // shadow doorbells
                       NVME_CTRL_OACS_FORMAT | (multi_namespace() ? NVME_CTRL_OACS_NS_MGMT : 0));
     id.fna = 0;  // per-namespace format and erase; no crypto erase; FFFFFFFFh allowed
     id.mdts = static_cast<uint8_t>(cfg_.mdts);

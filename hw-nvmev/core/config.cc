@@ -172,6 +172,7 @@ bool resolve_memory_regions(const NvmevConfig &cfg, ResolvedConfig &rc, std::str
     }
     rc.cmb = cfg.cmb_bytes ? cfg.cmb : nullptr;
     rc.cmb_bytes = cfg.cmb_bytes;
+    rc.dbbuf = !cfg.dbbuf_off;
     rc.pmr_bytes = cfg.pmr_bytes;
     return true;
 }

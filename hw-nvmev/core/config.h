@@ -94,6 +94,7 @@ struct ResolvedConfig : NamespaceConfig {
     uint8_t *cmb = nullptr;  // the Controller Memory Buffer (cmb_bytes; 0: none)
     uint64_t cmb_bytes = 0;
     uint64_t pmr_bytes = 0;  // the Persistent Memory Region's size (0: none)
+    bool dbbuf = true;       // Doorbell Buffer Config offered (dbbuf=on)
 
     // Maximum data transfer in bytes (0: unlimited).
     uint64_t max_transfer_bytes() const { return mdts ? (uint64_t{4096} << mdts) : 0; }

@@ -308,7 +308,7 @@ Outcome Controller::execute(Request &req)
         record_error(sqid, sqe, out.status);
         trace::err_cmd(host_, sqid, sqe, out.status);
     }
-    trace::submit(host_, sqid, sqe, out.complete_at_ns);
+    trace::submit(host_, sqid, sqe, req.fetched_ns, out.complete_at_ns);
     return out;
 }
 

@@ -117,6 +117,9 @@ Status Controller::log_command_effects(const Sqe &sqe, bool, std::vector<uint8_t
             AdminTables::add_effects(*log, v);
         }
     }
+    if (!cfg_.dbbuf) {
+        log->acs[nvme_admin_dbbuf] = 0;  // dbbuf=off: not supported
+    }
     return kSuccess;
 }
 

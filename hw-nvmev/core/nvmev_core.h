@@ -93,6 +93,8 @@ typedef struct NvmevTraceEvent {
             uint32_t nlb;    /* CDW12 bits 15:0 + 1, as any I/O command has */
             uint64_t slba;   /* CDW10-11 */
             int64_t due_ns;  /* when the model lets it complete */
+            int64_t at_ns;   /* submit: when the command was fetched, so
+                              * due_ns - at_ns is its model time */
             int64_t late_ns; /* complete: posted this long after due_ns */
         } cmd;
         struct {
@@ -279,6 +281,9 @@ typedef struct NvmevConfig {
      * is not used). cntlid: 0 for the lowest free, else 1..65519. */
     NvmevSubsys *subsys;
     uint16_t cntlid;
+    /* dbbuf=off: no Doorbell Buffer Config (OACS bit 8 clear; the command
+     * is an invalid opcode), so the host rings every doorbell by MMIO. */
+    int dbbuf_off;
 } NvmevConfig;
 
 /* A snapshot for query-nvmev. */

@@ -13,6 +13,9 @@ namespace nvmev {
 Outcome Controller::admin_doorbell_buffer_config(Request &req)
 {
     const Sqe &sqe = req.sqe;
+    if (!cfg_.dbbuf) {
+        return Outcome::of(kInvalidOpcode);  // dbbuf=off: OACS does not offer it
+    }
     // Both buffers: one memory page each, page aligned.
     if (sqe.prp1 == 0 || sqe.prp2 == 0 || (sqe.prp1 | sqe.prp2) & (kPageSize - 1)) {
         return Outcome::of(kInvalidField);

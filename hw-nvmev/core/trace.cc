@@ -43,9 +43,10 @@ NvmevTraceEvent cmd_event(NvmevTraceId id, uint16_t sqid, const Sqe &sqe)
 
 }  // namespace
 
-void emit_submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t due_ns)
+void emit_submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t at_ns, int64_t due_ns)
 {
     NvmevTraceEvent ev = cmd_event(NVMEV_TRACE_SUBMIT, sqid, sqe);
+    ev.u.cmd.at_ns = at_ns;
     ev.u.cmd.due_ns = due_ns;
     h.trace(ev);
 }

@@ -36,16 +36,17 @@ inline void report(const Host &h, NvmevTraceId id, uint32_t nsid, Fill fill)
 // ---- Commands. The per-command pair is out of line (trace.cc), so the
 // hot path keeps only the test.
 
-void emit_submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t due_ns);
+void emit_submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t at_ns, int64_t due_ns);
 void emit_complete(const Host &h, uint16_t sqid, uint16_t cid, uint16_t status, int64_t due_ns,
                    int64_t now_ns);
 void emit_err_cmd(const Host &h, uint16_t sqid, const Sqe &sqe, uint16_t status);
 
-// A command executed; due_ns: its model completion time (0: at once).
-inline void submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t due_ns)
+// A command fetched at at_ns executed; due_ns: its model completion time
+// (0: at once).
+inline void submit(const Host &h, uint16_t sqid, const Sqe &sqe, int64_t at_ns, int64_t due_ns)
 {
     if (h.tracing(NVMEV_TRACE_SUBMIT)) [[unlikely]] {
-        emit_submit(h, sqid, sqe, due_ns);
+        emit_submit(h, sqid, sqe, at_ns, due_ns);
     }
 }
 // A completion posted at now_ns; due_ns: when the model let it complete.

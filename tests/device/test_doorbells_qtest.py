@@ -123,6 +123,27 @@ class NoIoeventfdTest(DoorbellTestBase):
         self.assertEqual(self.ioeventfd_trace(), [])
 
 
+class NoDbbufTest(DoorbellTestBase):
+    """dbbuf=off: Doorbell Buffer Config is not offered (docs/properties.md),
+    so doorbells stay MMIO and no ioeventfd is set up."""
+    OPTS = f"size=16M,{TIMING},dbbuf=off"
+
+    def test_doorbell_buffer_config_is_an_invalid_opcode(self):
+        st, _ = self.nvme.call(0, 0x06, cdw10=1, prp1=DATA)  # Identify Controller
+        self.assertEqual(st, 0)
+        oacs, = struct.unpack("<H", self.qt.memread(DATA + 256, 2))
+        self.assertEqual(oacs & 0x100, 0)
+        st, _ = self.nvme.call(0, OPC_DBBUF, prp1=SHADOW, prp2=EVENTIDX)
+        self.assertEqual(st & 0x7FF, 0x001)  # SCT 0, SC 01h Invalid Command Opcode
+        for seed in range(1, 20):  # MMIO doorbells through a wrap
+            self.qt.memwrite(DATA, pattern(seed))
+            self.assertEqual(self.nvme.rw(OPC_WRITE, 8 * seed, 8, DATA)[0], 0)
+            self.qt.memwrite(DATA + 0x10000, b"\xee" * 4096)
+            self.assertEqual(self.nvme.rw(OPC_READ, 8 * seed, 8, DATA + 0x10000)[0], 0)
+            self.assertEqual(self.qt.memread(DATA + 0x10000, 4096), pattern(seed))
+        self.assertEqual(self.ioeventfd_trace(), [])
+
+
 class IOThreadDoorbellTest(DoorbellTestBase):
     OPTS = f"size=16M,{TIMING},iothread=io0"
     EXTRA = ("-object", "iothread,id=io0,poll-max-ns=100000")

@@ -54,6 +54,10 @@ class TraceEventsTest(unittest.TestCase):
         subs = [e for e in self.events("nvmev_submit", 1) if e["sqid"] == "1"]
         self.assertEqual(len(subs), 1, self.qt.stderr())
         s = subs[0]
+        # Fetched at `at`; an isolated 512 B read takes the latency less
+        # the 4 KiB transfer it includes, plus its own (docs/models.md):
+        # 20000 - 1000 + 125 ns at 4096 MB/s.
+        self.assertEqual(int(s["due"]) - int(s["at"]), 19125)
         self.assertEqual((s["cid"], s["opc"], s["nsid"], s["slba"], s["nlb"]),
                          (str(cid), "0x02", "1", "3", "1"))
         comps = [e for e in self.events("nvmev_complete", 1) if e["sqid"] == "1"]

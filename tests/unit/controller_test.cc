@@ -357,6 +357,50 @@ TEST_F(ControllerTest, ShadowDoorbellsReplaceMmioDoorbellsForIoQueues)
     EXPECT_EQ(host_.read<uint32_t>(kEventIdx + 8), 0xdeadu);
 }
 
+// dbbuf=off (for hosts that mishandle shadow doorbells): OACS bit 8 clear,
+// Doorbell Buffer Config an invalid opcode that the effects log does not
+// list, and a tail written only to where a shadow buffer would be is not
+// fetched; MMIO doorbells carry on.
+TEST_F(ControllerTest, DbbufOffOffersNoShadowDoorbells)
+{
+    for (bool off : {false, true}) {
+        SCOPED_TRACE(off ? "dbbuf=off" : "dbbuf=on");
+        NvmevConfig c = nvm_config(8 << 20);
+        c.dbbuf_off = off;
+        ASSERT_EQ(start(c), "");
+        ASSERT_EQ(drv_->enable() & 1, 1u);
+        ASSERT_EQ(admin_status(admin(nvme_admin_identify, NVME_IDENTIFY_CNS_CTRL)), 0);
+        EXPECT_EQ(le16toh(host_.read<struct nvme_id_ctrl>(Driver::kDataBase).oacs) &
+                      NVME_CTRL_OACS_DBBUF_CFG,
+                  off ? 0 : NVME_CTRL_OACS_DBBUF_CFG);
+        Sqe log = admin(nvme_admin_get_log_page);
+        log.cdw10 =
+            NVME_LOG_LID_CMD_EFFECTS | ((sizeof(struct nvme_cmd_effects_log) / 4 - 1) << 16);
+        ASSERT_EQ(admin_status(log), 0);
+        EXPECT_EQ(
+            le32toh(
+                host_.read<struct nvme_cmd_effects_log>(Driver::kDataBase).acs[nvme_admin_dbbuf]),
+            off ? 0u : uint32_t{NVME_CMD_EFFECTS_CSUPP});
+
+        constexpr uint64_t kShadow = 0xA00000, kEventIdx = 0xA01000;
+        Sqe cfg = admin(nvme_admin_dbbuf);
+        cfg.prp1 = kShadow;
+        cfg.prp2 = kEventIdx;
+        EXPECT_EQ(admin_status(cfg), off ? sc(0, NVME_SC_INVALID_OPCODE) : 0);
+        ASSERT_EQ(drv_->create_io_queues(1, 16, 1), 0);
+        Sqe w = make_rw(nvme_cmd_write, 0, 1, Driver::kDataBase);
+        w.cid = 77;
+        host_.write(drv_->sq_base(1), w);
+        host_.write<uint32_t>(kShadow + 8, 1);  // SQ 1 tail, shadow only
+        nvmev_core_process(core_, 0);
+        host_.now_ns += 1'000'000;
+        nvmev_core_timer(core_, 0);
+        EXPECT_EQ(host_.read<Cqe>(drv_->cq_base(1)).status & 1, off ? 0 : 1);  // posted?
+    }
+    // With dbbuf=off the MMIO doorbell still runs the queue.
+    ASSERT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, 0, 1, Driver::kDataBase))), 0);
+}
+
 TEST_F(ControllerTest, UnwrittenBlocksReadAsZeros)
 {
     ready_with_io_queue();

@@ -37,6 +37,7 @@ TEST_F(TraceTest, ReadReportsSubmitAndCompleteWithModelTimeAndLateness)
     EXPECT_EQ(s.u.cmd.opcode, nvme_cmd_read);
     EXPECT_EQ(s.u.cmd.slba, 5u);
     EXPECT_EQ(s.u.cmd.nlb, 8u);
+    EXPECT_EQ(s.u.cmd.at_ns, 1'000'000);
     EXPECT_EQ(s.u.cmd.due_ns, 1'000'000 + 12'000);
     EXPECT_TRUE(host_.events(NVMEV_TRACE_COMPLETE).empty());  // not due yet
 

@@ -81,6 +81,14 @@ bool DeviceSpec::set(const std::string &key, const std::string &value, std::stri
         (key == "serial" ? cfg_.serial : cfg_.model) = keep(value);
         return true;
     }
+    if (key == "dbbuf") {
+        auto v = parse_bool(value);
+        if (!v) {
+            return bad("'on' or 'off'");
+        }
+        cfg_.dbbuf_off = !*v;
+        return true;
+    }
     if (key == "mdts" || key == "max-ioqpairs") {
         auto v = parse_int(value);
         if (!v) {
