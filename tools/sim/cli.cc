@@ -3,12 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "device_string.h"
 #include "engine.h"
 #include "job_options.h"
 #include "report.h"
+#include "text_file.h"
 
 #ifndef NVMEV_VERSION
 #define NVMEV_VERSION "0"
@@ -57,22 +57,6 @@ const char kUsage[] =
     "  --stonewall (the job starts when every earlier job is done)\n"
     "  --group_reporting (one result per group, not per clone)\n"
     "  SIZE: k, m, g, t are 1024-based, as fio's default.\n";
-
-namespace {
-
-bool read_file(const std::string &path, std::string &text)
-{
-    std::ifstream in(path);
-    if (!in) {
-        return false;
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
-    return true;
-}
-
-}  // namespace
 
 int run_cli(const std::vector<std::string> &args, std::string &out, std::string &err)
 {
@@ -155,7 +139,7 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
     }
     if (!jobfile.empty()) {
         std::string text, e;
-        if (!read_file(jobfile, text)) {
+        if (!read_text_file(jobfile, text)) {
             err = "nvmev-sim: cannot read " + jobfile + "\n";
             return 2;
         }
