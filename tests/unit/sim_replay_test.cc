@@ -139,8 +139,7 @@ TEST(SimReplay, TrimAndFlushReachTheDevice)
     auto c = cli({"--device", "ssd=nvm,size=16m", "--read_iolog=" + tr, "--no-data",
                   "--output-format=json"});
     ASSERT_EQ(c.rc, 0) << c.err;
-    EXPECT_NE(c.out.find("\"trim\" : {\n        \"io_bytes\" : 4096,"), std::string::npos)
-        << c.out;
+    EXPECT_NE(c.out.find("\"trim\" : {\n        \"io_bytes\" : 4096,"), std::string::npos) << c.out;
     EXPECT_NE(c.out.find("\"sync\" : {\n        \"total_ios\" : 2,"), std::string::npos);
     EXPECT_NE(c.out.find("\"other-cmds\" : 6,"), std::string::npos);
     EXPECT_NE(c.out.find("\"error-cmds\" : 0,"), std::string::npos);
@@ -184,9 +183,9 @@ TEST(SimReplay, SameTraceSameBytes)
                 std::to_string(4096 * (1 + i % 4)) + "\n";
     }
     const std::string tr = trace_file("replay_det.log", text);
-    const std::vector<std::string> args = {
-        "--device", "ssd=conv,size=128m", "--read_iolog=" + tr, "--iodepth=8",
-        "--numjobs=2", "--output-format=json"};
+    const std::vector<std::string> args = {"--device",           "ssd=conv,size=128m",
+                                           "--read_iolog=" + tr, "--iodepth=8",
+                                           "--numjobs=2",        "--output-format=json"};
     auto a = cli(args), b = cli(args);
     ASSERT_EQ(a.rc, 0) << a.err;
     EXPECT_EQ(a.out, b.out);

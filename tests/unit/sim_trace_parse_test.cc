@@ -168,9 +168,10 @@ TEST(SimTraceParse, BlkparseErrorsNameTheLine)
 {
     Trace t;
     std::string err;
-    EXPECT_FALSE(parse_blkparse("8,0 0 1 0.000000000 1 Q R 0 + 8 [a]\n"
-                                "8,16 0 2 0.000000100 1 Q R 0 + 8 [a]\n",
-                                'Q', t, err));
+    EXPECT_FALSE(
+        parse_blkparse("8,0 0 1 0.000000000 1 Q R 0 + 8 [a]\n"
+                       "8,16 0 2 0.000000100 1 Q R 0 + 8 [a]\n",
+                       'Q', t, err));
     EXPECT_EQ(err,
               "line 2: an event of device 8,16 (the trace's device is 8,0; the namespace stands "
               "for one device)");

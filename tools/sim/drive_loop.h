@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine.h"
-#include "sim_host.h"
 #include "io_source.h"
+#include "sim_host.h"
 
 namespace nvmev::sim {
 

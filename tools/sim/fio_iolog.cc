@@ -157,8 +157,7 @@ bool parse_fio_iolog(const std::string &text, Trace &out, std::string &err)
         TraceRecord r;
         if (!io_op(f[1], r.op)) {
             return fail("unknown action '" + std::string(f[1]) +
-                        "' (read, write, trim, sync, datasync" +
-                        (version == 2 ? ", wait)" : ")"));
+                        "' (read, write, trim, sync, datasync" + (version == 2 ? ", wait)" : ")"));
         }
         if (r.op != TraceRecord::Flush) {
             if (*length == 0) {

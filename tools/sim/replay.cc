@@ -36,7 +36,6 @@ bool check_record(const TraceRecord &r, uint64_t capacity, uint32_t lba_shift, u
     return err.empty();
 }
 
-
 std::string trace_name(const JobOptions &job)
 {
     return job.read_iolog.empty() ? "read_blkparse=" + job.read_blkparse
@@ -80,8 +79,8 @@ bool load_replay(const JobOptions &job, std::shared_ptr<const Trace> &trace, uin
     return true;
 }
 
-bool check_replay(const JobOptions &job, const Trace &trace, uint64_t capacity,
-                  uint32_t lba_shift, uint32_t mdts, std::string &err)
+bool check_replay(const JobOptions &job, const Trace &trace, uint64_t capacity, uint32_t lba_shift,
+                  uint32_t mdts, std::string &err)
 {
     uint64_t max_xfer = kMaxBuffer;
     if (mdts && (uint64_t{kPageSize} << mdts) < max_xfer) {

@@ -20,8 +20,8 @@ bool load_replay(const JobOptions &job, std::shared_ptr<const Trace> &trace, uin
                  std::string &err);
 // Checks every I/O of the job's trace against the namespace: inside it, in
 // whole logical blocks, within the largest transfer (mdts, 2 MiB).
-bool check_replay(const JobOptions &job, const Trace &trace, uint64_t capacity,
-                  uint32_t lba_shift, uint32_t mdts, std::string &err);
+bool check_replay(const JobOptions &job, const Trace &trace, uint64_t capacity, uint32_t lba_shift,
+                  uint32_t mdts, std::string &err);
 
 class Replay : public IoSource {
 public:

@@ -187,10 +187,10 @@ std::string text_report(SimResult &r)
     char line[512];
     std::vector<JobResult> jobs = reported_jobs(r);
     for (JobResult &j : jobs) {
-        const std::string what =
-            !j.job->read_iolog.empty()    ? "read_iolog=" + j.job->read_iolog
-            : !j.job->read_blkparse.empty() ? "read_blkparse=" + j.job->read_blkparse
-                                            : "bs=" + std::to_string(j.job->bs);
+        const std::string what = !j.job->read_iolog.empty() ? "read_iolog=" + j.job->read_iolog
+                                 : !j.job->read_blkparse.empty()
+                                     ? "read_blkparse=" + j.job->read_blkparse
+                                     : "bs=" + std::to_string(j.job->bs);
         std::snprintf(line, sizeof line, "%s: %s iodepth=%u, device time %.6f s\n",
                       j.job->name.c_str(), what.c_str(), j.job->iodepth,
                       static_cast<double>(j.runtime_ns) / 1e9);
@@ -201,13 +201,17 @@ std::string text_report(SimResult &r)
             if (!d.ios && !d.errors) {
                 continue;
             }
-            std::snprintf(line, sizeof line,
-                          "  %s: IOPS=%.1f, BW=%.1fMiB/s (%" PRIu64 " B in %" PRIu64
-                          " I/Os), errors=%" PRIu64 "\n",
-                          kDirs[dir],
-                          per_second(static_cast<double>(d.ios), j.runtime_ns),
-                          per_second(static_cast<double>(d.bytes), j.runtime_ns) / 1048576.0,
-                          d.bytes, d.ios, d.errors);
+            if (dir == 3) {  // Flushes move no bytes
+                std::snprintf(line, sizeof line,
+                              "  sync: %" PRIu64 " flushes, errors=%" PRIu64 "\n", d.ios, d.errors);
+            } else {
+                std::snprintf(line, sizeof line,
+                              "  %s: IOPS=%.1f, BW=%.1fMiB/s (%" PRIu64 " B in %" PRIu64
+                              " I/Os), errors=%" PRIu64 "\n",
+                              kDirs[dir], per_second(static_cast<double>(d.ios), j.runtime_ns),
+                              per_second(static_cast<double>(d.bytes), j.runtime_ns) / 1048576.0,
+                              d.bytes, d.ios, d.errors);
+            }
             out += line;
             std::snprintf(line, sizeof line,
                           "    clat (nsec): min=%" PRId64 ", max=%" PRId64
