@@ -80,6 +80,15 @@ TEST(SimReplay, NoStallAndTimeScale)
     EXPECT_EQ(r.jobs[0].read.ios + r.jobs[0].replay.ios, 0u);
 }
 
+TEST(SimReplay, RuntimeStopsTheReplay)
+{
+    // The I/Os due at 1 ms come after runtime: the run ends at 0.5 ms.
+    auto r = simulate(kNvm, {job({{"read_iolog", three_reads()}, {"runtime", "500us"}})});
+    EXPECT_EQ(r.jobs[0].read.ios, 1u);
+    EXPECT_EQ(r.jobs[0].replay.ios, 1u);
+    EXPECT_EQ(r.device_ns, 500'000);
+}
+
 TEST(SimReplay, V2WaitsAndBlkparseSecondsTimeTheIos)
 {
     const std::string v2 = trace_file("replay_v2.log",

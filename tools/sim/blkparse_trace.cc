@@ -50,17 +50,8 @@ bool parse_blkparse(const std::string &text, char action, Trace &out, std::strin
     std::string device;
     bool have_t0 = false;
     int64_t t0_ns = 0, last_ns = 0;
-    uint32_t lineno = 0;
-    const auto fail = [&](const std::string &what) {
-        err = "line " + std::to_string(lineno) + ": " + what;
-        return false;
-    };
-    for (size_t pos = 0; pos < text.size();) {
-        size_t eol = text.find('\n', pos);
-        eol = eol == std::string::npos ? text.size() : eol;
-        const std::string_view line(text.data() + pos, eol - pos);
-        pos = eol + 1;
-        lineno++;
+    Lines lines(text);
+    for (std::string_view line; lines.next(line);) {
         const std::vector<std::string_view> f = split_fields(line);
         if (f.size() < 7 || !is_device(f[0]) || f[5] != std::string_view(&action, 1)) {
             continue;
@@ -68,12 +59,14 @@ bool parse_blkparse(const std::string &text, char action, Trace &out, std::strin
         if (device.empty()) {
             device = f[0];
         } else if (f[0] != device) {
-            return fail("an event of device " + std::string(f[0]) + " (the trace's device is " +
-                        device + "; the namespace stands for one device)");
+            return lines.fail(err, "an event of device " + std::string(f[0]) +
+                                       " (the trace's device is " + device +
+                                       "; the namespace stands for one device)");
         }
         int64_t t = 0;
         if (!parse_time(f[3], t)) {
-            return fail("'" + std::string(f[3]) + "' is not a time (seconds.nanoseconds)");
+            return lines.fail(err,
+                              "'" + std::string(f[3]) + "' is not a time (seconds.nanoseconds)");
         }
         if (!have_t0) {
             have_t0 = true;
@@ -87,20 +80,20 @@ bool parse_blkparse(const std::string &text, char action, Trace &out, std::strin
         if (has_range) {
             const auto s = parse_decimal(f[7]), n = parse_decimal(f[9]);
             if (!s || !n || *s > UINT64_MAX / 512 || *n > UINT64_MAX / 512 - *s) {
-                return fail("'" + std::string(f[7]) + " + " + std::string(f[9]) +
-                            "' is not 'sector + blocks'");
+                return lines.fail(err, "'" + std::string(f[7]) + " + " + std::string(f[9]) +
+                                           "' is not 'sector + blocks'");
             }
             sector = *s;
             blocks = *n;
         } else if (op == 'R' || (op == 'W' && !preflush) || op == 'D') {
-            return fail("a " + std::string(rwbs) + " event without 'sector + blocks'");
+            return lines.fail(err, "a " + std::string(rwbs) + " event without 'sector + blocks'");
         }
         TraceRecord r;
         // Events of different CPUs may be a little out of order: an
         // earlier time counts as the one before it, so order is kept.
         last_ns = std::max(last_ns, t - t0_ns);
         r.at_ns = last_ns;
-        r.line = lineno;
+        r.line = lines.number();
         if (preflush || op == 'F') {
             r.op = TraceRecord::Flush;
             out.records.push_back(r);

@@ -77,30 +77,22 @@ bool io_op(std::string_view act, TraceRecord::Op &op)
 bool parse_fio_iolog(const std::string &text, Trace &out, std::string &err)
 {
     out = Trace{};
-    uint32_t lineno = 0;
     int version = 0;
     bool have_t0 = false;
     uint64_t t0_us = 0;
     int64_t clock_ns = 0;  // v2: the waits so far; v3: the last timestamp
     FileState file;
-    const auto fail = [&](const std::string &what) {
-        err = "line " + std::to_string(lineno) + ": " + what;
-        return false;
-    };
-    for (size_t pos = 0; pos < text.size();) {
-        size_t eol = text.find('\n', pos);
-        eol = eol == std::string::npos ? text.size() : eol;
-        const std::string_view line(text.data() + pos, eol - pos);
-        pos = eol + 1;
-        lineno++;
-        if (lineno == 1) {
+    Lines lines(text);
+    for (std::string_view line; lines.next(line);) {
+        if (lines.number() == 1) {
             // As fio, the version line is matched by its prefix.
             for (int v : {2, 3}) {
                 const std::string want = "fio version " + std::to_string(v) + " iolog";
                 version = line.substr(0, want.size()) == want ? v : version;
             }
             if (!version) {
-                return fail(
+                return lines.fail(
+                    err,
                     "not 'fio version 2 iolog' or 'fio version 3 iolog' (version 1 is not "
                     "supported, as in fio; a blkparse text trace is read with read_blkparse=)");
             }
@@ -114,7 +106,8 @@ bool parse_fio_iolog(const std::string &text, Trace &out, std::string &err)
         if (version == 3) {
             const auto ts = parse_decimal(f[0]);
             if (!ts) {
-                return fail("'" + std::string(f[0]) + "' is not a timestamp (microseconds)");
+                return lines.fail(err,
+                                  "'" + std::string(f[0]) + "' is not a timestamp (microseconds)");
             }
             if (!have_t0) {
                 have_t0 = true;
@@ -122,57 +115,60 @@ bool parse_fio_iolog(const std::string &text, Trace &out, std::string &err)
             }
             const uint64_t rel = *ts > t0_us ? *ts - t0_us : 0;
             if (rel > static_cast<uint64_t>(INT64_MAX / 1000)) {
-                return fail("timestamp " + std::string(f[0]) + " is too large");
+                return lines.fail(err, "timestamp " + std::string(f[0]) + " is too large");
             }
             clock_ns = std::max(clock_ns, static_cast<int64_t>(rel * 1000));
             f.erase(f.begin());
         }
         if (f.size() != 2 && f.size() != 4) {
-            return fail(version == 3 ? "expected 'timestamp file action' or 'timestamp file "
-                                       "action offset length'"
-                                     : "expected 'file action' or 'file action offset length'");
+            return lines.fail(err, version == 3
+                                       ? "expected 'timestamp file action' or 'timestamp file "
+                                         "action offset length'"
+                                       : "expected 'file action' or 'file action offset length'");
         }
         const bool file_action = f.size() == 2;
         if (!file.use(f[0], f[1], file_action, err)) {
-            return fail(err);
+            return lines.fail(err, err);
         }
         if (file_action) {
             continue;
         }
         const auto offset = parse_decimal(f[2]), length = parse_decimal(f[3]);
         if (!offset || !length) {
-            return fail("offset '" + std::string(f[2]) + "' or length '" + std::string(f[3]) +
-                        "' is not a decimal number");
+            return lines.fail(err, "offset '" + std::string(f[2]) + "' or length '" +
+                                       std::string(f[3]) + "' is not a decimal number");
         }
         if (f[1] == "wait") {
             if (version == 3) {
-                return fail("'wait' is not allowed in version 3 (its timestamps give the timing)");
+                return lines.fail(
+                    err, "'wait' is not allowed in version 3 (its timestamps give the timing)");
             }
             if (*offset > static_cast<uint64_t>(INT64_MAX / 1000 - clock_ns / 1000)) {
-                return fail("wait " + std::string(f[2]) + " is too long");
+                return lines.fail(err, "wait " + std::string(f[2]) + " is too long");
             }
             clock_ns += static_cast<int64_t>(*offset * 1000);
             continue;
         }
         TraceRecord r;
         if (!io_op(f[1], r.op)) {
-            return fail("unknown action '" + std::string(f[1]) +
-                        "' (read, write, trim, sync, datasync" + (version == 2 ? ", wait)" : ")"));
+            return lines.fail(err, "unknown action '" + std::string(f[1]) +
+                                       "' (read, write, trim, sync, datasync" +
+                                       (version == 2 ? ", wait)" : ")"));
         }
         if (r.op != TraceRecord::Flush) {
             if (*length == 0) {
-                return fail("a " + std::string(f[1]) + " of length 0");
+                return lines.fail(err, "a " + std::string(f[1]) + " of length 0");
             }
             r.offset = *offset;
             r.bytes = *length;
         }
         r.at_ns = clock_ns;
-        r.line = lineno;
+        r.line = lines.number();
         out.records.push_back(r);
     }
     if (!version) {
-        lineno = 1;
-        return fail("empty file: no 'fio version 2 iolog' or 'fio version 3 iolog' line");
+        err = "line 1: empty file: no 'fio version 2 iolog' or 'fio version 3 iolog' line";
+        return false;
     }
     if (out.records.empty()) {
         err = "no I/O in the trace (read, write, trim, sync or datasync)";

@@ -125,7 +125,12 @@ bool Replay::done_issuing(int64_t now_ns) const
 
 int64_t Replay::wake_ns() const
 {
-    return pos_ == trace_->records.size() ? INT64_MAX : due_ns(trace_->records[pos_]);
+    if (pos_ == trace_->records.size()) {
+        return INT64_MAX;
+    }
+    // An I/O due after runtime= is never issued: wake when it ends.
+    const int64_t due = due_ns(trace_->records[pos_]);
+    return job_.runtime_ns ? std::min(due, start_ns_ + job_.ramp_ns + job_.runtime_ns) : due;
 }
 
 Io Replay::next(int64_t now_ns)

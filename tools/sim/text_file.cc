@@ -17,6 +17,25 @@ bool read_text_file(const std::string &path, std::string &text)
     return true;
 }
 
+bool Lines::next(std::string_view &line)
+{
+    if (pos_ >= text_.size()) {
+        return false;
+    }
+    size_t eol = text_.find('\n', pos_);
+    eol = eol == std::string_view::npos ? text_.size() : eol;
+    line = text_.substr(pos_, eol - pos_);
+    pos_ = eol + 1;
+    number_++;
+    return true;
+}
+
+bool Lines::fail(std::string &err, const std::string &what) const
+{
+    err = "line " + std::to_string(number_) + ": " + what;
+    return false;
+}
+
 std::vector<std::string_view> split_fields(std::string_view line)
 {
     std::vector<std::string_view> out;

@@ -13,6 +13,23 @@ namespace nvmev::sim {
 // False if `path` cannot be opened.
 bool read_text_file(const std::string &path, std::string &text);
 
+// The lines of a text one by one with their numbers (from 1), for errors
+// that name the line.
+class Lines {
+public:
+    explicit Lines(std::string_view text) : text_(text) {}
+    // The next line, without its '\n'; false at the end.
+    bool next(std::string_view &line);
+    uint32_t number() const { return number_; }
+    // Sets `err` to "line N: what" for the current line; returns false.
+    bool fail(std::string &err, const std::string &what) const;
+
+private:
+    std::string_view text_;
+    size_t pos_ = 0;
+    uint32_t number_ = 0;
+};
+
 // The fields of `line` split at spaces and tabs (a '\r' ends the line, so
 // files written on Windows read the same).
 std::vector<std::string_view> split_fields(std::string_view line);
