@@ -3,12 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "device_string.h"
 #include "engine.h"
 #include "job_options.h"
 #include "report.h"
+#include "text_file.h"
 
 #ifndef NVMEV_VERSION
 #define NVMEV_VERSION "0"
@@ -56,23 +56,16 @@ const char kUsage[] =
     "                  zones reset before reuse)  --max_open_zones=N (1)\n"
     "  --stonewall (the job starts when every earlier job is done)\n"
     "  --group_reporting (one result per group, not per clone)\n"
+    "  --read_iolog=FILE  replay fio's iolog (version 2, or 3: timestamps in us)\n"
+    "  --read_blkparse=FILE  replay blkparse's text output (sectors of 512 B)\n"
+    "        --blkparse_action=Q|D (Q): which events are the I/Os\n"
+    "        each I/O at its trace time in device time, in order, at most\n"
+    "        iodepth in flight (a late one is reported under \"replay\");\n"
+    "        trim: Dataset Management deallocate, sync/flush: Flush\n"
+    "  --replay_no_stall (as fast as possible, in order)\n"
+    "  --replay_time_scale=PCT (100; 200: twice the trace's rate)\n"
+    "  --replay_skip=read,write,trim,sync (leave those out)\n"
     "  SIZE: k, m, g, t are 1024-based, as fio's default.\n";
-
-namespace {
-
-bool read_file(const std::string &path, std::string &text)
-{
-    std::ifstream in(path);
-    if (!in) {
-        return false;
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
-    return true;
-}
-
-}  // namespace
 
 int run_cli(const std::vector<std::string> &args, std::string &out, std::string &err)
 {
@@ -155,7 +148,7 @@ int run_cli(const std::vector<std::string> &args, std::string &out, std::string 
     }
     if (!jobfile.empty()) {
         std::string text, e;
-        if (!read_file(jobfile, text)) {
+        if (!read_text_file(jobfile, text)) {
             err = "nvmev-sim: cannot read " + jobfile + "\n";
             return 2;
         }

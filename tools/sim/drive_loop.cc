@@ -19,6 +19,52 @@ void fill_rw(Sqe &s, const Io &io, uint32_t lba_shift)
     s.cdw12 = static_cast<uint32_t>((io.bytes >> lba_shift) - 1);
 }
 
+// The SQE for `io` in slot `cid`: its buffer, PRPs, range or zone.
+void fill_command(SimHost &host, Clone &k, uint16_t cid, const Io &io, uint32_t lba_shift, Sqe &s)
+{
+    if (io.kind == Io::ZoneReset) {
+        s.opcode = nvme_zns_cmd_mgmt_send;
+        const uint64_t slba = io.offset >> lba_shift;
+        s.cdw10 = static_cast<uint32_t>(slba);
+        s.cdw11 = static_cast<uint32_t>(slba >> 32);
+        s.cdw13 = NVME_ZNS_ZSA_RESET;
+        return;
+    }
+    if (io.kind == Io::Flush) {
+        s.opcode = nvme_cmd_flush;
+        return;
+    }
+    if (io.kind == Io::Trim) {
+        // One range, deallocate: the Dataset Management a
+        // driver sends for a discard. The range lives in queue
+        // memory, which --no-data still moves.
+        auto *range = reinterpret_cast<nvme_dsm_range *>(host.ram + k.dsm_base +
+                                                         cid * sizeof(nvme_dsm_range));
+        *range = {};
+        range->nlb = htole32(static_cast<uint32_t>(io.bytes >> lba_shift));
+        range->slba = htole64(io.offset >> lba_shift);
+        s.opcode = nvme_cmd_dsm;
+        s.prp1 = k.dsm_base + cid * sizeof(nvme_dsm_range);
+        s.cdw11 = NVME_DSMGMT_AD;
+        return;
+    }
+    fill_rw(s, io, lba_shift);
+    const uint64_t buf = k.buf_base + cid * k.buf_stride;
+    if (host.stamp && io.kind == Io::Write) {
+        const uint32_t block = 1u << lba_shift;
+        const uint64_t seq = host.writes++;
+        for (uint64_t b = 0; b < io.bytes; b += block) {
+            stamp_block(host.ram + buf + b, block, (io.offset + b) >> lba_shift, seq);
+        }
+    }
+    s.prp1 = buf;
+    if (io.bytes > 2 * kPage) {
+        s.prp2 = k.prp_base + cid * kPage;
+    } else if (io.bytes > kPage) {
+        s.prp2 = buf + kPage;
+    }
+}
+
 }  // namespace
 
 bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_shift,
@@ -36,35 +82,13 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
                 const uint16_t cid = k.free_cids.back();
                 k.free_cids.pop_back();
                 k.slots[cid] = {io, now};
+                if (k.first_ns < 0 && io.kind != Io::ZoneReset) {
+                    k.first_ns = now;  // a zbd job's runtime starts at its first write
+                }
                 Sqe &s = k.qp->push();
                 s.cid = cid;
                 s.nsid = 1;
-                if (io.kind == Io::ZoneReset) {
-                    s.opcode = nvme_zns_cmd_mgmt_send;
-                    const uint64_t slba = io.offset >> lba_shift;
-                    s.cdw10 = static_cast<uint32_t>(slba);
-                    s.cdw11 = static_cast<uint32_t>(slba >> 32);
-                    s.cdw13 = NVME_ZNS_ZSA_RESET;
-                    continue;
-                }
-                fill_rw(s, io, lba_shift);
-                const uint64_t buf = k.buf_base + cid * k.buf_stride;
-                if (host.stamp && io.kind == Io::Write) {
-                    const uint32_t block = 1u << lba_shift;
-                    const uint64_t seq = host.writes++;
-                    for (uint64_t b = 0; b < io.bytes; b += block) {
-                        stamp_block(host.ram + buf + b, block, (io.offset + b) >> lba_shift, seq);
-                    }
-                }
-                s.prp1 = buf;
-                if (io.bytes > 2 * kPage) {
-                    s.prp2 = k.prp_base + cid * kPage;
-                } else if (io.bytes > kPage) {
-                    s.prp2 = buf + kPage;
-                }
-                if (k.first_ns < 0) {
-                    k.first_ns = now;
-                }
+                fill_command(host, k, cid, io, lba_shift, s);
             }
             rang |= k.qp->ring();
         }
@@ -83,7 +107,10 @@ bool run_phase(SimHost &host, NvmevCore *cp, std::span<Clone> ph, uint32_t lba_s
                 if (slot.io.kind == Io::ZoneReset) {
                     r.zone_resets++;
                 } else {
-                    DirectionStats &d = slot.io.kind == Io::Read ? r.read : r.write;
+                    DirectionStats &d = slot.io.kind == Io::Read    ? r.read
+                                        : slot.io.kind == Io::Write ? r.write
+                                        : slot.io.kind == Io::Trim  ? r.trim
+                                                                    : r.sync;
                     if (status) {
                         d.errors++;
                     } else if (k.work->counts(now)) {  // past ramp_time

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "engine.h"
+#include "io_source.h"
 #include "sim_host.h"
-#include "workload.h"
 
 namespace nvmev::sim {
 
@@ -19,11 +19,12 @@ namespace nvmev::sim {
 struct Clone {
     JobResult *result;
     std::unique_ptr<QueuePair> qp;
-    std::unique_ptr<Workload> work;
+    std::unique_ptr<IoSource> work;
     uint32_t depth;
     uint64_t buf_base;  // depth buffers of buf_stride bytes
     uint64_t buf_stride;
     uint64_t prp_base;  // depth PRP list pages (bs > 8 KiB)
+    uint64_t dsm_base;  // depth Dataset Management ranges (16 bytes), for trims
     struct Slot {
         Io io;
         int64_t submit_ns;

@@ -14,6 +14,8 @@
 #include "backing_store.h"
 #include "drive_loop.h"
 #include "idle_settle.h"
+#include "replay.h"
+#include "workload.h"
 
 namespace nvmev::sim {
 namespace {
@@ -57,6 +59,16 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         }
         cfg.max_ioqpairs = clones;
     }
+    // Traces first: their largest transfer sizes the data buffers.
+    std::vector<std::shared_ptr<const Trace>> traces(jobs.size());
+    std::vector<uint64_t> xfer(jobs.size());
+    for (size_t i = 0; i < jobs.size(); i++) {
+        xfer[i] = jobs[i].bs;
+        if (jobs[i].replays() && !load_replay(jobs[i], traces[i], xfer[i], err)) {
+            err = "job '" + jobs[i].name + "': " + err;
+            return false;
+        }
+    }
     char *cerr = nullptr;
     NvmevLayout layout{};
     Backing backing;
@@ -93,11 +105,12 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     // host can tell data from queues and lists).
     uint64_t meta_bytes = 4 * kPage, data_bytes = 0;
     unsigned clones = 0;
-    for (const auto &j : jobs) {
-        meta_bytes +=
-            (pages((j.iodepth + 1) * 64ull) + pages((j.iodepth + 1) * 16ull) + j.iodepth * kPage) *
-            j.numjobs;
-        data_bytes += j.iodepth * pages(j.bs) * j.numjobs;
+    for (size_t i = 0; i < jobs.size(); i++) {
+        const JobOptions &j = jobs[i];
+        meta_bytes += (pages((j.iodepth + 1) * 64ull) + pages((j.iodepth + 1) * 16ull) +
+                       j.iodepth * kPage + pages(j.iodepth * 16ull)) *
+                      j.numjobs;
+        data_bytes += j.iodepth * pages(xfer[i]) * j.numjobs;
         clones += j.numjobs;
     }
     const uint64_t ram_bytes = meta_bytes + data_bytes;
@@ -155,7 +168,21 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
 
     ZoneTable zones;
     bool any_zbd = false;
-    for (const auto &j : jobs) {
+    for (size_t i = 0; i < jobs.size(); i++) {
+        const JobOptions &j = jobs[i];
+        if (j.iodepth + 1 > max_entries) {
+            err = "job '" + j.name + "': iodepth=" + std::to_string(j.iodepth) +
+                  " needs queues of " + std::to_string(j.iodepth + 1) +
+                  " entries; the device's limit is " + std::to_string(max_entries);
+            return false;
+        }
+        if (traces[i]) {
+            if (!check_replay(j, *traces[i], capacity, lba_shift, out.info.mdts, err)) {
+                err = "job '" + j.name + "': " + err;
+                return false;
+            }
+            continue;  // bs, size and offset are the trace's
+        }
         any_zbd |= j.zbd;
         if (j.zbd && !out.info.is_zoned) {
             err = "job '" + j.name + "': zonemode=zbd needs ssd=zns";
@@ -181,12 +208,6 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         if (to - from < j.bs) {
             err = "job '" + j.name + "': offset and size leave less than bs of the namespace (" +
                   std::to_string(capacity) + " bytes)";
-            return false;
-        }
-        if (j.iodepth + 1 > max_entries) {
-            err = "job '" + j.name + "': iodepth=" + std::to_string(j.iodepth) +
-                  " needs queues of " + std::to_string(j.iodepth + 1) +
-                  " entries; the device's limit is " + std::to_string(max_entries);
             return false;
         }
     }
@@ -226,19 +247,23 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
     std::vector<Clone> cl(clones);
     uint64_t next = 4 * kPage, data_next = meta_bytes;
     uint16_t qid = 0;
-    for (const auto &j : jobs) {
+    std::vector<std::shared_ptr<const Trace>> clone_trace(clones);
+    for (size_t ji = 0; ji < jobs.size(); ji++) {
+        const JobOptions &j = jobs[ji];
         const auto shared = std::make_shared<const JobOptions>(j);
         for (uint32_t c = 0; c < j.numjobs; c++, qid++) {
             Clone &k = cl[qid];
             k.result = &out.jobs[qid];
             k.result->job = shared;
+            clone_trace[qid] = traces[ji];
             k.depth = j.iodepth;
             const uint32_t entries = j.iodepth + 1;
             const uint64_t sq = next, cq = sq + pages(entries * 64ull);
             k.prp_base = cq + pages(entries * 16ull);
-            next = k.prp_base + j.iodepth * kPage;
+            k.dsm_base = k.prp_base + j.iodepth * kPage;
+            next = k.dsm_base + pages(j.iodepth * 16ull);
             k.buf_base = data_next;
-            k.buf_stride = pages(j.bs);
+            k.buf_stride = pages(xfer[ji]);
             data_next += j.iodepth * k.buf_stride;
             const uint16_t q = qid + 1;
             Sqe ccq{};
@@ -269,7 +294,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
                 k.free_cids.push_back(static_cast<uint16_t>(s));
                 // PRP list for transfers over two pages; fixed per slot.
                 auto *list = reinterpret_cast<uint64_t *>(ram.p + k.prp_base + s * kPage);
-                for (uint64_t p = 1; p * kPage < j.bs; p++) {
+                for (uint64_t p = 1; p * kPage < xfer[ji]; p++) {
                     list[p - 1] = k.buf_base + s * k.buf_stride + p * kPage;
                 }
             }
@@ -293,8 +318,13 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         }
         for (size_t i = b; i < e; i++) {
             cl[i].result->group = phase;
-            cl[i].work = std::make_unique<Workload>(*cl[i].result->job, clone_no[i], capacity,
-                                                    any_zbd ? &zones : nullptr, host.now_ns);
+            if (clone_trace[i]) {
+                cl[i].work =
+                    std::make_unique<Replay>(*cl[i].result->job, clone_trace[i], host.now_ns);
+            } else {
+                cl[i].work = std::make_unique<Workload>(*cl[i].result->job, clone_no[i], capacity,
+                                                        any_zbd ? &zones : nullptr, host.now_ns);
+            }
         }
         if (!run_phase(host, cp, std::span<Clone>(cl.data() + b, e - b), lba_shift, out, err)) {
             return false;
@@ -305,6 +335,7 @@ bool run_simulation(const NvmevConfig &in_cfg, const std::vector<JobOptions> &jo
         // completion counted.
         k.result->runtime_ns =
             k.last_ns < 0 ? 0 : k.last_ns - std::max(k.first_ns, k.work->measure_from_ns());
+        k.work->finish(*k.result);
     }
     out.device_ns = host.now_ns - start;
     nvmev_core_get_info(cp, &out.info);

@@ -17,10 +17,19 @@ struct JobResult {
     // Shared by a job's clones and owned here, so a result outlives the
     // job list it was simulated from.
     std::shared_ptr<const JobOptions> job;
-    DirectionStats read, write;
+    DirectionStats read, write, trim;
+    DirectionStats sync;     // Flushes (fio's "sync": latencies, no bytes)
     int64_t runtime_ns = 0;  // first submission to last completion
     uint32_t group = 0;      // fio's groupid: a stonewall starts the next
     uint64_t zone_resets = 0;
+    // A replayed trace: I/Os issued, and those issued after their time
+    // (the queue was full) with how late.
+    struct Replay {
+        bool on = false;
+        std::string format;
+        uint64_t ios = 0, late_ios = 0;
+        int64_t late_max_ns = 0, late_sum_ns = 0;
+    } replay;
 };
 
 struct SimResult {

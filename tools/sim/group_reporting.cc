@@ -34,6 +34,12 @@ std::vector<JobResult> reported_jobs(const SimResult &r)
         JobResult &g = out.back();
         merge(g.read, j.read);
         merge(g.write, j.write);
+        merge(g.trim, j.trim);
+        merge(g.sync, j.sync);
+        g.replay.ios += j.replay.ios;
+        g.replay.late_ios += j.replay.late_ios;
+        g.replay.late_max_ns = std::max(g.replay.late_max_ns, j.replay.late_max_ns);
+        g.replay.late_sum_ns += j.replay.late_sum_ns;
         g.runtime_ns = std::max(g.runtime_ns, j.runtime_ns);
         g.zone_resets += j.zone_resets;
     }

@@ -42,6 +42,32 @@ bool set_rw(JobOptions &job, const std::string &v)
     return false;
 }
 
+// fio's replay_skip: a comma-separated list of read, write, trim, sync
+// (bits in TraceRecord::Op's order).
+bool set_replay_skip(JobOptions &job, const std::string &v)
+{
+    static const char *const kOps[] = {"read", "write", "trim", "sync"};
+    uint8_t bits = 0;
+    for (size_t b = 0; b <= v.size();) {
+        size_t e = v.find(',', b);
+        e = e == std::string::npos ? v.size() : e;
+        const std::string op = trim(v.substr(b, e - b));
+        bool known = false;
+        for (unsigned i = 0; i < 4; i++) {
+            if (op == kOps[i]) {
+                bits |= 1u << i;
+                known = true;
+            }
+        }
+        if (!known) {
+            return false;
+        }
+        b = e + 1;
+    }
+    job.replay_skip = bits;
+    return true;
+}
+
 }  // namespace
 
 bool apply_option(JobOptions &job, const std::string &key, const std::string &value,
@@ -124,6 +150,19 @@ bool apply_option(JobOptions &job, const std::string &key, const std::string &va
                                                : bad("zbd or none");
     } else if (key == "max_open_zones") {
         ok = count(job.max_open_zones, 1, 65535);
+    } else if (key == "read_iolog" || key == "read_blkparse") {
+        (key == "read_iolog" ? job.read_iolog : job.read_blkparse) = value;
+        ok = !value.empty() || bad("a file name");
+    } else if (key == "blkparse_action") {
+        ok = value == "Q" || value == "D" ? (job.blkparse_action = value[0], true)
+                                          : bad("Q (queued) or D (dispatched)");
+    } else if (key == "replay_no_stall") {
+        auto v = parse_bool(value);
+        ok = v ? (job.replay_no_stall = *v, true) : bad("0 or 1");
+    } else if (key == "replay_time_scale") {
+        ok = count(job.replay_time_scale, 1, 1000000);
+    } else if (key == "replay_skip") {
+        ok = set_replay_skip(job, value) || bad("a list of read, write, trim, sync");
     } else {
         bool known = false;
         for (const char *k : kIgnored) {

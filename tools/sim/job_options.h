@@ -30,6 +30,14 @@ struct JobOptions {
     uint32_t max_open_zones = 1;   // zbd: zones a job writes at once
     bool stonewall = false;        // start when every earlier job is done
     bool group_reporting = false;  // one result per group, not per clone
+    // Replay (replay.h): the job issues a trace's I/Os, not generated ones.
+    std::string read_iolog;     // fio's iolog, version 2 or 3
+    std::string read_blkparse;  // blkparse's text output
+    char blkparse_action = 'Q';
+    bool replay_no_stall = false;      // as fast as possible, in order
+    uint32_t replay_time_scale = 100;  // percent of the trace's rate
+    uint8_t replay_skip = 0;           // bit 1 << TraceRecord::Op: not replayed
+    bool replays() const { return !read_iolog.empty() || !read_blkparse.empty(); }
     // The options as given, in order (the JSON's "job options").
     std::vector<std::pair<std::string, std::string>> given;
 };

@@ -150,8 +150,22 @@ std::string json_report(SimResult &r, const std::string &version)
         w.end_object();
         direction(w, "read", j.read, j.runtime_ns);
         direction(w, "write", j.write, j.runtime_ns);
+        direction(w, "trim", j.trim, j.runtime_ns);
+        w.begin_object("sync");  // Flushes, as fio's fsync/fdatasync
+        w.value("total_ios", j.sync.ios);
+        latency_object(w, "lat_ns", j.sync, true);
+        w.end_object();
         w.value("job_runtime", static_cast<uint64_t>(j.runtime_ns / 1000000));
         w.value("zone_resets", j.zone_resets);
+        if (j.replay.on) {
+            w.begin_object("replay");  // not fio's: how late the trace ran
+            w.value("format", j.replay.format);
+            w.value("ios", j.replay.ios);
+            w.value("late_ios", j.replay.late_ios);
+            w.value("late_max_ns", j.replay.late_max_ns);
+            w.value("late_total_ns", j.replay.late_sum_ns);
+            w.end_object();
+        }
         w.end_object();
     }
     w.end_array();
@@ -173,22 +187,31 @@ std::string text_report(SimResult &r)
     char line[512];
     std::vector<JobResult> jobs = reported_jobs(r);
     for (JobResult &j : jobs) {
-        std::snprintf(line, sizeof line, "%s: bs=%" PRIu64 " iodepth=%u, device time %.6f s\n",
-                      j.job->name.c_str(), j.job->bs, j.job->iodepth,
+        const std::string what = !j.job->read_iolog.empty() ? "read_iolog=" + j.job->read_iolog
+                                 : !j.job->read_blkparse.empty()
+                                     ? "read_blkparse=" + j.job->read_blkparse
+                                     : "bs=" + std::to_string(j.job->bs);
+        std::snprintf(line, sizeof line, "%s: %s iodepth=%u, device time %.6f s\n",
+                      j.job->name.c_str(), what.c_str(), j.job->iodepth,
                       static_cast<double>(j.runtime_ns) / 1e9);
         out += line;
-        for (int dir = 0; dir < 2; dir++) {
-            DirectionStats &d = dir ? j.write : j.read;
+        static const char *const kDirs[] = {"read", "write", "trim", "sync"};
+        for (int dir = 0; dir < 4; dir++) {
+            DirectionStats &d = dir == 0 ? j.read : dir == 1 ? j.write : dir == 2 ? j.trim : j.sync;
             if (!d.ios && !d.errors) {
                 continue;
             }
-            std::snprintf(line, sizeof line,
-                          "  %s: IOPS=%.1f, BW=%.1fMiB/s (%" PRIu64 " B in %" PRIu64
-                          " I/Os), errors=%" PRIu64 "\n",
-                          dir ? "write" : "read",
-                          per_second(static_cast<double>(d.ios), j.runtime_ns),
-                          per_second(static_cast<double>(d.bytes), j.runtime_ns) / 1048576.0,
-                          d.bytes, d.ios, d.errors);
+            if (dir == 3) {  // Flushes move no bytes
+                std::snprintf(line, sizeof line,
+                              "  sync: %" PRIu64 " flushes, errors=%" PRIu64 "\n", d.ios, d.errors);
+            } else {
+                std::snprintf(line, sizeof line,
+                              "  %s: IOPS=%.1f, BW=%.1fMiB/s (%" PRIu64 " B in %" PRIu64
+                              " I/Os), errors=%" PRIu64 "\n",
+                              kDirs[dir], per_second(static_cast<double>(d.ios), j.runtime_ns),
+                              per_second(static_cast<double>(d.bytes), j.runtime_ns) / 1048576.0,
+                              d.bytes, d.ios, d.errors);
+            }
             out += line;
             std::snprintf(line, sizeof line,
                           "    clat (nsec): min=%" PRId64 ", max=%" PRId64
@@ -204,6 +227,14 @@ std::string text_report(SimResult &r)
                               p[6], p[12], p[14], p[16]);
                 out += line;
             }
+        }
+        if (j.replay.on) {
+            std::snprintf(line, sizeof line,
+                          "  replay (%s): %" PRIu64 " I/Os, %" PRIu64 " late (max %" PRId64
+                          " ns, total %" PRId64 " ns)\n",
+                          j.replay.format.c_str(), j.replay.ios, j.replay.late_ios,
+                          j.replay.late_max_ns, j.replay.late_sum_ns);
+            out += line;
         }
         if (j.zone_resets) {
             out += "  zone resets: " + std::to_string(j.zone_resets) + "\n";

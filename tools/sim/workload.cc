@@ -7,7 +7,7 @@ namespace nvmev::sim {
 
 Workload::Workload(const JobOptions &job, unsigned clone, uint64_t capacity, ZoneTable *zones,
                    int64_t start_ns)
-    : job_(job), start_ns_(start_ns), next_rate_ns_(start_ns), zones_(zones)
+    : IoSource(job, start_ns), next_rate_ns_(start_ns), zones_(zones)
 {
     // Seeded per clone, as fio's clones draw different offsets.
     rng_ = job.randrepeat ? job.randseed + clone * 0x9e3779b97f4a7c15ull : std::random_device{}();
@@ -35,8 +35,7 @@ uint64_t Workload::rand()
 
 bool Workload::done_issuing(int64_t now_ns) const
 {
-    if (end_ - start_ < job_.bs ||
-        (job_.runtime_ns && now_ns >= start_ns_ + job_.ramp_ns + job_.runtime_ns)) {
+    if (end_ - start_ < job_.bs || out_of_time(now_ns)) {
         return true;
     }
     if (job_.time_based && job_.runtime_ns) {
@@ -176,7 +175,7 @@ Io Workload::next(int64_t now_ns)
 
 void Workload::completed(const Io &io)
 {
-    if (!zones_ || io.kind == Io::Read) {
+    if (!zones_ || (io.kind != Io::Write && io.kind != Io::ZoneReset)) {
         return;
     }
     ZoneTable::Zone &zone = zones_->zones[io.zone];

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "job_options.h"
+#include "io_source.h"
 
 namespace nvmev::sim {
 
@@ -24,32 +24,19 @@ struct ZoneTable {
     std::vector<Zone> zones;
 };
 
-struct Io {
-    enum Kind : uint8_t { None, Read, Write, ZoneReset } kind = None;
-    uint64_t offset = 0, bytes = 0;  // in the namespace
-    uint32_t zone = 0;               // zbd: the zone written or reset
-};
-
-class Workload {
+class Workload : public IoSource {
 public:
     // `clone`: which of the job's numjobs copies (it seeds the RNG);
     // `capacity`: the namespace's bytes; `zones`: non-null for zbd.
     Workload(const JobOptions &job, unsigned clone, uint64_t capacity, ZoneTable *zones,
              int64_t start_ns);
 
-    // The next command to issue at now_ns, or kind None: nothing now
-    // (rate cap, zones busy) or nothing more (done_issuing()).
-    Io next(int64_t now_ns);
-    void completed(const Io &io);
-    // zbd: gives up the zones this clone holds open (it is done), so that
-    // other clones may write them.
-    void release_zones();
-    bool done_issuing(int64_t now_ns) const;
-    // When ramp_time ends; completions after it count.
-    int64_t measure_from_ns() const { return start_ns_ + job_.ramp_ns; }
-    bool counts(int64_t now_ns) const { return job_.ramp_ns == 0 || now_ns > measure_from_ns(); }
+    Io next(int64_t now_ns) override;
+    void completed(const Io &io) override;
+    void release_zones() override;
+    bool done_issuing(int64_t now_ns) const override;
     // When the rate cap next allows an I/O (INT64_MAX: no cap).
-    int64_t wake_ns() const { return job_.rate_iops ? next_rate_ns_ : INT64_MAX; }
+    int64_t wake_ns() const override { return job_.rate_iops ? next_rate_ns_ : INT64_MAX; }
 
 private:
     uint64_t rand();
@@ -57,10 +44,8 @@ private:
     uint64_t data_offset(bool read);
     Io zbd_write(int64_t now_ns);
 
-    const JobOptions &job_;
     uint64_t rng_;
     uint64_t start_, end_;  // the job's byte range
-    int64_t start_ns_;
     uint64_t issued_ = 0, reads_ = 0, issued_bytes_ = 0;
     uint64_t cursor_[2];  // sequential: next offset per direction (read, write)
     int64_t next_rate_ns_;
