@@ -287,15 +287,13 @@ bool resolve_conv(const ParamValues &v, const ConvParams &preset, ResolvedConfig
 bool reserve_drive_state(const NvmevConfig &cfg, const ParamValues &v,
                          const ftl::ConvParams &preset, ResolvedConfig &rc, std::string &error)
 {
-    rc.checkpoint_interval_ms = v.num(P::CheckpointInterval, rc.checkpoint_interval_ms);
-    rc.reinit_metadata = v.num(P::ReinitMetadata, 0) != 0;
     if (!cfg.capacity_from_memdev) {
         return true;  // size=: anonymous memory, gone at exit; nothing to keep
     }
     // Sized for the whole backend first: an upper bound, since the state
     // shrinks with the capacity.
     const uint64_t bytes = drive_state_bytes(rc.conv);
-    rc.metadata_bytes = bytes;
+    rc.metadata_bytes = rc.state_bytes = bytes;
     const uint64_t total = rc.capacity_bytes;
     if (total < bytes + (uint64_t{1} << 20)) {
         error = fmt("property 'memdev': %" PRIu64

@@ -7,6 +7,7 @@
 
 #include "../ftl/kv_store.h"
 #include "config.h"
+#include "drive_state.h"
 #include "parameter_registry.h"
 
 namespace nvmev {
@@ -28,6 +29,10 @@ bool kv_layout(const NvmevConfig &cfg, const ParamValues &v, ResolvedConfig &rc,
         rc.metadata_offset = rc.capacity_bytes;
         return true;
     }
+    // The drive state area (namespace state, marks) before the key records,
+    // so the records' header stays where version 1 had it.
+    rc.state_bytes = drive_state_bytes();
+    rc.metadata_bytes += rc.state_bytes;
     if (total <= rc.metadata_bytes + 4096) {
         error = fmt("property 'memdev': %" PRIu64
                     " bytes holds no value space beside the "
