@@ -125,9 +125,14 @@ const char *lost_on_reinit(SsdKind kind)
 
 }  // namespace
 
-uint64_t drive_state_bytes(uint64_t ftl_state_bytes)
+uint64_t persisted_mark_ranges(SsdKind kind)
 {
-    const uint64_t payload = kNamespaceStateBytes + 8 + kPersistedMarkRanges * 16 + ftl_state_bytes;
+    return kind == SsdKind::Kv ? 0 : kPersistedMarkRanges;
+}
+
+uint64_t drive_state_bytes(uint64_t ftl_state_bytes, uint64_t mark_ranges)
+{
+    const uint64_t payload = kNamespaceStateBytes + 8 + mark_ranges * 16 + ftl_state_bytes;
     return kPage + 2 * round_page(kSlotHeaderBytes + payload);
 }
 

@@ -19,13 +19,18 @@
 namespace nvmev {
 
 struct NamespaceConfig;
+enum class SsdKind;
 
 // Write Uncorrectable ranges the area has room for per namespace.
 constexpr uint64_t kPersistedMarkRanges = 16384;
+// Those of a kind: ssd=kv has no Write Uncorrectable (neither the KV
+// command set nor NVMeVirt's opcodes offer it), so its area keeps none.
+uint64_t persisted_mark_ranges(SsdKind kind);
 
-// Bytes the area takes (whole 4 KiB pages) when the payload ends with
+// Bytes the area takes (whole 4 KiB pages) for `mark_ranges` marks and
 // `ftl_state_bytes` of FTL state (0: a kind without one: nvm, zns, kv).
-uint64_t drive_state_bytes(uint64_t ftl_state_bytes = 0);
+uint64_t drive_state_bytes(uint64_t ftl_state_bytes = 0,
+                           uint64_t mark_ranges = kPersistedMarkRanges);
 // ssd=conv: with the FTL state of `p`.
 uint64_t drive_state_bytes(const ftl::ConvParams &p);
 

@@ -25,6 +25,13 @@ void zero_written(uint8_t *p, uint64_t len)
     }
 }
 
+// `what` with its leading "the backing store" naming the memdev instead.
+std::string name_backing(const NamespaceConfig &cfg, const std::string &what)
+{
+    const std::string lead = "the backing store";
+    return what.rfind(lead, 0) == 0 ? backing_store_name(cfg) + what.substr(lead.size()) : what;
+}
+
 }  // namespace
 
 Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store, const Host *host)
@@ -55,10 +62,14 @@ void Namespace::build_ftl()
         ftl = std::move(z);
         ZnsCommandSet::finish_interrupted_zone_work(*this);
     } else if (cfg.kind == SsdKind::Kv) {
-        // Throws std::invalid_argument for key records of another format.
-        kv = std::make_unique<ftl::KvStore>(
-            backing, cfg.capacity_bytes, kind_meta, cfg.metadata_bytes - cfg.state_bytes,
-            ftl::KvLimits{cfg.kv.max_keys, cfg.kv.max_value_bytes}, cfg.reinit_metadata);
+        try {
+            kv = std::make_unique<ftl::KvStore>(
+                backing, cfg.capacity_bytes, kind_meta, cfg.metadata_bytes - cfg.state_bytes,
+                ftl::KvLimits{cfg.kv.max_keys, cfg.kv.max_value_bytes}, cfg.reinit_metadata);
+        } catch (const std::invalid_argument &e) {
+            // Key records of another format: the error names the memdev.
+            throw std::invalid_argument(name_backing(cfg, e.what()));
+        }
         std::unique_ptr<ftl::Ftl> media =
             cfg.kv.parallel
                 ? ftl::make_conv_ftl(cfg.conv)
@@ -120,7 +131,7 @@ void Namespace::open_drive_state()
     if (std::string err = state_.open(cfg, backing + cfg.metadata_offset, payload); !err.empty()) {
         throw std::invalid_argument(err);
     }
-    uncorrectable.set_limit(kPersistedMarkRanges);
+    uncorrectable.set_limit(persisted_mark_ranges(cfg.kind));
     const int64_t now = clock();
     restored_ = !state_.fresh();
     saved_ = Saved{};
