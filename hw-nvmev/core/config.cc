@@ -235,27 +235,11 @@ bool resolve_basics(const NvmevConfig &cfg, const ParamValues &v, const Preset &
     return true;
 }
 
-// ssd=nvm keeps only the drive state area (namespace state and marks):
-// with a memdev it takes the backend's end, as ssd=conv's does, and the
-// capacity is what is left before it, in whole 4 KiB pages.
+// ssd=nvm keeps only the drive state area (namespace state and marks).
 bool reserve_nvm_state(const NvmevConfig &cfg, ResolvedConfig &rc, std::string &error)
 {
-    if (!cfg.capacity_from_memdev) {
-        return true;  // size=: anonymous memory, gone at exit; nothing to keep
-    }
-    const uint64_t bytes = drive_state_bytes();
-    const uint64_t total = rc.capacity_bytes;
-    if (total < bytes + 4096) {
-        error = fmt("property 'memdev': %" PRIu64
-                    " bytes do not hold 4 KiB of data beside the drive state area of %" PRIu64
-                    " bytes (%" PRIu64 " bytes would)",
-                    total, bytes, bytes + 4096);
-        return false;
-    }
-    rc.metadata_bytes = rc.state_bytes = bytes;
-    rc.metadata_offset = total - bytes;
-    rc.capacity_bytes = (total - bytes) / 4096 * 4096;
-    return true;
+    // size=: anonymous memory, gone at exit; nothing to keep.
+    return !cfg.capacity_from_memdev || reserve_state_at_end(drive_state_bytes(), rc, error);
 }
 
 bool resolve_kind_specific(const NvmevConfig &cfg, const ParamValues &v, const Preset &p,
@@ -282,6 +266,22 @@ bool resolve_identity(const NvmevConfig &cfg, const Preset &p, ResolvedConfig &r
 }
 
 }  // namespace
+
+bool reserve_state_at_end(uint64_t bytes, ResolvedConfig &rc, std::string &error)
+{
+    const uint64_t total = rc.capacity_bytes;
+    if (total < bytes + (uint64_t{1} << 20)) {
+        error = fmt("property 'memdev': %" PRIu64
+                    " bytes do not hold 1 MiB of data beside the drive state area of %" PRIu64
+                    " bytes (%" PRIu64 " bytes would)",
+                    total, bytes, bytes + (uint64_t{1} << 20));
+        return false;
+    }
+    rc.metadata_bytes = rc.state_bytes = bytes;
+    rc.metadata_offset = total - bytes;
+    rc.capacity_bytes = (total - bytes) / 4096 * 4096;
+    return true;
+}
 
 std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)
 {

@@ -122,6 +122,10 @@ bool resolve_conv(const ParamValues &v, const ftl::ConvParams &preset, ResolvedC
 // out of the capacity, at the backend's end; with size= there is none.
 bool reserve_drive_state(const NvmevConfig &cfg, const ParamValues &v,
                          const ftl::ConvParams &preset, ResolvedConfig &rc, std::string &error);
+// With a memdev, the drive state area of `bytes` at the backend's end
+// (ssd=nvm, conv): the capacity is what is left before it, in whole 4 KiB
+// pages, and at least 1 MiB; false with `error` set otherwise.
+bool reserve_state_at_end(uint64_t bytes, ResolvedConfig &rc, std::string &error);
 // Applies the NAND properties both conv and zns have (geometry, timing,
 // cell-type, early-completion) over p.
 bool apply_nand_properties(const ParamValues &v, ftl::ConvParams &p, std::string &error);

@@ -382,12 +382,32 @@ TEST_F(NvmStateTest, AnOldFileWithAZeroLastPageFormatsAndKeepsItsData)
     EXPECT_EQ(std::memcmp(host_.ram.data() + kBuf, image.data(), 4096), 0);
 }
 
+TEST_F(NvmStateTest, AnotherKindsDriveStateIsRefusedNamingBothKinds)
+{
+    Cfg conv("conv", 8 * kMiB);  // a small ssd=conv drive (persistence_test.cc's)
+    conv.c.capacity_from_memdev = 1;
+    conv.c.backing_name = kName1;
+    conv.c.msix_vectors = 4;
+    conv.set("channels", 2).set("luns-per-channel", 1).set("pages-per-block", 4);
+    conv.set("flash-page-size", 32768).set("program-unit-size", 32768).set("partitions", 2);
+    conv.set("write-buffer-size", 256 * 1024);
+    ASSERT_EQ(start(conv.c), "");
+    auto c = nvm(8 * kMiB);
+    EXPECT_EQ(start(c->c, true),
+              std::string("property 'memdev': memdev backend ") + kName1 +
+                  " holds drive state of format version 1, kind 2; this nvmev reads version 1, "
+                  "kind 1 (ssd=nvm); start with the same backend and properties, or set "
+                  "reinit-metadata=on to format the drive state afresh (a new drive over the "
+                  "data: marks and namespace state are lost)");
+}
+
 TEST_F(NvmStateTest, TooSmallAMemdevIsNamed)
 {
-    EXPECT_EQ(nvm(536576 + 2048)->error(),
-              "property 'memdev': 538624 bytes do not hold 4 KiB of data beside the drive state "
-              "area of 536576 bytes (540672 bytes would)");
-    EXPECT_EQ(nvm(540672)->resolve().capacity_bytes, 4096u);
+    // As ssd=conv: at least 1 MiB of data beside the area.
+    EXPECT_EQ(nvm(536576 + kMiB - 2048)->error(),
+              "property 'memdev': 1583104 bytes do not hold 1 MiB of data beside the drive state "
+              "area of 536576 bytes (1585152 bytes would)");
+    EXPECT_EQ(nvm(536576 + kMiB)->resolve().capacity_bytes, kMiB);
 }
 
 TEST_F(NvmStateTest, WriteUncorrectableBeyondThePersistedRangesFails)
