@@ -50,10 +50,11 @@ def corrupt_both_slots(path, offset):
             f.write(b"\xff")
 
 
-class PersistenceDeviceTest(unittest.TestCase):
+class FileBackedTest(unittest.TestCase):
+    """QEMU over files in a temporary directory, started and quit."""
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="nvmev-persist-")
-        self.path = os.path.join(self.dir, "drive.img")
         self.qt = None
 
     def tearDown(self):
@@ -61,14 +62,11 @@ class PersistenceDeviceTest(unittest.TestCase):
             self.qt.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def backend(self):
-        return ("-object", f"memory-backend-file,id=m0,mem-path={self.path},"
-                f"size={SIZE},share=on")
-
-    def start(self, extra=""):
-        self.qt = QTest(GEOMETRY + extra, self.backend())
+    def boot(self, opts, args, css=0):
+        """QEMU with nvmev's `opts`, enabled with I/O queue pair 1."""
+        self.qt = QTest(opts, args)
         self.nvme = Nvme(self.qt)
-        self.assertEqual(self.nvme.enable() & 1, 1)
+        self.assertEqual(self.nvme.enable(css=css) & 1, 1)
         self.assertEqual(self.nvme.create_io_queues(), 0)
 
     def quit(self):
@@ -77,6 +75,19 @@ class PersistenceDeviceTest(unittest.TestCase):
         self.assertEqual(self.qt.proc.wait(timeout=60), 0, self.qt.stderr())
         self.qt.close()
         self.qt = None
+
+
+class PersistenceDeviceTest(FileBackedTest):
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.dir, "drive.img")
+
+    def backend(self):
+        return ("-object", f"memory-backend-file,id=m0,mem-path={self.path},"
+                f"size={SIZE},share=on")
+
+    def start(self, extra=""):
+        self.boot(GEOMETRY + extra, self.backend())
 
     def media(self):
         info = self.qt.qmp("query-nvmev")[0]
@@ -151,7 +162,7 @@ class PersistenceDeviceTest(unittest.TestCase):
                          bytes(((i * 7) + 3) & 0xFF for i in range(4096)))
 
 
-class NamespaceStateDeviceTest(unittest.TestCase):
+class NamespaceStateDeviceTest(FileBackedTest):
     """ssd=nvm, zns and kv: NSID 1 (the device) and NSID 2 (an nvmev-ns),
     each on its own file. NSID 2 is formatted (nvm: to 4 KiB blocks) and
     detached, NSID 1 gets Write Uncorrectable marks (zns: at the write
@@ -170,15 +181,6 @@ class NamespaceStateDeviceTest(unittest.TestCase):
             "kv": "keys, marks and namespace state are lost"}
     READ_ERROR = 0x4281  # Unrecovered Read Error, DNR
 
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="nvmev-nsstate-")
-        self.qt = None
-
-    def tearDown(self):
-        if self.qt:
-            self.qt.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
     def args(self, kind):
         props, size = self.KINDS[kind]
         out = []
@@ -191,16 +193,7 @@ class NamespaceStateDeviceTest(unittest.TestCase):
 
     def start(self, kind, extra=""):
         props, args = self.args(kind)
-        self.qt = QTest(f"{props},memdev=m0{extra}", args)
-        self.nvme = Nvme(self.qt)
-        self.assertEqual(self.nvme.enable(css=6) & 1, 1)
-        self.assertEqual(self.nvme.create_io_queues(), 0)
-
-    def quit(self):
-        self.qt.qmp("quit")
-        self.assertEqual(self.qt.proc.wait(timeout=60), 0, self.qt.stderr())
-        self.qt.close()
-        self.qt = None
+        self.boot(f"{props},memdev=m0{extra}", args, css=6)
 
     def namespaces(self):
         info = self.qt.qmp("query-nvmev")[0]
