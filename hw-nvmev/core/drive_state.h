@@ -2,12 +2,11 @@
 // It holds what a restart must find again and what is not in place in the
 // data: the namespace's management state and Write Uncorrectable marks of
 // every kind, and for ssd=conv the FTL's mapping, line states, erase
-// counts and counters (zns and kv keep their zones and keys in their own
-// metadata, beside this area). Two
-// checkpoint slots (A, B), each with a generation and CRC32s, then a header
-// page naming the format; the area ends where the backend ends. A
-// checkpoint goes to the slot not holding the newest one, so a crash while
-// writing it leaves the other slot whole.
+// counts and counters. Two checkpoint slots (A, B), each with a generation
+// and CRC32s, then a header page naming the format and the kind. nvm and
+// conv: the area ends where the backend ends; zns and kv keep their zone
+// or key metadata after it. A checkpoint goes to the slot not holding the
+// newest one, so a crash while writing it leaves the other slot whole.
 #pragma once
 
 #include <cstdint>
