@@ -242,6 +242,19 @@ def zns_metadata_bytes(args, size):
     return STATE_AREA_BYTES + 4096 + page(zones * 32) + page(zones * ext)
 
 
+def grow_pre_state_area_file(path, ssd, size, backend):
+    """An ssd=nvm file of exactly SIZE bytes was written before the drive
+    state area (docs/persistence.md): QEMU refuses a file smaller than its
+    backend, so grow it with zeros to BACKEND; the area then formats in the
+    new space and the data keeps its offsets and SIZE."""
+    if ssd not in (None, "", "nvm") or backend == size:
+        return
+    if os.path.isfile(path) and os.path.getsize(path) == size:
+        print(f"run.py: {path}: {size} bytes, written before the drive state area; growing it "
+              f"to {backend} bytes (docs/persistence.md)", file=sys.stderr)
+        os.truncate(path, backend)
+
+
 def file_metadata_bytes(args, ssd, size):
     """Bytes a memdev file holds beyond SIZE bytes of data, so the namespace
     gets SIZE: ssd=zns its zone metadata, ssd=nvm its drive state area.
@@ -314,6 +327,7 @@ def device_args(args):
     if args.memdev_file:
         # ssd=zns and nvm keep their metadata after the data in the same file.
         backend = size + file_metadata_bytes(args, args.ssd, size)
+        grow_pre_state_area_file(args.memdev_file, args.ssd, size, backend)
         opts += ["-object", "memory-backend-file,id=nvmev-mem0,"
                  f"mem-path={args.memdev_file},size={backend},share=on"]
         dev += ",memdev=nvmev-mem0"
@@ -368,7 +382,9 @@ def namespace_args(args):
             ns = argparse.Namespace(
                 device_opts=",".join(f"{k}={v}" for k, v in kv.items()),
                 preset=kv.get("preset"))
-            size += file_metadata_bytes(ns, kv.get("ssd"), size)
+            backend = size + file_metadata_bytes(ns, kv.get("ssd"), size)
+            grow_pre_state_area_file(path, kv.get("ssd"), size, backend)
+            size = backend
             out += ["-object", f"memory-backend-file,id=nvmev-ns-mem{i},"
                     f"mem-path={path},size={size},share=on"]
             kv["memdev"] = f"nvmev-ns-mem{i}"
