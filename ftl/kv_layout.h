@@ -14,7 +14,9 @@ namespace nvmev::ftl {
 constexpr uint32_t kKvMaxKeyBytes = 16;
 
 inline constexpr char kKvMagic[8] = {'N', 'V', 'M', 'E', 'V', 'K', 'V', '1'};
-inline constexpr uint32_t kKvFormatVersion = 1;
+// Version 2: with a memdev, the drive state area (namespace state, Write
+// Uncorrectable marks) lies before this header, where version 1 had values.
+inline constexpr uint32_t kKvFormatVersion = 2;
 
 // The one record change in progress. A SIGKILL of QEMU can stop the store
 // between two of its stores to the backend; a change that takes more than

@@ -67,7 +67,7 @@ uint64_t KvStore::metadata_bytes(uint32_t max_keys)
 }
 
 KvStore::KvStore(uint8_t *data, uint64_t data_bytes, uint8_t *meta, uint64_t meta_bytes,
-                 const KvLimits &limits)
+                 const KvLimits &limits, bool reinit)
     : data_(data),
       data_bytes_(data_bytes),
       header_(reinterpret_cast<KvHeader *>(meta)),
@@ -89,7 +89,7 @@ KvStore::KvStore(uint8_t *data, uint64_t data_bytes, uint8_t *meta, uint64_t met
     free_slots_.reserve(limits.max_keys);
     compact_order_.reserve(limits.max_keys);
     alloc_.reset(data_bytes / kUnitBytes);
-    if (all_zero(header_, sizeof(KvHeader)) || interrupted_format()) {
+    if (reinit || all_zero(header_, sizeof(KvHeader)) || interrupted_format()) {
         format();
     } else {
         open_existing();
@@ -140,7 +140,9 @@ void KvStore::open_existing()
     if (h.version != kKvFormatVersion) {
         throw std::invalid_argument(held + "format version " + std::to_string(h.version) +
                                     "; this device reads version " +
-                                    std::to_string(kKvFormatVersion));
+                                    std::to_string(kKvFormatVersion) +
+                                    "; set reinit-metadata=on to format the key store afresh "
+                                    "(every key is lost)");
     }
     if (h.unit_bytes != kUnitBytes) {
         throw std::invalid_argument(held + "allocation unit " + std::to_string(h.unit_bytes) +

@@ -72,9 +72,10 @@ public:
     // a header that is neither zero nor this format, and for a corrupt record
     // (extent out of range or overlapping another, key length outside 1..16,
     // value length 0, duplicate key). If data_bytes is not a multiple of 64,
-    // the tail past the last whole unit is never used.
+    // the tail past the last whole unit is never used. reinit (the
+    // reinit-metadata property): format whatever the area holds.
     KvStore(uint8_t *data, uint64_t data_bytes, uint8_t *meta, uint64_t meta_bytes,
-            const KvLimits &limits);
+            const KvLimits &limits, bool reinit = false);
 
     KvStore(const KvStore &) = delete;
     KvStore &operator=(const KvStore &) = delete;

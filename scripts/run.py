@@ -223,15 +223,46 @@ def zns_zone_size(args):
     return parse_size(v, "zone-size") if v else ZNS_PRESET_ZONE_SIZE[args.preset or "wd-zn540"]
 
 
+# The drive state area a memdev keeps for the namespace state and Write
+# Uncorrectable marks (hw-nvmev/core/drive_state.cc, docs/persistence.md): a
+# header page and two slots of a 64-byte slot header, 14 bytes of namespace
+# state, a range count and 16384 ranges of 16 bytes, in whole 4 KiB pages.
+STATE_AREA_BYTES = 4096 + 2 * ((64 + 14 + 8 + 16384 * 16 + 4095) // 4096 * 4096)
+
+
 def zns_metadata_bytes(args, size):
-    """The zone metadata area the device keeps after SIZE bytes of data (the
-    layout in hw-nvmev/core/zone_metadata.cc): a header page, 32-byte zone
-    records and the zone descriptor extensions, each in whole 4 KiB pages."""
+    """The metadata the device keeps after SIZE bytes of data in a memdev (the
+    layout in hw-nvmev/core/zone_metadata.cc): the drive state area, then a
+    header page, 32-byte zone records and the zone descriptor extensions, each
+    in whole 4 KiB pages."""
     zones = size // zns_zone_size(args)
     ext = device_opt(args, "zone-extension-size")
     ext = parse_size(ext, "zone-extension-size") if ext else 0
     page = lambda n: (n + 4095) // 4096 * 4096  # noqa: E731
-    return 4096 + page(zones * 32) + page(zones * ext)
+    return STATE_AREA_BYTES + 4096 + page(zones * 32) + page(zones * ext)
+
+
+def grow_pre_state_area_file(path, ssd, size, backend):
+    """An ssd=nvm file of exactly SIZE bytes was written before the drive
+    state area (docs/persistence.md): QEMU refuses a file smaller than its
+    backend, so grow it with zeros to BACKEND; the area then formats in the
+    new space and the data keeps its offsets and SIZE."""
+    if ssd not in (None, "", "nvm") or backend == size:
+        return
+    if os.path.isfile(path) and os.path.getsize(path) == size:
+        print(f"run.py: {path}: {size} bytes, written before the drive state area; growing it "
+              f"to {backend} bytes (docs/persistence.md)", file=sys.stderr)
+        os.truncate(path, backend)
+
+
+def file_metadata_bytes(args, ssd, size):
+    """Bytes a memdev file holds beyond SIZE bytes of data, so the namespace
+    gets SIZE: ssd=zns its zone metadata, ssd=nvm its drive state area.
+    ssd=conv's area (sized by the geometry) and ssd=kv's key records come
+    out of SIZE (docs/persistence.md)."""
+    if ssd == "zns":
+        return zns_metadata_bytes(args, size)
+    return STATE_AREA_BYTES if ssd in (None, "", "nvm") else 0
 
 
 IOMMU_KERNEL_FLAGS = "intel_iommu=on iommu=pt"
@@ -294,8 +325,9 @@ def device_args(args):
     if zoned and args.size is None:
         size = max(1 << 30, 4 * zns_zone_size(args))
     if args.memdev_file:
-        # ssd=zns keeps its zone metadata after the data in the same file.
-        backend = size + (zns_metadata_bytes(args, size) if zoned else 0)
+        # ssd=zns and nvm keep their metadata after the data in the same file.
+        backend = size + file_metadata_bytes(args, args.ssd, size)
+        grow_pre_state_area_file(args.memdev_file, args.ssd, size, backend)
         opts += ["-object", "memory-backend-file,id=nvmev-mem0,"
                  f"mem-path={args.memdev_file},size={backend},share=on"]
         dev += ",memdev=nvmev-mem0"
@@ -338,7 +370,7 @@ def device_json(dev, extra):
 def namespace_args(args):
     """-object/-device options for each --namespace: an nvmev-ns on nvme0's
     bus; memdev-file=PATH becomes a file backend holding the data and, for
-    ssd=zns, the zone metadata after it."""
+    ssd=zns and nvm, the metadata after it (file_metadata_bytes)."""
     out = []
     for i, spec in enumerate(args.namespace):
         kv = dict(item.partition("=")[::2] for item in spec.split(",") if item)
@@ -347,11 +379,12 @@ def namespace_args(args):
             if "size" not in kv:
                 die(f"--namespace {spec}: memdev-file needs size=")
             size = parse_size(kv.pop("size"), "--namespace size")
-            if kv.get("ssd") == "zns":
-                ns = argparse.Namespace(
-                    device_opts=",".join(f"{k}={v}" for k, v in kv.items()),
-                    preset=kv.get("preset"))
-                size += zns_metadata_bytes(ns, size)
+            ns = argparse.Namespace(
+                device_opts=",".join(f"{k}={v}" for k, v in kv.items()),
+                preset=kv.get("preset"))
+            backend = size + file_metadata_bytes(ns, kv.get("ssd"), size)
+            grow_pre_state_area_file(path, kv.get("ssd"), size, backend)
+            size = backend
             out += ["-object", f"memory-backend-file,id=nvmev-ns-mem{i},"
                     f"mem-path={path},size={size},share=on"]
             kv["memdev"] = f"nvmev-ns-mem{i}"

@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "drive_state.h"
+
 namespace nvmev {
 
 namespace {
@@ -224,11 +226,21 @@ bool resolve_basics(const NvmevConfig &cfg, const ParamValues &v, const Preset &
         return false;
     }
     rc.backing_name = cfg.backing_name ? cfg.backing_name : "";
+    // The drive state area's properties (every kind, with a memdev).
+    rc.checkpoint_interval_ms = v.num(P::CheckpointInterval, rc.checkpoint_interval_ms);
+    rc.reinit_metadata = v.num(P::ReinitMetadata, 0) != 0;
     rc.read_latency_ns = v.num(P::ReadLatency, p.read_latency_ns);
     rc.write_latency_ns = v.num(P::WriteLatency, p.write_latency_ns);
     rc.read_bandwidth_mbps = v.num(P::ReadBandwidth, p.read_bandwidth_mbps);
     rc.write_bandwidth_mbps = v.num(P::WriteBandwidth, p.write_bandwidth_mbps);
     return true;
+}
+
+// ssd=nvm keeps only the drive state area (namespace state and marks).
+bool reserve_nvm_state(const NvmevConfig &cfg, ResolvedConfig &rc, std::string &error)
+{
+    // size=: anonymous memory, gone at exit; nothing to keep.
+    return !cfg.capacity_from_memdev || reserve_state_at_end(drive_state_bytes(), rc, error);
 }
 
 bool resolve_kind_specific(const NvmevConfig &cfg, const ParamValues &v, const Preset &p,
@@ -240,7 +252,7 @@ bool resolve_kind_specific(const NvmevConfig &cfg, const ParamValues &v, const P
             return resolve_conv(v, *p.conv, rc, error) &&
                    reserve_drive_state(cfg, v, *p.conv, rc, error);
         case SsdKind::Zns: return resolve_zns(cfg, v, *p.zns, rc, error);
-        case SsdKind::Nvm: break;
+        case SsdKind::Nvm: return reserve_nvm_state(cfg, rc, error);
     }
     return true;
 }
@@ -255,6 +267,22 @@ bool resolve_identity(const NvmevConfig &cfg, const Preset &p, ResolvedConfig &r
 }
 
 }  // namespace
+
+bool reserve_state_at_end(uint64_t bytes, ResolvedConfig &rc, std::string &error)
+{
+    const uint64_t total = rc.capacity_bytes;
+    if (total < bytes + (uint64_t{1} << 20)) {
+        error = fmt("property 'memdev': %" PRIu64
+                    " bytes do not hold 1 MiB of data beside the drive state area of %" PRIu64
+                    " bytes (%" PRIu64 " bytes would)",
+                    total, bytes, bytes + (uint64_t{1} << 20));
+        return false;
+    }
+    rc.metadata_bytes = rc.state_bytes = bytes;
+    rc.metadata_offset = total - bytes;
+    rc.capacity_bytes = (total - bytes) / 4096 * 4096;
+    return true;
+}
 
 std::optional<ResolvedConfig> resolve_config(const NvmevConfig &cfg, std::string &error)
 {

@@ -72,9 +72,14 @@ struct NamespaceConfig {
     // metadata_offset: right after the data, or at the end of a memdev.
     uint64_t metadata_bytes = 0;
     uint64_t metadata_offset = 0;
-    // ssd=conv's drive state area (docs/persistence.md): the name errors
-    // give the backing store (a memdev's file or id), whether to format it
-    // afresh, and how often to checkpoint into it.
+    // With a memdev, the metadata area begins with the drive state area
+    // (docs/persistence.md) of state_bytes: namespace state and marks of
+    // every kind, ssd=conv's FTL; zns and kv keep their zone or key
+    // metadata after it. 0: none (size=, anonymous memory).
+    uint64_t state_bytes = 0;
+    // The drive state area: the name errors give the backing store (a
+    // memdev's file or id), whether to format the metadata afresh, and how
+    // often to checkpoint into it.
     std::string backing_name;
     bool reinit_metadata = false;
     int64_t checkpoint_interval_ms = 5000;
@@ -118,6 +123,10 @@ bool resolve_conv(const ParamValues &v, const ftl::ConvParams &preset, ResolvedC
 // out of the capacity, at the backend's end; with size= there is none.
 bool reserve_drive_state(const NvmevConfig &cfg, const ParamValues &v,
                          const ftl::ConvParams &preset, ResolvedConfig &rc, std::string &error);
+// With a memdev, the drive state area of `bytes` at the backend's end
+// (ssd=nvm, conv): the capacity is what is left before it, in whole 4 KiB
+// pages, and at least 1 MiB; false with `error` set otherwise.
+bool reserve_state_at_end(uint64_t bytes, ResolvedConfig &rc, std::string &error);
 // Applies the NAND properties both conv and zns have (geometry, timing,
 // cell-type, early-completion) over p.
 bool apply_nand_properties(const ParamValues &v, ftl::ConvParams &p, std::string &error);

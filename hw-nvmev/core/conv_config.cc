@@ -287,25 +287,14 @@ bool resolve_conv(const ParamValues &v, const ConvParams &preset, ResolvedConfig
 bool reserve_drive_state(const NvmevConfig &cfg, const ParamValues &v,
                          const ftl::ConvParams &preset, ResolvedConfig &rc, std::string &error)
 {
-    rc.checkpoint_interval_ms = v.num(P::CheckpointInterval, rc.checkpoint_interval_ms);
-    rc.reinit_metadata = v.num(P::ReinitMetadata, 0) != 0;
     if (!cfg.capacity_from_memdev) {
         return true;  // size=: anonymous memory, gone at exit; nothing to keep
     }
     // Sized for the whole backend first: an upper bound, since the state
     // shrinks with the capacity.
-    const uint64_t bytes = drive_state_bytes(rc.conv);
-    rc.metadata_bytes = bytes;
-    const uint64_t total = rc.capacity_bytes;
-    if (total < bytes + (uint64_t{1} << 20)) {
-        error = fmt("property 'memdev': %" PRIu64
-                    " bytes do not hold 1 MiB of data beside the drive state area of %" PRIu64
-                    " bytes (%" PRIu64 " bytes would)",
-                    total, bytes, bytes + (uint64_t{1} << 20));
+    if (!reserve_state_at_end(drive_state_bytes(rc.conv), rc, error)) {
         return false;
     }
-    rc.capacity_bytes = (total - bytes) / 4096 * 4096;
-    rc.metadata_offset = total - bytes;
     // The FTL sized for the capacity that is left.
     return resolve_conv(v, preset, rc, error);
 }

@@ -1,4 +1,4 @@
-// ssd=conv drive state area: header page, two checkpoint slots, CRC32s.
+// The drive state area: header page, two checkpoint slots, CRC32s.
 #include "drive_state.h"
 
 #include <zlib.h>
@@ -15,7 +15,6 @@ namespace {
 constexpr char kMagic[8] = {'N', 'V', 'M', 'E', 'V', 'D', 'R', 'V'};
 constexpr char kSlotMagic[8] = {'N', 'V', 'M', 'E', 'V', 'C', 'K', 'P'};
 constexpr uint32_t kVersion = 1;
-constexpr uint32_t kKindConv = 2;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kSlotHeaderBytes = 64;
 // The namespace state before the marks and the FTL: allocated, attached,
@@ -23,7 +22,8 @@ constexpr uint64_t kSlotHeaderBytes = 64;
 constexpr uint64_t kNamespaceStateBytes = 1 + 1 + 4 + 8;
 
 // The properties whose values decide the state's layout, as the header
-// records them (a difference is named in the error).
+// records them (a difference is named in the error). A kind without FTL
+// state records only the first: its data region's size.
 constexpr size_t kFields = 10;
 const char *const kFieldNames[kFields] = {
     "memdev",           "channels",          "luns-per-channel", "planes-per-lun",
@@ -64,19 +64,30 @@ uint32_t crc_of(const void *p, uint64_t len)
         crc32_z(crc32_z(0, nullptr, 0), static_cast<const Bytef *>(p), static_cast<z_size_t>(len)));
 }
 
+// The header's kind: the SsdKind plus one (nvm 1, conv 2, zns 3, kv 4), so
+// a zeroed field is no kind.
+uint32_t kind_code(SsdKind kind)
+{
+    return static_cast<uint32_t>(kind) + 1;
+}
+
 Header header_for(const NamespaceConfig &cfg, uint64_t slot_bytes)
 {
     const ftl::ConvParams &p = cfg.conv;
     Header h{};
     std::memcpy(h.magic, kMagic, sizeof(kMagic));
     h.version = kVersion;
-    h.kind = kKindConv;
-    const uint64_t fields[kFields] = {p.logical_bytes,        p.geo.channels,
-                                      p.geo.luns_per_channel, p.geo.planes_per_lun,
-                                      p.geo.blocks_per_plane, p.geo.pages_per_block,
-                                      p.geo.flash_page_bytes, p.geo.program_unit_bytes,
-                                      p.partitions,           p.write_buffer_bytes};
-    std::copy(std::begin(fields), std::end(fields), h.fields);
+    h.kind = kind_code(cfg.kind);
+    if (cfg.kind == SsdKind::Conv) {
+        const uint64_t fields[kFields] = {p.logical_bytes,        p.geo.channels,
+                                          p.geo.luns_per_channel, p.geo.planes_per_lun,
+                                          p.geo.blocks_per_plane, p.geo.pages_per_block,
+                                          p.geo.flash_page_bytes, p.geo.program_unit_bytes,
+                                          p.partitions,           p.write_buffer_bytes};
+        std::copy(std::begin(fields), std::end(fields), h.fields);
+    } else {
+        h.fields[0] = cfg.capacity_bytes;  // the slot's, before Namespace Management
+    }
     h.slot_bytes = slot_bytes;
     h.crc = crc_of(&h, offsetof(Header, crc));
     return h;
@@ -100,27 +111,55 @@ bool all_zero(const uint8_t *p, uint64_t len)
     return std::all_of(p, p + len, [](uint8_t b) { return b == 0; });
 }
 
+// What a format loses, for the remedy of each error.
+const char *lost_on_reinit(SsdKind kind)
+{
+    switch (kind) {
+        case SsdKind::Conv: return "mapping, wear and marks are lost";
+        case SsdKind::Zns: return "zone states, marks and namespace state are lost";
+        case SsdKind::Kv: return "keys, marks and namespace state are lost";
+        case SsdKind::Nvm: break;
+    }
+    return "marks and namespace state are lost";
+}
+
 }  // namespace
+
+uint64_t persisted_mark_ranges(SsdKind kind)
+{
+    return kind == SsdKind::Kv ? 0 : kPersistedMarkRanges;
+}
+
+uint64_t drive_state_bytes(uint64_t ftl_state_bytes, uint64_t mark_ranges)
+{
+    const uint64_t payload = kNamespaceStateBytes + 8 + mark_ranges * 16 + ftl_state_bytes;
+    return kPage + 2 * round_page(kSlotHeaderBytes + payload);
+}
 
 uint64_t drive_state_bytes(const ftl::ConvParams &p)
 {
-    const uint64_t payload =
-        kNamespaceStateBytes + 8 + kPersistedMarkRanges * 16 + ftl::conv_state_bytes(p);
-    return kPage + 2 * round_page(kSlotHeaderBytes + payload);
+    return drive_state_bytes(ftl::conv_state_bytes(p));
+}
+
+std::string backing_store_name(const NamespaceConfig &cfg)
+{
+    return cfg.backing_name.empty() ? "the backing store" : "memdev backend " + cfg.backing_name;
 }
 
 std::string DriveStateArea::open(const NamespaceConfig &cfg, uint8_t *area,
                                  std::vector<uint8_t> &payload)
 {
-    const uint64_t bytes = cfg.metadata_bytes;
+    const uint64_t bytes = cfg.state_bytes;
     slot_bytes_ = (bytes - kPage) / 2 / kPage * kPage;
     uint8_t *header = area + bytes - kPage;
     const Header want = header_for(cfg, slot_bytes_);
-    const std::string where =
-        cfg.backing_name.empty() ? "the backing store" : "memdev backend " + cfg.backing_name;
+    const std::string where = backing_store_name(cfg);
     const std::string remedy =
-        "; start with the same backend and properties, or set reinit-metadata=on to format the "
-        "drive state afresh (a new drive over the data: mapping, wear and marks are lost)";
+        std::string(
+            "; start with the same backend and properties, or set reinit-metadata=on to "
+            "format the drive state afresh (a new drive over the data: ") +
+        lost_on_reinit(cfg.kind) + ")";
+    const std::string kind = "ssd=" + cfg.kind_name;
     payload.clear();
     if (cfg.reinit_metadata || all_zero(header, kPage)) {
         // No drive state yet (a new or zeroed backend), or asked for: format.
@@ -138,20 +177,22 @@ std::string DriveStateArea::open(const NamespaceConfig &cfg, uint8_t *area,
     Header have;
     std::memcpy(&have, header, sizeof(have));
     if (std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
-        return "property 'memdev': " + where +
-               " holds no ssd=conv drive state: its last page is neither zero nor a drive "
-               "state header (another kind's data or metadata?)" +
+        // zns and kv: the area's last page, before the zone or key metadata.
+        const bool at_end = cfg.kind == SsdKind::Conv || cfg.kind == SsdKind::Nvm;
+        return "property 'memdev': " + where + " holds no " + kind + " drive state: " +
+               (at_end ? "its last page" : "the page of its drive state header") +
+               " is neither zero nor a drive state header (another kind's data or metadata?)" +
                remedy;
     }
     if (have.crc != crc_of(&have, offsetof(Header, crc))) {
         return "property 'memdev': " + where + " holds a corrupt drive state header (CRC32 " +
                fmt("%08x, expected %08x)", have.crc, crc_of(&have, offsetof(Header, crc))) + remedy;
     }
-    if (have.version != kVersion || have.kind != kKindConv) {
+    if (have.version != kVersion || have.kind != want.kind) {
         return "property 'memdev': " + where +
                fmt(" holds drive state of format version %u, kind %u; this nvmev reads version "
-                   "%u, kind %u (ssd=conv)",
-                   have.version, have.kind, kVersion, kKindConv) +
+                   "%u, kind %u (%s)",
+                   have.version, have.kind, kVersion, want.kind, kind.c_str()) +
                remedy;
     }
     for (size_t i = 0; i < kFields; ++i) {

@@ -7,6 +7,7 @@
 
 #include "../ftl/kv_store.h"
 #include "config.h"
+#include "drive_state.h"
 #include "parameter_registry.h"
 
 namespace nvmev {
@@ -28,10 +29,15 @@ bool kv_layout(const NvmevConfig &cfg, const ParamValues &v, ResolvedConfig &rc,
         rc.metadata_offset = rc.capacity_bytes;
         return true;
     }
+    // The drive state area (namespace state; no marks: kv has no Write
+    // Uncorrectable) before the key records, so their header stays where
+    // version 1 had it: a version 1 store is recognised, not misread.
+    rc.state_bytes = drive_state_bytes(0, persisted_mark_ranges(SsdKind::Kv));
+    rc.metadata_bytes += rc.state_bytes;
     if (total <= rc.metadata_bytes + 4096) {
         error = fmt("property 'memdev': %" PRIu64
                     " bytes holds no value space beside the "
-                    "%" PRIu64 " bytes of key records for kv-max-keys %" PRId64,
+                    "%" PRIu64 " bytes of key records and drive state for kv-max-keys %" PRId64,
                     total, rc.metadata_bytes, keys);
         return false;
     }

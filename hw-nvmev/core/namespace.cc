@@ -25,6 +25,13 @@ void zero_written(uint8_t *p, uint64_t len)
     }
 }
 
+// `what` with its leading "the backing store" naming the memdev instead.
+std::string name_backing(const NamespaceConfig &cfg, const std::string &what)
+{
+    const std::string lead = "the backing store";
+    return what.rfind(lead, 0) == 0 ? backing_store_name(cfg) + what.substr(lead.size()) : what;
+}
+
 }  // namespace
 
 Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store, const Host *host)
@@ -41,13 +48,12 @@ Namespace::Namespace(uint32_t id, const NamespaceConfig &c, uint8_t *store, cons
 void Namespace::build_ftl()
 {
     zns = nullptr;
+    // The kind's own metadata (zones, key records) follows the drive state area.
+    uint8_t *const kind_meta = backing + cfg.metadata_offset + cfg.state_bytes;
     if (cfg.kind == SsdKind::Conv) {
         ftl = ftl::make_conv_ftl(cfg.conv);
-        if (cfg.metadata_bytes) {
-            open_drive_state();
-        }
     } else if (cfg.kind == SsdKind::Zns) {
-        const std::string err = open_zone_metadata(cfg, backing + cfg.metadata_offset, zone_meta);
+        const std::string err = open_zone_metadata(cfg, kind_meta, zone_meta);
         if (!err.empty()) {
             throw std::invalid_argument(err);
         }
@@ -56,10 +62,14 @@ void Namespace::build_ftl()
         ftl = std::move(z);
         ZnsCommandSet::finish_interrupted_zone_work(*this);
     } else if (cfg.kind == SsdKind::Kv) {
-        // Throws std::invalid_argument for key records of another format.
-        kv = std::make_unique<ftl::KvStore>(backing, cfg.capacity_bytes,
-                                            backing + cfg.metadata_offset, cfg.metadata_bytes,
-                                            ftl::KvLimits{cfg.kv.max_keys, cfg.kv.max_value_bytes});
+        try {
+            kv = std::make_unique<ftl::KvStore>(
+                backing, cfg.capacity_bytes, kind_meta, cfg.metadata_bytes - cfg.state_bytes,
+                ftl::KvLimits{cfg.kv.max_keys, cfg.kv.max_value_bytes}, cfg.reinit_metadata);
+        } catch (const std::invalid_argument &e) {
+            // Key records of another format: the error names the memdev.
+            throw std::invalid_argument(name_backing(cfg, e.what()));
+        }
         std::unique_ptr<ftl::Ftl> media =
             cfg.kv.parallel
                 ? ftl::make_conv_ftl(cfg.conv)
@@ -77,6 +87,9 @@ void Namespace::build_ftl()
                                    4096);
     }
     ftl->set_observer(host_ ? &tracer_ : nullptr);
+    if (cfg.state_bytes) {
+        open_drive_state();  // after the zones or keys: their errors come first
+    }
 }
 
 void Namespace::set_host(const Host *host)
@@ -99,8 +112,9 @@ void Namespace::discard()
     kv_timing = nullptr;
     kv.reset();
     ftl.reset();
-    build_ftl();
+    // The slot's capacity first: the fresh drive state header records it.
     cfg.capacity_bytes = slot_bytes_;
+    build_ftl();
     allocated = false;
     attached = false;
     checkpoint(clock());
@@ -117,7 +131,7 @@ void Namespace::open_drive_state()
     if (std::string err = state_.open(cfg, backing + cfg.metadata_offset, payload); !err.empty()) {
         throw std::invalid_argument(err);
     }
-    uncorrectable.set_limit(kPersistedMarkRanges);
+    uncorrectable.set_limit(persisted_mark_ranges(cfg.kind));
     const int64_t now = clock();
     restored_ = !state_.fresh();
     saved_ = Saved{};
@@ -140,8 +154,11 @@ void Namespace::load_drive_state(const std::vector<uint8_t> &payload, int64_t no
     r.get(lba_size);
     r.get(capacity);
     std::string err;
+    // zns and kv keep the LBA size they were configured with (their Format
+    // refuses another); nvm and conv may have been formatted to the other.
+    const bool fixed_lba = cfg.kind == SsdKind::Zns || cfg.kind == SsdKind::Kv;
     if (!r.ok() || (lba_size != 512 && lba_size != 4096) || capacity > slot_bytes_ ||
-        capacity % lba_size) {
+        capacity % lba_size || (fixed_lba && lba_size != cfg.lba_size)) {
         err = "its namespace state does not fit the capacity";
     } else if (!uncorrectable.load(r, capacity / lba_size)) {
         err = "its Write Uncorrectable marks do not fit the capacity";
@@ -149,13 +166,11 @@ void Namespace::load_drive_state(const std::vector<uint8_t> &payload, int64_t no
         err = ftl->load_state(r);
     }
     if (!err.empty()) {
-        throw std::invalid_argument(
-            "property 'memdev': " +
-            (cfg.backing_name.empty() ? std::string("the backing store")
-                                      : "memdev backend " + cfg.backing_name) +
-            " holds a drive state checkpoint (generation " + std::to_string(state_.generation()) +
-            ") that does not load: " + err +
-            "; set reinit-metadata=on to format the drive state afresh");
+        throw std::invalid_argument("property 'memdev': " + backing_store_name(cfg) +
+                                    " holds a drive state checkpoint (generation " +
+                                    std::to_string(state_.generation()) +
+                                    ") that does not load: " + err +
+                                    "; set reinit-metadata=on to format the drive state afresh");
     }
     allocated = alloc != 0;
     attached = attach != 0;

@@ -29,9 +29,9 @@ constexpr uint32_t kMaxNamespaces = 32;
 class Namespace {
 public:
     // Throws std::invalid_argument when a zns backing store holds zone
-    // metadata of another format, or a conv one a drive state area it
-    // cannot load (docs/persistence.md). host: where the FTL's events (GC,
-    // zone states) go, and its clock; nullptr: nowhere.
+    // metadata of another format, a kv one key records of another format,
+    // or any a drive state area it cannot load (docs/persistence.md). host: where the FTL's events
+    // (GC, zone states) go, and its clock; nullptr: nowhere.
     Namespace(uint32_t nsid, const NamespaceConfig &cfg, uint8_t *backing,
               const Host *host = nullptr);
 
@@ -55,9 +55,9 @@ public:
     const Host *host() const { return host_; }
     void set_host(const Host *host);
 
-    // ssd=conv (docs/persistence.md): writes a checkpoint of the drive
-    // state (FTL, marks, allocation, attachment, format) when anything
-    // changed since the last one; true if it wrote one.
+    // With a memdev (docs/persistence.md): writes a checkpoint of the
+    // drive state (allocation, attachment, format, marks; ssd=conv: FTL)
+    // when anything changed since the last one; true if it wrote one.
     bool checkpoint(int64_t now_ns);
     // Whether the namespace keeps a drive state area, and whether it was
     // loaded from one (a restart) rather than formatted.
@@ -70,7 +70,7 @@ public:
     uint8_t *const backing;
     std::unique_ptr<ftl::Ftl> ftl;
     ftl::ZnsFtl *zns = nullptr;         // ftl when ssd=zns
-    UncorrectableRanges uncorrectable;  // Write Uncorrectable marks (ssd=conv: persisted)
+    UncorrectableRanges uncorrectable;  // Write Uncorrectable marks (memdev: persisted)
     ZoneMetadata zone_meta;
     std::vector<ftl::ZoneEffect> zone_effects;
     std::vector<uint8_t> report;          // Zone Management Receive scratch
@@ -96,8 +96,8 @@ public:
 
 private:
     void build_ftl();
-    // ssd=conv: binds the drive state area and loads it (or checkpoints
-    // the fresh drive); throws std::invalid_argument with the area's error.
+    // Binds the drive state area and loads it (or checkpoints the fresh
+    // drive); throws std::invalid_argument with the area's error.
     void open_drive_state();
     void load_drive_state(const std::vector<uint8_t> &payload, int64_t now);
     int64_t clock() const;

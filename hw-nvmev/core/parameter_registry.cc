@@ -207,16 +207,16 @@ const ParamSpec kTail[] = {
      1'000'000'000, nullptr, nullptr,
      "time of one index lookup or update in the controller (default 2000)", true, true,
      [](const NC &c) { return c.kv.index_latency_ns; }},
-    {P::CheckpointInterval, "checkpoint-interval-ms", ParamType::Integer, &kConv, Group::General,
+    {P::CheckpointInterval, "checkpoint-interval-ms", ParamType::Integer, &kAll, Group::General,
      Check::Range, 0, 3'600'000, nullptr, nullptr,
-     "most milliseconds of device activity between two checkpoints of the drive state (FTL "
-     "map, wear, marks, namespace state); 0: none but those at shutdown, reset, Flush, namespace "
-     "changes and exit (default 5000; docs/persistence.md)",
+     "with a memdev, most milliseconds of device activity between two checkpoints of the drive "
+     "state (marks, namespace state; ssd=conv: FTL map, wear); 0: none but those at shutdown, "
+     "reset, Flush, namespace changes and exit (default 5000; docs/persistence.md)",
      false, true, [](const NC &c) { return c.checkpoint_interval_ms; }},
-    {P::ReinitMetadata, "reinit-metadata", ParamType::Bool, &kConv, Group::General, Check::Later, 0,
+    {P::ReinitMetadata, "reinit-metadata", ParamType::Bool, &kAll, Group::General, Check::Later, 0,
      0, nullptr, nullptr,
-     "format the drive state area afresh instead of loading it: a new drive over the backend's "
-     "data (default off)",
+     "with a memdev, format the metadata (drive state area; ssd=zns: zones, ssd=kv: key "
+     "records) afresh instead of loading it: a new drive over the backend's data (default off)",
      false, false, [](const NC &c) { return int64_t{c.reinit_metadata}; }},
     {P::DieBusyDuringTransfer, "die-busy-during-transfer", ParamType::Bool, &kNand, Group::Nand,
      Check::Later, 0, 0, nullptr, nullptr,

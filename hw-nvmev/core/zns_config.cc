@@ -6,6 +6,7 @@
 #include <cinttypes>
 
 #include "config.h"
+#include "drive_state.h"
 #include "parameter_registry.h"
 #include "zone_metadata.h"
 
@@ -225,16 +226,19 @@ bool zone_count(const NvmevConfig &cfg, ZoneShape &z, std::string &error)
     const uint64_t zone = z.zone;
     uint64_t capacity = cfg.capacity_bytes;
     if (cfg.capacity_from_memdev) {
+        // The drive state area (namespace state, marks) and the zone metadata.
+        auto meta = [&](uint64_t zones) {
+            return drive_state_bytes() + zone_metadata_bytes(zones, z.ext);
+        };
         uint64_t n = capacity / zone;
-        while (n > 0 && n * zone + zone_metadata_bytes(n, z.ext) > capacity) {
+        while (n > 0 && n * zone + meta(n) > capacity) {
             --n;
         }
         if (n == 0) {
             error = fmt("property 'memdev': a backend of %" PRIu64
                         " bytes holds no whole zone of zone-size %s beside the zone metadata "
                         "(%" PRIu64 " bytes); use at least %" PRIu64 " bytes",
-                        capacity, size_str(zone).c_str(), zone_metadata_bytes(1, z.ext),
-                        zone + zone_metadata_bytes(1, z.ext));
+                        capacity, size_str(zone).c_str(), meta(1), zone + meta(1));
             return false;
         }
         capacity = n * zone;
@@ -439,7 +443,8 @@ void store_zns(const NvmevConfig &cfg, const ZoneShape &z, const ftl::ZoneConfig
     zp.rated_erase_cycles = nand.rated_erase_cycles;
     nand.write_buffer_bytes = zp.media.write_buffer_bytes;
     rc.conv = nand;  // the NAND part, for parameter reporting
-    rc.metadata_bytes = zone_metadata_bytes(zc.zones, z.ext);
+    rc.state_bytes = cfg.capacity_from_memdev ? drive_state_bytes() : 0;
+    rc.metadata_bytes = rc.state_bytes + zone_metadata_bytes(zc.zones, z.ext);
     // The metadata ends where the backing store ends, so its header sits in
     // the backend's last page whatever the zone format (a memdev written
     // with another zone size is recognised, not misread).

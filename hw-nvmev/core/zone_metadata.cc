@@ -5,12 +5,15 @@
 #include <cstring>
 
 #include "config.h"
+#include "drive_state.h"
 
 namespace nvmev {
 namespace {
 
 constexpr char kMagic[8] = {'N', 'V', 'M', 'E', 'V', 'Z', 'N', 'S'};
-constexpr uint32_t kVersion = 1;
+// Version 2: with a memdev, the drive state area (namespace state, Write
+// Uncorrectable marks; drive_state.h) lies before the zone records.
+constexpr uint32_t kVersion = 2;
 constexpr uint64_t kPage = 4096;
 
 // The last page of the area; host byte order (little-endian hosts only).
@@ -58,8 +61,8 @@ std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMet
     std::memcpy(&have, header, sizeof(have));
     out.records = reinterpret_cast<ftl::ZoneRecord *>(area);
     out.extensions = area + round_page(uint64_t{z.zones} * sizeof(ftl::ZoneRecord));
-    if (std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
-        // No zone format yet (a new or zeroed backend): format it.
+    if (rc.reinit_metadata || std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
+        // No zone format yet (a new or zeroed backend), or asked for: format it.
         std::memset(area, 0, bytes);
         std::memcpy(header, &want, sizeof(want));
         out.fresh = true;
@@ -76,10 +79,13 @@ std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMet
         {"zone-extension-size", have.extension_bytes, want.extension_bytes},
     };
     if (have.version != kVersion) {
-        return fmt(
-            "property 'memdev': the backend holds zone metadata of format version %u; "
-            "this nvmev reads version %u (use a new backend)",
-            have.version, kVersion);
+        // Version 1 had no drive state area: where it now lies were zones.
+        return "property 'memdev': " + backing_store_name(rc) +
+               fmt(" holds zone metadata of format version %u; this nvmev reads version %u "
+                   "(which keeps the namespace state and marks beside the zones); set "
+                   "reinit-metadata=on to format the metadata afresh (a new drive over the "
+                   "data: zone states, marks and namespace state are lost), or use a new backend",
+                   have.version, kVersion);
     }
     for (const auto &f : fields) {
         if (f.have != f.want) {

@@ -1,7 +1,9 @@
-// ssd=zns: the metadata area of the backing store: the zone records
+// ssd=zns: the zone metadata of the backing store: the zone records
 // (ZoneRecord), the zone descriptor extensions, and in its last page a
-// header naming the zone format. It ends where the backend ends. With a file-backed memdev it
-// persists, so zones come back after a restart exactly as they were.
+// header naming the zone format (version 2). It ends where the backend
+// ends; with a memdev the drive state area (drive_state.h) comes before it.
+// With a file-backed memdev it persists, so zones come back after a
+// restart exactly as they were.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +25,10 @@ struct ZoneMetadata {
     bool fresh = false;             // just formatted: zones start empty
 };
 
-// Binds the metadata area at `area` (rc.metadata_bytes long): formats it
-// when it holds no zone format, loads it when it holds this one, and
-// returns an error naming the property that differs otherwise.
+// Binds the zone metadata at `area` (zone_metadata_bytes() long): formats
+// it when it holds no zone format or rc.reinit_metadata is set, loads it
+// when it holds this one, and returns an error naming the property that
+// differs otherwise (another version: naming reinit-metadata).
 std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMetadata &out);
 
 }  // namespace nvmev

@@ -16,6 +16,11 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 
 PCI_SLOT = 4
 BAR0 = 0xFE000000
+# The drive state area a memdev of ssd=nvm or zns keeps (namespace state
+# and Write Uncorrectable marks, docs/persistence.md): a header page and two
+# slots of 65 pages. ssd=kv's has no marks: a header page and two 1-page slots.
+STATE_AREA = 4096 + 2 * 266240
+KV_STATE_AREA = 3 * 4096
 
 
 def device_arg(opts):

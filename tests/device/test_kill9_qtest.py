@@ -37,7 +37,7 @@ import time
 import unittest
 
 from nvme_driver import DATA, PRP_LIST, Nvme
-from qtest_client import QTest
+from qtest_client import KV_STATE_AREA, STATE_AREA, QTest
 
 SEED = int(os.environ.get("NVMEV_KILL_SEED") or random.SystemRandom().randrange(2**32))
 ROUNDS = int(os.environ.get("NVMEV_KILL_ROUNDS") or 3)
@@ -264,7 +264,7 @@ class ZnsKind(Kind):
     ZONE = 4096            # blocks
     ZONES = 4
     USED = 4
-    size = ZONES * ZONE * LBA + 8192
+    size = ZONES * ZONE * LBA + STATE_AREA + 8192  # and the zone metadata
     opts = ("ssd=zns,channels=2,luns-per-channel=1,flash-page-size=16384,"
             "program-unit-size=16384,zone-size=2M,zone-dies=2,max-open-zones=4,"
             "max-active-zones=4,nand-erase-ns=200000")
@@ -383,7 +383,8 @@ class KvKind(Kind):
     room fails with Capacity Exceeded and leaves the old value)."""
     name = "kv"
     KEYS = 60
-    size = (1 << 20) + (64 << 10)  # 1 MiB of capacity beside the key records
+    # 1 MiB of capacity beside the key records and the drive state area.
+    size = (1 << 20) + (64 << 10) + KV_STATE_AREA
     opts = "ssd=kv,kv-max-keys=64,kv-max-value-size=32K"
     css = 6
 

@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import FIRMWARE, QEMU, QTest  # noqa: E402
+from qtest_client import FIRMWARE, QEMU, STATE_AREA, QTest  # noqa: E402
 from nvme_driver import DATA, Nvme  # noqa: E402
 
 SC_INVALID_NS = 0x400B
@@ -156,7 +156,7 @@ class NamespacePropertyErrorsTest(unittest.TestCase):
     def test_zns_namespace_persists_in_a_memdev_file(self):
         path = os.path.join(tempfile.mkdtemp(prefix="nvmev-ns-"), "media")
         args = ("-object", f"memory-backend-file,id=m2,mem-path={path},"
-                f"size={192 * 2**20 + 8192},share=on",
+                f"size={192 * 2**20 + 8192 + STATE_AREA},share=on",
                 "-device", "nvmev-ns,bus=nvme0,nsid=2,ssd=zns,memdev=m2,zone-size=48M")
         for run in range(2):
             qt = QTest("size=8M", args)

@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import QTest  # noqa: E402
+from qtest_client import STATE_AREA, QTest  # noqa: E402
 from nvme_driver import DATA, PRP_LIST, Nvme  # noqa: E402
 
 SC_INVALID_OPCODE = 0x4001
@@ -318,7 +318,7 @@ class ZnsDeviceTest(unittest.TestCase):
     def test_zones_persist_in_a_memdev_file(self):
         path = os.path.join(tempfile.mkdtemp(prefix="nvmev-zns-"), "media")
         backend = ("-object", f"memory-backend-file,id=m0,mem-path={path},"
-                   f"size={192 * 2**20 + 8192},share=on")
+                   f"size={192 * 2**20 + 8192 + STATE_AREA},share=on")
         zone = 48 * 2**20 // 512
         self.start("memdev=m0", backend)
         self.qt.memwrite(DATA, bytes(range(256)) * 16)

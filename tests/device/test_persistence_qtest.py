@@ -1,9 +1,11 @@
-"""Device tests: ssd=conv's drive state in a memory-backend-file (real QEMU
-over qtest, docs/persistence.md). A drive aged until GC ran is quit
+"""Device tests: the drive state in a memory-backend-file (real QEMU over
+qtest, docs/persistence.md). ssd=conv: a drive aged until GC ran is quit
 cleanly and started again: query-nvmev's media figures continue instead of
-starting over, and the data reads back. A metadata area with both
-checkpoint slots corrupt makes QEMU exit with an error naming the file and
-reinit-metadata; with reinit-metadata=on the drive starts fresh."""
+starting over, and the data reads back. ssd=nvm, zns and kv: Write
+Uncorrectable marks and namespace state (detached, formatted) come back.
+A metadata area with both checkpoint slots corrupt makes QEMU exit with an
+error naming the file and reinit-metadata; with reinit-metadata=on the
+drive starts fresh."""
 
 import os
 import random
@@ -15,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import FIRMWARE, QEMU, QTest  # noqa: E402
+from qtest_client import FIRMWARE, KV_STATE_AREA, QEMU, STATE_AREA, QTest  # noqa: E402
 from nvme_driver import DATA, PRP_LIST, Nvme  # noqa: E402
 
 # 2 dies, 32 KiB programs, 4-page blocks: GC runs after a few MiB.
@@ -25,10 +27,34 @@ SIZE = 16 * 2**20
 CHUNK = 64 * 1024  # one write: PRP1 and a list of 15 entries
 
 
-class PersistenceDeviceTest(unittest.TestCase):
+def qemu_startup_error(*args):
+    """QEMU's stderr when it refuses to start with these arguments."""
+    p = subprocess.run([QEMU, "-machine", "q35", "-accel", "qtest", "-nodefaults",
+                        "-display", "none", "-m", "128M", *FIRMWARE, "-qtest", "null", *args],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0, "QEMU started"
+    return p.stderr
+
+
+def corrupt_both_slots(path, offset):
+    """Breaks the checkpoint slot headers (magic NVMEVCKP) of the area that
+    starts at or after `offset` in the file: both, or the one written if the
+    drive state never changed after its format."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        area = f.read()
+        slots = [i for i in range(0, len(area), 4096) if area[i:i + 8] == b"NVMEVCKP"]
+        assert len(slots) in (1, 2), slots
+        for at in slots:
+            f.seek(offset + at + 8)
+            f.write(b"\xff")
+
+
+class FileBackedTest(unittest.TestCase):
+    """QEMU over files in a temporary directory, started and quit."""
+
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="nvmev-persist-")
-        self.path = os.path.join(self.dir, "drive.img")
         self.qt = None
 
     def tearDown(self):
@@ -36,14 +62,11 @@ class PersistenceDeviceTest(unittest.TestCase):
             self.qt.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def backend(self):
-        return ("-object", f"memory-backend-file,id=m0,mem-path={self.path},"
-                f"size={SIZE},share=on")
-
-    def start(self, extra=""):
-        self.qt = QTest(GEOMETRY + extra, self.backend())
+    def boot(self, opts, args, css=0):
+        """QEMU with nvmev's `opts`, enabled with I/O queue pair 1."""
+        self.qt = QTest(opts, args)
         self.nvme = Nvme(self.qt)
-        self.assertEqual(self.nvme.enable() & 1, 1)
+        self.assertEqual(self.nvme.enable(css=css) & 1, 1)
         self.assertEqual(self.nvme.create_io_queues(), 0)
 
     def quit(self):
@@ -52,6 +75,19 @@ class PersistenceDeviceTest(unittest.TestCase):
         self.assertEqual(self.qt.proc.wait(timeout=60), 0, self.qt.stderr())
         self.qt.close()
         self.qt = None
+
+
+class PersistenceDeviceTest(FileBackedTest):
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.dir, "drive.img")
+
+    def backend(self):
+        return ("-object", f"memory-backend-file,id=m0,mem-path={self.path},"
+                f"size={SIZE},share=on")
+
+    def start(self, extra=""):
+        self.boot(GEOMETRY + extra, self.backend())
 
     def media(self):
         info = self.qt.qmp("query-nvmev")[0]
@@ -110,25 +146,12 @@ class PersistenceDeviceTest(unittest.TestCase):
         capacity, _ = self.media()
         self.write(0, 3)
         self.quit()
-        # Break both checkpoint slots' headers (magic NVMEVCKP) in the area.
-        with open(self.path, "r+b") as f:
-            f.seek(capacity)
-            area = f.read()
-            slots = [i for i in range(0, len(area), 4096) if area[i:i + 8] == b"NVMEVCKP"]
-            self.assertEqual(len(slots), 2)
-            for at in slots:
-                f.seek(capacity + at + 8)
-                f.write(b"\xff")
-        p = subprocess.run([QEMU, "-machine", "q35", "-accel", "qtest", "-nodefaults",
-                            "-display", "none", "-m", "128M", *FIRMWARE, "-qtest", "null",
-                            *self.backend(), "-device", "nvmev," + GEOMETRY],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
-        self.assertNotEqual(p.returncode, 0)
+        corrupt_both_slots(self.path, capacity)
+        err = qemu_startup_error(*self.backend(), "-device", "nvmev," + GEOMETRY)
         self.assertIn(f"nvmev: property 'memdev': memdev backend 'm0' (file {self.path}) "
                       "holds a drive state whose checkpoint slots A and B are both corrupt "
                       "(CRC32 mismatch); start with the same backend and properties, or set "
-                      "reinit-metadata=on to format the drive state afresh", p.stderr)
+                      "reinit-metadata=on to format the drive state afresh", err)
         # On purpose: a new drive over the data.
         self.start(",reinit-metadata=on")
         _, fresh = self.media()
@@ -137,6 +160,96 @@ class PersistenceDeviceTest(unittest.TestCase):
         self.assertEqual(self.nvme.rw(0x02, 0, 8, DATA)[0], 0)
         self.assertEqual(self.qt.memread(DATA, 4096),
                          bytes(((i * 7) + 3) & 0xFF for i in range(4096)))
+
+
+class NamespaceStateDeviceTest(FileBackedTest):
+    """ssd=nvm, zns and kv: NSID 1 (the device) and NSID 2 (an nvmev-ns),
+    each on its own file. NSID 2 is formatted (nvm: to 4 KiB blocks) and
+    detached, NSID 1 gets Write Uncorrectable marks (zns: at the write
+    pointer; kv has no Write Uncorrectable); after `quit` and a start on
+    the same files all of it is as it was."""
+    KINDS = {
+        # kind: (properties, file size: 16 MiB of data beside the metadata)
+        "nvm": ("ssd=nvm", SIZE + STATE_AREA),
+        "zns": ("ssd=zns,channels=2,luns-per-channel=1,flash-page-size=16384,"
+                "program-unit-size=16384,zone-size=2M,zone-dies=2", SIZE + STATE_AREA + 8192),
+        # The drive state area and a page of 64 key records.
+        "kv": ("ssd=kv,kv-max-keys=64", SIZE + KV_STATE_AREA + 4096),
+    }
+    LOST = {"nvm": "marks and namespace state are lost",
+            "zns": "zone states, marks and namespace state are lost",
+            "kv": "keys, marks and namespace state are lost"}
+    READ_ERROR = 0x4281  # Unrecovered Read Error, DNR
+
+    def args(self, kind):
+        props, size = self.KINDS[kind]
+        out = []
+        for i in (0, 2):
+            path = os.path.join(self.dir, f"ns{i}.img")
+            out += ["-object", f"memory-backend-file,id=m{i},mem-path={path},size={size},"
+                    "share=on"]
+        out += ["-device", f"nvmev-ns,bus=nvme0,nsid=2,{props},memdev=m2"]
+        return props, out
+
+    def start(self, kind, extra=""):
+        props, args = self.args(kind)
+        self.boot(f"{props},memdev=m0{extra}", args, css=6)
+
+    def namespaces(self):
+        info = self.qt.qmp("query-nvmev")[0]
+        return {n["nsid"]: (n["allocated"], n["attached"], n["lba-size"], n["capacity-bytes"])
+                for n in info["namespaces"]}
+
+    def check_kind(self, kind):
+        self.start(kind)
+        before = self.namespaces()
+        cap1, cap2 = before[1][3], before[2][3]
+        self.assertEqual(before, {1: (True, True, 512, cap1), 2: (True, True, 512, cap2)})
+        self.assertEqual(cap1, SIZE)
+        lba = 0 if kind == "zns" else 40
+        if kind == "nvm":
+            # Format NVM of NSID 2 to LBA format 1 (4 KiB).
+            st, _ = self.nvme.call(0, 0x80, nsid=2, cdw10=1)
+            self.assertEqual(st, 0)
+        if kind != "kv":
+            self.assertEqual(self.nvme.rw(0x04, lba, 8, 0)[0], 0)  # Write Uncorrectable
+        self.qt.qmp("nvmev-ns-detach", id="nvme0", nsid=2)
+        self.quit()
+
+        self.start(kind)
+        lba2 = 4096 if kind == "nvm" else 512
+        self.assertEqual(self.namespaces(), {1: (True, True, 512, cap1),
+                                             2: (True, False, lba2, cap2)})
+        if kind != "kv":
+            for at, want in ((lba, self.READ_ERROR), (lba + 7, self.READ_ERROR),
+                             (lba + 8, 0)):
+                self.assertEqual(self.nvme.rw(0x02, at, 1, DATA)[0], want, at)
+        self.quit()
+
+        # Both slots of NSID 1's area corrupt: QEMU names the file and the remedy.
+        path = os.path.join(self.dir, "ns0.img")
+        corrupt_both_slots(path, cap1)
+        props, args = self.args(kind)
+        err = qemu_startup_error(*args[:4], "-device", f"nvmev,id=nvme0,{props},memdev=m0",
+                                 *args[4:])
+        self.assertIn(f"nvmev: property 'memdev': memdev backend 'm0' (file {path}) holds a "
+                      "drive state whose checkpoint slots A and B are both corrupt (CRC32 "
+                      "mismatch); start with the same backend and properties, or set "
+                      "reinit-metadata=on to format the drive state afresh (a new drive over "
+                      f"the data: {self.LOST[kind]})", err)
+        self.start(kind, ",reinit-metadata=on")
+        self.assertEqual(self.namespaces()[1], (True, True, 512, cap1))
+        if kind != "kv":
+            self.assertEqual(self.nvme.rw(0x02, lba, 1, DATA)[0], 0)
+
+    def test_nvm(self):
+        self.check_kind("nvm")
+
+    def test_zns(self):
+        self.check_kind("zns")
+
+    def test_kv(self):
+        self.check_kind("kv")
 
 
 if __name__ == "__main__":

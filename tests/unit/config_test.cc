@@ -187,7 +187,9 @@ TEST(ParameterRegistry, RetuningAndReportingFollowTheNamespacesKind)
             (*static_cast<std::map<std::string, int64_t> *>(opaque))[name] = value;
         },
         &params);
-    EXPECT_EQ(params.size(), 7u);  // four simple-model timings and the three kv integers
+    // Four simple-model timings, the three kv integers and checkpoint-interval-ms.
+    EXPECT_EQ(params.size(), 8u);
+    EXPECT_EQ(params["checkpoint-interval-ms"], 5000);
     EXPECT_EQ(params["read-latency-ns"], 777);
     EXPECT_EQ(params["kv-max-keys"], 256);
     EXPECT_EQ(params.count("channels"), 0u);

@@ -595,9 +595,16 @@ TEST_F(KvStoreTest, TooSmallAMetadataAreaOrAForeignHeaderThrows)
     EXPECT_NE(open_error(data_.size(), limits_).find("neither a KV store nor zeros"),
               std::string::npos);
     meta_[3] ^= 0x20;
+    // Version 1 (before the drive state area) and a later one are refused.
+    for (uint32_t v : {1u, 3u}) {
+        reinterpret_cast<KvHeader *>(meta_.data())->version = v;
+        EXPECT_EQ(open_error(data_.size(), limits_),
+                  "the backing store holds a KV store formatted with format version " +
+                      std::to_string(v) +
+                      "; this device reads version 2; set reinit-metadata=on to format the key "
+                      "store afresh (every key is lost)");
+    }
     reinterpret_cast<KvHeader *>(meta_.data())->version = 2;
-    EXPECT_NE(open_error(data_.size(), limits_).find("format version 2"), std::string::npos);
-    reinterpret_cast<KvHeader *>(meta_.data())->version = 1;
     EXPECT_EQ(open_error(data_.size(), limits_), "(no exception)");
 }
 

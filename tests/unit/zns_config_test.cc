@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "config_fixture.h"
+#include "drive_state.h"
 #include "zone_metadata.h"
 
 using nvmev::resolve_config;
@@ -66,7 +67,9 @@ TEST(ZnsConfig, PrototypePreset)
 
 TEST(ZnsConfig, MemdevCapacityIsWholeZonesBesideTheMetadata)
 {
-    Cfg cfg(64 * kMiB + 8192, "zns-prototype");
+    // The drive state area (536576 bytes), the zone header and records.
+    EXPECT_EQ(nvmev::drive_state_bytes(), 536576u);
+    Cfg cfg(64 * kMiB + 536576 + 8192, "zns-prototype");
     cfg.c.capacity_from_memdev = 1;
     cfg.set("zone-size", 16 * kMiB);
     EXPECT_EQ(cfg.resolve().capacity_bytes, 64 * kMiB);
@@ -79,7 +82,7 @@ TEST(ZnsConfig, MemdevCapacityIsWholeZonesBesideTheMetadata)
     tiny.set("zone-size", 16 * kMiB);
     EXPECT_EQ(tiny.error(),
               "property 'memdev': a backend of 4194304 bytes holds no whole zone of zone-size "
-              "16M beside the zone metadata (8192 bytes); use at least 16785408 bytes");
+              "16M beside the zone metadata (544768 bytes); use at least 17321984 bytes");
     EXPECT_EQ(nvmev::zone_metadata_bytes(200, 64), 4096u + 8192u + 16384u);
 }
 

@@ -15,6 +15,7 @@
 #include "../../ftl/zone_state_machine.h"
 #include "config_fixture.h"
 #include "core_fixture.h"
+#include "drive_state.h"
 
 using namespace nvmev;
 using namespace nvmev::test;
@@ -55,7 +56,9 @@ protected:
         for (auto &[k, v] : extra) {
             p[k] = v;
         }
-        cfg_ = std::make_unique<Cfg>("zns", memdev ? 8 * kMiB + 12288 : 8 * kMiB);
+        // A memdev holds the drive state area and the zone metadata too.
+        cfg_ = std::make_unique<Cfg>("zns",
+                                     memdev ? 8 * kMiB + 12288 + drive_state_bytes() : 8 * kMiB);
         for (auto &[k, v] : p) {
             cfg_->set(k, v);
         }
@@ -67,6 +70,12 @@ protected:
     void make(std::map<std::string, int64_t> extra = {})
     {
         ASSERT_EQ(create(std::move(extra)), "");
+    }
+    // With a memdev: the zone records, after the data and the drive state area.
+    ftl::ZoneRecord *records()
+    {
+        return reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB +
+                                                   drive_state_bytes());
     }
     void ready(uint32_t css = kCssAll)
     {
@@ -354,7 +363,7 @@ TEST_F(ZnsControllerTest, AResetMarksItsZoneUntilTheDataIsZeroed)
 {
     ASSERT_EQ(create({}, false, true), "");  // memdev: the records follow the data
     ready();
-    const auto *rec = reinterpret_cast<const ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    const auto *rec = records();
     ASSERT_EQ(write(0, 16, 0x77), 0);
     ASSERT_EQ(write(kZoneLbas, 16, 0x78), 0);
     std::vector<uint64_t> marked;
@@ -382,13 +391,13 @@ TEST_F(ZnsControllerTest, AResetCutByAKillFinishesItsEraseOnTheNextStart)
     ready();
     ASSERT_EQ(write(0, 16, 0x77), 0);
     ASSERT_EQ(write(kZoneLbas, 16, 0x78), 0);
-    auto *rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    auto *rec = records();
     rec[0].erase_pending = 1;  // as do_reset() stores it, then Empty
     rec[0].state = static_cast<uint8_t>(ftl::ZoneState::Empty);
     rec[1].erase_pending = 1;               // killed before the state changed: no reset
     ASSERT_EQ(create({}, true, true), "");  // a restart on the same backing
     ready();
-    rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    rec = records();
     EXPECT_EQ(zone_state(0), NVME_ZNS_ZS_EMPTY);
     EXPECT_EQ(rec[0].wp, 0u);
     EXPECT_EQ(rec[0].erase_pending, 0);
@@ -410,7 +419,7 @@ TEST_F(ZnsControllerTest, WriteDataLandsBeforeThePersistedWritePointerMoves)
     ASSERT_EQ(create({}, false, true), "");  // memdev: the records follow the data
     ready();
     ASSERT_EQ(write(0, 8, 0x31), 0);
-    const auto *rec = reinterpret_cast<const ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    const auto *rec = records();
     ASSERT_EQ(rec[0].wp, 8u);
     std::vector<uint64_t> wp_at_copy;
     std::vector<int> marked_at_copy;
@@ -439,12 +448,12 @@ TEST_F(ZnsControllerTest, AWriteCutByAKillLeavesZerosBeyondTheWritePointer)
     ASSERT_EQ(create({}, false, true), "");
     ready();
     ASSERT_EQ(write(0, 8, 0x41), 0);
-    auto *rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    auto *rec = records();
     rec[0].write_pending = 1;                            // as move_write_data() stores it
     std::memset(backing_.data() + 8 * 512, 0x42, 5000);  // then part of the data
     ASSERT_EQ(create({}, true, true), "");               // a restart on the same backing
     ready();
-    rec = reinterpret_cast<ftl::ZoneRecord *>(backing_.data() + 8 * kMiB);
+    rec = records();
     EXPECT_EQ(rec[0].wp, 8u);
     EXPECT_EQ(rec[0].write_pending, 0);
     EXPECT_TRUE(std::all_of(backing_.begin(), backing_.begin() + 8 * 512,
@@ -514,8 +523,9 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
 
 TEST_F(ZnsControllerTest, AnotherZoneSizeOnTheSameMemdevIsRefused)
 {
-    // A memdev of 8 MiB + 12 KiB: 1 MiB zones (8 records) or 512 KiB zones
-    // (16 records) both fit; the header sits in the backend's last page.
+    // A memdev of 8 MiB + 12 KiB beside the drive state area: 1 MiB zones
+    // (8 records) or 512 KiB zones (16 records) both fit; the header sits in
+    // the backend's last page.
     ASSERT_EQ(create({}, false, true), "");
     ready();
     ASSERT_EQ(write(0, 8), 0);
