@@ -31,9 +31,6 @@ constexpr Scope kConvFtl{kScopeConv | kScopeKvParallel,
                          " (ssd=zns derives it from the zone geometry or has no such policy)"};
 constexpr Scope kZns{kScopeZns, "ssd=zns: ", "ssd=zns only", nullptr, nullptr};
 constexpr Scope kKv{kScopeKv, "ssd=kv: ", "ssd=kv only", nullptr, nullptr};
-// The drive state area (docs/persistence.md): ssd=zns and ssd=kv keep
-// their own metadata, ssd=nvm has no FTL.
-constexpr Scope kConv{kScopeConv, "ssd=conv: ", "ssd=conv only", nullptr, nullptr};
 
 constexpr int64_t kMax = INT64_MAX;
 constexpr int64_t kZoneMaxBytes = int64_t{1} << 44;
