@@ -49,11 +49,44 @@ static const char *nvmev_id(NvmevState *s)
 /* ---- Host callbacks for the core ---- */
 
 /*
- * Off the BQL (in an IOThread) DMA may reach RAM only: an access to a
- * device's MMIO would take the BQL while the core's lock is held, and a vCPU
- * holding the BQL may be waiting for that lock. QEMU's "memory" attribute
- * makes such an access fail (the command gets Data Transfer Error) instead.
+ * Off the BQL (in an IOThread) DMA may only reach memory it can access
+ * directly. Every other access takes QEMU's MMIO path, which takes the BQL
+ * while the core's lock is held, and a thread holding the BQL may be waiting
+ * for that lock (the main loop resetting the device, a vCPU ringing a
+ * doorbell): a deadlock. That is a device's MMIO, but also a write to ROM
+ * (the BIOS) or a rom_device, which QEMU's "memory" attribute admits as RAM
+ * (QEMU's generic fuzzer found it: a CQ in the BIOS ROM). Such an access
+ * fails instead; the command gets Data Transfer Error, a completion the
+ * controller's fatal status. The memory map changes only under the BQL, so
+ * between this check and the access it can change only by a vCPU remapping
+ * the very pages of a queue or buffer in flight.
  */
+static bool nvmev_dma_direct(NvmevState *s, uint64_t addr, uint64_t len,
+                             bool is_write)
+{
+    AddressSpace *as;
+
+    if (bql_locked()) {
+        return true;
+    }
+    as = pci_get_address_space(PCI_DEVICE(s));
+    RCU_READ_LOCK_GUARD();
+    while (len) {
+        hwaddr xlat, l = len;
+        MemoryRegion *mr = address_space_translate(as, addr, &xlat, &l,
+                                                   is_write,
+                                                   MEMTXATTRS_UNSPECIFIED);
+
+        if (!l || !memory_access_is_direct(mr, is_write,
+                                           MEMTXATTRS_UNSPECIFIED)) {
+            return false;
+        }
+        addr += l;
+        len -= l;
+    }
+    return true;
+}
+
 static MemTxAttrs nvmev_dma_attrs(void)
 {
     return bql_locked() ? MEMTXATTRS_UNSPECIFIED : (MemTxAttrs) { .memory = 1 };
@@ -63,6 +96,10 @@ static int nvmev_host_dma_read(void *opaque, uint64_t addr, void *buf,
                                uint64_t len)
 {
     NvmevState *s = opaque;
+
+    if (!nvmev_dma_direct(s, addr, len, false)) {
+        return -1;
+    }
     return pci_dma_rw(PCI_DEVICE(s), addr, buf, len, DMA_DIRECTION_TO_DEVICE,
                       nvmev_dma_attrs()) == MEMTX_OK ? 0 : -1;
 }
@@ -71,6 +108,10 @@ static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
                                 uint64_t len)
 {
     NvmevState *s = opaque;
+
+    if (!nvmev_dma_direct(s, addr, len, true)) {
+        return -1;
+    }
     return pci_dma_rw(PCI_DEVICE(s), addr, (void *)buf, len,
                       DMA_DIRECTION_FROM_DEVICE,
                       nvmev_dma_attrs()) == MEMTX_OK ? 0 : -1;

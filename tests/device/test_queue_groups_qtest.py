@@ -14,11 +14,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from qtest_client import FIRMWARE, QEMU, QTest  # noqa: E402
-from nvme_driver import DATA, Nvme  # noqa: E402
+from nvme_driver import DATA, Nvme, sqe  # noqa: E402
 
 OPC_WRITE, OPC_READ = 0x01, 0x02
 SC_DATA_TRANSFER_ERROR = 0x4
 IOAPIC, HPET = 0xFEC00000, 0xFED00000  # q35 MMIO, not RAM
+BIOS = 0xFFFE0000  # SeaBIOS's 256 KiB ROM ("pc.bios") below 4 GiB: read-only RAM
 REG_CC, REG_CSTS = 0x14, 0x1C
 TIMING = {"read-latency-ns": 20000, "write-latency-ns": 20000,
           "read-bandwidth-mbps": 4096, "write-bandwidth-mbps": 4096}
@@ -102,6 +103,41 @@ class RoundRobinTest(QueueGroupsTestBase):
         self.assertEqual(self.nvme.rw(OPC_WRITE, 0, 8, DATA, qid=1)[0], 0)
         self.assertEqual(self.nvme.rw(OPC_READ, 0, 8, DATA + 0x10000, qid=2)[0], 0)
         self.assertEqual(self.qt.memread(DATA + 0x10000, 4096), pattern(9))
+
+    def test_dma_from_an_iothread_into_rom_fails_instead_of_taking_the_bql(self):
+        # QEMU's generic fuzzer found it (docs/fuzzing.md): ROM counts as RAM
+        # for QEMU's "memory" attribute, but a write into it takes the MMIO
+        # path and so the BQL, with the core's lock held; with the main loop
+        # resetting the machine (BQL held, waiting for the core's lock) both
+        # threads hung. A Read into the ROM now fails; reading from it (a
+        # Write of the ROM's bytes) is a direct access and works.
+        for qid in (1, 2):
+            self.assertEqual(self.nvme.create_io_queues(qid, entries=16), 0)
+        self.assertEqual(self.nvme.rw(OPC_READ, 0, 8, BIOS, qid=1)[0], SC_DATA_TRANSFER_ERROR)
+        rom = self.qt.memread(BIOS, 4096)
+        self.assertEqual(self.nvme.rw(OPC_WRITE, 16, 8, BIOS, qid=2)[0], 0)
+        self.assertEqual(self.nvme.rw(OPC_READ, 16, 8, DATA, qid=1)[0], 0)
+        self.assertEqual(self.qt.memread(DATA, 4096), rom)
+        # A completion queue in the ROM: the controller cannot post to it,
+        # so it reports a fatal status, and a system reset still completes.
+        cq = BIOS
+        st, _ = self.nvme.call(0, 0x05, prp1=cq, cdw10=3 | (15 << 16), cdw11=1)
+        self.assertEqual(st, 0)
+        st, _ = self.nvme.call(0, 0x01, prp1=DATA + 0x20000, cdw10=3 | (15 << 16),
+                               cdw11=1 | (3 << 16))
+        self.assertEqual(st, 0)
+        q = DATA + 0x20000
+        self.qt.memwrite(q, bytes(64))
+        self.qt.memwrite(q, sqe(OPC_READ, 1, nsid=1, prp1=DATA + 0x30000, cdw12=7))
+        self.nvme.set32(0x1000 + 2 * 3 * 4, 1)  # SQ 3 tail
+        for _ in range(1000):
+            if self.nvme.reg32(REG_CSTS) & 2:
+                break
+            self.qt.clock_step(1000)
+        self.assertEqual(self.nvme.reg32(REG_CSTS) & 2, 2)  # CSTS.CFS
+        self.qt.qmp("system_reset")
+        self.assertTrue(self.qt.alive())
+        self.assertEqual(self.qt.qmp("query-status")["status"], "running")
 
     def test_a_reset_with_both_groups_busy_leaves_a_working_controller(self):
         self.write_then_read_across([1, 2])
