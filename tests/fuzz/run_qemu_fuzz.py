@@ -19,12 +19,13 @@ import argparse
 import os
 import re
 import shlex
-import struct
+import tempfile
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_fuzz_seeds import opcodes, seeds  # noqa: E402
 from run_fuzz import stats  # noqa: E402  (libFuzzer's progress lines, parsed once)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -56,6 +57,9 @@ CONFIGS = {
     "nvmev-ns": f"{BASE} {NVM} -device nvmev-ns,bus=nvme0,nsid=2,ssd=zns,size=16M,"
                 "zone-size=4M",
 }
+# The namespaces' kind, for the seeds (qemu_fuzz_seeds.py).
+KINDS = {"nvm": "nvm", "conv": "nvm", "zns": "zns", "kv": "kv", "iothread": "nvm",
+         "iothreads2": "nvm", "nvmev-ns": "nvm+zns"}
 # With IOThreads the device's DMA runs outside the main thread, and
 # generic-fuzz fills DMA reads from the DMA patterns through its in-process
 # qtest client, which one thread at a time must use: the main thread's
@@ -79,54 +83,9 @@ SANITIZERS = {
 FINDING_PREFIXES = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
 
 
-# Seeds in generic-fuzz's input format (tests/qtest/fuzz/generic_fuzz.c in
-# QEMU's source): operations separated by "FUZZ"; an operation's first byte
-# modulo 10 picks it. MMIO goes to the index'th matched region (0: BAR 0);
-# every DMA read of guest RAM is filled from the next DMA pattern, so the
-# patterns are the SQEs the controller fetches. They bring the controller up
-# (CC.CSS NVM or all I/O sets), so the fuzzer starts past the enable.
-SEP = b"FUZZ"
-OP_READ, OP_WRITE, OP_DMA_PATTERN, OP_CLOCK_STEP = 2, 3, 7, 9
-
-
-def _mmio_write(off, val, quad=False):
-    return bytes([OP_WRITE]) + struct.pack("<BBxxIQ", 3 if quad else 2, 0, off, val)
-
-
-def _mmio_read(off):
-    return bytes([OP_READ]) + struct.pack("<BBxxI", 2, 0, off)
-
-
-def _sqe(opc, nsid=0, prp1=0, cdw10=0, cdw11=0, cdw12=0, cid=1):
-    return struct.pack("<BBHIQQQQIIIIII", opc, 0, cid, nsid, 0, 0, prp1, 0,
-                       cdw10, cdw11, cdw12, 0, 0, 0)
-
-
-def _pattern(data):
-    return bytes([OP_DMA_PATTERN, 0, 0]) + data
-
-
-def seeds():
-    out = {}
-    for css in (0, 6):
-        enable = [_mmio_write(0x24, 0x001f001f), _mmio_write(0x28, 0x10000, True),
-                  _mmio_write(0x30, 0x20000, True), _mmio_write(0x14, 0x00460001 | css << 4),
-                  bytes([OP_CLOCK_STEP]), _mmio_read(0x1c)]
-        admin = [_sqe(0x06, prp1=0x100000, cdw10=1),
-                 _sqe(0x05, prp1=0x30000, cdw10=15 << 16 | 1, cdw11=3, cid=2),
-                 _sqe(0x01, prp1=0x40000, cdw10=15 << 16 | 1, cdw11=1 << 16 | 1, cid=3)]
-        io = [_sqe(0x01, nsid=1, prp1=0x50000, cid=4), _sqe(0x02, nsid=1, prp1=0x60000, cid=5)]
-        ops = [_pattern(s) for s in admin] + enable + [_mmio_write(0x1000, 3)]
-        ops += [bytes([OP_CLOCK_STEP])] * 3 + [bytes([OP_DMA_PATTERN + 1])]
-        ops += [_pattern(s) for s in io] + [_mmio_write(0x1008, 2)]
-        ops += [bytes([OP_CLOCK_STEP])] * 3 + [_mmio_write(0x1004, 3), _mmio_write(0x100c, 2)]
-        out[f"seed-io-css{css}"] = SEP.join(ops)
-    return out
-
-
-def write_seeds(corpus):
-    for name, data in seeds().items():
-        with open(os.path.join(corpus, name), "wb") as f:
+def write_seeds(name, corpus):
+    for seed, data in seeds(KINDS[name]).items():
+        with open(os.path.join(corpus, seed), "wb") as f:
             f.write(data)
 
 
@@ -155,7 +114,7 @@ def fuzz(name, seconds, seed):
     artifacts = os.path.join(ARTIFACTS, name)
     os.makedirs(corpus, exist_ok=True)
     os.makedirs(artifacts, exist_ok=True)
-    write_seeds(corpus)
+    write_seeds(name, corpus)
     before = set(os.listdir(artifacts))
     # -detect_leaks=0 as in ASAN_OPTIONS: libFuzzer would otherwise run the
     # corpus's and every new input again to look for leaks ASan won't report.
@@ -214,6 +173,38 @@ def harness_race(name, path):
     return False
 
 
+SUBMIT_RE = re.compile(r"nvmev_submit \S+ sqid=(\d+) cid=(\d+) opc=0x([0-9a-f]+)")
+COMPLETE_RE = re.compile(r"nvmev_complete \S+ sqid=(\d+) cid=(\d+) status=0x([0-9a-f]+)")
+
+
+def check_seeds(name):
+    """Runs the configuration's seeds once with nvmev_submit/nvmev_complete
+    traced; returns the (SQ id, opcode) pairs of the seeds' commands that
+    never completed successfully (empty: every command family the seeds
+    stand for is reached), or a string on a failed run. IOThread
+    configurations are not checked: there the harness race scrambles the
+    seeds' DMA patterns."""
+    with tempfile.TemporaryDirectory() as corpus:
+        write_seeds(name, corpus)
+        env = env_for(name)
+        env["QEMU_FUZZ_ARGS"] += " -trace nvmev_submit -trace nvmev_complete"
+        proc = subprocess.run([BINARY, "--fuzz-target=generic-fuzz", corpus, "-runs=0",
+                               "-detect_leaks=0"], env=env, capture_output=True, text=True,
+                              errors="replace")
+    log = proc.stdout + proc.stderr
+    if proc.returncode:
+        return f"exit {proc.returncode}: " + log[-2000:]
+    opcode, ok = {}, set()
+    for line in log.splitlines():  # the trace is in order: a completion follows its submit
+        if m := SUBMIT_RE.search(line):
+            opcode[(int(m[1]), int(m[2]))] = int(m[3], 16)
+        elif (m := COMPLETE_RE.search(line)) and int(m[3], 16) == 0:
+            key = (int(m[1]), int(m[2]))
+            if key in opcode:
+                ok.add((key[0], opcode[key]))
+    return sorted(opcodes(KINDS[name]) - ok)
+
+
 # COVERED_FUNC: hits: 5 edges: 3/7 nvmev_mmio_write /path/hw/nvmev/nvmev.c:123
 # (C++ names hold spaces: the path is the last word.)
 FUNC_RE = re.compile(r"^(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*) (\S+):\d+$", re.M)
@@ -254,9 +245,21 @@ def main():
     ap.add_argument("--seed", type=int, help="libFuzzer random seed (default: random)")
     ap.add_argument("--coverage", action="store_true",
                     help="report the adapter's and the core's edges the corpora reach")
+    ap.add_argument("--check-seeds", action="store_true",
+                    help="only check that every command of the seeds completes successfully "
+                         "at least once in each configuration without IOThreads")
     args = ap.parse_args()
 
     build()
+    if args.check_seeds:
+        failed = False
+        for name in args.config or [n for n in CONFIGS if n not in THREADED]:
+            missing = check_seeds(name)
+            print(f"{name:12} " + ("every command reached" if not missing else
+                                   "never succeeded: " + (missing if isinstance(missing, str) else
+                                   ", ".join(f"SQ {q} opcode {o:#04x}" for q, o in missing))))
+            failed = failed or bool(missing)
+        return 1 if failed else 0
     names = args.config or list(CONFIGS)
     share = max(1, args.seconds // len(names))
     total, failed = 0, False
