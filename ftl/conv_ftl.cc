@@ -23,6 +23,13 @@ uint32_t conv_blocks_per_plane(const timing::NandGeometry &g, uint64_t logical_b
 
 namespace {
 
+// The write buffer's releases and admissions a checkpoint keeps, each list:
+// one per 4 KiB page it holds, plus slack (more are merged, WriteBuffer::save).
+uint64_t saved_wb_entries(const ConvParams &p)
+{
+    return p.write_buffer_bytes / 4096 + 2;
+}
+
 class ConvFtl final : public Ftl {
 public:
     explicit ConvFtl(const ConvParams &p)
@@ -121,7 +128,7 @@ public:
         w.put(stats_.gc_runs);
         w.put(stats_.gc_pages_copied);
         w.put(stats_.erases);
-        const timing::WriteBuffer::Saved wb = wb_.save(w.now());
+        const timing::WriteBuffer::Saved wb = wb_.save(w.now(), saved_wb_entries(p_));
         w.put(wb.held);
         w.put_time(wb.drained_at);
         for (const auto *list : {&wb.pending, &wb.admits}) {
@@ -148,7 +155,7 @@ public:
         timing::WriteBuffer::Saved wb;
         r.get(wb.held);
         r.get_time(wb.drained_at);
-        const uint64_t most = p_.write_buffer_bytes / 4096 + 2;
+        const uint64_t most = saved_wb_entries(p_);
         for (auto *list : {&wb.pending, &wb.admits}) {
             uint64_t n = 0;
             if (!r.get(n) || n > most) {
@@ -351,7 +358,7 @@ uint64_t conv_state_bytes(const ConvParams &p)
         g.block_bytes() / 4096 * g.planes_per_lun * (g.dies() / p.partitions);
     const uint64_t ppns = slots_per_line * lines;
     const uint64_t units = ppns / (g.program_unit_bytes / 4096 * g.planes_per_lun);
-    const uint64_t wb_entries = p.write_buffer_bytes / 4096 + 2;
+    const uint64_t wb_entries = saved_wb_entries(p);
     const uint64_t part = 4 + lines * 25 + 8 + lines * 4 + 8 + 8 + per_part_lpns * 4 + 8 +
                           ppns * 4 + 8 + units * 8 + 2 * 25;
     return 5 * 8 + 8 + 8 + 2 * (8 + wb_entries * 16) + 4 + p.partitions * part;

@@ -84,10 +84,36 @@ void WriteBuffer::forget_before(int64_t now)
     admits_.erase(admits_.begin(), a);
 }
 
-WriteBuffer::Saved WriteBuffer::save(int64_t now)
+namespace {
+
+// At most `most` entries: runs of neighbours summed, at the run's last time
+// (`later`) or its first. Both lists are sorted, so the result is too.
+std::vector<WriteBuffer::Release> coarsened(const std::vector<WriteBuffer::Release> &v,
+                                            size_t most, bool later)
+{
+    most = std::max<size_t>(most, 1);
+    if (v.size() <= most) {
+        return v;
+    }
+    const size_t run = (v.size() + most - 1) / most;
+    std::vector<WriteBuffer::Release> out;
+    for (size_t i = 0; i < v.size(); i += run) {
+        const size_t end = std::min(v.size(), i + run);
+        WriteBuffer::Release r{later ? v[end - 1].at : v[i].at, 0};
+        for (size_t k = i; k < end; ++k) {
+            r.bytes += v[k].bytes;
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+}  // namespace
+
+WriteBuffer::Saved WriteBuffer::save(int64_t now, size_t most)
 {
     forget_before(now);
-    return {held_, drained_at_, pending_, admits_};
+    return {held_, drained_at_, coarsened(pending_, most, true), coarsened(admits_, most, false)};
 }
 
 void WriteBuffer::restore(Saved s)

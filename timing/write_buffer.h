@@ -3,6 +3,7 @@
 // that drains those bytes ends. Pure: times are passed in.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -41,13 +42,18 @@ public:
         uint64_t bytes;
     };
     // What a checkpoint keeps (docs/persistence.md): the held bytes and the
-    // releases and admissions still ahead of `now`.
+    // releases and admissions still ahead of `now`, at most `most` (>= 1) of
+    // each. Writes queued deep past a full buffer can have more ahead than
+    // the buffer has pages; then runs of neighbours are merged, releases at
+    // the run's last time and admissions at its first, so that after a
+    // restore space returns no sooner and fills no later than it would
+    // have. The buffer itself is unchanged.
     struct Saved {
         uint64_t held = 0;
         int64_t drained_at = 0;
         std::vector<Release> pending, admits;
     };
-    Saved save(int64_t now);
+    Saved save(int64_t now, size_t most);
     void restore(Saved s);
 
 private:

@@ -202,6 +202,27 @@ TEST_F(PersistenceTest, RestartContinuesExactlyLikeAnUninterruptedDrive)
     EXPECT_EQ(newest(), control_state);
 }
 
+// Writes queued far past a full write buffer have more admissions and
+// releases ahead than the buffer has pages: the checkpoint merges them
+// (WriteBuffer::save) instead of writing a list the restart would refuse.
+TEST_F(PersistenceTest, ACheckpointUnderADeepWriteQueueLoads)
+{
+    cfg_.set("write-buffer-size", 64 * 1024);  // 16 pages: 18 entries kept
+    ASSERT_EQ(start(cfg_.c), "");
+    ready_with_io_queue(64);
+    const uint32_t nlb = 8192 / rc_.lba_size;  // 2 pages: PRP1 and PRP2
+    fill(kBuf, 8192, 3);
+    for (uint32_t i = 0; i < 63; i++) {  // 126 pages into a 16-page buffer
+        drv_->submit(1, make_rw(nvme_cmd_write, uint64_t{i} * nlb, nlb, kBuf, kBuf + 4096));
+    }
+    drv_->run(false);  // fetched and admitted; the buffer's worth completed
+    ASSERT_LT(drv_->log.size(), 20u) << "most writes wait for buffer space";
+    EXPECT_EQ(nvmev_core_checkpoint(core_), 1u);
+    ASSERT_EQ(restart(backing_, host_.now_ns, cfg_.c), "");
+    ready_with_io_queue(64);
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 0, nlb, kBuf, kBuf + 4096)), 0);
+}
+
 TEST_F(PersistenceTest, ACorruptNewestSlotFallsBackToTheOlderOne)
 {
     age(500, 3);

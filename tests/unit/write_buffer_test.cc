@@ -120,3 +120,38 @@ TEST(WriteBuffer, SaturatedBufferAdmitsAtProgramEnds)
     EXPECT_EQ(b.drained_at(), 3200000);
     EXPECT_EQ(b.occupancy(3200000), 0u);
 }
+
+// A checkpoint keeps at most `most` releases and admissions ahead; runs of
+// neighbours merge so that space comes back no sooner and the admitted
+// bytes count no later than in the buffer saved.
+TEST(WriteBuffer, SaveMergesWhatLiesAheadIntoAtMostMostEntries)
+{
+    WriteBuffer b(16 * kKiB);
+    for (int i = 0; i < 10; i++) {  // admitted at 0, 100, ..., released 50 later
+        ASSERT_GE(b.space_at(4096, i * 100), 0);
+        b.admit(4096, i * 100);
+        b.release(4096, i * 100 + 50);
+    }
+    const WriteBuffer::Saved all = b.save(0, 100);
+    EXPECT_EQ(all.pending.size(), 10u);
+    EXPECT_EQ(all.admits.size(), 9u);  // the one at 0 is history
+    const WriteBuffer::Saved s = b.save(0, 4);
+    ASSERT_EQ(s.pending.size(), 4u);  // runs of 3, 3, 3, 1
+    ASSERT_EQ(s.admits.size(), 3u);   // runs of 3
+    EXPECT_EQ(s.pending[0].at, 250);  // a run's last release
+    EXPECT_EQ(s.pending[0].bytes, 3 * 4096u);
+    EXPECT_EQ(s.pending[3].at, 950);
+    EXPECT_EQ(s.pending[3].bytes, 4096u);
+    EXPECT_EQ(s.admits[0].at, 100);  // a run's first admission
+    EXPECT_EQ(s.admits[2].at, 700);
+    EXPECT_EQ(s.admits[2].bytes, 3 * 4096u);
+    EXPECT_EQ(b.save(0, 100).pending.size(), 10u) << "saving changes nothing";
+
+    WriteBuffer r(16 * kKiB);
+    r.restore(s);
+    for (int64_t t = 0; t <= 1000; t += 10) {
+        EXPECT_GE(r.occupancy(t), b.occupancy(t)) << t;
+        EXPECT_GE(r.space_at(16 * kKiB, t), b.space_at(16 * kKiB, t)) << t;
+    }
+    EXPECT_EQ(r.occupancy(1000), 0u);
+}
