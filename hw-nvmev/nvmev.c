@@ -20,6 +20,7 @@
 #include "qemu/units.h"
 #include "block/aio.h"
 #include "block/aio-wait.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pci.h"
@@ -48,7 +49,17 @@ static const char *nvmev_id(NvmevState *s)
 
 /* ---- Host callbacks for the core ---- */
 
+/* Whether `mr` is one of an nvmev controller's (BAR 0, MSI-X, CMB...). */
+static bool nvmev_owns(MemoryRegion *mr)
+{
+    Object *owner = memory_region_owner(mr);
+
+    return owner && object_dynamic_cast(owner, TYPE_NVMEV);
+}
+
 /*
+ * Where the core's DMA may go; the core's lock is held throughout.
+ *
  * Off the BQL (in an IOThread) DMA may only reach memory it can access
  * directly. Every other access takes QEMU's MMIO path, which takes the BQL
  * while the core's lock is held, and a thread holding the BQL may be waiting
@@ -60,16 +71,19 @@ static const char *nvmev_id(NvmevState *s)
  * controller's fatal status. The memory map changes only under the BQL, so
  * between this check and the access it can change only by a vCPU remapping
  * the very pages of a queue or buffer in flight.
+ *
+ * Under the BQL (the main loop, a vCPU) DMA may reach other devices' MMIO,
+ * as peer-to-peer DMA does, but not an nvmev controller's: its handlers
+ * take the core's lock, held here (this controller's, or its subsystem's,
+ * shared by the siblings), so one thread would wait for itself. A queue or
+ * buffer in a controller's BAR fails the same way.
  */
-static bool nvmev_dma_direct(NvmevState *s, uint64_t addr, uint64_t len,
-                             bool is_write)
+static bool nvmev_dma_allowed(NvmevState *s, uint64_t addr, uint64_t len,
+                              bool is_write)
 {
-    AddressSpace *as;
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
+    bool bql = bql_locked();
 
-    if (bql_locked()) {
-        return true;
-    }
-    as = pci_get_address_space(PCI_DEVICE(s));
     RCU_READ_LOCK_GUARD();
     while (len) {
         hwaddr xlat, l = len;
@@ -77,8 +91,11 @@ static bool nvmev_dma_direct(NvmevState *s, uint64_t addr, uint64_t len,
                                                    is_write,
                                                    MEMTXATTRS_UNSPECIFIED);
 
-        if (!l || !memory_access_is_direct(mr, is_write,
-                                           MEMTXATTRS_UNSPECIFIED)) {
+        if (!l) {
+            return false;
+        }
+        if (!memory_access_is_direct(mr, is_write, MEMTXATTRS_UNSPECIFIED) &&
+            (!bql || nvmev_owns(mr))) {
             return false;
         }
         addr += l;
@@ -97,7 +114,7 @@ static int nvmev_host_dma_read(void *opaque, uint64_t addr, void *buf,
 {
     NvmevState *s = opaque;
 
-    if (!nvmev_dma_direct(s, addr, len, false)) {
+    if (!nvmev_dma_allowed(s, addr, len, false)) {
         return -1;
     }
     return pci_dma_rw(PCI_DEVICE(s), addr, buf, len, DMA_DIRECTION_TO_DEVICE,
@@ -109,12 +126,38 @@ static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
 {
     NvmevState *s = opaque;
 
-    if (!nvmev_dma_direct(s, addr, len, true)) {
+    if (!nvmev_dma_allowed(s, addr, len, true)) {
         return -1;
     }
     return pci_dma_rw(PCI_DEVICE(s), addr, (void *)buf, len,
                       DMA_DIRECTION_FROM_DEVICE,
                       nvmev_dma_attrs()) == MEMTX_OK ? 0 : -1;
+}
+
+/*
+ * An MSI-X message is a DMA write, raised here with the core's lock held:
+ * one addressed to an nvmev controller's BAR (a guest's table entry can say
+ * anything) would enter that controller's MMIO handler, which takes the
+ * same lock. Such a message is dropped, as a root complex may drop a write
+ * it cannot route, and logged as a guest error.
+ */
+static bool nvmev_msi_loops_back(NvmevState *s, uint16_t vector)
+{
+    MSIMessage msg = msix_get_message(PCI_DEVICE(s), vector);
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
+    hwaddr xlat, l = 4;
+    MemoryRegion *mr;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, msg.address, &xlat, &l, true,
+                                 MEMTXATTRS_UNSPECIFIED);
+    if (!nvmev_owns(mr)) {
+        return false;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: MSI-X vector %u addresses an "
+                  "nvmev controller's BAR (0x%" PRIx64 "): dropped\n",
+                  nvmev_id(s), vector, msg.address);
+    return true;
 }
 
 /*
@@ -128,6 +171,9 @@ static void nvmev_irq_now(NvmevState *s, uint16_t vector)
     PCIDevice *pci = PCI_DEVICE(s);
 
     if (msix_enabled(pci)) {
+        if (!msix_is_masked(pci, vector) && nvmev_msi_loops_back(s, vector)) {
+            return;
+        }
         msix_notify(pci, vector);
     } else {
         pci_irq_assert(pci);
