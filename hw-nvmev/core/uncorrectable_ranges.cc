@@ -39,11 +39,20 @@ void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
         changes_++;
         const uint64_t s = it->first, e = it->second;
         it = ranges_.erase(it);
-        if (s < start) {
+        bool before = s < start, after = e > end;
+        if (before && after && ranges_.size() + 2 > limit_) {
+            // A split past the limit: only the longer part keeps its mark
+            // (the later one on a tie), as the area has room for no more.
+            before = start - s > e - end;
+            after = !before;
+        }
+        if (before) {
             ranges_[s] = start;  // the part before the cleared range stays
         }
         if (e > end) {
-            ranges_[end] = e;  // and the part after it
+            if (after) {
+                ranges_[end] = e;  // and the part after it
+            }
             break;
         }
     }

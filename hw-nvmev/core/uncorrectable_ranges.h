@@ -22,7 +22,8 @@ public:
 
     // A namespace whose marks persist keeps at most `limit` disjoint ranges
     // (its drive state area has room for that many): can_mark() is false
-    // for a mark that would add one more.
+    // for a mark that would add one more, and a clear that would split a
+    // range past the limit keeps only the longer part's mark.
     void set_limit(size_t limit) { limit_ = limit; }
     bool can_mark(uint64_t slba, uint64_t nlb) const
     {

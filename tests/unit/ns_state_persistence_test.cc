@@ -430,4 +430,32 @@ TEST_F(NvmStateTest, WriteUncorrectableBeyondThePersistedRangesFails)
     EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 2 * kPersistedMarkRanges, 1, kBuf)), 0);
 }
 
+// A write into the middle of a mark splits it; with the area full, only the
+// longer part keeps its mark, so the checkpoint still fits and loads.
+TEST_F(NvmStateTest, AWriteSplittingAMarkWithTheAreaFullStillCheckpoints)
+{
+    auto c = nvm(40 * kMiB);  // 16384 ranges of 3 LBAs, 4 apart
+    ASSERT_EQ(start(c->c), "");
+    ready_with_io_queue(64);
+    for (uint64_t i = 0; i < kPersistedMarkRanges; i++) {
+        ASSERT_EQ(io_status(make_rw(nvme_cmd_write_uncor, 4 * i, 3, 0)), 0) << i;
+    }
+    fill(kBuf, 512, 5);
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 1, 1, kBuf)), 0);     // LBA 1 of [0, 3)
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 4 + 2, 1, kBuf)), 0); // LBA 6 of [4, 7)
+    const uint16_t bad = sc(NVME_SCT_MEDIA, NVME_SC_READ_ERROR);
+    for (bool restarted : {false, true}) {
+        if (restarted) {
+            ASSERT_EQ(start(c->c, true), "") << "the checkpoint loads";
+            ready_with_io_queue(64);
+        }
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 0, 1, kBuf)), 0) << "a tie: LBA 0 dropped";
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 1, 1, kBuf)), 0);
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 2, 1, kBuf)), bad);
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 4, 2, kBuf)), bad) << "the longer part";
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 6, 1, kBuf)), 0);
+        EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 8, 1, kBuf)), bad);
+    }
+}
+
 }  // namespace

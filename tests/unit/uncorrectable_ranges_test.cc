@@ -44,6 +44,31 @@ TEST(UncorrectableRanges, ClearSplitsAndTrims)
     EXPECT_TRUE(r.empty());
 }
 
+TEST(UncorrectableRanges, ASplitPastTheLimitKeepsTheLongerPart)
+{
+    UncorrectableRanges r;
+    r.set_limit(2);
+    r.mark(0, 10);
+    r.mark(20, 10);
+    r.clear(2, 2);  // [0, 2) + [4, 10) would be a third range
+    EXPECT_EQ(r.size(), 2u);
+    EXPECT_FALSE(r.any(0, 4));
+    EXPECT_TRUE(r.any(4, 1));
+    EXPECT_TRUE(r.any(9, 1));
+    r.clear(26, 1);  // [20, 26) is longer than [27, 30)
+    EXPECT_EQ(r.size(), 2u);
+    EXPECT_TRUE(r.any(25, 1));
+    EXPECT_FALSE(r.any(26, 10));
+    r.clear(22, 2);  // a tie: the later part, [24, 26), stays
+    EXPECT_FALSE(r.any(20, 4));
+    EXPECT_TRUE(r.any(24, 2));
+    r.set_limit(3);
+    r.clear(5, 1);  // room for both parts again
+    EXPECT_EQ(r.size(), 3u);
+    EXPECT_TRUE(r.any(4, 1));
+    EXPECT_TRUE(r.any(6, 1));
+}
+
 TEST(UncorrectableRanges, AgreesWithABitmapUnderRandomOperations)
 {
     std::mt19937 rng(7);
