@@ -218,8 +218,11 @@ bool ConvPartition::load_wp(StateReader &r, WritePointer &wp) const
         return false;
     }
     wp.open = open != 0;
+    // A write pointer leaves a line as its last slot is programmed, so one
+    // on a line always has a slot left in it, on an Open line.
     return (wp.line == kUnmapped && wp.slot == 0) ||
-           (wp.line < lines_.size() && wp.slot <= slots_per_line_);
+           (wp.line < lines_.size() && wp.slot < slots_per_line_ &&
+            lines_[wp.line].state == Line::State::Open);
 }
 
 // Program ends: -1 (open) stays -1; a time saves relative to the
@@ -251,8 +254,9 @@ std::string ConvPartition::load(StateReader &r)
     for (int64_t &end : unit_end_) {
         end = end == INT64_MIN ? -1 : std::max<int64_t>(0, end + r.now());
     }
-    if (!load_wp(r, user_) || !load_wp(r, gc_)) {
-        return "its write pointers lie outside the lines";
+    if (!load_wp(r, user_) || !load_wp(r, gc_) ||
+        (user_.line != kUnmapped && user_.line == gc_.line)) {
+        return "its write pointers lie outside the open lines";
     }
     for (const uint32_t ppn : l2p_) {
         if (ppn != kUnmapped && ppn >= ppns) {

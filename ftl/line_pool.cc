@@ -111,6 +111,17 @@ bool LinePool::load(StateReader &r)
             return false;
         }
     }
+    // The free list proper (free_count_ entries from the head): distinct
+    // lines, each Free; a line twice or a used one would be reopened over
+    // its live pages.
+    std::vector<bool> listed(n, false);
+    for (uint32_t i = 0; i < free_count_; ++i) {
+        const uint32_t line = free_[(free_head_ + i) % n];
+        if (listed[line] || lines_[line].state != Line::State::Free) {
+            return false;
+        }
+        listed[line] = true;
+    }
     return r.ok();
 }
 

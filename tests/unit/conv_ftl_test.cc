@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -641,3 +642,46 @@ INSTANTIATE_TEST_SUITE_P(Conv, ConvGcPolicy,
                          [](const testing::TestParamInfo<GcPolicy> &info) {
                              return info.param == GcPolicy::Greedy ? "Greedy" : "CostBenefit";
                          });
+
+// A hostile or damaged drive state the FTL could not have saved is refused
+// on load, not written through: a write pointer with no slot left in its
+// line (the next write would land past the page maps), on a line that is
+// not open, or sharing the other's line; a free list that repeats a line
+// or lists one in use (it would be reopened over live pages).
+TEST(ConvFtl, LoadRefusesWritePointersAndFreeListsItCannotHaveSaved)
+{
+    const ConvParams p = params();
+    auto f = make_conv_ftl(p);
+    write(*f, 0, 3, 0);  // the user write pointer: line 0, slot 3
+    std::vector<uint8_t> state;
+    nvmev::ftl::StateWriter w(state, 0);
+    f->save_state(w);
+    auto load = [&](const std::vector<uint8_t> &s) {
+        auto g = make_conv_ftl(p);
+        nvmev::ftl::StateReader r(s.data(), s.size(), 0);
+        return g->load_state(r);
+    };
+    auto with = [&](size_t at, uint32_t v) {
+        std::vector<uint8_t> s = state;
+        std::memcpy(s.data() + at, &v, sizeof(v));
+        return s;
+    };
+    ASSERT_EQ(load(state), "");
+    // The payload ends with the user then the GC write pointer, 21 bytes
+    // each (line, slot, host pages, data-ready time, open).
+    const size_t user = state.size() - 42, gc = state.size() - 21;
+    const uint32_t slots_per_line = 64;  // small_nand.h
+    const std::string wps = "its write pointers lie outside the open lines";
+    EXPECT_EQ(load(with(user + 4, slots_per_line)), wps);
+    EXPECT_EQ(load(with(user + 4, slots_per_line - 1)), "") << "the last slot is a slot";
+    EXPECT_EQ(load(with(user, 1)), wps) << "line 1 is free";
+    EXPECT_EQ(load(with(gc, 0)), wps) << "both on line 0";
+    // Counters (40), write buffer (held, drained, two empty lists: 32),
+    // partitions (4); then the line pool: its size (4), 25 bytes a line,
+    // the free ring (8 + 4 a line). Line 0 is open: the list is 1..15.
+    const size_t ring = 40 + 32 + 4 + 4 + p.geo.blocks_per_plane * 25 + 8;
+    const std::string lines = "its line table does not fit the geometry";
+    EXPECT_EQ(load(with(ring + 2 * 4, 1)), lines) << "line 1 twice";
+    EXPECT_EQ(load(with(ring + 1 * 4, 0)), lines) << "line 0 is open";
+    EXPECT_EQ(load(with(ring + 0 * 4, 0)), "") << "outside the list: not a free entry";
+}

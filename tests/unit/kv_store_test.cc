@@ -713,6 +713,38 @@ TEST_F(KvStoreTest, ACompactionCutByAKillResumesOnReopen)
     store_ = open();
 }
 
+// A hostile or damaged file: a journal entry whose extents lie outside the
+// data region is refused before any byte moves (the move would copy from or
+// to wherever the offsets point).
+TEST_F(KvStoreTest, AJournalEntryOutsideTheDataRegionIsRefused)
+{
+    ASSERT_EQ(put("a", pattern(128, 1)), KvStatus::Ok);  // slot 0, units 0..1
+    store_.reset();
+    auto *header = reinterpret_cast<KvHeader *>(meta_.data());
+    auto *rec = reinterpret_cast<KvRecord *>(meta_.data() + sizeof(KvHeader));
+    const std::vector<uint8_t> meta = meta_;
+    const uint32_t move = static_cast<uint32_t>(nvmev::ftl::KvJournalKind::Move);
+    const uint32_t update = static_cast<uint32_t>(nvmev::ftl::KvJournalKind::Update);
+    const uint64_t far = uint64_t{1} << 40;
+    const std::string want = "with an extent outside the data region";
+    rec[0].unit_offset = far;  // the record's extent: the move's source
+    header->journal = {move, 0, 128, 0, 0, 0};
+    EXPECT_NE(open_error(data_.size(), limits_).find(want), std::string::npos);
+    meta_ = meta;
+    header->journal = {move, 0, 128, 0, far, 0};  // beyond the region, above the source
+    rec[0].unit_offset = far + 1;
+    EXPECT_NE(open_error(data_.size(), limits_).find(want), std::string::npos);
+    meta_ = meta;
+    header->journal = {update, 0, 128, 0, far, 0};  // the update's new extent
+    EXPECT_NE(open_error(data_.size(), limits_).find(want), std::string::npos);
+    meta_ = meta;
+    header->journal = {update, 0, 0, 0, 0, 0};  // an empty value
+    EXPECT_NE(open_error(data_.size(), limits_).find(want), std::string::npos);
+    meta_ = meta;
+    store_ = open();
+    EXPECT_EQ(get("a"), pattern(128, 1));
+}
+
 // A kill inside the first format (the header written, its magic not yet):
 // the next open formats again instead of refusing the backend.
 TEST_F(KvStoreTest, AFormatCutBeforeItsMagicFormatsAgain)
