@@ -164,7 +164,9 @@ static bool nvmev_msi_loops_back(NvmevState *s, uint16_t vector)
  * Interrupts must be raised under the BQL. Callers on a vCPU thread or in
  * the main loop hold it; the IOThread does not, and must not take it while
  * the core's lock is held (a vCPU holding the BQL may be waiting for that
- * lock), so it defers to a main-loop bottom half.
+ * lock), so it defers to a main-loop bottom half. Both record the INTx
+ * level they want (under the core's lock, so in order): the bottom half
+ * applies the last, never an older one a BQL caller has since changed.
  */
 static void nvmev_irq_now(NvmevState *s, uint16_t vector)
 {
@@ -185,6 +187,8 @@ static void nvmev_host_irq_assert(void *opaque, uint16_t vector)
     NvmevState *s = opaque;
 
     if (bql_locked()) {
+        /* The level a pending bottom half applies must be this one. */
+        qatomic_set(&s->intx_want, 1);
         nvmev_irq_now(s, vector);
         return;
     }
@@ -201,6 +205,7 @@ static void nvmev_host_irq_deassert(void *opaque, uint16_t vector)
     NvmevState *s = opaque;
 
     if (bql_locked()) {
+        qatomic_set(&s->intx_want, 0);
         pci_irq_deassert(PCI_DEVICE(s));
         return;
     }
@@ -1150,7 +1155,12 @@ static void nvmev_reset(DeviceState *dev)
     trace_nvmev_reset(nvmev_id(s));
     if (s->core) {
         nvmev_core_reset(s->core);
-        nvmev_core_set_msix(s->core, msix_enabled(PCI_DEVICE(s)));
+        /*
+         * Every reset of a PCI function clears MSI-X Enable, but a system or
+         * bus reset does so after this runs (pci_do_device_reset), without
+         * a config write to tell the core: it starts pin-based here.
+         */
+        nvmev_core_set_msix(s->core, false);
         nvmev_ioeventfd_sync_off(s);
     }
     /*

@@ -250,6 +250,25 @@ class FunctionLevelResetTest(ResetTestBase):
         self.assertEqual(self.read_lba(8), pattern(5))
 
 
+class SystemResetTest(ResetTestBase):
+    def test_a_system_reset_leaves_the_controller_pin_based(self):
+        # The reset disables MSI-X in config space after the device's own
+        # reset ran: the controller must not keep MSI-X mode (INTMS/INTMC,
+        # reserved with MSI-X, would be ignored and INTx never deasserted).
+        msix = find_cap(self.qt.cfg_readl, 0x11)
+        self.qt.cfg_writel(msix, self.qt.cfg_readl(msix) | (1 << 31))
+        self.ready()
+        self.nvme.set32(REG_INTMS, 1)
+        self.assertEqual(self.nvme.reg32(REG_INTMS), 0)  # MSI-X: reserved
+        self.qt.qmp("system_reset")
+        self.assertEqual(self.qt.cfg_readl(msix) & (1 << 31), 0)
+        self.qt.map_bar0()
+        self.nvme.set32(REG_INTMS, 1)
+        self.assertEqual(self.nvme.reg32(REG_INTMS), 1)
+        self.nvme.set32(0x10, 1)  # INTMC
+        self.assertEqual(self.nvme.reg32(REG_INTMS), 0)
+
+
 class HotUnplugTest(unittest.TestCase):
     """device_del of an nvmev behind a pcie-root-port, I/O outstanding. qtest
     plays the guest's part of native PCIe hotplug: it powers the slot off
