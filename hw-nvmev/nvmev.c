@@ -590,6 +590,9 @@ static void nvmev_ioeventfd_sync_off(NvmevState *s)
 /* A pass of the core over the group: fetch, execute, post what is due. */
 static void nvmev_process(NvmevGroup *g)
 {
+    if (g->stopping) {
+        return;
+    }
     nvmev_trace_refresh(g->s);
     nvmev_core_process(g->s->core, g->index);
     nvmev_ioeventfd_check(g->s);
@@ -609,6 +612,9 @@ static void nvmev_timer_cb(void *opaque)
     NvmevState *s = g->s;
     int64_t spin_start = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
 
+    if (g->stopping) {
+        return;
+    }
     for (;;) {
         int64_t deadline = qatomic_read(&g->deadline_ns);
         int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
@@ -657,7 +663,7 @@ static bool nvmev_io_poll(void *opaque)
 {
     NvmevGroup *g = container_of(opaque, NvmevGroup, notifier);
 
-    return nvmev_core_poll(g->s->core, g->index);
+    return !g->stopping && nvmev_core_poll(g->s->core, g->index);
 }
 
 static void nvmev_io_poll_ready(EventNotifier *e)
@@ -669,14 +675,18 @@ static void nvmev_io_poll_begin(EventNotifier *e)
 {
     NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    nvmev_core_set_polling(g->s->core, g->index, 1);
+    if (!g->stopping) {
+        nvmev_core_set_polling(g->s->core, g->index, 1);
+    }
 }
 
 static void nvmev_io_poll_end(EventNotifier *e)
 {
     NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    nvmev_core_set_polling(g->s->core, g->index, 0);
+    if (!g->stopping) {
+        nvmev_core_set_polling(g->s->core, g->index, 0);
+    }
 }
 
 static void nvmev_notifier_read(EventNotifier *e)
@@ -1091,10 +1101,33 @@ static void nvmev_stop_handlers(void *opaque)
     }
 }
 
+/* In the group's context: no handler of it enters the core from now on. */
+static void nvmev_quiesce_group(void *opaque)
+{
+    NvmevGroup *g = opaque;
+
+    g->stopping = true;
+}
+
 static void nvmev_exit(PCIDevice *pci)
 {
     NvmevState *s = NVMEV(pci);
 
+    /*
+     * Every group stops entering the core before any group's bottom half or
+     * timer is freed: a group's pass may kick or arm another group's (a CQ
+     * or a copy they share), which must still exist then. vCPUs cannot
+     * enter the core meanwhile: their MMIO needs the BQL, held here.
+     */
+    for (unsigned i = 0; i < s->ngroups; i++) {
+        NvmevGroup *g = &s->groups[i];
+
+        if (g->iothread && g->process_bh) {
+            aio_wait_bh_oneshot(g->ctx, nvmev_quiesce_group, g);
+        } else {
+            nvmev_quiesce_group(g);
+        }
+    }
     for (unsigned i = 0; i < s->ngroups; i++) {
         NvmevGroup *g = &s->groups[i];
 

@@ -68,6 +68,7 @@ typedef struct NvmevGroup {
     int kicked;            /* process requested (the BH may be pending) */
     EventNotifier notifier; /* doorbell ioeventfds; IOThread: io_poll */
     bool notifier_ready;   /* notifier initialized and attached to ctx */
+    bool stopping;         /* unrealize: handlers return at once (in ctx) */
 } NvmevGroup;
 
 struct NvmevState {

@@ -4,6 +4,7 @@ hot-unplug with device_del, each with I/O outstanding, then the controller
 (or QEMU) working again with the data intact. The qtest clock is frozen, so
 "outstanding" is exact: a command is fetched but its deadline not reached."""
 
+import json
 import os
 import struct
 import sys
@@ -284,6 +285,13 @@ class HotUnplugTest(unittest.TestCase):
         if iothread:
             extra += ["-object", "iothread,id=io1"]
             dev += ",iothread=io1"
+        if iothread == 2:  # two queue groups: pair 1 in io1, pair 2 in io2
+            extra += ["-object", "iothread,id=io2"]
+            props = dict(kv.split("=") for kv in dev.split(",")[1:] if "iothread" not in kv)
+            dev = json.dumps({"driver": "nvmev", **{k: int(v) if v.isdigit() else v
+                                                     for k, v in props.items()},
+                              "max-ioqpairs": 2,
+                              "iothread-vq-mapping": [{"iothread": "io1"}, {"iothread": "io2"}]})
         self.qt = QTest("size=64M", extra + ["-device", dev])
 
     def tearDown(self):
@@ -311,13 +319,16 @@ class HotUnplugTest(unittest.TestCase):
         self.qt.cfg_addr = lambda reg: 0x80000000 | (1 << 16) | (reg & 0xFC)
         nvme = Nvme(self.qt)
         self.assertEqual(nvme.enable() & CSTS_RDY, 1)
-        self.assertEqual(nvme.create_io_queues(), 0)
+        pairs = 2 if iothread == 2 else 1
+        for qid in range(1, pairs + 1):
+            self.assertEqual(nvme.create_io_queues(qid), 0)
         self.qt.memwrite(DATA, pattern(17))
         self.assertEqual(nvme.rw(OPC_WRITE, 0, 8, DATA)[0], 0)
-        for i in range(8):
-            nvme.submit(1, OPC_READ, nsid=1, prp1=DATA + 0x1000 * i, cdw12=7)
+        for i in range(8):  # outstanding in every group
+            nvme.submit(1 + i % pairs, OPC_READ, nsid=1, prp1=DATA + 0x1000 * i, cdw12=7)
         self.qt.clock_step(1)
-        self.assertIsNone(nvme.poll(1))
+        for qid in range(1, pairs + 1):
+            self.assertIsNone(nvme.poll(qid))
         ids = sorted(d["id"] for d in self.qt.qmp("query-nvmev"))
         self.assertEqual(ids, ["hp1", "nvme0"])
 
@@ -336,8 +347,8 @@ class HotUnplugTest(unittest.TestCase):
         self.assertTrue(self.qt.alive())
         # The device let go of its backend (and IOThread).
         self.qt.qmp("object-del", id="m1")
-        if iothread:
-            self.qt.qmp("object-del", id="io1")
+        for io in ("io1", "io2")[:iothread]:
+            self.qt.qmp("object-del", id=io)
         self.assertNotIn("m1", [m.get("id") for m in self.qt.qmp("query-memdev")])
         self.assertEqual(len(self.qt.qmp("query-nvmev")), 1)
 
@@ -346,6 +357,11 @@ class HotUnplugTest(unittest.TestCase):
 
     def test_unplug_with_an_iothread(self):
         self.unplug_with_io_outstanding(True)
+
+    def test_unplug_with_two_queue_groups(self):
+        # Each group's pass may kick the other's bottom half: every group
+        # stops entering the core before any is freed.
+        self.unplug_with_io_outstanding(2)
 
 
 if __name__ == "__main__":
