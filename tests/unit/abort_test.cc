@@ -128,3 +128,35 @@ TEST_F(AbortTest, MoreThanAclPlusOneOutstandingAbortsExceedTheLimit)
     // Once posted, Aborts are no longer outstanding.
     EXPECT_EQ(Driver::status(drv_->call(0, abort_cmd(1, 0x200))), 0);
 }
+
+// An Abort repeated while its command waits in the SQ renews one mark: once
+// the command is fetched (and aborted) no mark is left for the slot's next
+// command, even one with the same CID (a mark per Abort grew without bound
+// and aborted that later command).
+TEST_F(AbortTest, RepeatedAbortsLeaveNoMarkBehind)
+{
+    Sqe flush{};
+    flush.opcode = nvme_cmd_flush;
+    flush.nsid = 1;
+    const uint16_t w = drv_->submit(1, flush);  // slot 0
+    const uint16_t a1 = drv_->submit(0, abort_cmd(1, w));
+    const uint16_t a2 = drv_->submit(0, abort_cmd(1, w));
+    drv_->run();
+    const auto st = drain(0);
+    EXPECT_EQ(st.at(a1), 0);
+    EXPECT_EQ(st.at(a2), 0);
+    EXPECT_EQ(drain(1).at(w), kAborted);
+    for (int i = 1; i < 64; i++) {  // slots 1..63: the SQ wraps to slot 0
+        drv_->submit(1, flush);
+    }
+    drv_->run();
+    EXPECT_EQ(drain(1).size(), 63u);
+    // Slot 0 again, with the aborted command's CID.
+    flush.cid = w;
+    host_.write(drv_->sq_base(1), flush);
+    drv_->write32(0x1000 + 8, 1);
+    drv_->run();
+    const auto again = completion_of(1, w);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(Driver::status(*again), 0);
+}
