@@ -163,11 +163,16 @@ std::string DriveStateArea::open(const NamespaceConfig &cfg, uint8_t *area,
     payload.clear();
     if (cfg.reinit_metadata || all_zero(header, kPage)) {
         // No drive state yet (a new or zeroed backend), or asked for: format.
+        // The header is written by the first save(), after its slot: killed
+        // before that, the area is still (or again) unformatted, never a
+        // header over two empty slots.
+        std::memset(header, 0, kPage);
         for (uint8_t *slot : {area, area + slot_bytes_}) {
             std::memset(slot, 0, kSlotHeaderBytes);
         }
-        std::memset(header, 0, kPage);
-        std::memcpy(header, &want, sizeof(want));
+        const auto *w = reinterpret_cast<const uint8_t *>(&want);
+        pending_header_.assign(w, w + sizeof(want));
+        header_page_ = header;
         area_ = area;
         generation_ = 0;
         newest_ = 1;
@@ -250,6 +255,10 @@ void DriveStateArea::save(const std::vector<uint8_t> &payload)
     std::memcpy(at, &h, sizeof(h));
     generation_ = h.generation;
     newest_ = slot;
+    if (!pending_header_.empty()) {  // the first checkpoint after a format
+        std::memcpy(header_page_, pending_header_.data(), pending_header_.size());
+        pending_header_.clear();
+    }
 }
 
 }  // namespace nvmev

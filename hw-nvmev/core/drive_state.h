@@ -41,7 +41,8 @@ class DriveStateArea {
 public:
     // Binds the area at `area` (cfg.state_bytes long). A zeroed header
     // page, or cfg.reinit_metadata, formats it (fresh() is true and nothing
-    // is loaded); a header of this format loads the newest valid slot into
+    // is loaded; the header is written by the first save(), after its slot);
+    // a header of this format loads the newest valid slot into
     // `payload`. Otherwise returns an error naming cfg.backing_name, what
     // is wrong and the property that formats afresh. The header records
     // cfg.kind, so another kind's area is refused, not loaded.
@@ -60,6 +61,8 @@ private:
     uint64_t generation_ = 0;  // of the newest slot (0: none yet)
     unsigned newest_ = 1;      // its index: the first save goes to slot A
     bool fresh_ = false;
+    uint8_t *header_page_ = nullptr;
+    std::vector<uint8_t> pending_header_;  // formatted, not yet written
 };
 
 }  // namespace nvmev

@@ -13,11 +13,14 @@ namespace nvmev {
 namespace {
 
 // Zeroes [p, p + len) writing only pages that hold data: never-written pages
-// of an anonymous backing store stay unallocated.
-void zero_written(uint8_t *p, uint64_t len)
+// of an anonymous backing store stay unallocated. `backwards`: last page
+// first.
+void zero_written(uint8_t *p, uint64_t len, bool backwards = false)
 {
     static const uint8_t zeros[4096] = {};
-    for (uint64_t off = 0; off < len; off += sizeof(zeros)) {
+    const uint64_t pages = (len + sizeof(zeros) - 1) / sizeof(zeros);
+    for (uint64_t i = 0; i < pages; ++i) {
+        const uint64_t off = (backwards ? pages - 1 - i : i) * sizeof(zeros);
         const uint64_t n = std::min<uint64_t>(sizeof(zeros), len - off);
         if (std::memcmp(p + off, zeros, n) != 0) {
             std::memset(p + off, 0, n);
@@ -101,11 +104,15 @@ void Namespace::set_host(const Host *host)
 
 void Namespace::discard()
 {
-    zero_written(backing, slot_bytes_);
     if (cfg.metadata_bytes) {
-        // No zone format header: the next open formats it (all zones empty).
-        zero_written(backing + cfg.metadata_offset, cfg.metadata_bytes);
+        // Metadata first and last page first: each area's commit record (the
+        // drive state header, the zone format header) ends at a page below
+        // what it commits, so a kill in the middle leaves either the old
+        // state or none, which the next start formats (every zone empty),
+        // never a header over zeroed slots or zone records.
+        zero_written(backing + cfg.metadata_offset, cfg.metadata_bytes, true);
     }
+    zero_written(backing, slot_bytes_);
     uncorrectable = UncorrectableRanges();
     changed_zones.clear();
     changed_overflow = false;

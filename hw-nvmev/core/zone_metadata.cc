@@ -1,6 +1,7 @@
 // ssd=zns metadata area: header, zone records, descriptor extensions.
 #include "zone_metadata.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstring>
 
@@ -61,7 +62,19 @@ std::string open_zone_metadata(const NamespaceConfig &rc, uint8_t *area, ZoneMet
     std::memcpy(&have, header, sizeof(have));
     out.records = reinterpret_cast<ftl::ZoneRecord *>(area);
     out.extensions = area + round_page(uint64_t{z.zones} * sizeof(ftl::ZoneRecord));
-    if (rc.reinit_metadata || std::memcmp(have.magic, kMagic, sizeof(kMagic)) != 0) {
+    const bool ours = std::memcmp(have.magic, kMagic, sizeof(kMagic)) == 0;
+    if (!rc.reinit_metadata && !ours &&
+        std::any_of(header, header + kPage, [](uint8_t b) { return b != 0; })) {
+        // Another kind's drive state or data (an ssd=nvm or conv image keeps
+        // its drive state header here): formatting would destroy it.
+        return "property 'memdev': " + backing_store_name(rc) +
+               " holds no zone metadata: its last page is neither zero nor a zone format "
+               "header (another kind's drive state or data?); start with the kind and "
+               "properties it was made with, or set reinit-metadata=on to format the "
+               "metadata afresh (a new drive over the data: zone states, marks and namespace "
+               "state are lost)";
+    }
+    if (rc.reinit_metadata || !ours) {
         // No zone format yet (a new or zeroed backend), or asked for: format it.
         std::memset(area, 0, bytes);
         std::memcpy(header, &want, sizeof(want));

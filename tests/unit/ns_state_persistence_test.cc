@@ -401,6 +401,70 @@ TEST_F(NvmStateTest, AnotherKindsDriveStateIsRefusedNamingBothKinds)
                   "data: marks and namespace state are lost)");
 }
 
+// ssd=zns keeps its zone format header in the backend's last page, where an
+// nvm or conv image keeps its drive state header: a zns start on such an
+// image is refused, not formatted over it (which destroyed the image).
+TEST_F(NvmStateTest, AZnsStartOnAnotherKindsImageIsRefusedNotFormatted)
+{
+    auto c = nvm(kMemdev);
+    ASSERT_EQ(start(c->c), "");
+    ready_with_io_queue(64);
+    fill(kBuf, 4096, 9);
+    ASSERT_EQ(io_status(make_rw(nvme_cmd_write_uncor, 100, 1, 0)), 0);  // a mark to keep
+    ASSERT_EQ(nvmev_core_checkpoint(core_), 1u);
+    const std::vector<uint8_t> image = backing_;
+    Cfg zns("zns", kMemdev);
+    zns.c.capacity_from_memdev = 1;
+    zns.c.backing_name = kName1;
+    zns.c.msix_vectors = 4;
+    zns.set("channels", 2).set("luns-per-channel", 1).set("flash-page-size", 16384);
+    zns.set("program-unit-size", 16384).set("zone-size", 1 << 20).set("zone-dies", 2);
+    EXPECT_EQ(start(zns.c, true),
+              std::string("property 'memdev': memdev backend ") + kName1 +
+                  " holds no zone metadata: its last page is neither zero nor a zone format "
+                  "header (another kind's drive state or data?); start with the kind and "
+                  "properties it was made with, or set reinit-metadata=on to format the "
+                  "metadata afresh (a new drive over the data: zone states, marks and "
+                  "namespace state are lost)");
+    EXPECT_EQ(backing_, image) << "nothing written";
+    ASSERT_EQ(start(c->c, true), "") << "the nvm drive starts as it was";
+    ready_with_io_queue(64);
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_read, 100, 1, kBuf)),
+              sc(NVME_SCT_MEDIA, NVME_SC_READ_ERROR));
+}
+
+// A kill after a format (or reinit-metadata=on) but before its first
+// checkpoint: the header is written only after the first slot, so the next
+// start formats again instead of finding a header over two empty slots.
+TEST_F(NvmStateTest, AKillBeforeTheFirstCheckpointLeavesTheAreaUnformatted)
+{
+    auto c = nvm(kMemdev);
+    ResolvedConfig rc = c->resolve();
+    backing_.assign(kMemdev, 0);
+    uint8_t *area = backing_.data() + rc.metadata_offset;
+    std::vector<uint8_t> payload;
+    DriveStateArea a;
+    ASSERT_EQ(a.open(rc, area, payload), "");
+    EXPECT_TRUE(a.fresh());
+    DriveStateArea b;  // the restart after the kill
+    ASSERT_EQ(b.open(rc, area, payload), "");
+    EXPECT_TRUE(b.fresh()) << "formats again";
+    b.save({1, 2, 3});
+    DriveStateArea loaded;
+    ASSERT_EQ(loaded.open(rc, area, payload), "");
+    EXPECT_FALSE(loaded.fresh());
+    EXPECT_EQ(payload, (std::vector<uint8_t>{1, 2, 3}));
+    // reinit-metadata=on over that state, killed before its first save:
+    // the old state is gone (as asked) and the next start formats.
+    rc.reinit_metadata = true;
+    DriveStateArea reinit;
+    ASSERT_EQ(reinit.open(rc, area, payload), "");
+    rc.reinit_metadata = false;
+    DriveStateArea after;
+    ASSERT_EQ(after.open(rc, area, payload), "");
+    EXPECT_TRUE(after.fresh());
+}
+
 TEST_F(NvmStateTest, TooSmallAMemdevIsNamed)
 {
     // As ssd=conv: at least 1 MiB of data beside the area.
