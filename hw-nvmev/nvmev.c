@@ -587,15 +587,33 @@ static void nvmev_ioeventfd_sync_off(NvmevState *s)
 
 /* ---- AioContext handlers (each group's, in its context) ---- */
 
+/*
+ * Whether this thread is inside the core (a group's pass or timer, a
+ * register write). A DMA or MSI-X write of that call may reach another
+ * device whose handler runs a nested event loop (a virtio-blk reset
+ * draining its requests does), which may run an nvmev group's handler on
+ * this thread: entering the core there would wait for the lock this thread
+ * holds, or start a second pass over the staged commands the first is
+ * copying. Such a handler defers (its bottom half runs again) instead.
+ */
+static __thread bool nvmev_in_core;
+
 /* A pass of the core over the group: fetch, execute, post what is due. */
 static void nvmev_process(NvmevGroup *g)
 {
     if (g->stopping) {
         return;
     }
+    if (nvmev_in_core) {
+        qatomic_set(&g->kicked, 1);
+        qemu_bh_schedule(g->process_bh);
+        return;
+    }
+    nvmev_in_core = true;
     nvmev_trace_refresh(g->s);
     nvmev_core_process(g->s->core, g->index);
     nvmev_ioeventfd_check(g->s);
+    nvmev_in_core = false;
 }
 
 static void nvmev_process_bh(void *opaque)
@@ -646,7 +664,13 @@ static void nvmev_timer_cb(void *opaque)
         }
         cpu_relax();
     }
+    if (nvmev_in_core) {
+        timer_mod_ns(g->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+        return;
+    }
+    nvmev_in_core = true;
     nvmev_core_timer(s->core, g->index);
+    nvmev_in_core = false;
 }
 
 /*
@@ -663,7 +687,8 @@ static bool nvmev_io_poll(void *opaque)
 {
     NvmevGroup *g = container_of(opaque, NvmevGroup, notifier);
 
-    return !g->stopping && nvmev_core_poll(g->s->core, g->index);
+    return !g->stopping && !nvmev_in_core &&
+           nvmev_core_poll(g->s->core, g->index);
 }
 
 static void nvmev_io_poll_ready(EventNotifier *e)
@@ -675,7 +700,7 @@ static void nvmev_io_poll_begin(EventNotifier *e)
 {
     NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    if (!g->stopping) {
+    if (!g->stopping && !nvmev_in_core) {
         nvmev_core_set_polling(g->s->core, g->index, 1);
     }
 }
@@ -684,7 +709,7 @@ static void nvmev_io_poll_end(EventNotifier *e)
 {
     NvmevGroup *g = container_of(e, NvmevGroup, notifier);
 
-    if (!g->stopping) {
+    if (!g->stopping && !nvmev_in_core) {
         nvmev_core_set_polling(g->s->core, g->index, 0);
     }
 }
@@ -730,9 +755,12 @@ static void nvmev_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                              unsigned size)
 {
     NvmevState *s = opaque;
+    bool was = nvmev_in_core;
 
     trace_nvmev_mmio_write(addr, size, val);
+    nvmev_in_core = true;
     nvmev_core_mmio_write(s->core, addr, val, size);
+    nvmev_in_core = was;
     if (addr < 0x1000) {
         nvmev_ioeventfd_sync_off(s);    /* CC.EN 1->0 ends shadow doorbells */
     }
