@@ -88,8 +88,8 @@ namespace {
 
 // At most `most` entries: runs of neighbours summed, at the run's last time
 // (`later`) or its first. Both lists are sorted, so the result is too.
-std::vector<WriteBuffer::Release> coarsened(const std::vector<WriteBuffer::Release> &v,
-                                            size_t most, bool later)
+std::vector<WriteBuffer::Release> coarsened(const std::vector<WriteBuffer::Release> &v, size_t most,
+                                            bool later)
 {
     most = std::max<size_t>(most, 1);
     if (v.size() <= most) {

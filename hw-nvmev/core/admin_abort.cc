@@ -75,10 +75,9 @@ bool Controller::abort_in_sq(uint16_t sqid, uint16_t cid)
             // One mark per slot (an Abort repeated while the SQ is stalled
             // renews it), so the marks stay within the SQs' entries and a
             // fetch leaves none behind for the slot's next command.
-            auto same = std::find_if(abort_marks_.begin(), abort_marks_.end(),
-                                     [&](const AbortMark &m) {
-                                         return m.sqid == sqid && m.slot == slot;
-                                     });
+            auto same =
+                std::find_if(abort_marks_.begin(), abort_marks_.end(),
+                             [&](const AbortMark &m) { return m.sqid == sqid && m.slot == slot; });
             if (same != abort_marks_.end()) {
                 same->cid = cid;
             } else {

@@ -39,7 +39,8 @@ void UncorrectableRanges::clear(uint64_t slba, uint64_t nlb)
         changes_++;
         const uint64_t s = it->first, e = it->second;
         it = ranges_.erase(it);
-        bool before = s < start, after = e > end;
+        bool before = s < start;
+        bool after = e > end;
         if (before && after && ranges_.size() + 2 > limit_) {
             // A split past the limit: only the longer part keeps its mark
             // (the later one on a tie), as the area has room for no more.

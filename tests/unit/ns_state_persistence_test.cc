@@ -505,8 +505,8 @@ TEST_F(NvmStateTest, AWriteSplittingAMarkWithTheAreaFullStillCheckpoints)
         ASSERT_EQ(io_status(make_rw(nvme_cmd_write_uncor, 4 * i, 3, 0)), 0) << i;
     }
     fill(kBuf, 512, 5);
-    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 1, 1, kBuf)), 0);     // LBA 1 of [0, 3)
-    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 4 + 2, 1, kBuf)), 0); // LBA 6 of [4, 7)
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 1, 1, kBuf)), 0);      // LBA 1 of [0, 3)
+    EXPECT_EQ(io_status(make_rw(nvme_cmd_write, 4 + 2, 1, kBuf)), 0);  // LBA 6 of [4, 7)
     const uint16_t bad = sc(NVME_SCT_MEDIA, NVME_SC_READ_ERROR);
     for (bool restarted : {false, true}) {
         if (restarted) {
