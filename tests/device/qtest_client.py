@@ -30,6 +30,18 @@ def device_arg(opts):
     return f"nvmev,id=nvme0,addr={PCI_SLOT:02x}.0,{opts}"
 
 
+def find_cap(read_cfg, cap_id):
+    """Offset of a PCI capability in a function's configuration space;
+    read_cfg(reg) reads a dword (QTest.cfg_readl, or a port's reader)."""
+    ptr = read_cfg(0x34) & 0xFC
+    while ptr:
+        dword = read_cfg(ptr)
+        if dword & 0xFF == cap_id:
+            return ptr
+        ptr = (dword >> 8) & 0xFC
+    raise AssertionError(f"no capability 0x{cap_id:02x}")
+
+
 class QTest:
     def __init__(self, device_opts, extra_args=(), pre_args=()):
         """device_opts: nvmev's properties as "key=value,..." or, for list

@@ -12,23 +12,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import BAR0, QTest  # noqa: E402
+from qtest_client import BAR0, QTest, find_cap  # noqa: E402
 from nvme_driver import ACQ, Nvme  # noqa: E402
 
 REG_AQA, REG_ASQ, REG_ACQ, REG_CC, REG_CSTS = 0x24, 0x28, 0x30, 0x14, 0x1C
 CSTS_RDY, CSTS_CFS = 1, 2
 MSIX_BAR_AT = 0xFE100000
 SIBLING_SLOT, SIBLING_BAR0 = 5, 0xFD000000
-
-
-def find_cap(read_cfg, cap_id):
-    ptr = read_cfg(0x34) & 0xFC
-    while ptr:
-        dword = read_cfg(ptr)
-        if dword & 0xFF == cap_id:
-            return ptr
-        ptr = (dword >> 8) & 0xFC
-    return None
 
 
 class DmaTargetsBase(unittest.TestCase):

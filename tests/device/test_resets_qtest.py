@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import BAR0, PCI_SLOT, QTest  # noqa: E402
+from qtest_client import BAR0, PCI_SLOT, QTest, find_cap  # noqa: E402
 from nvme_driver import ACQ, DATA, IOCQ, Nvme, sqe  # noqa: E402
 
 REG_CAP, REG_INTMS, REG_CC, REG_CSTS, REG_NSSR = 0x00, 0x0C, 0x14, 0x1C, 0x20
@@ -29,17 +29,6 @@ MIB64 = 64 * 2**20
 
 def pattern(seed, size=4096):
     return bytes((i * seed + (i >> 8)) & 0xFF for i in range(size))
-
-
-def find_cap(read_cfg, cap_id):
-    """Offset of a PCI capability in a function's configuration space."""
-    ptr = read_cfg(0x34) & 0xFC
-    while ptr:
-        dword = read_cfg(ptr)
-        if dword & 0xFF == cap_id:
-            return ptr
-        ptr = (dword >> 8) & 0xFC
-    raise AssertionError(f"no capability 0x{cap_id:02x}")
 
 
 class ResetTestBase(unittest.TestCase):
