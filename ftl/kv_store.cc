@@ -271,15 +271,17 @@ void KvStore::finish_journal()
             ") the store could not have written");
     }
     KvRecord &rec = records_[j.slot];
-    // Extents from the file are checked before any byte moves (the records
-    // themselves are checked after, by load_records()).
+    // Extents from the file are checked before they are used (the records
+    // themselves are checked after, by load_records()). An Update replaces
+    // the record's extent, which a kill may have left torn (new length, old
+    // offset): only the journal's counts. A Move reads the record's and
+    // writes below it, so the record's bounds both.
     const uint64_t total = alloc_.total_units();
     auto inside = [total](uint64_t unit, uint64_t len) {
         return len > 0 && unit <= total && units_for(len) <= total - unit;
     };
-    if (!inside(rec.unit_offset, rec.value_len) ||
-        (kind == KvJournalKind::Update ? !inside(j.unit_offset, j.value_len)
-                                       : j.unit_offset > total)) {
+    if (kind == KvJournalKind::Update ? !inside(j.unit_offset, j.value_len)
+                                      : !inside(rec.unit_offset, rec.value_len)) {
         throw std::invalid_argument(
             "the backing store's KV metadata area has a journal entry (kind " +
             std::to_string(j.kind) + ", record " + std::to_string(j.slot) +

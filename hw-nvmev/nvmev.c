@@ -23,6 +23,7 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
+#include "hw/pci/pcie_host.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
@@ -49,13 +50,31 @@ static const char *nvmev_id(NvmevState *s)
 
 /* ---- Host callbacks for the core ---- */
 
-/* Whether `mr` is one of an nvmev controller's (BAR 0, MSI-X, CMB...). */
-static bool nvmev_owns(MemoryRegion *mr)
+/*
+ * Whether a write to `mr` can enter an nvmev controller's core: its BARs
+ * (BAR 0, MSI-X, CMB...), or the PCIe configuration window (MMCONFIG),
+ * whose writes reach nvmev's config handler (MSI-X Enable, an FLR) and a
+ * root port's (Slot Control: unplug).
+ */
+static bool nvmev_reenters(MemoryRegion *mr)
 {
     Object *owner = memory_region_owner(mr);
 
-    return owner && object_dynamic_cast(owner, TYPE_NVMEV);
+    return owner && (object_dynamic_cast(owner, TYPE_NVMEV) ||
+                     object_dynamic_cast(owner, TYPE_PCIE_HOST_BRIDGE));
 }
+
+/*
+ * Whether this thread is inside the core (a group's pass or timer, a
+ * register write). A DMA or MSI-X write of that call may reach another
+ * device whose handler runs a nested event loop (a virtio-blk reset
+ * draining its requests does), which may run an nvmev group's handler on
+ * this thread: entering the core there would wait for the lock this thread
+ * holds, or start a second pass over the staged commands the first is
+ * copying. Such a handler (a group's, or the interrupt and ioeventfd bottom
+ * halves) defers, its bottom half or timer running again, instead.
+ */
+static __thread bool nvmev_in_core;
 
 /*
  * Where the core's DMA may go; the core's lock is held throughout.
@@ -73,10 +92,10 @@ static bool nvmev_owns(MemoryRegion *mr)
  * the very pages of a queue or buffer in flight.
  *
  * Under the BQL (the main loop, a vCPU) DMA may reach other devices' MMIO,
- * as peer-to-peer DMA does, but not an nvmev controller's: its handlers
- * take the core's lock, held here (this controller's, or its subsystem's,
- * shared by the siblings), so one thread would wait for itself. A queue or
- * buffer in a controller's BAR fails the same way.
+ * as peer-to-peer DMA does, but not an nvmev controller's nor the PCIe
+ * configuration window: their handlers take the core's lock, held here
+ * (this controller's, or its subsystem's, shared by the siblings), so one
+ * thread would wait for itself. A queue or buffer there fails the same way.
  */
 static bool nvmev_dma_allowed(NvmevState *s, uint64_t addr, uint64_t len,
                               bool is_write)
@@ -95,7 +114,7 @@ static bool nvmev_dma_allowed(NvmevState *s, uint64_t addr, uint64_t len,
             return false;
         }
         if (!memory_access_is_direct(mr, is_write, MEMTXATTRS_UNSPECIFIED) &&
-            (!bql || nvmev_owns(mr))) {
+            (!bql || nvmev_reenters(mr))) {
             return false;
         }
         addr += l;
@@ -135,11 +154,12 @@ static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
 }
 
 /*
- * An MSI-X message is a DMA write, raised here with the core's lock held:
- * one addressed to an nvmev controller's BAR (a guest's table entry can say
- * anything) would enter that controller's MMIO handler, which takes the
- * same lock. Such a message is dropped, as a root complex may drop a write
- * it cannot route, and logged as a guest error.
+ * An MSI-X message is a DMA write, raised with the core's lock held (or in
+ * a nested event loop inside the core): one addressed to an nvmev
+ * controller's BAR or to the PCIe configuration window (a guest's table
+ * entry can say anything) would enter a handler that takes the same lock.
+ * Such a message is dropped, as a root complex may drop a write it cannot
+ * route, and logged as a guest error.
  */
 static bool nvmev_msi_loops_back(NvmevState *s, uint16_t vector)
 {
@@ -151,11 +171,12 @@ static bool nvmev_msi_loops_back(NvmevState *s, uint16_t vector)
     RCU_READ_LOCK_GUARD();
     mr = address_space_translate(as, msg.address, &xlat, &l, true,
                                  MEMTXATTRS_UNSPECIFIED);
-    if (!nvmev_owns(mr)) {
+    if (!nvmev_reenters(mr)) {
         return false;
     }
     qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: MSI-X vector %u addresses an "
-                  "nvmev controller's BAR (0x%" PRIx64 "): dropped\n",
+                  "nvmev controller's BAR or PCIe config space (0x%" PRIx64 "): "
+                  "dropped\n",
                   nvmev_id(s), vector, msg.address);
     return true;
 }
@@ -219,12 +240,18 @@ static void nvmev_irq_bh(void *opaque)
     NvmevState *s = opaque;
     PCIDevice *pci = PCI_DEVICE(s);
 
+    if (nvmev_in_core) {
+        qemu_bh_schedule(s->irq_bh);
+        return;
+    }
     for (uint32_t w = 0; w < ARRAY_SIZE(s->irq_pending); w++) {
         uint64_t bits = qatomic_xchg(&s->irq_pending[w], 0);
         while (bits) {
             unsigned b = ctz64(bits);
             bits &= bits - 1;
-            if (msix_enabled(pci)) {
+            if (msix_enabled(pci) &&
+                (msix_is_masked(pci, w * 64 + b) ||
+                 !nvmev_msi_loops_back(s, w * 64 + b))) {
                 msix_notify(pci, w * 64 + b);
             }
         }
@@ -559,6 +586,10 @@ static void nvmev_ioeventfd_bh(void *opaque)
 {
     NvmevState *s = opaque;
 
+    if (nvmev_in_core) {
+        qemu_bh_schedule(s->ioeventfd_bh);
+        return;
+    }
     if (s->core && nvmev_core_shadow_doorbells(s->core)) {
         nvmev_ioeventfd_set(s, true);
     }
@@ -587,16 +618,6 @@ static void nvmev_ioeventfd_sync_off(NvmevState *s)
 
 /* ---- AioContext handlers (each group's, in its context) ---- */
 
-/*
- * Whether this thread is inside the core (a group's pass or timer, a
- * register write). A DMA or MSI-X write of that call may reach another
- * device whose handler runs a nested event loop (a virtio-blk reset
- * draining its requests does), which may run an nvmev group's handler on
- * this thread: entering the core there would wait for the lock this thread
- * holds, or start a second pass over the staged commands the first is
- * copying. Such a handler defers (its bottom half runs again) instead.
- */
-static __thread bool nvmev_in_core;
 
 /* A pass of the core over the group: fetch, execute, post what is due. */
 static void nvmev_process(NvmevGroup *g)

@@ -13,14 +13,11 @@ namespace nvmev {
 namespace {
 
 // Zeroes [p, p + len) writing only pages that hold data: never-written pages
-// of an anonymous backing store stay unallocated. `backwards`: last page
-// first.
-void zero_written(uint8_t *p, uint64_t len, bool backwards = false)
+// of an anonymous backing store stay unallocated.
+void zero_written(uint8_t *p, uint64_t len)
 {
     static const uint8_t zeros[4096] = {};
-    const uint64_t pages = (len + sizeof(zeros) - 1) / sizeof(zeros);
-    for (uint64_t i = 0; i < pages; ++i) {
-        const uint64_t off = (backwards ? pages - 1 - i : i) * sizeof(zeros);
+    for (uint64_t off = 0; off < len; off += sizeof(zeros)) {
         const uint64_t n = std::min<uint64_t>(sizeof(zeros), len - off);
         if (std::memcmp(p + off, zeros, n) != 0) {
             std::memset(p + off, 0, n);
@@ -105,12 +102,24 @@ void Namespace::set_host(const Host *host)
 void Namespace::discard()
 {
     if (cfg.metadata_bytes) {
-        // Metadata first and last page first: each area's commit record (the
-        // drive state header, the zone format header) ends at a page below
-        // what it commits, so a kill in the middle leaves either the old
-        // state or none, which the next start formats (every zone empty),
-        // never a header over zeroed slots or zone records.
-        zero_written(backing + cfg.metadata_offset, cfg.metadata_bytes, true);
+        // The commit records first: the kind's (zns: the zone format header,
+        // the metadata's last page; kv: the key store's header, the page
+        // after the drive state area), then the drive state header (that
+        // area's last page); then the rest. A kill in the middle leaves each
+        // area whole or unformatted, which the next start formats (no zone
+        // records zeroed under a valid header: offline zones; no key records
+        // under one: keys silently lost; no slots under one: refused).
+        uint8_t *const meta = backing + cfg.metadata_offset;
+        constexpr uint64_t kPage = 4096;
+        if (cfg.kind == SsdKind::Zns) {
+            zero_written(meta + cfg.metadata_bytes - kPage, kPage);
+        } else if (cfg.kind == SsdKind::Kv) {
+            zero_written(meta + cfg.state_bytes, kPage);
+        }
+        if (cfg.state_bytes) {
+            zero_written(meta + cfg.state_bytes - kPage, kPage);
+        }
+        zero_written(meta, cfg.metadata_bytes);
     }
     zero_written(backing, slot_bytes_);
     uncorrectable = UncorrectableRanges();

@@ -12,12 +12,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from qtest_client import BAR0, QTest, find_cap  # noqa: E402
+from qtest_client import BAR0, PCI_SLOT, QTest, find_cap  # noqa: E402
 from nvme_driver import ACQ, Nvme  # noqa: E402
 
 REG_AQA, REG_ASQ, REG_ACQ, REG_CC, REG_CSTS = 0x24, 0x28, 0x30, 0x14, 0x1C
 CSTS_RDY, CSTS_CFS = 1, 2
 MSIX_BAR_AT = 0xFE100000
+MMCONFIG = 0xB0000000
 SIBLING_SLOT, SIBLING_BAR0 = 5, 0xFD000000
 
 
@@ -54,7 +55,9 @@ class OwnBarTest(DmaTargetsBase):
         self.enable_with_admin_sq_at(BAR0)
         self.ring_and_expect_fatal_status()
 
-    def test_an_msix_message_to_the_controllers_own_bar0_is_dropped(self):
+    def identify_with_vector_0_at(self, address):
+        """MSI-X on, vector 0's message a write of 0 to `address`; an
+        Identify completes (its interrupt dropped) and QEMU runs on."""
         cfg = self.qt.cfg_readl
         msix = find_cap(cfg, 0x11)
         table = cfg(msix + 4)
@@ -63,21 +66,33 @@ class OwnBarTest(DmaTargetsBase):
         self.qt.cfg_writel(bar, MSIX_BAR_AT)
         if cfg(bar) & 0x4:  # 64-bit BAR
             self.qt.cfg_writel(bar + 4, 0)
-        # Vector 0's message: a write of 0 to the SQ 0 tail doorbell.
         entry = MSIX_BAR_AT + offset
-        self.qt.writel(entry, (BAR0 + 0x1000) & 0xFFFFFFFF)
-        self.qt.writel(entry + 4, 0)
+        self.qt.writel(entry, address & 0xFFFFFFFF)
+        self.qt.writel(entry + 4, address >> 32)
         self.qt.writel(entry + 8, 0)
         self.qt.writel(entry + 12, 0)  # unmasked
         self.qt.cfg_writel(msix, cfg(msix) | (1 << 31))  # MSI-X enable
         self.assertEqual(self.nvme.enable() & CSTS_RDY, CSTS_RDY)
-        # Identify: it completes, its interrupt goes nowhere, QEMU runs on.
         st, _ = self.nvme.call(0, 0x06, prp1=0x200000, cdw10=1)
         self.assertEqual(st, 0)
         vid, = struct.unpack("<H", self.qt.memread(0x200000, 2))
         self.assertEqual(vid, cfg(0) & 0xFFFF)
         self.assertEqual(self.nvme.reg32(REG_CSTS) & CSTS_CFS, 0)
         self.assertEqual(self.qt.qmp("query-status")["status"], "running")
+        return msix
+
+    def test_an_msix_message_to_the_controllers_own_bar0_is_dropped(self):
+        self.identify_with_vector_0_at(BAR0 + 0x1000)  # the SQ 0 tail doorbell
+
+    def test_an_msix_message_to_pcie_config_space_is_dropped(self):
+        # MMCONFIG at q35's default PCIEXBAR, enabled as firmware would.
+        self.qt.cfg_writel(0x64, 0, slot=0)
+        self.qt.cfg_writel(0x60, MMCONFIG | 1, slot=0)
+        msix = find_cap(self.qt.cfg_readl, 0x11)
+        # The dword with MSI-X Message Control: 0 there disables MSI-X,
+        # which nvmev's config handler tells the core (its lock).
+        self.identify_with_vector_0_at(MMCONFIG + (PCI_SLOT << 15) + msix)
+        self.assertTrue(self.qt.cfg_readl(msix) & (1 << 31), "MSI-X still enabled")
 
 
 class SiblingBarTest(DmaTargetsBase):
