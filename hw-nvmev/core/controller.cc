@@ -168,6 +168,11 @@ unsigned Controller::checkpoint()
 void Controller::timer(unsigned g)
 {
     groups_[g].armed_ns = INT64_MAX;
+    if (groups_[g].sibling_retry_ns <= host_.now_ns()) {
+        // Another controller's copy this group waited for has likely ended.
+        groups_[g].sibling_retry_ns = INT64_MAX;
+        host_.kick(g);
+    }
     if (g == checkpoint_group_ && next_checkpoint_ns_ != INT64_MAX &&
         host_.now_ns() >= next_checkpoint_ns_) {
         next_checkpoint_ns_ = INT64_MAX;
@@ -420,6 +425,7 @@ void Controller::rearm(unsigned g)
     if (g == checkpoint_group_) {
         next = std::min(next, next_checkpoint_ns_);
     }
+    next = std::min(next, grp.sibling_retry_ns);
     if (next != grp.armed_ns) {
         grp.armed_ns = next;
         host_.arm_timer(g, next);

@@ -197,6 +197,9 @@ private:
     // group is woken when copies end.
     bool waits_for_other_copies(const Sqe &sqe, uint16_t sqid);
     void wake_copy_waiters(const QueueGroup &finished);
+    // ns is one of this controller's namespaces, attached or not (a
+    // subsystem's controllers share NSID 1).
+    bool has_namespace(const Namespace *ns) const;
 
     // shadow_doorbells.cc
     Outcome admin_doorbell_buffer_config(Request &req);

@@ -11,12 +11,23 @@
 // waiting command is simply fetched again later, and no thread ever waits
 // for another while holding anything (a copy may be waiting for the BQL in
 // a DMA to a device's MMIO). One queue group: nothing to check.
+//
+// A subsystem's controllers share NSID 1 and take the subsystem's lock, so
+// the same holds between them: a command waits for another controller's
+// copy of the same namespace's blocks. That controller cannot wake this one
+// (its bottom halves are not ours to schedule, and may be freed while it is
+// unplugged), so the waiting group fetches again a short while later on its
+// own timer; conflicts between hosts are rare and a copy lasts microseconds.
+#include <algorithm>
+
 #include "controller.h"
 
 namespace nvmev {
 namespace {
 
 constexpr uint64_t kAllBlocks = UINT64_MAX;
+// How soon a group waiting for another controller's copy fetches again.
+constexpr int64_t kSiblingRetryNs = 20'000;
 
 // The blocks a command touches on the media; nlb 0: none.
 struct MediaRange {
@@ -57,14 +68,8 @@ MediaRange admin_range(const Sqe &sqe)
     }
 }
 
-bool overlaps(const MediaRange &r, const QueueGroup::StagedRange &c)
+bool blocks_meet(const MediaRange &r, const QueueGroup::StagedRange &c)
 {
-    if (!r.write && !c.write) {
-        return false;
-    }
-    if (r.nsid != NVME_NSID_ALL && r.nsid != c.nsid) {
-        return false;
-    }
     return r.nlb == kAllBlocks || (r.slba < c.slba + c.nlb && c.slba < r.slba + r.nlb);
 }
 
@@ -72,29 +77,60 @@ bool overlaps(const MediaRange &r, const QueueGroup::StagedRange &c)
 
 bool Controller::waits_for_other_copies(const Sqe &sqe, uint16_t sqid)
 {
-    if (groups_.size() < 2) {
+    const bool siblings = subsys_ && subsys_->controllers() > 1;
+    if (groups_.size() < 2 && !siblings) {
         return false;
     }
     const MediaRange r = sqid == 0 ? admin_range(sqe) : io_range(sqe);
     if (r.nlb == 0) {
         return false;
     }
-    QueueGroup &self = group_for(sqid);
-    for (const QueueGroup &other : groups_) {
-        if (&other == &self) {
-            continue;
-        }
-        if (!r.write && other.staged_writes == 0) {
-            continue;  // reads never wait for reads
-        }
-        for (const QueueGroup::StagedRange &c : other.staged_ranges) {
-            if (overlaps(r, c)) {
-                self.waits_for_copies = true;
-                return true;
+    // The namespace the command names here; nullptr with NVME_NSID_ALL
+    // (every namespace here) or an NSID without one (no conflict:
+    // the command fails).
+    const bool all = r.nsid == NVME_NSID_ALL;
+    const Namespace *ns = all ? nullptr : namespace_slot(r.nsid);
+    if (!all && !ns) {
+        return false;
+    }
+    // Whether `other`'s groups (but `self`) copy blocks r touches, either
+    // side changing them. A namespace is one object wherever it is attached.
+    const auto meets = [&](const Controller &other, const QueueGroup *self) {
+        for (const QueueGroup &g : other.groups_) {
+            if (&g == self || (!r.write && g.staged_writes == 0)) {
+                continue;  // reads never wait for reads
+            }
+            for (const QueueGroup::StagedRange &c : g.staged_ranges) {
+                if ((r.write || c.write) && (all ? has_namespace(c.ns) : c.ns == ns) &&
+                    blocks_meet(r, c)) {
+                    return true;
+                }
             }
         }
+        return false;
+    };
+    const unsigned g = group_of_[sqid];
+    QueueGroup &self = groups_[g];
+    if (groups_.size() > 1 && meets(*this, &self)) {
+        self.waits_for_copies = true;
+        return true;
     }
-    return false;
+    bool sibling = false;
+    if (siblings) {
+        subsys_->for_each_other(
+            this, [&](const Controller &c) { sibling = sibling || meets(c, nullptr); });
+    }
+    if (sibling) {
+        self.sibling_retry_ns = std::min(self.sibling_retry_ns, host_.now_ns() + kSiblingRetryNs);
+        rearm(g);
+    }
+    return sibling;
+}
+
+bool Controller::has_namespace(const Namespace *ns) const
+{
+    return std::any_of(namespaces_.begin(), namespaces_.end(),
+                       [ns](const std::shared_ptr<Namespace> &n) { return n.get() == ns; });
 }
 
 void Controller::wake_copy_waiters(const QueueGroup &finished)

@@ -117,7 +117,7 @@ Status DataTransfer::stage(Request &req, uint8_t *data, uint64_t slba, uint32_t 
     c.nlb = nlb;
     c.write = write;
     all.insert(all.end(), segments->begin(), segments->end());
-    req.group->staged_ranges.push_back({c.nsid, write, slba, nlb});
+    req.group->staged_ranges.push_back({req.ns, write, slba, nlb});
     req.group->staged_writes += write;
     return kSuccess;
 }

@@ -30,7 +30,11 @@ struct QueueGroup {
     bool polling = false;           // the host polls: event indexes stay put
     bool more = false;              // the pass left commands in an SQ
     bool waits_for_copies = false;  // an SQ head waits for another group's copy
-    uint16_t rr_next = 1;           // round robin over the group's I/O SQs
+    // An SQ head waits for another controller's copy (a subsystem's shared
+    // namespace): that controller cannot wake this group, which fetches
+    // again at this time (copy_conflicts.cc).
+    int64_t sibling_retry_ns = INT64_MAX;
+    uint16_t rr_next = 1;  // round robin over the group's I/O SQs
     // The commands of the pass, in fetch order; non-empty from fetch_pass()
     // to complete_pass(), while data moves.
     std::vector<Request> staged;
@@ -38,7 +42,7 @@ struct QueueGroup {
     // checks (copy_conflicts.cc): written only under the lock, apart from
     // `staged`, whose entries the copy updates without it.
     struct StagedRange {
-        uint32_t nsid;
+        const Namespace *ns;
         bool write;
         uint64_t slba;
         uint64_t nlb;

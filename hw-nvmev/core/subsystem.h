@@ -38,6 +38,16 @@ public:
     // FTL events go to another controller's host from now on.
     void remove(const Controller *c);
     size_t controllers() const { return members_.size(); }
+    // f(const Controller &) for every member but `self` (copy_conflicts.cc).
+    template <typename F>
+    void for_each_other(const Controller *self, F &&f) const
+    {
+        for (const Member &m : members_) {
+            if (m.ctrl != self) {
+                f(*m.ctrl);
+            }
+        }
+    }
     // The member CNTLIDs, ascending.
     std::vector<uint16_t> cntlids() const;
 

@@ -125,13 +125,15 @@ def fuzz(name, seconds, seed):
         cmd.append(f"-seed={seed}")
     if name in THREADED:
         cmd += ["-fork=1", "-ignore_crashes=1"]
+    # The log is written as the run goes: a campaign stopped mid-run still
+    # shows its executions so far (libFuzzer's "#N pulse" lines).
+    log_path = os.path.join(artifacts, "last-run.log")
     start = time.monotonic()
-    proc = subprocess.run(cmd, env=env_for(name), capture_output=True, text=True,
-                          errors="replace")
+    with open(log_path, "w") as f:
+        proc = subprocess.run(cmd, env=env_for(name), stdout=f, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - start
-    log = proc.stdout + proc.stderr
-    with open(os.path.join(artifacts, "last-run.log"), "w") as f:
-        f.write(log)
+    with open(log_path, errors="replace") as f:
+        log = f.read()
     found = sorted(os.path.join(artifacts, f) for f in set(os.listdir(artifacts)) - before
                    if f.startswith(FINDING_PREFIXES))
     races = 0

@@ -174,6 +174,66 @@ TEST_F(SubsystemTest, NamespaceOutlivesTheControllerThatMadeIt)
     EXPECT_EQ(a_->host.ram[kBuf + 100], 0x6d);
 }
 
+// Both controllers copy data without the subsystem's lock, so a command
+// changing blocks the other controller is copying waits in its SQ (NVMe
+// Base 2.0c 2.1.4.1: a one-block write is atomic with respect to every
+// other command), and fetches again on its own timer; reads of the same
+// blocks do not wait.
+TEST_F(SubsystemTest, ACommandOnBlocksTheOtherControllerIsCopyingWaitsForTheCopy)
+{
+    start_both();
+    std::memset(backing_.data(), 0x5a, 8 * 512);
+    bool once = false;
+    uint8_t during_copy = 0, read_beside = 0;
+    uint16_t zeroes_cid = 0, read_cid = 0;
+    int64_t retry_at = 0;
+    int kicks = 0;
+    a_->host.on_dma = [&](uint64_t addr, uint64_t, bool write) {
+        if (write && addr == kBuf && !once) {
+            once = true;  // a's Read of blocks 0-7 is moving its data out
+            b_->drv->auto_reap = false;
+            read_cid = b_->drv->submit(1, make_rw(nvme_cmd_read, 0, 8, kBuf + 8192));
+            nvmev_core_process(b_->core, 0);
+            read_beside = b_->host.ram[kBuf + 8192 + 4 * 512];
+            zeroes_cid = b_->drv->submit(1, make_rw(nvme_cmd_write_zeroes, 4, 1, 0));
+            kicks = b_->host.kicks;
+            nvmev_core_process(b_->core, 0);
+            during_copy = backing_[4 * 512];
+            retry_at = b_->host.timer_deadline;
+        }
+    };
+    a_->drv->auto_reap = false;
+    a_->drv->submit(1, make_rw(nvme_cmd_read, 0, 8, kBuf));
+    const int64_t b_now = b_->host.now_ns;
+    nvmev_core_process(a_->core, 0);
+    a_->host.on_dma = nullptr;
+    ASSERT_TRUE(once);
+    EXPECT_EQ(read_beside, 0x5a);  // the read beside it ran
+    EXPECT_EQ(during_copy, 0x5a);  // the Write Zeroes did not
+    EXPECT_EQ(a_->host.ram[kBuf + 4 * 512], 0x5a);
+    // b's timer: the read's completion first, then the retry.
+    EXPECT_EQ(retry_at, b_now + 13000);
+    b_->host.now_ns = retry_at;
+    nvmev_core_timer(b_->core, 0);
+    EXPECT_EQ(b_->host.timer_deadline, b_now + 20000);
+    EXPECT_EQ(b_->host.kicks, kicks);  // a cannot wake b: b's timer does
+    EXPECT_EQ(backing_[4 * 512], 0x5a);
+    b_->host.now_ns = b_now + 20000;
+    nvmev_core_timer(b_->core, 0);
+    EXPECT_EQ(b_->host.kicks, kicks + 1);
+    nvmev_core_process(b_->core, 0);
+    EXPECT_EQ(backing_[4 * 512], 0);
+    a_->drv->run();
+    b_->drv->run();
+    const auto r = a_->drv->reap(1), br = b_->drv->reap(1), z = b_->drv->reap(1);
+    ASSERT_TRUE(r && br && z);
+    EXPECT_EQ(Driver::status(*r), 0);
+    EXPECT_EQ(br->cid, read_cid);
+    EXPECT_EQ(z->cid, zeroes_cid);
+    EXPECT_EQ(Driver::status(*br), 0);
+    EXPECT_EQ(Driver::status(*z), 0);
+}
+
 TEST_F(SubsystemTest, ResetOfOneControllerLeavesTheOtherServing)
 {
     start_both();
