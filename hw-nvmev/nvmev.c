@@ -164,14 +164,9 @@ static int nvmev_host_dma_write(void *opaque, uint64_t addr, const void *buf,
 static bool nvmev_msi_loops_back(NvmevState *s, uint16_t vector)
 {
     MSIMessage msg = msix_get_message(PCI_DEVICE(s), vector);
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
-    hwaddr xlat, l = 4;
-    MemoryRegion *mr;
 
-    RCU_READ_LOCK_GUARD();
-    mr = address_space_translate(as, msg.address, &xlat, &l, true,
-                                 MEMTXATTRS_UNSPECIFIED);
-    if (!nvmev_reenters(mr)) {
+    assert(bql_locked());
+    if (nvmev_dma_allowed(s, msg.address, sizeof(msg.data), true)) {
         return false;
     }
     qemu_log_mask(LOG_GUEST_ERROR, "nvmev %s: MSI-X vector %u addresses an "
