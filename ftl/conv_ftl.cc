@@ -347,7 +347,9 @@ std::unique_ptr<Ftl> make_conv_ftl(const ConvParams &p)
 // Mirrors ConvFtl::save_state(): counters, write buffer (at most one entry
 // per 4 KiB it holds, plus slack), then per partition its lines (25 bytes
 // each, and 4 in the free list), page map, reverse map, program ends and
-// two write pointers (25 bytes each).
+// two write pointers (21 bytes each; 25 are reserved, as when this was
+// first written, so that the area, and with it a drive's capacity, keeps
+// its size).
 uint64_t conv_state_bytes(const ConvParams &p)
 {
     const auto &g = p.geo;

@@ -179,11 +179,10 @@ void KvStore::load_records()
         if (rec.value_len == 0) {
             corrupt(slot, "has value length 0");
         }
-        const uint64_t units = units_for(rec.value_len);
-        if (rec.unit_offset > alloc_.total_units() ||
-            units > alloc_.total_units() - rec.unit_offset) {
+        if (!extent_inside(rec.unit_offset, rec.value_len)) {
             corrupt(slot, "has an extent outside the data region");
         }
+        const uint64_t units = units_for(rec.value_len);
         if (!alloc_.reserve(rec.unit_offset, units)) {
             corrupt(slot, "has an extent overlapping another record's");
         }
@@ -194,6 +193,12 @@ void KvStore::load_records()
         value_bytes_ += rec.value_len;
         allocated_units_ += units;
     }
+}
+
+bool KvStore::extent_inside(uint64_t unit, uint64_t value_len) const
+{
+    const uint64_t total = alloc_.total_units();
+    return value_len > 0 && unit <= total && units_for(value_len) <= total - unit;
 }
 
 KvExtent KvStore::extent_of(const KvRecord &rec) const
@@ -276,12 +281,8 @@ void KvStore::finish_journal()
     // the record's extent, which a kill may have left torn (new length, old
     // offset): only the journal's counts. A Move reads the record's and
     // writes below it, so the record's bounds both.
-    const uint64_t total = alloc_.total_units();
-    auto inside = [total](uint64_t unit, uint64_t len) {
-        return len > 0 && unit <= total && units_for(len) <= total - unit;
-    };
-    if (kind == KvJournalKind::Update ? !inside(j.unit_offset, j.value_len)
-                                      : !inside(rec.unit_offset, rec.value_len)) {
+    if (kind == KvJournalKind::Update ? !extent_inside(j.unit_offset, j.value_len)
+                                      : !extent_inside(rec.unit_offset, rec.value_len)) {
         throw std::invalid_argument(
             "the backing store's KV metadata area has a journal entry (kind " +
             std::to_string(j.kind) + ", record " + std::to_string(j.slot) +

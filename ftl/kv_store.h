@@ -140,6 +140,9 @@ private:
     void finish_journal();  // on open: completes an interrupted change
     void insert_record(const KvKey &key, uint32_t value_len, uint64_t unit);
     KvExtent extent_of(const KvRecord &rec) const;
+    // A value of value_len bytes at `unit` lies in the data region (checked
+    // on values read from the file before they are used).
+    bool extent_inside(uint64_t unit, uint64_t value_len) const;
     std::string check_records(std::vector<std::pair<uint64_t, uint64_t>> &extents) const;
     std::string check_index() const;
 
