@@ -81,7 +81,12 @@ bool Controller::waits_for_other_copies(const Sqe &sqe, uint16_t sqid)
     if (groups_.size() < 2 && !siblings) {
         return false;
     }
-    const MediaRange r = sqid == 0 ? admin_range(sqe) : io_range(sqe);
+    MediaRange r = sqid == 0 ? admin_range(sqe) : io_range(sqe);
+    if (sqid != 0 && (sqe.flags & 3) != 0) {
+        // A fused Compare and Write: its Write changes these blocks under the
+        // lock, not staged, while another group's copy may be reading them.
+        r.write = true;
+    }
     if (r.nlb == 0) {
         return false;
     }

@@ -224,6 +224,8 @@ void Controller::disable()
     }
     for (unsigned g = 0; g < groups(); g++) {
         groups_[g].pending.clear();
+        groups_[g].waits_for_copies = false;
+        groups_[g].sibling_retry_ns = INT64_MAX;
         if (groups_[g].armed_ns != INT64_MAX) {
             groups_[g].armed_ns = INT64_MAX;
             host_.arm_timer(g, INT64_MAX);

@@ -272,3 +272,42 @@ TEST_F(QueueGroupsTest, ACommandOnBlocksAnotherGroupIsCopyingWaitsInItsSqUntilTh
     EXPECT_EQ(Driver::status(*o), 0);
     EXPECT_EQ(Driver::status(*r), 0);
 }
+
+// A fused Compare and Write changes its blocks under the lock (the pair is
+// not staged), so it waits for another group's Read of them like a Write.
+TEST_F(QueueGroupsTest, AFusedCompareAndWriteOnBlocksAnotherGroupIsCopyingWaitsForTheCopy)
+{
+    std::memset(backing_.data(), 0x5a, 8 * 512);
+    std::memset(host_.ram.data() + Driver::kDataBase, 0x5a, 512);         // compared
+    std::memset(host_.ram.data() + Driver::kDataBase + 4096, 0x33, 512);  // written
+    bool once = false;
+    uint8_t during_copy = 0;
+    host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
+        if (write && addr == kReadBuf && !once) {
+            once = true;
+            Sqe cmp = make_rw(nvme_cmd_compare, 4, 1, Driver::kDataBase);
+            cmp.flags = 1;  // fused, first
+            Sqe wr = make_rw(nvme_cmd_write, 4, 1, Driver::kDataBase + 4096);
+            wr.flags = 2;  // fused, second
+            drv_->submit(1, cmp);
+            drv_->submit(1, wr);
+            nvmev_core_process(core_, 0);
+            during_copy = backing_[4 * 512];
+        }
+    };
+    drv_->auto_reap = false;
+    drv_->submit(2, make_rw(nvme_cmd_read, 0, 8, kReadBuf));
+    nvmev_core_process(core_, 1);
+    host_.on_dma = nullptr;
+    ASSERT_TRUE(once);
+    EXPECT_EQ(during_copy, 0x5a);  // not written while being read out
+    EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4 * 512), 0x5a);
+    nvmev_core_process(core_, 0);
+    EXPECT_EQ(backing_[4 * 512], 0x33);  // the pair ran once the copy ended
+    drv_->run();
+    const auto c = drv_->reap(1), w = drv_->reap(1), r = drv_->reap(2);
+    ASSERT_TRUE(c && w && r);
+    EXPECT_EQ(Driver::status(*c), 0);
+    EXPECT_EQ(Driver::status(*w), 0);
+    EXPECT_EQ(Driver::status(*r), 0);
+}

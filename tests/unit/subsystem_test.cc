@@ -186,7 +186,7 @@ TEST_F(SubsystemTest, ACommandOnBlocksTheOtherControllerIsCopyingWaitsForTheCopy
     bool once = false;
     uint8_t during_copy = 0, read_beside = 0;
     uint16_t zeroes_cid = 0, read_cid = 0;
-    int64_t retry_at = 0;
+    int64_t b_deadline = 0;
     int kicks = 0;
     a_->host.on_dma = [&](uint64_t addr, uint64_t, bool write) {
         if (write && addr == kBuf && !once) {
@@ -199,7 +199,7 @@ TEST_F(SubsystemTest, ACommandOnBlocksTheOtherControllerIsCopyingWaitsForTheCopy
             kicks = b_->host.kicks;
             nvmev_core_process(b_->core, 0);
             during_copy = backing_[4 * 512];
-            retry_at = b_->host.timer_deadline;
+            b_deadline = b_->host.timer_deadline;
         }
     };
     a_->drv->auto_reap = false;
@@ -212,8 +212,8 @@ TEST_F(SubsystemTest, ACommandOnBlocksTheOtherControllerIsCopyingWaitsForTheCopy
     EXPECT_EQ(during_copy, 0x5a);  // the Write Zeroes did not
     EXPECT_EQ(a_->host.ram[kBuf + 4 * 512], 0x5a);
     // b's timer: the read's completion first, then the retry.
-    EXPECT_EQ(retry_at, b_now + 13000);
-    b_->host.now_ns = retry_at;
+    EXPECT_EQ(b_deadline, b_now + 13000);
+    b_->host.now_ns = b_deadline;
     nvmev_core_timer(b_->core, 0);
     EXPECT_EQ(b_->host.timer_deadline, b_now + 20000);
     EXPECT_EQ(b_->host.kicks, kicks);  // a cannot wake b: b's timer does

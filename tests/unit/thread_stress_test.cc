@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "threaded_host.h"
+#include "threaded_queue_pair.h"
 
 using namespace nvmev;
 using namespace nvmev::test;
 
 namespace {
 
+using QueuePair = ThreadedQueuePair;
 constexpr unsigned kWorkers = 2;  // queue groups, one I/O pair each
 constexpr uint32_t kEntries = 32;
 constexpr unsigned kDepth = 8;
@@ -48,49 +50,6 @@ constexpr uint64_t buffer(unsigned worker, unsigned slot)
     return 0x800000 + worker * 0x100000ull + slot * 0x4000ull;
 }
 constexpr uint64_t kAdminData = 0x400000;
-
-// One SQ/CQ pair as a driver thread uses it.
-class QueuePair {
-public:
-    QueuePair(ThreadedHost &h, NvmevCore *core, uint16_t qid, uint32_t entries, bool shadow)
-        : h_(h), core_(core), qid_(qid), entries_(entries), shadow_(shadow)
-    {
-    }
-    bool full() const { return (tail_ + 1) % entries_ == head_sq_; }
-    void submit(const Sqe &s)
-    {
-        h_.write(sq_base(qid_) + tail_ * sizeof(Sqe), s);
-        tail_ = (tail_ + 1) % entries_;
-        if (shadow_) {
-            h_.write<uint32_t>(kShadow + 8 * qid_, tail_);
-        }
-        nvmev_core_mmio_write(core_, kDoorbellBase + 8 * qid_, tail_, 4);
-    }
-    std::optional<Cqe> reap()
-    {
-        const Cqe c = h_.read<Cqe>(cq_base(qid_) + head_ * sizeof(Cqe));
-        if ((c.status & 1) != (phase_ ? 1 : 0)) {
-            return std::nullopt;
-        }
-        head_ = (head_ + 1) % entries_;
-        phase_ = head_ == 0 ? !phase_ : phase_;
-        head_sq_ = c.sq_head;
-        if (shadow_) {
-            h_.write<uint32_t>(kShadow + 8 * qid_ + 4, head_);
-        }
-        nvmev_core_mmio_write(core_, kDoorbellBase + 8 * qid_ + 4, head_, 4);
-        return c;
-    }
-
-private:
-    ThreadedHost &h_;
-    NvmevCore *core_;
-    uint16_t qid_;
-    uint32_t entries_;
-    bool shadow_;
-    uint32_t tail_ = 0, head_ = 0, head_sq_ = 0;
-    bool phase_ = true;
-};
 
 struct Outcome {
     std::atomic<uint64_t> completed{0}, aborted{0}, torn_blocks{0}, bad_status{0};
@@ -174,7 +133,7 @@ protected:
         nvmev_core_mmio_write(core_, NVME_REG_ACQ, cq_base(0), 8);
         nvmev_core_mmio_write(core_, NVME_REG_CC, 1 | (6 << 16) | (4 << 20), 4);
         ASSERT_EQ(csts() & 1, 1u);
-        admin_ = std::make_unique<QueuePair>(host_, core_, 0, kEntries, false);
+        admin_ = std::make_unique<QueuePair>(host_, core_, 0, kEntries, sq_base(0), cq_base(0));
         if (shadow) {
             Sqe d{};
             d.opcode = nvme_admin_dbbuf;
@@ -201,7 +160,9 @@ protected:
 
     void worker(unsigned w, uint32_t seed, const std::atomic<bool> &stop, bool drain)
     {
-        QueuePair qp(host_, core_, static_cast<uint16_t>(w + 1), kEntries, shadow_);
+        const auto qid = static_cast<uint16_t>(w + 1);
+        QueuePair qp(host_, core_, qid, kEntries, sq_base(qid), cq_base(qid),
+                     shadow_ ? kShadow : 0);
         std::array<Slot, kDepth> slots{};
         std::mt19937 rng(seed);
         uint32_t seq = 0;
