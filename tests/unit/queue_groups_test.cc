@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "core_fixture.h"
@@ -41,6 +42,30 @@ protected:
         std::string msg = err;
         nvmev_core_free_error(err);
         return msg;
+    }
+
+    // Group 1 reads blocks 0-7 (all 0x5a) out to kReadBuf (pair 2), and
+    // `meanwhile` runs once while that data moves; returns block 4's first
+    // byte on the media as `meanwhile` left it.
+    uint8_t while_group_1_reads(const std::function<void()> &meanwhile)
+    {
+        std::memset(backing_.data(), 0x5a, 8 * 512);
+        bool once = false;
+        uint8_t during = 0;
+        host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
+            if (write && addr == kReadBuf && !once) {
+                once = true;
+                meanwhile();
+                during = backing_[4 * 512];
+            }
+        };
+        drv_->auto_reap = false;
+        drv_->submit(2, make_rw(nvme_cmd_read, 0, 8, kReadBuf));
+        nvmev_core_process(core_, 1);
+        host_.on_dma = nullptr;
+        EXPECT_TRUE(once);
+        EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4 * 512), 0x5a);  // read out whole
+        return during;
     }
 
     bool cq_untouched(uint16_t qid)
@@ -235,30 +260,17 @@ TEST_F(QueueGroupsTest, FreeingCqEntriesWakesTheGroupOfTheSqsItServes)
 TEST_F(QueueGroupsTest, ACommandOnBlocksAnotherGroupIsCopyingWaitsInItsSqUntilTheCopyEnds)
 {
     ASSERT_EQ(drv_->create_io_queues(3, 16, 1), 0);  // pair 3: group 0 too
-    std::memset(backing_.data(), 0x5a, 8 * 512);
-    uint8_t during_copy = 0;
     uint16_t zeroes_cid = 0, other_cid = 0;
     int kicks0 = 0;
-    bool once = false;
-    host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
-        if (write && addr == kReadBuf && !once) {
-            once = true;
-            // Group 0 meanwhile: a Write Zeroes of the blocks being read
-            // out waits (pair 1); a Write elsewhere runs (pair 3).
-            zeroes_cid = drv_->submit(1, make_rw(nvme_cmd_write_zeroes, 4, 1, 0));
-            other_cid = drv_->submit(3, make_rw(nvme_cmd_write, 64, 1, Driver::kDataBase));
-            nvmev_core_process(core_, 0);
-            during_copy = backing_[4 * 512];
-            kicks0 = host_.kicks_of(0);
-        }
-    };
-    drv_->auto_reap = false;
-    drv_->submit(2, make_rw(nvme_cmd_read, 0, 8, kReadBuf));
-    nvmev_core_process(core_, 1);
-    host_.on_dma = nullptr;
-    ASSERT_TRUE(once);
-    EXPECT_EQ(during_copy, 0x5a);  // not cleared while being read out
-    EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4 * 512), 0x5a);
+    const uint8_t during_copy = while_group_1_reads([&] {
+        // Group 0 meanwhile: a Write Zeroes of the blocks being read out
+        // waits (pair 1); a Write elsewhere runs (pair 3).
+        zeroes_cid = drv_->submit(1, make_rw(nvme_cmd_write_zeroes, 4, 1, 0));
+        other_cid = drv_->submit(3, make_rw(nvme_cmd_write, 64, 1, Driver::kDataBase));
+        nvmev_core_process(core_, 0);
+        kicks0 = host_.kicks_of(0);
+    });
+    EXPECT_EQ(during_copy, 0x5a);              // not cleared while being read out
     EXPECT_EQ(host_.kicks_of(0), kicks0 + 1);  // the copy ended: group 0 woken
     EXPECT_EQ(backing_[4 * 512], 0x5a);        // and only then runs it
     nvmev_core_process(core_, 0);
@@ -277,31 +289,18 @@ TEST_F(QueueGroupsTest, ACommandOnBlocksAnotherGroupIsCopyingWaitsInItsSqUntilTh
 // not staged), so it waits for another group's Read of them like a Write.
 TEST_F(QueueGroupsTest, AFusedCompareAndWriteOnBlocksAnotherGroupIsCopyingWaitsForTheCopy)
 {
-    std::memset(backing_.data(), 0x5a, 8 * 512);
     std::memset(host_.ram.data() + Driver::kDataBase, 0x5a, 512);         // compared
     std::memset(host_.ram.data() + Driver::kDataBase + 4096, 0x33, 512);  // written
-    bool once = false;
-    uint8_t during_copy = 0;
-    host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
-        if (write && addr == kReadBuf && !once) {
-            once = true;
-            Sqe cmp = make_rw(nvme_cmd_compare, 4, 1, Driver::kDataBase);
-            cmp.flags = 1;  // fused, first
-            Sqe wr = make_rw(nvme_cmd_write, 4, 1, Driver::kDataBase + 4096);
-            wr.flags = 2;  // fused, second
-            drv_->submit(1, cmp);
-            drv_->submit(1, wr);
-            nvmev_core_process(core_, 0);
-            during_copy = backing_[4 * 512];
-        }
-    };
-    drv_->auto_reap = false;
-    drv_->submit(2, make_rw(nvme_cmd_read, 0, 8, kReadBuf));
-    nvmev_core_process(core_, 1);
-    host_.on_dma = nullptr;
-    ASSERT_TRUE(once);
+    const uint8_t during_copy = while_group_1_reads([&] {
+        Sqe cmp = make_rw(nvme_cmd_compare, 4, 1, Driver::kDataBase);
+        cmp.flags = 1;  // fused, first
+        Sqe wr = make_rw(nvme_cmd_write, 4, 1, Driver::kDataBase + 4096);
+        wr.flags = 2;  // fused, second
+        drv_->submit(1, cmp);
+        drv_->submit(1, wr);
+        nvmev_core_process(core_, 0);
+    });
     EXPECT_EQ(during_copy, 0x5a);  // not written while being read out
-    EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4 * 512), 0x5a);
     nvmev_core_process(core_, 0);
     EXPECT_EQ(backing_[4 * 512], 0x33);  // the pair ran once the copy ended
     drv_->run();

@@ -120,56 +120,41 @@ protected:
         nvmev_subsys_free(subsys_);
     }
 
-    struct Slot {
-        bool busy = false;
-        uint8_t opcode = 0;
-        uint32_t nlb = 0;
-    };
-
     void worker(unsigned w, unsigned commands)
     {
         Member &m = *m_[w];
         ThreadedQueuePair qp(m.host, m.core, 1, kEntries, kIoSq, kIoCq);
-        std::array<Slot, kDepth> slots{};
+        InFlight<kDepth> inflight;
         std::mt19937 rng(77 + w);
         uint32_t seq = 0;
-        unsigned issued = 0, busy = 0;
-        for (uint64_t it = 0; it < 4'000'000 && (issued < commands || busy); it++) {
-            for (unsigned s = 0; issued < commands && s < kDepth && !qp.full(); s++) {
-                if (!slots[s].busy) {
-                    slots[s] = issue(qp, m, w, s, rng, ++seq);
-                    issued++;
-                    busy++;
+        for (uint64_t it = 0; it < 4'000'000 && (seq < commands || inflight.count()); it++) {
+            for (unsigned s = 0; seq < commands && s < kDepth && !qp.full(); s++) {
+                if (!inflight.busy(s)) {
+                    issue(qp, inflight, m, w, s, rng, ++seq);
                 }
             }
             nvmev_core_process(m.core, 0);
             m.host.fire_due_timer(m.core, 0);
             while (auto c = qp.reap()) {
-                const unsigned s = c->cid % kDepth;
-                if (!slots[s].busy) {
+                if (const auto cmd = inflight.take(*c)) {
+                    check(*c, m, c->cid % kDepth, cmd->opcode, cmd->nlb);
+                } else {
                     out_.unknown_cid++;
-                    continue;
                 }
-                check(*c, m, s, slots[s].opcode, slots[s].nlb);
-                slots[s].busy = false;
-                busy--;
             }
             m.host.now_ns += 500;
         }
-        out_.lost += busy;
+        out_.lost += inflight.count();
     }
 
-    Slot issue(ThreadedQueuePair &qp, Member &m, unsigned w, unsigned s, std::mt19937 &rng,
-               uint32_t seq)
+    void issue(ThreadedQueuePair &qp, InFlight<kDepth> &inflight, Member &m, unsigned w, unsigned s,
+               std::mt19937 &rng, uint32_t seq)
     {
         const uint32_t nlb = 1 + rng() % kMaxNlb;
         const uint64_t slba = rng() % (kHotBlocks - nlb + 1);
         const uint8_t op = rng() % 2 ? nvme_cmd_write : nvme_cmd_read;
         if (op == nvme_cmd_write) {
-            // Each block one repeated word: a torn block mixes two.
-            const uint32_t word = ((w + 1) << 24) | (seq & 0xffffff);
-            std::vector<uint32_t> words(nlb * kBlock / 4, word);
-            m.host.copy_in(kData + s * 4096ull, words.data(), nlb * kBlock);
+            m.host.put_block_words(kData + s * 4096ull, nlb, kBlock, ((w + 1) << 24) | seq);
         }
         Sqe e{};
         e.opcode = op;
@@ -179,7 +164,7 @@ protected:
         e.cdw10 = static_cast<uint32_t>(slba);
         e.cdw12 = nlb - 1;
         qp.submit(e);
-        return Slot{true, op, nlb};
+        inflight.put(s, op, nlb);
     }
 
     void check(const Cqe &c, Member &m, unsigned s, uint8_t opcode, uint32_t nlb)
@@ -192,17 +177,7 @@ protected:
         if (opcode != nvme_cmd_read) {
             return;
         }
-        std::vector<uint32_t> words(nlb * kBlock / 4);
-        m.host.copy_out(kData + s * 4096ull, words.data(), nlb * kBlock);
-        for (uint32_t b = 0; b < nlb; b++) {
-            const uint32_t *blk = words.data() + b * kBlock / 4;
-            for (uint32_t i = 1; i < kBlock / 4; i++) {
-                if (blk[i] != blk[0]) {
-                    out_.torn_blocks++;
-                    break;
-                }
-            }
-        }
+        out_.torn_blocks += m.host.torn_blocks(kData + s * 4096ull, nlb, kBlock);
     }
 
     NvmevSubsys *subsys_ = nullptr;

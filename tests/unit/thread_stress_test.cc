@@ -163,48 +163,39 @@ protected:
         const auto qid = static_cast<uint16_t>(w + 1);
         QueuePair qp(host_, core_, qid, kEntries, sq_base(qid), cq_base(qid),
                      shadow_ ? kShadow : 0);
-        std::array<Slot, kDepth> slots{};
+        InFlight<kDepth> inflight;
         std::mt19937 rng(seed);
         uint32_t seq = 0;
-        unsigned busy = 0;
         for (uint64_t it = 0; it < 2'000'000; it++) {
             const bool stopping = stop.load();
             if (!(csts() & 1)) {
                 return;  // reset: what was in flight is dropped
             }
-            if (stopping && (!drain || busy == 0)) {
+            if (stopping && (!drain || inflight.count() == 0)) {
                 return;  // a reset ends the round: what is in flight is dropped
             }
             for (unsigned s = 0; !stopping && s < kDepth && !qp.full(); s++) {
-                if (!slots[s].busy) {
-                    slots[s] = issue(qp, w, s, rng, ++seq);
-                    busy++;
+                if (!inflight.busy(s)) {
+                    issue(qp, inflight, w, s, rng, ++seq);
                 }
             }
             nvmev_core_process(core_, w);
             host_.fire_due_timer(core_, w);
             while (auto c = qp.reap()) {
-                const unsigned s = c->cid % kDepth;
-                if (!slots[s].busy) {
+                if (const auto cmd = inflight.take(*c)) {
+                    check(*c, w, c->cid % kDepth, cmd->opcode, cmd->nlb);
+                } else {
                     out_.unknown_cid++;
-                    continue;
                 }
-                check(*c, w, s, slots[s].opcode, slots[s].nlb);
-                slots[s].busy = false;
-                busy--;
             }
             host_.now_ns += tick_ns();
         }
-        out_.lost += busy;  // a drained round must complete everything
+        out_.lost += inflight.count();  // a drained round must complete everything
         ADD_FAILURE() << "worker " << w << " did not finish";
     }
 
-    struct Slot {
-        bool busy = false;
-        uint8_t opcode = 0;
-        uint32_t nlb = 0;
-    };
-    Slot issue(QueuePair &qp, unsigned w, unsigned s, std::mt19937 &rng, uint32_t seq)
+    void issue(QueuePair &qp, InFlight<kDepth> &inflight, unsigned w, unsigned s, std::mt19937 &rng,
+               uint32_t seq)
     {
         const uint32_t nlb = 1 + rng() % kMaxNlb;
         const uint64_t slba = rng() % (kHotBlocks - nlb + 1);
@@ -214,10 +205,7 @@ protected:
                            : pick < 19 ? nvme_cmd_write_zeroes
                                        : nvme_cmd_flush;
         if (op == nvme_cmd_write) {
-            // Each block one repeated word: a torn block mixes two.
-            const uint32_t word = ((w + 1) << 24) | (seq & 0xffffff);
-            std::vector<uint32_t> words(nlb * kBlock / 4, word);
-            host_.copy_in(buffer(w, s), words.data(), nlb * kBlock);
+            host_.put_block_words(buffer(w, s), nlb, kBlock, ((w + 1) << 24) | (seq & 0xffffff));
         }
         Sqe e{};
         e.opcode = op;
@@ -228,7 +216,7 @@ protected:
         e.cdw10 = static_cast<uint32_t>(slba);
         e.cdw12 = nlb - 1;
         qp.submit(e);
-        return Slot{true, op, nlb};
+        inflight.put(s, op, nlb);
     }
 
     void check(const Cqe &c, unsigned w, unsigned s, uint8_t opcode, uint32_t nlb)
@@ -246,17 +234,7 @@ protected:
         if (opcode != nvme_cmd_read) {
             return;
         }
-        std::vector<uint32_t> words(nlb * kBlock / 4);
-        host_.copy_out(buffer(w, s), words.data(), nlb * kBlock);
-        for (uint32_t b = 0; b < nlb; b++) {
-            const uint32_t *blk = words.data() + b * kBlock / 4;
-            for (uint32_t i = 1; i < kBlock / 4; i++) {
-                if (blk[i] != blk[0]) {
-                    out_.torn_blocks++;
-                    break;
-                }
-            }
-        }
+        out_.torn_blocks += host_.torn_blocks(buffer(w, s), nlb, kBlock);
     }
 
     // The control thread's mischief while the workers run.

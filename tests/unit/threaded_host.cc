@@ -1,5 +1,7 @@
 #include "threaded_host.h"
 
+#include <algorithm>
+
 namespace nvmev::test {
 namespace {
 
@@ -93,6 +95,24 @@ void ThreadedHost::copy_in(uint64_t addr, const void *buf, uint64_t len)
         return;
     }
     std::memcpy(ram_.data() + addr, buf, len);
+}
+
+void ThreadedHost::put_block_words(uint64_t addr, uint32_t nlb, uint32_t block, uint32_t word)
+{
+    const std::vector<uint32_t> words(uint64_t{nlb} * block / 4, word);
+    copy_in(addr, words.data(), uint64_t{nlb} * block);
+}
+
+unsigned ThreadedHost::torn_blocks(uint64_t addr, uint32_t nlb, uint32_t block)
+{
+    std::vector<uint32_t> words(uint64_t{nlb} * block / 4);
+    copy_out(addr, words.data(), uint64_t{nlb} * block);
+    unsigned torn = 0;
+    for (uint32_t b = 0; b < nlb; b++) {
+        const uint32_t *blk = words.data() + uint64_t{b} * block / 4;
+        torn += !std::all_of(blk, blk + block / 4, [&](uint32_t w) { return w == blk[0]; });
+    }
+    return torn;
 }
 
 void ThreadedHost::fire_due_timer(NvmevCore *core, unsigned g)

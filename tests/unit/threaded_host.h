@@ -45,6 +45,12 @@ public:
     void copy_in(uint64_t addr, const void *buf, uint64_t len);
     uint8_t *data(uint64_t addr) { return ram_.data() + addr; }
 
+    // nlb blocks of `block` bytes at addr, each one repeated `word`: a block
+    // that mixes two such writes (torn) then shows.
+    void put_block_words(uint64_t addr, uint32_t nlb, uint32_t block, uint32_t word);
+    // How many of the nlb blocks at addr do not hold one repeated word.
+    unsigned torn_blocks(uint64_t addr, uint32_t nlb, uint32_t block);
+
     // Group g's timer: fires it (once) when the clock has reached it.
     void fire_due_timer(NvmevCore *core, unsigned g);
 

@@ -3,6 +3,7 @@
 // doorbells, the shadow values written first).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -54,6 +55,41 @@ private:
     uint64_t sq_, cq_, shadow_;
     uint32_t tail_ = 0, head_ = 0, head_sq_ = 0;
     bool phase_ = true;
+};
+
+// The commands a driver thread has in flight, one per slot; a command's
+// CID names its slot (CID % Depth).
+template <unsigned Depth>
+class InFlight {
+public:
+    struct Slot {
+        bool busy = false;
+        uint8_t opcode = 0;
+        uint32_t nlb = 0;
+    };
+    bool busy(unsigned s) const { return slots_[s].busy; }
+    unsigned count() const { return count_; }
+    void put(unsigned s, uint8_t opcode, uint32_t nlb)
+    {
+        slots_[s] = Slot{true, opcode, nlb};
+        count_++;
+    }
+    // The command a completion ends (its slot freed), or nullopt if its
+    // CID names no command in flight.
+    std::optional<Slot> take(const Cqe &c)
+    {
+        Slot &s = slots_[c.cid % Depth];
+        if (!s.busy) {
+            return std::nullopt;
+        }
+        s.busy = false;
+        count_--;
+        return s;
+    }
+
+private:
+    std::array<Slot, Depth> slots_{};
+    unsigned count_ = 0;
 };
 
 }  // namespace nvmev::test
