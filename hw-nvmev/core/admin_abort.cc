@@ -8,6 +8,7 @@
 // an aborted command's effects undefined). Completion dword 0 bit 0 is 0
 // when the command was aborted, 1 when it was not (not found, or posted).
 #include <algorithm>
+#include <array>
 
 #include "controller.h"
 
@@ -65,13 +66,23 @@ bool Controller::abort_pending(uint16_t sqid, uint16_t cid)
 bool Controller::abort_in_sq(uint16_t sqid, uint16_t cid)
 {
     const SubmissionQueue &sq = sqs_[sqid];
+    // Entries are read a run at a time (up to the ring's end): a guest's
+    // Abort on a full 64K-entry SQ is then a thousand DMAs under the lock,
+    // not 64K.
+    constexpr uint32_t kRun = 64;
+    std::array<Sqe, kRun> run;
+    uint32_t in_run = 0, next = 0;
     for (uint32_t slot = sq.head; slot != sq.tail; slot = (slot + 1) % sq.size) {
-        uint16_t entry_cid = 0;
-        // CID: bytes 3:2 of the entry (Figure 88).
-        if (!host_.dma_read(sq.base + uint64_t{slot} * sizeof(Sqe) + 2, &entry_cid, 2)) {
-            return false;
+        if (next == in_run) {
+            const uint32_t left = slot <= sq.tail ? sq.tail - slot : sq.size - slot;
+            in_run = std::min(kRun, left);
+            next = 0;
+            if (!host_.dma_read(sq.base + uint64_t{slot} * sizeof(Sqe), run.data(),
+                                in_run * sizeof(Sqe))) {
+                return false;
+            }
         }
-        if (entry_cid == cid) {
+        if (run[next++].cid == cid) {
             // One mark per slot (an Abort repeated while the SQ is stalled
             // renews it), so the marks stay within the SQs' entries and a
             // fetch leaves none behind for the slot's next command.

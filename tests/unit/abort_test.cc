@@ -160,3 +160,32 @@ TEST_F(AbortTest, RepeatedAbortsLeaveNoMarkBehind)
     ASSERT_TRUE(again);
     EXPECT_EQ(Driver::status(*again), 0);
 }
+
+// The SQ is searched a run of entries at a time, up to the ring's end:
+// commands on both sides of the wrap are found.
+TEST_F(AbortTest, CommandsOnBothSidesOfTheRingsEndAreFound)
+{
+    Sqe flush{};
+    flush.opcode = nvme_cmd_flush;
+    flush.nsid = 1;
+    for (int i = 0; i < 62; i++) {  // head and tail at slot 62 of 64
+        drv_->submit(1, flush);
+    }
+    drv_->run();
+    EXPECT_EQ(drain(1).size(), 62u);
+    uint16_t cids[4];
+    for (uint16_t &c : cids) {  // slots 62, 63, 0, 1
+        c = drv_->submit(1, flush);
+    }
+    const uint16_t first = drv_->submit(0, abort_cmd(1, cids[0]));
+    const uint16_t last = drv_->submit(0, abort_cmd(1, cids[3]));
+    drv_->run();
+    const auto st = drain(0);
+    EXPECT_EQ(st.at(first), 0);
+    EXPECT_EQ(st.at(last), 0);
+    const auto io = drain(1);
+    EXPECT_EQ(io.at(cids[0]), kAborted);
+    EXPECT_EQ(io.at(cids[1]), 0);
+    EXPECT_EQ(io.at(cids[2]), 0);
+    EXPECT_EQ(io.at(cids[3]), kAborted);
+}
