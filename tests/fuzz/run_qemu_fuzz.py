@@ -81,6 +81,8 @@ SANITIZERS = {
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
 }
 FINDING_PREFIXES = ("crash-", "timeout-", "oom-", "leak-", "slow-unit-")
+# The sanitizers' reports of fork mode's children: REPORT_PREFIX.PID.
+REPORT_PREFIX = "sanitizer-report"
 
 
 def write_seeds(name, corpus):
@@ -125,18 +127,25 @@ def fuzz(name, seconds, seed):
         cmd.append(f"-seed={seed}")
     if name in THREADED:
         cmd += ["-fork=1", "-ignore_crashes=1"]
+    env = env_for(name)
+    if name in THREADED:
+        # Fork mode passes on only the first line of a child's report, and a
+        # race need not recur on replay: every child's whole report is kept
+        # (REPORT_PREFIX.PID) and judged by its own stack below.
+        for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            env[var] += f":log_path={artifacts}/{REPORT_PREFIX}"
     # The log is written as the run goes: a campaign stopped mid-run still
     # shows its executions so far (libFuzzer's "#N pulse" lines).
     log_path = os.path.join(artifacts, "last-run.log")
     start = time.monotonic()
     with open(log_path, "w") as f:
-        proc = subprocess.run(cmd, env=env_for(name), stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - start
     with open(log_path, errors="replace") as f:
         log = f.read()
     found = sorted(os.path.join(artifacts, f) for f in set(os.listdir(artifacts)) - before
                    if f.startswith(FINDING_PREFIXES))
-    races = 0
+    races, kinds = 0, {}
     if name in THREADED:
         real = []
         for path in found:
@@ -145,11 +154,26 @@ def fuzz(name, seconds, seed):
                 races += 1
             else:
                 real.append(path)
+        # A report that starts outside the harness is a finding even when no
+        # replay of any crash file shows it again.
+        reports = sorted(os.path.join(artifacts, f) for f in set(os.listdir(artifacts)) - before
+                         if f.startswith(REPORT_PREFIX + "."))
+        for path in reports:
+            with open(path, errors="replace") as f:
+                report = f.read()
+            where = starts_in_harness(report)
+            if where is False:
+                real.append(path)
+                continue
+            if where:
+                kinds[signature(report)] = kinds.get(signature(report), 0) + 1
+            os.remove(path)  # the harness's, or only a warning: kept as a count
         found = real
         if not found and proc.returncode and races:
             proc.returncode = 0
     out = stats(log)
-    out.update(seconds=elapsed, findings=found, rc=proc.returncode, log=log, races=races)
+    out.update(seconds=elapsed, findings=found, rc=proc.returncode, log=log, races=races,
+               harness_reports=kinds)
     if proc.returncode and not found:
         # A failure without an artifact (the target would not start, say).
         out["findings"] = ["(no artifact, exit %d: see %s/last-run.log)" % (proc.returncode,
@@ -164,15 +188,29 @@ def harness_race(name, path):
     harness's DMA race, its qtest client and patterns used from two threads."""
     proc = subprocess.run([BINARY, "--fuzz-target=generic-fuzz", path, "-runs=3"],
                           env=env_for(name), capture_output=True, text=True, errors="replace")
-    log = proc.stdout + proc.stderr
     if proc.returncode == 0:
         return True
-    for line in log.splitlines():
-        # The first line naming a QEMU source: a UBSan report or the first
-        # frame of QEMU's own code (below it: libc, glib, the sanitizers).
+    return bool(starts_in_harness(proc.stdout + proc.stderr))
+
+
+def signature(report):
+    """A report's kind and the place of its first QEMU frame, e.g.
+    "heap-use-after-free at generic_fuzz.c:214" or "division by zero at ..."."""
+    kind = re.search(r"ERROR: AddressSanitizer: ([\w-]+)|runtime error: ([^\n]*)|"
+                     r"ERROR: libFuzzer: ([\w ]+)|in (abort) ", report)
+    place = re.search(r"qemu-src/([\w/.-]+:\d+)", report)
+    return (f"{next(g for g in kind.groups() if g) if kind else 'report'} at "
+            f"{os.path.basename(place.group(1)) if place else '?'}")
+
+
+def starts_in_harness(report):
+    """Whether a sanitizer report's first line naming a QEMU source (a UBSan
+    report, or the first frame of QEMU's own code: below it are libc, glib
+    and the sanitizers) is in tests/qtest/; None if no line names one."""
+    for line in report.splitlines():
         if "runtime error:" in line or (re.match(r"\s+#\d+ 0x", line) and "qemu-src/" in line):
             return "qemu-src/tests/qtest/" in line
-    return False
+    return None
 
 
 SUBMIT_RE = re.compile(r"nvmev_submit \S+ sqid=(\d+) cid=(\d+) opc=0x([0-9a-f]+)")
@@ -273,10 +311,12 @@ def main():
         races = f" (+{r['races']} harness races)" if r["races"] else ""
         print(f"{name:12} {r['execs']:9d} {rate:7.0f} {r['cov']:6d} {r['ft']:6d} "
               f"{r['corp']:6d}  {len(r['findings'])}{races}", flush=True)
+        for kind, count in sorted(r["harness_reports"].items(), key=lambda kv: -kv[1]):
+            print(f"  harness report: {count} x {kind}")
         for f in r["findings"]:
             failed = True
             print(f"  finding: {f}")
-            if os.path.exists(f):
+            if os.path.basename(f).startswith(FINDING_PREFIXES):
                 print(f"  replay:  {replay_command(name, f)}")
                 tail = [l for l in r["log"].splitlines() if "ERROR:" in l or "runtime error" in l]
                 for line in tail[:3]:
