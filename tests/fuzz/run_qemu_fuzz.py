@@ -162,12 +162,12 @@ def fuzz(name, seconds, seed):
             with open(path, errors="replace") as f:
                 report = f.read()
             where = starts_in_harness(report)
-            if where is False:
+            if where is False or (where is None and "ERROR:" in report):
                 real.append(path)
                 continue
             if where:
                 kinds[signature(report)] = kinds.get(signature(report), 0) + 1
-            os.remove(path)  # the harness's, or only a warning: kept as a count
+            os.remove(path)  # the harness's, or only a warning (ASan's makecontext one)
         found = real
         if not found and proc.returncode and races:
             proc.returncode = 0
@@ -321,6 +321,9 @@ def main():
                 tail = [l for l in r["log"].splitlines() if "ERROR:" in l or "runtime error" in l]
                 for line in tail[:3]:
                     print(f"  {line}")
+            elif os.path.basename(f).startswith(REPORT_PREFIX):
+                with open(f, errors="replace") as rep:
+                    print(f"  report:  {signature(rep.read())}")
     print(f"total executions: {total}")
     if args.coverage:
         for label, files in coverage(names).items():
