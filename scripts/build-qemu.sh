@@ -20,6 +20,10 @@ if [ "${1:-}" = --fuzz ]; then
 fi
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(mkdir -p "$1" && cd "$1" && pwd)
+# One build at a time per BUILD_DIR: two fuzz runners started together both
+# build first, and a second unpack, graft or ninja beside the first breaks it.
+exec 9>"$BUILD/.nvmev-build-qemu.lock"
+flock 9
 CACHE=${NVMEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvmev}
 PIN_VERSION=10.0.13
 PIN_DEB="1:10.0.13+ds-0+deb13u1"
