@@ -34,6 +34,12 @@ struct MediaResult {
     int64_t complete_at_ns = 0;  // when the completion may be posted
 };
 
+// The largest time a timing parameter takes (1000 s: far past any host's
+// command timeout). Completion times add several of them to the clock and
+// multiply some by a block's pages; unbounded, a huge value would overflow
+// into a completion in the past.
+constexpr int64_t kMaxTimingNs = 1'000'000'000'000;
+
 // A run-time tunable parameter, named as its device property.
 struct Param {
     std::string name;

@@ -8,37 +8,45 @@ const std::vector<NandTimingField> &nand_timing_fields()
 {
     using T = timing::NandTiming;
     static const std::vector<NandTimingField> fields = {
-        {"nand-read-4k-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kLsb]; },
+        {"nand-read-4k-lsb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_4k_ns[timing::kLsb]; },
          "ssd=conv, zns: NAND tR of a read of up to 4 KiB from an LSB page"},
-        {"nand-read-4k-csb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kCsb]; },
+        {"nand-read-4k-csb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_4k_ns[timing::kCsb]; },
          "ssd=conv, zns: NAND tR of a read of up to 4 KiB from a CSB page (TLC, QLC)"},
-        {"nand-read-4k-msb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kMsb]; },
+        {"nand-read-4k-msb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_4k_ns[timing::kMsb]; },
          "ssd=conv, zns: NAND tR of a read of up to 4 KiB from an MSB page"},
-        {"nand-read-4k-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_4k_ns[timing::kTsb]; },
+        {"nand-read-4k-tsb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_4k_ns[timing::kTsb]; },
          "ssd=conv, zns: NAND tR of a read of up to 4 KiB from a TSB page (QLC)"},
-        {"nand-read-lsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kLsb]; },
+        {"nand-read-lsb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_page_ns[timing::kLsb]; },
          "ssd=conv, zns: NAND tR of a larger read from an LSB page"},
-        {"nand-read-csb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kCsb]; },
+        {"nand-read-csb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_page_ns[timing::kCsb]; },
          "ssd=conv, zns: NAND tR of a larger read from a CSB page"},
-        {"nand-read-msb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kMsb]; },
+        {"nand-read-msb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_page_ns[timing::kMsb]; },
          "ssd=conv, zns: NAND tR of a larger read from an MSB page"},
-        {"nand-read-tsb-ns", 0, [](T &t) -> int64_t & { return t.read_page_ns[timing::kTsb]; },
+        {"nand-read-tsb-ns", 0, kMaxTimingNs,
+         [](T &t) -> int64_t & { return t.read_page_ns[timing::kTsb]; },
          "ssd=conv, zns: NAND tR of a larger read from a TSB page"},
-        {"nand-program-ns", 0, [](T &t) -> int64_t & { return t.program_ns; },
+        {"nand-program-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.program_ns; },
          "ssd=conv, zns: NAND tPROG of one (multi-plane, one-shot) program"},
-        {"nand-erase-ns", 0, [](T &t) -> int64_t & { return t.erase_ns; },
+        {"nand-erase-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.erase_ns; },
          "ssd=conv, zns: NAND tBERS of a (multi-plane) block erase"},
-        {"channel-mbps", 1, [](T &t) -> int64_t & { return t.channel_mbps; },
+        {"channel-mbps", 1, INT64_MAX, [](T &t) -> int64_t & { return t.channel_mbps; },
          "ssd=conv, zns: NAND channel bandwidth in MB/s (10^6 B/s; NVMeVirt's MB is 2^20 B)"},
-        {"pcie-mbps", 1, [](T &t) -> int64_t & { return t.pcie_mbps; },
+        {"pcie-mbps", 1, INT64_MAX, [](T &t) -> int64_t & { return t.pcie_mbps; },
          "ssd=conv, zns: PCIe link bandwidth per direction in MB/s (10^6 B/s)"},
-        {"fw-read-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_read_4k_ns; },
+        {"fw-read-4k-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.fw_read_4k_ns; },
          "ssd=conv, zns: controller firmware time of a read of up to 4 KiB"},
-        {"fw-read-ns", 0, [](T &t) -> int64_t & { return t.fw_read_ns; },
+        {"fw-read-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.fw_read_ns; },
          "ssd=conv, zns: controller firmware time of a larger read"},
-        {"fw-write-ns", 0, [](T &t) -> int64_t & { return t.fw_write_ns; },
+        {"fw-write-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.fw_write_ns; },
          "ssd=conv, zns: firmware time of a write-buffer admission: fixed part"},
-        {"fw-write-4k-ns", 0, [](T &t) -> int64_t & { return t.fw_write_4k_ns; },
+        {"fw-write-4k-ns", 0, kMaxTimingNs, [](T &t) -> int64_t & { return t.fw_write_4k_ns; },
          "ssd=conv, zns: firmware time of a write-buffer admission: per 4 KiB"},
     };
     return fields;
@@ -77,6 +85,9 @@ std::string check_nand_retune(const std::vector<Param> &changes, const char *kin
         }
         if (c.value < f->min) {
             return "'" + c.name + "' must be at least " + std::to_string(f->min);
+        }
+        if (c.value > f->max) {
+            return "'" + c.name + "' must be at most " + std::to_string(f->max);
         }
     }
     return "";

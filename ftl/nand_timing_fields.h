@@ -15,6 +15,7 @@ namespace nvmev::ftl {
 struct NandTimingField {
     const char *name;
     int64_t min;  // smallest allowed value
+    int64_t max;  // largest: kMaxTimingNs for a time, INT64_MAX for a bandwidth
     int64_t &(*ref)(timing::NandTiming &);
     const char *description;
 };

@@ -68,6 +68,9 @@ public:
             if (c.value < f->min) {
                 return "'" + c.name + "' must be " + (f->min ? "positive (MB/s)" : "at least 0");
             }
+            if (c.value > f->max) {
+                return "'" + c.name + "' must be at most " + std::to_string(f->max);
+            }
         }
         return "";
     }
@@ -89,12 +92,13 @@ private:
         const char *name;
         int64_t SimpleTiming::*member;
         int64_t min;  // bandwidths must be positive
+        int64_t max;
     };
     static constexpr Field kFields[] = {
-        {"read-latency-ns", &SimpleTiming::read_latency_ns, 0},
-        {"write-latency-ns", &SimpleTiming::write_latency_ns, 0},
-        {"read-bandwidth-mbps", &SimpleTiming::read_bandwidth_mbps, 1},
-        {"write-bandwidth-mbps", &SimpleTiming::write_bandwidth_mbps, 1},
+        {"read-latency-ns", &SimpleTiming::read_latency_ns, 0, kMaxTimingNs},
+        {"write-latency-ns", &SimpleTiming::write_latency_ns, 0, kMaxTimingNs},
+        {"read-bandwidth-mbps", &SimpleTiming::read_bandwidth_mbps, 1, INT64_MAX},
+        {"write-bandwidth-mbps", &SimpleTiming::write_bandwidth_mbps, 1, INT64_MAX},
     };
     static const Field *field(const std::string &name)
     {

@@ -45,7 +45,8 @@ static bool nvmev_backend_free(HostMemoryBackend *b, const char *prop,
                    "use", prop, object_get_canonical_path_component(OBJECT(b)));
         return false;
     }
-    return true;
+    /* The PMR too: PMRCAP says the host may write it (WDS). */
+    return nvmev_backend_writable(b, "nvmev", prop, errp);
 }
 
 static bool nvmev_setup_cmb(NvmevState *s, Error **errp)

@@ -181,6 +181,26 @@ void nvmev_ns_props_fill(NvmevNsProps *p, NvmevConfig *cfg,
     cfg->n_params = n;
 }
 
+/*
+ * The controller stores into its backends (data, drive state, CMB) through
+ * their host mapping: a read-only one (memory-backend-file readonly=on with
+ * rom on, its default) is mapped without PROT_WRITE, and the first store
+ * would kill QEMU. readonly=on with rom=off is a private, writable mapping
+ * (writes are not saved) and is accepted.
+ */
+bool nvmev_backend_writable(HostMemoryBackend *b, const char *dev,
+                            const char *prop, Error **errp)
+{
+    if (memory_region_is_rom(host_memory_backend_get_memory(b))) {
+        error_setg(errp, "%s: property '%s': backend '%s' is read-only "
+                   "(allowed: a writable backend; a memory-backend-file with "
+                   "readonly=on needs rom=off, and then keeps no write)",
+                   dev, prop, object_get_canonical_path_component(OBJECT(b)));
+        return false;
+    }
+    return true;
+}
+
 bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                                   Error **errp)
 {
@@ -195,7 +215,7 @@ bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                    object_get_canonical_path_component(OBJECT(p->memdev)));
         return false;
     }
-    return true;
+    return !p->memdev || nvmev_backend_writable(p->memdev, dev, "memdev", errp);
 }
 
 const char *nvmev_ns_props_ssd(const NvmevNsProps *p)

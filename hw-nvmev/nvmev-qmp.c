@@ -299,18 +299,36 @@ void qmp_nvmev_reset_stats(const char *id, Error **errp)
     nvmev_foreach(nvmev_reset_one, NULL);
 }
 
+/*
+ * "empty" zeroes a zone's data, so it waits for an IOThread's Read copying
+ * that data without the core's lock: microseconds, and such a copy needs no
+ * BQL, so it ends while this thread sleeps. Reads that keep the zone busy
+ * for all of this long fail the command instead of stalling the monitor.
+ */
+#define NVMEV_ZONE_WAIT_US (100 * 1000)
+
 void qmp_nvmev_zone_set_state(const char *id, uint64_t zone, const char *state,
                               bool has_nsid, uint32_t nsid, Error **errp)
 {
     NvmevState *s = nvmev_find(id, errp);
+    int64_t give_up = g_get_monotonic_time() + NVMEV_ZONE_WAIT_US;
     char *err = NULL;
+    int rc;
 
     if (!s) {
         return;
     }
-    if (nvmev_core_ns_zone_set_state(s->core, has_nsid ? nsid : 1, zone, state,
-                                     &err) < 0) {
-        error_setg(errp, "nvmev-zone-set-state: %s", err ? err : "failed");
+    while ((rc = nvmev_core_ns_zone_set_state(s->core, has_nsid ? nsid : 1,
+                                              zone, state, &err)) ==
+               NVMEV_CORE_RETRY &&
+           g_get_monotonic_time() < give_up) {
+        nvmev_core_free_error(err);
+        err = NULL;
+        g_usleep(20);
+    }
+    if (rc < 0) {
+        error_setg(errp, "nvmev-zone-set-state: %s%s", err ? err : "failed",
+                   rc == NVMEV_CORE_RETRY ? " throughout 100 ms; try again" : "");
         nvmev_core_free_error(err);
         return;
     }

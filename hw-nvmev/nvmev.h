@@ -142,7 +142,10 @@ void nvmev_ns_props_register(DeviceClass *dc, const Property *own,
  * values: room for NVMEV_MAX_PROPS, pointed to by cfg. */
 void nvmev_ns_props_fill(NvmevNsProps *p, NvmevConfig *cfg,
                          NvmevPropValue *values);
-/* size and memdev are exclusive, and a memdev has one user. */
+/* A backend the controller may store into (not read-only). */
+bool nvmev_backend_writable(HostMemoryBackend *b, const char *dev,
+                            const char *prop, Error **errp);
+/* size and memdev are exclusive, a memdev has one user and is writable. */
 bool nvmev_ns_props_check_backing(const NvmevNsProps *p, const char *dev,
                                   Error **errp);
 /* The ssd= given ("nvm" if none), for tracing. */

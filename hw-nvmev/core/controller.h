@@ -105,8 +105,10 @@ public:
     void set_trace_mask(uint64_t mask) { host_.set_trace_mask(mask); }
 
     // zns_io.cc: zone fault injection (QMP): "" or an error naming the
-    // argument.
-    std::string inject_zone(uint64_t zone, const std::string &state, uint32_t nsid = 1);
+    // argument. `in_flight` is set when the zone's blocks are being copied
+    // (then nothing changed; the caller retries once the copy is over).
+    std::string inject_zone(uint64_t zone, const std::string &state, uint32_t nsid,
+                            bool &in_flight);
 
     // namespaces.cc: a further namespace (nvmev-ns), added before the host
     // uses the controller; "" or an error naming the property. Makes this a
@@ -196,6 +198,9 @@ private:
     // copy is moving (one of them changing them): it must wait, and this
     // group is woken when copies end.
     bool waits_for_other_copies(const Sqe &sqe, uint16_t sqid);
+    // Whether any group (a subsystem sibling's too) copies blocks
+    // [slba, slba + nlb) of ns: a change made outside the SQs (QMP) waits.
+    bool copies_in_flight(const Namespace *ns, uint64_t slba, uint64_t nlb) const;
     void wake_copy_waiters(const QueueGroup &finished);
     // ns is one of this controller's namespaces, attached or not (a
     // subsystem's controllers share NSID 1).

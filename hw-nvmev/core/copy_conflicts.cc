@@ -132,6 +132,26 @@ bool Controller::waits_for_other_copies(const Sqe &sqe, uint16_t sqid)
     return sibling;
 }
 
+bool Controller::copies_in_flight(const Namespace *ns, uint64_t slba, uint64_t nlb) const
+{
+    const MediaRange r{0, slba, nlb, true};
+    const auto meets = [&](const Controller &c) {
+        for (const QueueGroup &g : c.groups_) {
+            for (const QueueGroup::StagedRange &s : g.staged_ranges) {
+                if (s.ns == ns && blocks_meet(r, s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    bool found = meets(*this);
+    if (!found && subsys_) {
+        subsys_->for_each_other(this, [&](const Controller &c) { found = found || meets(c); });
+    }
+    return found;
+}
+
 bool Controller::has_namespace(const Namespace *ns) const
 {
     return std::any_of(namespaces_.begin(), namespaces_.end(),

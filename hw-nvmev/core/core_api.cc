@@ -287,8 +287,10 @@ int nvmev_core_ns_zone_set_state(NvmevCore *core, uint32_t nsid, uint64_t zone, 
                                  char **errmsg)
 {
     std::string error;
-    guarded(core, [&] { error = core->ctrl.inject_zone(zone, state, nsid); });
-    return report(error, errmsg);
+    bool in_flight = false;
+    guarded(core, [&] { error = core->ctrl.inject_zone(zone, state, nsid, in_flight); });
+    const int rc = report(error, errmsg);
+    return in_flight ? NVMEV_CORE_RETRY : rc;
 }
 
 void nvmev_core_free(NvmevCore *core)

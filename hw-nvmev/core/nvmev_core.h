@@ -426,7 +426,11 @@ void nvmev_core_foreach_param(NvmevCore *core,
 void nvmev_core_get_info(NvmevCore *core, NvmevCoreInfo *info);
 /* ssd=zns fault injection: zone `zone` becomes "read-only" or "offline"
  * (from any state) or, from those, "empty"; the host sees a Zone
- * Descriptor Changed event. Returns -1 and sets *errmsg otherwise. */
+ * Descriptor Changed event. Returns -1 and sets *errmsg otherwise, or
+ * NVMEV_CORE_RETRY (and *errmsg) when "empty", which zeroes the zone's data,
+ * found a Read of it copying that data without the lock: nothing changed;
+ * call again (the copy takes microseconds). */
+#define NVMEV_CORE_RETRY (-2)
 int nvmev_core_zone_set_state(NvmevCore *core, uint64_t zone, const char *state, char **errmsg);
 void nvmev_core_reset_stats(NvmevCore *core);
 

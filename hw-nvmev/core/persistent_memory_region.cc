@@ -8,6 +8,8 @@ namespace nvmev {
 namespace {
 
 constexpr uint32_t kPmrstsNrdy = 1u << 8;  // PMRSTS.NRDY (bit 8)
+// PMRCAP.PMRWBM (bits 13:10), bit 1: reads of PMRSTS are the write barrier.
+constexpr uint32_t kPmrwbmPmrstsRead = 2;
 
 }  // namespace
 
@@ -17,12 +19,12 @@ uint32_t PersistentMemoryRegion::pmrcap() const
         return 0;
     }
     // Read and write data support; the BAR; PMRTU 500 ms, PMRTO 1 unit
-    // (the PMR is ready as soon as it is enabled); no write barrier
-    // mechanism (PMRWMB 0: reads of PMRSTS order the writes); no controller
-    // memory space (CMSS 0).
+    // (the PMR is ready as soon as it is enabled); PMRWBM bit 1: a read of
+    // PMRSTS makes the earlier PMR writes persistent (it msyncs), which a
+    // host learns only from this bit; no controller memory space (CMSS 0).
     return (1u << NVME_PMRCAP_RDS_SHIFT) | (1u << NVME_PMRCAP_WDS_SHIFT) |
-           (kBar << NVME_PMRCAP_BIR_SHIFT) | (NVME_PMRCAP_PMRTU_500MS << NVME_PMRCAP_PMRTU_SHIFT) |
-           (1u << NVME_PMRCAP_PMRTO_SHIFT);
+           (kBar << NVME_PMRCAP_BIR_SHIFT) | (kPmrwbmPmrstsRead << NVME_PMRCAP_PMRWMB_SHIFT) |
+           (NVME_PMRCAP_PMRTU_500MS << NVME_PMRCAP_PMRTU_SHIFT) | (1u << NVME_PMRCAP_PMRTO_SHIFT);
 }
 
 uint32_t PersistentMemoryRegion::read_pmrsts() const

@@ -302,8 +302,10 @@ const IoHandlerTable<ZnsCommandSet> &ZnsCommandSet::table()
 // Fault injection (QMP nvmev-zone-set-state) is the controller's: it raises
 // the Zone Descriptor Changed event.
 
-std::string Controller::inject_zone(uint64_t zone, const std::string &state, uint32_t nsid)
+std::string Controller::inject_zone(uint64_t zone, const std::string &state, uint32_t nsid,
+                                    bool &in_flight)
 {
+    in_flight = false;
     Namespace *ns = namespace_slot(nsid);
     if (!ns || !ns->allocated) {
         return fmt("namespace %u does not exist", nsid);
@@ -324,6 +326,13 @@ std::string Controller::inject_zone(uint64_t zone, const std::string &state, uin
                                           : S{};
     if (target == S{}) {
         return fmt("unknown zone state '%s' (allowed: read-only, offline, empty)", state.c_str());
+    }
+    // Empty zeroes the zone's blocks: not while a Read's copy of them, made
+    // without the lock, is under way (a torn block, NVMe Base 2.0c 2.1.4.1).
+    const uint64_t zone_lbas = ns->cfg.zns.zones.zone_lbas;
+    if (target == S::Empty && copies_in_flight(ns, zone * zone_lbas, zone_lbas)) {
+        in_flight = true;
+        return fmt("zone %" PRIu64 " is being read (a copy of its data is under way)", zone);
     }
     ns->zone_effects.clear();
     if (!ns->zns->inject(static_cast<uint32_t>(zone), target, host_.now_ns(), ns->zone_effects)) {

@@ -111,7 +111,8 @@ class BarsAndRegistersTest(CmbPmrTestBase):
         nvme.set32(REG_CMBMSC, CRE)
         self.assertEqual(nvme.reg32(REG_CMBLOC), 2)
         self.assertEqual(nvme.reg32(REG_CMBSZ), 0x1F | (256 << 12))
-        self.assertEqual(nvme.reg32(REG_PMRCAP), 0x8 | 0x10 | (5 << 5) | (1 << 16))
+        self.assertEqual(nvme.reg32(REG_PMRCAP), 0x8 | 0x10 | (5 << 5) | (2 << 10) | (1 << 16),
+                         "RDS, WDS, BIR 5, PMRWBM 2h (PMRSTS reads), PMRTO 1")
         self.assertEqual(nvme.reg32(REG_PMRSTS), 1 << 8, "NRDY while PMRCTL.EN = 0")
         info = qt.qmp("query-nvmev")[0]
         self.assertEqual(info["cmb"], {"size": MIB, "enabled": False, "read-bytes": 0,
@@ -286,6 +287,19 @@ class ConfigErrorsTest(unittest.TestCase):
     def test_pmr_missing_backend(self):
         err = startup_error("pmr-memdev=nope")
         self.assertIn("pmr-memdev", err)
+
+    def test_read_only_backends(self):
+        # Mapped without PROT_WRITE: the controller's first store into the
+        # CMB (a Read's data, a CQ entry) would have killed QEMU.
+        path = os.path.join(tempfile.mkdtemp(prefix="nvmev-cmb-ro-"), "ro.img")
+        self.addCleanup(shutil.rmtree, os.path.dirname(path), True)
+        with open(path, "wb") as f:
+            f.truncate(MIB)
+        ro = ("-object", f"memory-backend-file,id=m0,size=1M,mem-path={path},readonly=on")
+        for prop in ("cmb-memdev", "pmr-memdev"):
+            with self.subTest(prop=prop):
+                self.assertIn(f"nvmev: property '{prop}': backend 'm0' is read-only "
+                              "(allowed: a writable backend;", startup_error(f"{prop}=m0", ro))
 
     def test_backend_used_twice(self):
         err = startup_error("cmb-memdev=m0,pmr-memdev=m0", self.backend("1M"))

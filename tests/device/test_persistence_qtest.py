@@ -162,6 +162,37 @@ class PersistenceDeviceTest(FileBackedTest):
                          bytes(((i * 7) + 3) & 0xFF for i in range(4096)))
 
 
+class ReadOnlyBackendTest(FileBackedTest):
+    """A backend mapped read-only (memory-backend-file readonly=on, whose rom
+    defaults to on) is refused at start: the first store into it would have
+    killed QEMU. readonly=on with rom=off (a private, writable mapping that
+    keeps no write) starts."""
+
+    def backend(self, ident, extra=""):
+        path = os.path.join(self.dir, ident + ".img")
+        with open(path, "wb") as f:
+            f.truncate(SIZE + STATE_AREA)
+        return ("-object", f"memory-backend-file,id={ident},mem-path={path},"
+                f"size={SIZE + STATE_AREA},readonly=on{extra}")
+
+    def test_a_read_only_memdev_is_refused(self):
+        err = qemu_startup_error(*self.backend("r0"), "-device", "nvmev,ssd=nvm,memdev=r0")
+        self.assertIn("nvmev: property 'memdev': backend 'r0' is read-only (allowed: a writable "
+                      "backend; a memory-backend-file with readonly=on needs rom=off, and then "
+                      "keeps no write)", err)
+        err = qemu_startup_error(*self.backend("r1"), "-device", "nvmev,id=c0,size=8M",
+                                 "-device", "nvmev-ns,bus=c0,nsid=2,memdev=r1")
+        self.assertIn("nvmev-ns: property 'memdev': backend 'r1' is read-only", err)
+
+    def test_a_private_writable_mapping_of_a_read_only_file_starts(self):
+        self.boot("ssd=nvm,lba-size=512,memdev=r0", self.backend("r0", ",rom=off"))
+        self.qt.memwrite(DATA, bytes([0x5A]) * 4096)
+        self.assertEqual(self.nvme.rw(0x01, 0, 8, DATA)[0], 0)
+        self.qt.memwrite(DATA, bytes(4096))
+        self.assertEqual(self.nvme.rw(0x02, 0, 8, DATA)[0], 0)
+        self.assertEqual(self.qt.memread(DATA, 4096), bytes([0x5A]) * 4096)
+
+
 class NamespaceStateDeviceTest(FileBackedTest):
     """ssd=nvm, zns and kv: NSID 1 (the device) and NSID 2 (an nvmev-ns),
     each on its own file. NSID 2 is formatted (nvm: to 4 KiB blocks) and

@@ -226,8 +226,9 @@ TEST_F(CmbPmrTest, ControllerResetKeepsCmbmscConventionalResetClearsIt)
 
 TEST_F(CmbPmrTest, PmrRegisters)
 {
-    // RDS, WDS, BIR 5, PMRTU 500 ms, PMRTO 1, CMSS 0.
-    EXPECT_EQ(drv_->reg32(NVME_REG_PMRCAP), 0x8u | 0x10u | (5u << 5) | (1u << 16));
+    // RDS, WDS, BIR 5, PMRWBM 2h (a PMRSTS read is the write barrier),
+    // PMRTU 500 ms, PMRTO 1, CMSS 0.
+    EXPECT_EQ(drv_->reg32(NVME_REG_PMRCAP), 0x8u | 0x10u | (5u << 5) | (2u << 10) | (1u << 16));
     EXPECT_EQ(drv_->reg32(NVME_REG_PMRCTL), 0u);
     const int flushes = host_.pmr_flushes;
     EXPECT_EQ(drv_->reg32(NVME_REG_PMRSTS), 1u << 8);  // NRDY while disabled

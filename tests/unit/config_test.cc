@@ -87,6 +87,12 @@ TEST(Config, ErrorsNameThePropertyAndTheAllowedValues)
     EXPECT_EQ(error_of(c), "property 'read-bandwidth-mbps' must be positive (MB/s)");
 
     c = base();
+    c.write_latency_ns = 1'000'000'000'001;
+    EXPECT_EQ(error_of(c),
+              "property 'write-latency-ns': 1000000000001 is out of range (allowed: "
+              "0..1000000000000)");
+
+    c = base();
     c.max_ioqpairs = 0;
     EXPECT_EQ(error_of(c), "property 'max-ioqpairs': 0 is out of range (allowed: 1..65535)");
 

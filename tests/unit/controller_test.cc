@@ -474,6 +474,23 @@ TEST_F(ControllerTest, RetuneChangesTheLatencyOfNewCommands)
     EXPECT_EQ(drv_->log.back().posted_at_ns, t1 + 200000);
 }
 
+// A time past 1000 s is refused: INT64_MAX was once accepted, and the
+// completion time it gave overflowed into the past (an instant completion).
+TEST_F(ControllerTest, RetunedLatenciesAreBoundedSoCompletionsStayInTheFuture)
+{
+    ready_with_io_queue();
+    char *err = nullptr;
+    NvmevParam too_long{"read-latency-ns", INT64_MAX};
+    EXPECT_EQ(nvmev_core_set_timing(core_, &too_long, 1, &err), -1);
+    EXPECT_STREQ(err, "'read-latency-ns' must be at most 1000000000000");
+    nvmev_core_free_error(err);
+    NvmevParam longest{"read-latency-ns", 1'000'000'000'000};
+    ASSERT_EQ(nvmev_core_set_timing(core_, &longest, 1, &err), 0);
+    const int64_t t0 = host_.now_ns;
+    drv_->call(1, make_rw(nvme_cmd_read, 0, 8, Driver::kDataBase));
+    EXPECT_EQ(drv_->log.back().posted_at_ns, t0 + 1'000'000'000'000);
+}
+
 TEST_F(ControllerTest, FullCompletionQueueHoldsFetchingUntilTheHostFreesEntries)
 {
     ready_with_io_queue(4);  // 4 entries: 3 usable in the CQ

@@ -204,7 +204,15 @@ TEST(ConvConfig, TimingErrorsNameTheProperty)
     {
         Cfg cfg;
         cfg.set("nand-program-ns", -5);
-        EXPECT_EQ(cfg.error(), "property 'nand-program-ns': -5 is out of range (allowed: >= 0)");
+        EXPECT_EQ(cfg.error(),
+                  "property 'nand-program-ns': -5 is out of range (allowed: 0..1000000000000)");
+    }
+    {
+        Cfg cfg;
+        cfg.set("nand-erase-ns", 1'000'000'000'001);
+        EXPECT_EQ(cfg.error(),
+                  "property 'nand-erase-ns': 1000000000001 is out of range (allowed: "
+                  "0..1000000000000)");
     }
 }
 

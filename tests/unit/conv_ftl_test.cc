@@ -490,6 +490,10 @@ TEST(ConvFtl, RetuneChecksNamesAndAppliesToLaterCommands)
     EXPECT_EQ(ps[8].value, 200000);
     EXPECT_EQ(f->check_retune({{"nand-program-ns", -1}}), "'nand-program-ns' must be at least 0");
     EXPECT_EQ(f->check_retune({{"pcie-mbps", 0}}), "'pcie-mbps' must be at least 1");
+    EXPECT_EQ(f->check_retune({{"nand-erase-ns", 1'000'000'000'001}}),
+              "'nand-erase-ns' must be at most 1000000000000");
+    EXPECT_EQ(f->check_retune({{"nand-erase-ns", 1'000'000'000'000}, {"pcie-mbps", INT64_MAX}}),
+              "");
     EXPECT_EQ(f->check_retune({{"bogus", 1}})
                   .rfind("'bogus' is not a timing parameter of ssd=conv (allowed: "
                          "nand-read-4k-lsb-ns, nand-read-4k-csb-ns, ",

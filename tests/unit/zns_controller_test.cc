@@ -521,6 +521,38 @@ TEST_F(ZnsControllerTest, FaultInjectionReportsChangedZonesAndAnEvent)
     EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_EMPTY);
 }
 
+// "empty" zeroes the zone's data: not while a Read copies that data out
+// (without the lock). The injection is refused for a retry, changing
+// nothing, and the Read returns its data whole.
+TEST_F(ZnsControllerTest, EmptyingAZoneWaitsForAReadCopyingItsData)
+{
+    ready();
+    ASSERT_EQ(write(kZoneLbas, 8, 0x77), 0);
+    char *err = nullptr;
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "read-only", &err), 0);
+    constexpr uint64_t kReadBuf = Driver::kDataBase + 0x10000;
+    int during = 0;
+    uint8_t media_during = 0;
+    host_.on_dma = [&](uint64_t addr, uint64_t, bool write) {
+        if (write && addr == kReadBuf && during == 0) {
+            during = nvmev_core_zone_set_state(core_, 1, "empty", &err);
+            media_during = backing_[kZoneLbas * 512 + 4095];
+        }
+    };
+    EXPECT_EQ(Driver::status(drv_->call(1, make_rw(nvme_cmd_read, kZoneLbas, 8, kReadBuf))), 0);
+    host_.on_dma = nullptr;
+    EXPECT_EQ(during, NVMEV_CORE_RETRY);
+    EXPECT_STREQ(err, "zone 1 is being read (a copy of its data is under way)");
+    nvmev_core_free_error(err);
+    EXPECT_EQ(media_during, 0x77);
+    EXPECT_EQ(host_.read<uint8_t>(kReadBuf + 4095), 0x77);  // read out whole
+    EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_READ_ONLY);
+    // The copy over, the same call succeeds.
+    ASSERT_EQ(nvmev_core_zone_set_state(core_, 1, "empty", &err), 0);
+    EXPECT_EQ(zone_state(1), NVME_ZNS_ZS_EMPTY);
+    EXPECT_EQ(backing_[kZoneLbas * 512 + 4095], 0);
+}
+
 TEST_F(ZnsControllerTest, AnotherZoneSizeOnTheSameMemdevIsRefused)
 {
     // A memdev of 8 MiB + 12 KiB beside the drive state area: 1 MiB zones
