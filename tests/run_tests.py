@@ -144,7 +144,7 @@ def run_fuzz(tally):
     # QEMU's generic fuzzer over the whole device, every configuration with a
     # fixed seed; fails on any crash, sanitizer report or timeout.
     script = os.path.join(ROOT, "tests", "fuzz", "run_qemu_fuzz.py")
-    configs = 7
+    configs = 8
     proc = subprocess.run([sys.executable, script, "--seconds", str(15 * configs), "--seed", "1"],
                           capture_output=True, text=True)
     print("  " + "\n  ".join(proc.stdout.splitlines()))

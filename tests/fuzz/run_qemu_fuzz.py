@@ -42,7 +42,9 @@ BASE = (f"{FIRMWARE} -machine q35 -nodefaults -m 64 "
 NVM = "-device nvmev,id=nvme0,ssd=nvm,size=16M"
 
 # name -> QEMU_FUZZ_ARGS. Small capacities keep resets cheap; every kind,
-# one and two IOThreads (queue groups), and a second namespace (nvmev-ns).
+# one and two IOThreads (queue groups), a second namespace (nvmev-ns), and
+# a Controller Memory Buffer and Persistent Memory Region (BARs 2 and 5:
+# CMBMSC's window reroutes the controller's own accesses into the CMB).
 CONFIGS = {
     "nvm": f"{BASE} {NVM}",
     "conv": f"{BASE} -device nvmev,id=nvme0,ssd=conv,size=16M",
@@ -56,10 +58,12 @@ CONFIGS = {
                   "[{\"iothread\":\"io0\"},{\"iothread\":\"io1\"}]}'",
     "nvmev-ns": f"{BASE} {NVM} -device nvmev-ns,bus=nvme0,nsid=2,ssd=zns,size=16M,"
                 "zone-size=4M",
+    "cmb-pmr": f"{BASE} -object memory-backend-ram,id=pmr0,size=1M {NVM},cmb-size=1M,"
+               "pmr-memdev=pmr0",
 }
 # The namespaces' kind, for the seeds (qemu_fuzz_seeds.py).
 KINDS = {"nvm": "nvm", "conv": "nvm", "zns": "zns", "kv": "kv", "iothread": "nvm",
-         "iothreads2": "nvm", "nvmev-ns": "nvm+zns"}
+         "iothreads2": "nvm", "nvmev-ns": "nvm+zns", "cmb-pmr": "nvm"}
 # With IOThreads the device's DMA runs outside the main thread, and
 # generic-fuzz fills DMA reads from the DMA patterns through its in-process
 # qtest client, which one thread at a time must use: the main thread's
