@@ -27,6 +27,9 @@ ZONE_LBAS = 4 * 1024 * 1024 // 512  # the zns configurations' zone-size=4M, 512 
 CSI_KV, CSI_ZNS = 1, 2
 FILL = bytes(range(0x40, 0x50))  # written data: a 16-byte pattern, repeated
 STEPS = 8  # clock steps (each to the next timer deadline) after each doorbell
+# CMBMSC.CBA of the cmb-pmr seed: the controller serves its own accesses in
+# [CBA, CBA + CMB size) from the CMB, wherever the fuzzer put BAR 2.
+CMB_CBA = 0x3000000
 
 
 def mmio_write(off, val, quad=False):
@@ -66,16 +69,17 @@ def _buf(i):
     return DATA + i * 0x10000
 
 
-def script(css, admin=(), io=()):
-    """Enable with CC.CSS=css, create I/O queue pair 1 (16 entries), run the
-    admin commands, then the I/O commands, and reap both CQs."""
+def script(css, admin=(), io=(), before_enable=()):
+    """The MMIO operations before_enable, then enable with CC.CSS=css,
+    create I/O queue pair 1 (16 entries), run the admin commands, then the
+    I/O commands, and reap both CQs."""
     step = bytes([OP_CLOCK_STEP])
     setup = [sqe(0x06, prp1=_buf(0), cdw10=1),                        # Identify controller
              sqe(0x05, prp1=IOCQ, cdw10=15 << 16 | 1, cdw11=3),       # Create I/O CQ 1
              sqe(0x01, prp1=IOSQ, cdw10=15 << 16 | 1, cdw11=1 << 16 | 1)]  # Create I/O SQ 1
     admin = setup + list(admin)
     assert len(admin) < 32 and len(io) < 16, "the admin SQ has 32 entries, the I/O SQ 16"
-    ops = _patterns(admin, 1)
+    ops = _patterns(admin, 1) + list(before_enable)
     ops += [mmio_write(0x24, 0x001f001f), mmio_write(0x28, ASQ, True), mmio_write(0x30, ACQ, True),
             mmio_write(0x14, 0x00460001 | css << 4), step, mmio_read(0x1c),
             mmio_write(0x1000, len(admin))]
@@ -183,19 +187,35 @@ def kv_io(nsid=1):
             sqe(0x00, nsid)]                                     # Flush
 
 
+def cmb_pmr_registers():
+    """CMB on at CMB_CBA (CMBMSC: CRE, CMSE), PMR enabled (PMRCTL.EN), and
+    a read of PMRSTS (the PMR's write barrier)."""
+    return [mmio_write(0x50, CMB_CBA | 0x3, True), mmio_write(0xe04, 1), mmio_read(0xe08)]
+
+
+def cmb_io(nsid=1):
+    """A Write whose data comes from the CMB and a Read whose data goes to
+    it (no DMA patterns: the CMB is the controller's own memory)."""
+    return [sqe(0x01, nsid, prp1=CMB_CBA, cdw10=0, cdw12=7),
+            sqe(0x02, nsid, prp1=CMB_CBA + 0x1000, cdw10=0, cdw12=7)]
+
+
 def csi_identify(csi, nsid=1):
     return [sqe(0x06, nsid=nsid, prp1=_buf(2), cdw10=0x05, cdw11=csi << 24),
             sqe(0x06, prp1=_buf(2), cdw10=0x06, cdw11=csi << 24)]
 
 
 def _plans(kind):
-    """name -> (CC.CSS, admin commands, I/O commands) for a configuration
-    whose namespaces are of `kind`: "nvm" (also conv), "zns", "kv", or
-    "nvm+zns" (namespace 2 zoned)."""
+    """name -> (CC.CSS, admin commands, I/O commands[, MMIO before the
+    enable]) for a configuration whose namespaces are of `kind`: "nvm" (also
+    conv), "zns", "kv", "nvm+zns" (namespace 2 zoned) or "nvm+cmb" (a CMB
+    and a PMR)."""
     plans = {f"seed-io-css{css}": (css, [], nvm_io()[:2]) for css in (0, 6)}
     plans["seed-admin"] = (6, admin_commands(), [])
-    if kind in ("nvm", "nvm+zns"):
+    if kind in ("nvm", "nvm+zns", "nvm+cmb"):
         plans["seed-nvm-io"] = (0, [], nvm_io())
+    if kind == "nvm+cmb":
+        plans["seed-cmb-pmr"] = (0, [], cmb_io(), cmb_pmr_registers())
     if kind == "nvm+zns":  # two namespaces: namespace management is offered
         plans["seed-ns-management"] = (0, namespace_management(), nvm_io()[:2])
         plans["seed-zns-io-ns2"] = (6, csi_identify(CSI_ZNS, 2), zns_io(2))
@@ -213,7 +233,7 @@ def _plans(kind):
 
 def seeds(kind):
     """name -> input, for a configuration whose namespaces are of `kind`."""
-    return {name: script(css, admin, io) for name, (css, admin, io) in _plans(kind).items()}
+    return {name: script(*plan) for name, plan in _plans(kind).items()}
 
 
 def opcodes(kind):
@@ -221,6 +241,6 @@ def opcodes(kind):
     included: each of them completes successfully at least once when the
     seeds run (run_qemu_fuzz.py --check-seeds checks it)."""
     out = {(0, 0x06), (0, 0x05), (0, 0x01)}
-    for _css, admin, io in _plans(kind).values():
+    for _css, admin, io, *_mmio in _plans(kind).values():
         out |= {(0, c[0]) for c in admin} | {(1, c[0]) for c in io}
     return out

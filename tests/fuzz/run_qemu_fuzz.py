@@ -63,7 +63,7 @@ CONFIGS = {
 }
 # The namespaces' kind, for the seeds (qemu_fuzz_seeds.py).
 KINDS = {"nvm": "nvm", "conv": "nvm", "zns": "zns", "kv": "kv", "iothread": "nvm",
-         "iothreads2": "nvm", "nvmev-ns": "nvm+zns", "cmb-pmr": "nvm"}
+         "iothreads2": "nvm", "nvmev-ns": "nvm+zns", "cmb-pmr": "nvm+cmb"}
 # With IOThreads the device's DMA runs outside the main thread, and
 # generic-fuzz fills DMA reads from the DMA patterns through its in-process
 # qtest client, which one thread at a time must use: the main thread's
